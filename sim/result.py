@@ -1,0 +1,112 @@
+"""RunResult: the tidy tables one simulation run produces, saved to and loaded from a folder.
+
+A run folder holds ``run.json`` (metadata), ``kpis.json`` and one Parquet file per table.
+Maps and reports read only a :class:`RunResult`; they never need the engine.
+
+Tables and their columns (times are seconds since the scenario start):
+
+``agents`` (one row per vehicle)
+    vehicle_id, zone, origin_node, origin_lon, origin_lat, destination, persons, pcu,
+    order_s, depart_s, arrive_s, status (arrived / stranded / en_route / never_departed),
+    reason, exposed_person_s
+``events`` (one row per event)
+    time_s, type, vehicle_id (-1 if none), link_id, zone, shelter, value, detail
+``link_states`` (one row per link and 5-minute interval with any traffic or a closure)
+    interval_start_s, link_id, entered, exited, pcu_end, occupancy (pcu_end / storage),
+    mean_travel_s, freeflow_s, closed
+``links`` (one row per network link)
+    link_id, highway, name, length_m, lanes, capacity_vph, storage_pcu, freeflow_s,
+    elevation_m, flooded_from_s (NaN if never), wkt
+``zones`` (one row per zone)
+    zone, lon, lat, population, evacuees, elevation_m, order_s, flooded_from_s, wkt
+``shelters`` (one row per shelter)
+    shelter, name, lon, lat, capacity, elevation_m, occupancy_end
+``timeseries`` (one row per zone and 5-minute step; zone "ALL" for the whole area)
+    time_s, zone, evacuees, departed, arrived, exposed_persons
+``shelter_timeseries``
+    time_s, shelter, occupancy
+``hazard_frames`` (flooded area at each hazard step, for maps)
+    time_s, level_m, geojson
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["TABLES", "RunResult"]
+
+#: Table names, in the order they are written.
+TABLES = (
+    "agents",
+    "events",
+    "link_states",
+    "links",
+    "zones",
+    "shelters",
+    "timeseries",
+    "shelter_timeseries",
+    "hazard_frames",
+)
+
+
+@dataclass
+class RunResult:
+    """Everything one run of a scenario under a plan with a seed produced.
+
+    Attributes
+    ----------
+    meta : dict
+        ``scenario``, ``scenario_title``, ``plan``, ``plan_title``, ``seed``, ``version``,
+        ``wall_time_s``, ``start`` (ISO wall-clock anchor), ``timezone``, ``duration_s``,
+        ``first_order_s``, ``attribution`` (list of data credits to show), ``network``
+        (what was read and dropped).
+    kpis : dict
+        The KPI tree written to ``kpis.json``.
+    tables : dict of str to DataFrame
+        The tables listed in :data:`TABLES`.
+    """
+
+    meta: dict[str, Any]
+    kpis: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    def save(self, folder: str | Path) -> Path:
+        """Write the run into ``folder`` (created if needed) and return it."""
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        for name in TABLES:
+            if name in self.tables:
+                self.tables[name].to_parquet(out / f"{name}.parquet", index=False)
+        (out / "kpis.json").write_text(
+            json.dumps(self.kpis, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+        (out / "run.json").write_text(
+            json.dumps(self.meta, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+            encoding="utf-8",
+        )
+        return out
+
+    @classmethod
+    def load(cls, folder: str | Path) -> RunResult:
+        """Read a run folder written by :meth:`save`."""
+        src = Path(folder)
+        meta = json.loads((src / "run.json").read_text(encoding="utf-8"))
+        kpis = json.loads((src / "kpis.json").read_text(encoding="utf-8"))
+        tables = {
+            name: pd.read_parquet(src / f"{name}.parquet")
+            for name in TABLES
+            if (src / f"{name}.parquet").exists()
+        }
+        return cls(meta=meta, kpis=kpis, tables=tables)
