@@ -1,0 +1,120 @@
+"""Shortest-time routing by one reverse shortest-path tree per destination.
+
+A few destinations (shelters) and many vehicles: instead of one search per vehicle, one
+Dijkstra search per destination on the reversed graph gives, for every node, the time to
+the destination and the next link to take. Trees are rebuilt when links close or reopen,
+and vehicles look up their next link at every node, so they reroute around closures.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+__all__ = ["AT_DESTINATION", "NO_ROUTE", "Router"]
+
+logger = logging.getLogger(__name__)
+
+#: ``next_hop`` value at the destination node itself.
+AT_DESTINATION = -1
+#: ``next_hop`` value where no open route leads to the destination.
+NO_ROUTE = -2
+
+_MIN_COST_S = 1e-3
+
+
+class Router:
+    """Reverse shortest-time trees to a fixed set of destination nodes.
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes.
+    link_from, link_to : ndarray of int
+        End nodes (indices) of each directed link.
+    cost_s : ndarray of float
+        Travel time of each link (seconds); free-flow time by default.
+    destinations : sequence of int
+        Destination node indices (one tree each).
+
+    Attributes
+    ----------
+    next_hop : list of list of int
+        ``next_hop[d][node]`` is the link to take from ``node`` towards destination ``d``,
+        :data:`AT_DESTINATION` at the destination, :data:`NO_ROUTE` if unreachable.
+    dist_s : ndarray, shape (n_destinations, n_nodes)
+        Shortest travel time from each node to each destination (``inf`` if unreachable).
+    rebuilds : int
+        How many times the trees were computed.
+    """
+
+    def __init__(
+        self,
+        n_nodes: int,
+        link_from: np.ndarray,
+        link_to: np.ndarray,
+        cost_s: np.ndarray,
+        destinations: list[int],
+    ) -> None:
+        self.n_nodes = int(n_nodes)
+        self.link_from = np.asarray(link_from, dtype=np.int64)
+        self.link_to = np.asarray(link_to, dtype=np.int64)
+        self.cost_s = np.maximum(np.asarray(cost_s, dtype=np.float64), _MIN_COST_S)
+        self.destinations = [int(d) for d in destinations]
+        self.next_hop: list[list[int]] = []
+        self.dist_s = np.empty((0, self.n_nodes))
+        self.rebuilds = 0
+        self.rebuild(np.zeros(self.link_from.shape[0], dtype=bool))
+
+    def rebuild(self, closed: np.ndarray, cost_s: np.ndarray | None = None) -> None:
+        """Recompute all trees with ``closed`` links removed.
+
+        Parameters
+        ----------
+        closed : ndarray of bool
+            True for links that cannot be entered.
+        cost_s : ndarray of float, optional
+            New link travel times (for congestion-aware routing); keeps the old ones if None.
+        """
+        if cost_s is not None:
+            self.cost_s = np.maximum(np.asarray(cost_s, dtype=np.float64), _MIN_COST_S)
+        n = self.n_nodes
+        open_idx = np.flatnonzero(~np.asarray(closed, dtype=bool))
+        frm = self.link_from[open_idx]
+        to = self.link_to[open_idx]
+        cost = self.cost_s[open_idx]
+        # Keep the cheapest open link for each (from, to) pair (ties: lowest link index),
+        # because a sparse matrix would add parallel links up.
+        order = np.lexsort((open_idx, cost, to, frm))
+        frm, to, cost, idx = frm[order], to[order], cost[order], open_idx[order]
+        first = np.ones(frm.shape[0], dtype=bool)
+        first[1:] = (frm[1:] != frm[:-1]) | (to[1:] != to[:-1])
+        frm, to, cost, idx = frm[first], to[first], cost[first], idx[first]
+        # Reversed graph: an edge to -> frm, so a search from the destination finds
+        # every node's distance *to* it.
+        rev = csr_matrix((cost, (to, frm)), shape=(n, n))
+        if self.destinations:
+            dist, pred = dijkstra(
+                rev, directed=True, indices=self.destinations, return_predecessors=True
+            )
+        else:
+            dist = np.empty((0, n))
+            pred = np.empty((0, n), dtype=np.int64)
+        keys = frm * n + to
+        self.next_hop = []
+        for d, dest in enumerate(self.destinations):
+            nxt = pred[d]  # in the reversed tree, the predecessor is the next node forward
+            hop = np.full(n, NO_ROUTE, dtype=np.int64)
+            has = nxt >= 0
+            nodes = np.flatnonzero(has)
+            pos = np.searchsorted(keys, nodes * n + nxt[has])
+            hop[nodes] = idx[pos]
+            hop[dest] = AT_DESTINATION
+            self.next_hop.append(hop.tolist())
+        self.dist_s = np.asarray(dist, dtype=np.float64).reshape(len(self.destinations), n)
+        self.rebuilds += 1
+        logger.debug("routing trees rebuilt (%d destinations, %d closed links)",
+                     len(self.destinations), int(np.asarray(closed).sum()))
