@@ -37,8 +37,9 @@ class Router:
         End nodes (indices) of each directed link.
     cost_s : ndarray of float
         Travel time of each link (seconds); free-flow time by default.
-    destinations : sequence of int
-        Destination node indices (one tree each).
+    destinations : sequence of int or of sequences of int
+        Destinations, one tree each. A destination is a node, or a set of nodes (the
+        access nodes of a shelter: arriving at any of them is arriving there).
 
     Attributes
     ----------
@@ -57,13 +58,16 @@ class Router:
         link_from: np.ndarray,
         link_to: np.ndarray,
         cost_s: np.ndarray,
-        destinations: list[int],
+        destinations: list[int] | list[list[int]],
     ) -> None:
         self.n_nodes = int(n_nodes)
         self.link_from = np.asarray(link_from, dtype=np.int64)
         self.link_to = np.asarray(link_to, dtype=np.int64)
         self.cost_s = np.maximum(np.asarray(cost_s, dtype=np.float64), _MIN_COST_S)
-        self.destinations = [int(d) for d in destinations]
+        self.destinations: list[list[int]] = [
+            [int(x) for x in d] if isinstance(d, list | tuple | np.ndarray) else [int(d)]
+            for d in destinations
+        ]
         self.next_hop: list[list[int]] = []
         self.dist_s = np.empty((0, self.n_nodes))
         self.rebuilds = 0
@@ -96,25 +100,22 @@ class Router:
         # Reversed graph: an edge to -> frm, so a search from the destination finds
         # every node's distance *to* it.
         rev = csr_matrix((cost, (to, frm)), shape=(n, n))
-        if self.destinations:
-            dist, pred = dijkstra(
-                rev, directed=True, indices=self.destinations, return_predecessors=True
-            )
-        else:
-            dist = np.empty((0, n))
-            pred = np.empty((0, n), dtype=np.int64)
         keys = frm * n + to
         self.next_hop = []
-        for d, dest in enumerate(self.destinations):
-            nxt = pred[d]  # in the reversed tree, the predecessor is the next node forward
+        dist_rows = []
+        for dest in self.destinations:
+            dist, pred, _ = dijkstra(rev, directed=True, indices=dest, return_predecessors=True,
+                                  min_only=True)
+            # in the reversed tree, the predecessor is the next node forward
             hop = np.full(n, NO_ROUTE, dtype=np.int64)
-            has = nxt >= 0
+            has = pred >= 0
             nodes = np.flatnonzero(has)
-            pos = np.searchsorted(keys, nodes * n + nxt[has])
+            pos = np.searchsorted(keys, nodes * n + pred[has])
             hop[nodes] = idx[pos]
             hop[dest] = AT_DESTINATION
             self.next_hop.append(hop.tolist())
-        self.dist_s = np.asarray(dist, dtype=np.float64).reshape(len(self.destinations), n)
+            dist_rows.append(dist)
+        self.dist_s = (np.vstack(dist_rows) if dist_rows else np.empty((0, n)))
         self.rebuilds += 1
         logger.debug("routing trees rebuilt (%d destinations, %d closed links)",
                      len(self.destinations), int(np.asarray(closed).sum()))

@@ -137,7 +137,6 @@ class TrafficModel:
 
         # Vehicle state, as growable lists indexed by vehicle number.
         self.dest: list[int] = []
-        self.dest_node: list[int] = []
         self.pcu: list[float] = []
         self.node: list[int] = []
         self.link: list[int] = []
@@ -145,6 +144,7 @@ class TrafficModel:
         self.end_t: list[float] = []
         self.state: list[int] = []
         self.exposed_s: list[float] = []
+        self.first_enter_t: list[float] = []
         self.link_trace: list[tuple[int, int, float, float]] = []
 
         self.events_processed = 0
@@ -156,7 +156,6 @@ class TrafficModel:
         """Register a vehicle waiting at node ``origin``, bound for destination index."""
         v = len(self.dest)
         self.dest.append(int(destination))
-        self.dest_node.append(self.router.destinations[int(destination)])
         self.pcu.append(float(pcu))
         self.node.append(int(origin))
         self.link.append(-1)
@@ -164,12 +163,12 @@ class TrafficModel:
         self.end_t.append(0.0)
         self.state.append(VehicleState.WAITING)
         self.exposed_s.append(0.0)
+        self.first_enter_t.append(float("nan"))
         return v
 
     def set_destination(self, v: int, destination: int) -> None:
         """Send vehicle ``v`` to another destination (takes effect at its next node)."""
         self.dest[v] = int(destination)
-        self.dest_node[v] = self.router.destinations[int(destination)]
 
     def depart(self, v: int) -> None:
         """Vehicle ``v`` joins the queue to enter the network at its node, now."""
@@ -239,6 +238,8 @@ class TrafficModel:
         self.enter_t[v] = t
         end = t + self.freeflow[m]
         self.end_t[v] = end
+        if self.state[v] == VehicleState.WAITING:
+            self.first_enter_t[v] = t
         self.state[v] = VehicleState.ON_ROAD
         self.counters.entered[m] += 1
         self.traversals += 1
@@ -280,15 +281,13 @@ class TrafficModel:
         t = self.env.now
         node = self.link_to[link]
         while True:
-            if node == self.dest_node[v]:
+            m = self._next_link(v, node)
+            if m == AT_DESTINATION:
                 if self.on_reach(v, node, t):
                     self._leave(link, v, t)
                     self.state[v] = VehicleState.DONE
                     return
                 continue  # redirected: look again with the new destination
-            m = self._next_link(v, node)
-            if m == AT_DESTINATION:  # pragma: no cover - dest_node check covers it
-                continue
             if m < 0:
                 self._leave(link, v, t)
                 self._strand(v, t, "no open route to any destination")
@@ -333,12 +332,12 @@ class TrafficModel:
         t = self.env.now
         while dq:
             v = dq[0]
-            if o == self.dest_node[v]:
+            m = self._next_link(v, o)
+            if m == AT_DESTINATION:
                 if self.on_reach(v, o, t):
                     dq.popleft()
                     self.state[v] = VehicleState.DONE
                 continue
-            m = self._next_link(v, o)
             if m < 0:
                 dq.popleft()
                 self._strand(v, t, "no open route from the origin")

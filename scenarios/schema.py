@@ -1,0 +1,249 @@
+"""The schema of scenario and plan files (YAML), as frozen pydantic models.
+
+Unknown keys are errors, every number is range-checked, and the models validate their own
+cross-field rules. Paths are kept as written; the loader resolves them against the folder
+of the file that names them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+__all__ = [
+    "Closure",
+    "DepartureCurve",
+    "FloodHazard",
+    "Hazard",
+    "Households",
+    "Label",
+    "NetworkSource",
+    "OrderStage",
+    "Plan",
+    "PopulationSource",
+    "Scenario",
+    "Shelter",
+]
+
+NonNeg = Annotated[float, Field(ge=0)]
+Pos = Annotated[float, Field(gt=0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Label(_Model):
+    """A text in English and, optionally, Chinese."""
+
+    en: str
+    zh: str | None = None
+
+
+class NetworkSource(_Model):
+    """Where the road network comes from (exactly one of ``osm``, ``layer``, ``nodes``)."""
+
+    osm: str | None = Field(None, description="OSM extract: .osm.pbf, .osm or .osm.gz")
+    layer: str | None = Field(None, description="line layer: GeoJSON, GeoPackage")
+    layer_name: str | None = None
+    nodes: str | None = Field(None, description="nodes.csv (id,x,y)")
+    links: str | None = Field(None, description="links.csv (id,from,to,length_m,...)")
+    crs: str | None = Field(None, description="CRS of nodes.csv coordinates")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> NetworkSource:
+        given = [k for k in ("osm", "layer", "nodes") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of 'osm', 'layer' or 'nodes' (with 'links')")
+        if self.nodes and not (self.links and self.crs):
+            raise ValueError("a CSV network needs 'nodes', 'links' and 'crs'")
+        return self
+
+
+class PopulationSource(_Model):
+    """Population points (or polygons) with a population column, aggregated into zones."""
+
+    file: str
+    population_column: str = "population"
+    x_column: str = "lon"
+    y_column: str = "lat"
+    crs: str = "EPSG:4326"
+    id_column: str | None = None
+    zone_cell_m: Pos = Field(1000.0, description="side of the square zone grid (m)")
+    max_elevation_m: float | None = Field(
+        None, description="only places at or below this ground elevation are ordered out"
+    )
+    area: str | None = Field(None, description="polygon layer: only places inside are ordered out")
+
+
+class Households(_Model):
+    """How people become households and vehicles."""
+
+    mean_size: Annotated[float, Field(ge=1.0, le=10.0)] = 2.6
+    car_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.55
+    seats_per_car: Annotated[int, Field(ge=1, le=9)] = 5
+    carless_ride_share: Annotated[float, Field(ge=0.0, le=1.0)] = 1.0
+    pcu_per_car: Pos = 1.0
+    origin_nodes_per_place: Annotated[int, Field(ge=1, le=20)] = 4
+
+
+class FloodHazard(_Model):
+    """A flood as water level over time (stage hydrograph) over an elevation raster."""
+
+    elevation: str
+    stage: list[tuple[NonNeg, float]] = Field(
+        ..., description="(hours after start, water level in metres) points, time ascending"
+    )
+    datum: str = Field(..., description="what the levels and the raster heights refer to")
+    step_min: Pos = Field(1.0, description="how often closures are applied (minutes)")
+
+    @field_validator("stage")
+    @classmethod
+    def _ascending(cls, v: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        if len(v) < 1:
+            raise ValueError("give at least one (hour, level) point")
+        times = [t for t, _ in v]
+        if any(b <= a for a, b in pairwise(times)):
+            raise ValueError("stage times must be strictly ascending")
+        return v
+
+
+class Closure(_Model):
+    """Links closed from a time until an optional reopening time."""
+
+    links: list[str] = Field(..., min_length=1)
+    from_h: NonNeg
+    until_h: NonNeg | None = None
+    reason: str = "closure"
+
+
+class Hazard(_Model):
+    """The hazards of a scenario."""
+
+    flood: FloodHazard | None = None
+    closures: list[Closure] = Field(default_factory=list)
+
+
+class Shelter(_Model):
+    """A shelter or safe destination at a real place, with a capacity in persons."""
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    name: str
+    name_zh: str | None = None
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    capacity: Annotated[int, Field(ge=0)]
+    access_radius_m: NonNeg | None = Field(
+        None, description="road nodes within this distance count as arrival (parking area)"
+    )
+
+
+class Scenario(_Model):
+    """The world: network, people, hazard, places of safety; and the plans that go with it."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    title: Label
+    description: str = ""
+    start: datetime
+    timezone: str = "UTC"
+    duration_h: Annotated[float, Field(gt=0, le=24 * 14)]
+    network: NetworkSource
+    population: PopulationSource | None = None
+    trips: str | None = Field(None, description="trips CSV: id,origin,destination,depart_s")
+    households: Households = Households()
+    hazard: Hazard = Hazard()
+    shelters: list[Shelter] = Field(..., min_length=1)
+    max_snap_m: Pos = Field(500.0, description="farthest a place may be from the network")
+    shelter_access_m: NonNeg = Field(
+        250.0, description="default access radius of shelters: arriving at any road node "
+        "within it is arriving at the shelter (evacuees park and walk)"
+    )
+    plans: list[str] = Field(..., min_length=1)
+    default_plan: str | None = None
+    attribution: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as "
+                             "'America/Sao_Paulo' or 'Asia/Shanghai'") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _demand(self) -> Scenario:
+        if (self.population is None) == (self.trips is None):
+            raise ValueError("give exactly one of 'population' or 'trips'")
+        ids = [s.id for s in self.shelters]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"shelter ids must be unique; repeated: {', '.join(dup)}")
+        return self
+
+
+class DepartureCurve(_Model):
+    """Mobilisation: the delay between an evacuation order and a household leaving.
+
+    ``all_at_once``: no delay. ``rayleigh``: ``F(t) = 1 - exp(-t^2 / (2 sigma^2))``.
+    ``logistic``: ``F(t) = 1 / (1 + exp(-(t - median) / scale))``, truncated at 0.
+    ``normal``: mean and standard deviation, truncated at 0. ``lognormal``: median and
+    sigma of the log. Parameters in minutes.
+    """
+
+    curve: Literal["all_at_once", "rayleigh", "logistic", "normal", "lognormal"] = "rayleigh"
+    sigma_min: Pos | None = None
+    median_min: Pos | None = None
+    scale_min: Pos | None = None
+    mean_min: NonNeg | None = None
+    sd_min: Pos | None = None
+    log_sigma: Pos | None = None
+
+    @model_validator(mode="after")
+    def _params(self) -> DepartureCurve:
+        need = {
+            "all_at_once": (),
+            "rayleigh": ("sigma_min",),
+            "logistic": ("median_min", "scale_min"),
+            "normal": ("mean_min", "sd_min"),
+            "lognormal": ("median_min", "log_sigma"),
+        }[self.curve]
+        missing = [p for p in need if getattr(self, p) is None]
+        if missing:
+            raise ValueError(f"curve {self.curve!r} needs {', '.join(missing)}")
+        return self
+
+
+class OrderStage(_Model):
+    """Order zones out at a time: those with ground at or below an elevation, or listed."""
+
+    time_h: NonNeg
+    max_elevation_m: float | None = None
+    zones: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _which(self) -> OrderStage:
+        if self.max_elevation_m is None and self.zones is None:
+            raise ValueError("a stage names 'zones' or a 'max_elevation_m'")
+        return self
+
+
+class Plan(_Model):
+    """The decisions: when each zone is ordered out, how people leave, where they go."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    title: Label
+    description: str = ""
+    order_time_h: NonNeg = Field(0.0, description="order time of zones no stage names")
+    stages: list[OrderStage] = Field(default_factory=list)
+    departure: DepartureCurve = DepartureCurve(curve="rayleigh", sigma_min=45.0)
+    shelter_choice: Literal["nearest_with_room"] = "nearest_with_room"
+    reroute_interval_min: NonNeg = Field(
+        0.0, description="re-plan routes on observed travel times every N minutes (0: off)"
+    )
+    stuck_time_s: Pos = 600.0

@@ -1,0 +1,298 @@
+"""Demand: people in places, grouped into zones, turned into households and vehicles.
+
+From a population layer (points, or polygons taken at their centroid, with a population
+column): places are grouped into square zones of ``zone_cell_m``; the places inside the
+evacuation area (ground at or below ``max_elevation_m`` and/or inside an ``area`` polygon)
+are ordered out. Each place's people are split into households whose sizes are
+``1 + Poisson(mean_size - 1)``; a household owns a car with probability ``car_share``.
+Carless households find a seat in a neighbour's car in the same zone with probability
+``carless_ride_share`` (if a car has room); the rest have no transport and are counted as
+never departed (transit-dependent; bus plans address them).
+
+From a trips CSV (``id,origin,destination,depart_s[,persons]``): one vehicle per row,
+origin and destination are network node ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.schema import Households, PopulationSource
+from musterpoint.sim.geo import LocalProjection, NodeIndex
+from musterpoint.sim.rng import RandomStreams
+
+__all__ = [
+    "Places",
+    "Vehicles",
+    "Zones",
+    "make_vehicles",
+    "read_places",
+    "read_population_table",
+    "read_trips",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Places:
+    """Populated places (points)."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    population: np.ndarray  # int64
+    evacuate: np.ndarray  # bool: inside the evacuation area
+    zone: np.ndarray  # int: index into Zones
+    elevation: np.ndarray  # float, NaN if no raster
+
+
+@dataclass
+class Zones:
+    """Evacuation zones (square grid cells holding places)."""
+
+    ids: list[str]
+    lon: np.ndarray
+    lat: np.ndarray
+    wkt: list[str]
+    population: np.ndarray
+    evacuees: np.ndarray
+    elevation: np.ndarray  # lowest ground of the zone's evacuating places
+
+
+@dataclass
+class Vehicles:
+    """Vehicles (and households without transport, with ``pcu == 0``)."""
+
+    zone: np.ndarray  # int
+    place: np.ndarray  # int (-1 for trips)
+    origin: np.ndarray  # node index
+    persons: np.ndarray  # int
+    pcu: np.ndarray  # float; 0 means no transport
+    destination: np.ndarray  # node index or -1 (choose a shelter)
+    depart_s: np.ndarray  # fixed departure (trips) or NaN (from the plan's curve)
+
+
+def read_population_table(path: Path, src: PopulationSource) -> pd.DataFrame:
+    field = "population.file"
+    if path.suffix.lower() == ".csv":
+        try:
+            df = pd.read_csv(path)
+        except Exception as exc:
+            raise InputError.single(str(path), field, f"cannot read the CSV: {exc}") from exc
+        for col in (src.x_column, src.y_column, src.population_column):
+            if col not in df.columns:
+                raise InputError.single(
+                    str(path), col,
+                    f"column missing (have: {', '.join(map(str, df.columns))}); set "
+                    "population.x_column / y_column / population_column in the scenario",
+                )
+        lon, lat = df[src.x_column].to_numpy(float), df[src.y_column].to_numpy(float)
+        if src.crs.upper() not in ("EPSG:4326", "WGS84"):
+            from pyproj import Transformer
+
+            tr = Transformer.from_crs(src.crs, "EPSG:4326", always_xy=True)
+            lon, lat = tr.transform(lon, lat)
+        out = pd.DataFrame({"lon": lon, "lat": lat, "population": df[src.population_column]})
+    else:
+        import geopandas as gpd
+
+        try:
+            gdf = gpd.read_file(path)
+        except Exception as exc:
+            raise InputError.single(str(path), field, f"cannot read the layer: {exc}") from exc
+        if gdf.crs is None:
+            raise InputError.single(str(path), "crs", "the layer has no CRS; set one")
+        if src.population_column not in gdf.columns:
+            raise InputError.single(str(path), src.population_column,
+                                    "population column missing; set population_column")
+        gdf = gdf.to_crs("EPSG:4326")
+        pts = gdf.geometry.representative_point()
+        out = pd.DataFrame({"lon": pts.x, "lat": pts.y,
+                            "population": gdf[src.population_column]})
+    pop = pd.to_numeric(out["population"], errors="coerce")
+    bad = np.flatnonzero(~np.isfinite(pop.to_numpy(float)) | (pop.to_numpy(float) < 0))
+    if bad.size:
+        raise InputError.single(
+            str(path), src.population_column,
+            f"{bad.size} rows have a missing or negative population (first at row {bad[0] + 2})",
+        )
+    if (np.abs(out["lat"]) > 90).any() or (np.abs(out["lon"]) > 180).any():
+        raise InputError.single(str(path), "crs",
+                                f"coordinates are not degrees; the CRS {src.crs} looks wrong")
+    out["population"] = np.rint(pop.to_numpy(float)).astype(np.int64)
+    return out
+
+
+def read_places(
+    path: Path,
+    src: PopulationSource,
+    elevation: np.ndarray | None,
+    area_mask: np.ndarray | None,
+) -> tuple[Places, Zones]:
+    """Read the population layer and build places and zones.
+
+    Parameters
+    ----------
+    path : Path
+        The population file.
+    src : PopulationSource
+        Its description in the scenario.
+    elevation : ndarray or None
+        Ground elevation at each row of the file (same order), if a raster is known.
+    area_mask : ndarray of bool or None
+        True for rows inside the scenario's area polygon, if one is given.
+    """
+    df = read_population_table(path, src)
+    if elevation is None:
+        elevation = np.full(len(df), np.nan)
+    keep = (df["population"].to_numpy() > 0)
+    evac = keep.copy()
+    if src.max_elevation_m is not None:
+        evac &= np.nan_to_num(elevation, nan=np.inf) <= src.max_elevation_m
+    if area_mask is not None:
+        evac &= area_mask
+    lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
+    proj = LocalProjection(float(np.mean(lon)), float(np.mean(lat)))
+    x, y = proj.forward(lon, lat)
+    cell = src.zone_cell_m
+    x0, y0 = np.floor(x.min() / cell) * cell, np.floor(y.min() / cell) * cell
+    ix = ((x - x0) // cell).astype(int)
+    iy = ((y - y0) // cell).astype(int)
+    # zones are the grid cells that hold at least one evacuating place
+    keys = sorted({(int(r), int(c)) for r, c, e in zip(iy, ix, evac, strict=True) if e})
+    index = {k: i for i, k in enumerate(keys)}
+    zone = np.array([index.get((int(r), int(c)), -1) for r, c in zip(iy, ix, strict=True)])
+    n = len(keys)
+    ids, zlon, zlat, wkt = [], np.zeros(n), np.zeros(n), []
+    for i, (r, c) in enumerate(keys):
+        ids.append(f"Z{r:02d}-{c:02d}")
+        xs = np.array([c, c + 1, c + 1, c, c]) * cell + x0
+        ys = np.array([r, r, r + 1, r + 1, r]) * cell + y0
+        plon, plat = proj.inverse(xs, ys)
+        wkt.append("POLYGON ((" + ", ".join(f"{a:.6f} {b:.6f}" for a, b in
+                                            zip(plon, plat, strict=True)) + "))")
+        clon, clat = proj.inverse(np.array([(c + 0.5) * cell + x0]),
+                                  np.array([(r + 0.5) * cell + y0]))
+        zlon[i], zlat[i] = float(clon[0]), float(clat[0])
+    pop = df["population"].to_numpy()
+    zpop = np.zeros(n, dtype=np.int64)
+    zev = np.zeros(n, dtype=np.int64)
+    zel = np.full(n, np.inf)
+    inz = zone >= 0
+    np.add.at(zpop, zone[inz], pop[inz])
+    np.add.at(zev, zone[evac], pop[evac])
+    np.minimum.at(zel, zone[evac], np.nan_to_num(elevation[evac], nan=np.inf))
+    places = Places(lon[keep], lat[keep], pop[keep], evac[keep], zone[keep], elevation[keep])
+    zones = Zones(ids, zlon, zlat, wkt, zpop, zev, np.where(np.isinf(zel), np.nan, zel))
+    logger.info("%s: %d places, %d persons; %d persons in %d zones ordered out",
+                path.name, keep.sum(), pop.sum(), zev.sum(), n)
+    return places, zones
+
+
+def make_vehicles(
+    places: Places, hh: Households, nodes: NodeIndex, streams: RandomStreams,
+    max_snap_m: float, source: str,
+) -> Vehicles:
+    """Turn the evacuating places' people into households and vehicles."""
+    rng_size = streams.stream("household_size")
+    rng_car = streams.stream("car_ownership")
+    rng_ride = streams.stream("ride_share")
+    rng_node = streams.stream("origin_node")
+    ev = np.flatnonzero(places.evacuate)
+    near, dist = nodes.nearest(places.lon[ev], places.lat[ev], k=hh.origin_nodes_per_place)
+    far = int((dist[:, 0] > max_snap_m).sum())
+    if far:
+        logger.warning("%s: %d populated places are more than %.0f m from the road network; "
+                       "their people start at the nearest road node", source, far, max_snap_m)
+    zone_l: list[int] = []
+    place_l: list[int] = []
+    origin_l: list[int] = []
+    persons_l: list[int] = []
+    car_l: list[bool] = []
+    for j, p in enumerate(ev):
+        pop = int(places.population[p])
+        m = int(pop / hh.mean_size * 1.5) + 8
+        sizes = 1 + rng_size.poisson(hh.mean_size - 1.0, size=m)
+        cum = np.cumsum(sizes)
+        cut = int(np.searchsorted(cum, pop))
+        sizes = sizes[: cut + 1].copy()
+        sizes[-1] -= int(cum[cut] - pop)
+        cars = rng_car.random(sizes.size) < hh.car_share
+        choice = rng_node.integers(0, near.shape[1], size=sizes.size)
+        for s, c, k in zip(sizes.tolist(), cars.tolist(), choice.tolist(), strict=True):
+            zone_l.append(int(places.zone[p]))
+            place_l.append(int(p))
+            origin_l.append(int(near[j, k]))
+            persons_l.append(int(s))
+            car_l.append(bool(c))
+    zone = np.array(zone_l, dtype=np.int64)
+    persons = np.array(persons_l, dtype=np.int64)
+    car = np.array(car_l, dtype=bool)
+    # ride sharing inside each zone: carless households join cars with spare seats
+    riding = np.zeros(zone.size, dtype=bool)
+    spare = np.where(car, hh.seats_per_car - persons, 0)
+    for z in np.unique(zone):
+        members = np.flatnonzero(zone == z)
+        cars_z = members[car[members]]
+        carless = members[~car[members]]
+        seek = carless[rng_ride.random(carless.size) < hh.carless_ride_share]
+        ptr = 0
+        for h in seek:
+            while ptr < cars_z.size and spare[cars_z[ptr]] <= 0:
+                ptr += 1
+            for c in cars_z[ptr: ptr + 64]:
+                if spare[c] >= persons[h]:
+                    spare[c] -= persons[h]
+                    persons[c] += persons[h]
+                    riding[h] = True
+                    break
+    keep = ~riding
+    pcu = np.where(car, hh.pcu_per_car, 0.0)[keep]
+    n = int(keep.sum())
+    return Vehicles(
+        zone=zone[keep], place=np.array(place_l, dtype=np.int64)[keep],
+        origin=np.array(origin_l, dtype=np.int64)[keep], persons=persons[keep], pcu=pcu,
+        destination=np.full(n, -1, dtype=np.int64), depart_s=np.full(n, np.nan),
+    )
+
+
+def read_trips(path: Path, node_index: dict[int, int]) -> tuple[Vehicles, pd.DataFrame]:
+    """Read a trips CSV: ``id,origin,destination,depart_s[,persons]`` (node ids)."""
+    try:
+        df = pd.read_csv(path)
+    except Exception as exc:
+        raise InputError.single(str(path), "trips", f"cannot read the CSV: {exc}") from exc
+    for col in ("id", "origin", "destination", "depart_s"):
+        if col not in df.columns:
+            raise InputError.single(str(path), col, "column missing; a trips file has "
+                                    "id,origin,destination,depart_s[,persons]")
+    if df.empty:
+        raise InputError.single(str(path), "trips", "the file has no trips")
+    problems = []
+    for col in ("origin", "destination"):
+        bad = [v for v in df[col] if int(v) not in node_index]
+        if bad:
+            problems.append(f"{col}: node {bad[0]} is not on the network "
+                            f"({len(bad)} rows); use node ids of the network")
+    dep = pd.to_numeric(df["depart_s"], errors="coerce").to_numpy(float)
+    if (~np.isfinite(dep) | (dep < 0)).any():
+        problems.append("depart_s: must be a number >= 0 on every row")
+    if problems:
+        raise InputError.single(str(path), "trips", "; ".join(problems))
+    persons = (df["persons"].to_numpy(np.int64) if "persons" in df.columns
+               else np.ones(len(df), dtype=np.int64))
+    n = len(df)
+    veh = Vehicles(
+        zone=np.zeros(n, dtype=np.int64), place=np.full(n, -1, dtype=np.int64),
+        origin=np.array([node_index[int(v)] for v in df["origin"]], dtype=np.int64),
+        persons=persons, pcu=np.ones(n),
+        destination=np.array([node_index[int(v)] for v in df["destination"]], dtype=np.int64),
+        depart_s=dep,
+    )
+    return veh, df

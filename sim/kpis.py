@@ -1,0 +1,118 @@
+"""Key performance indicators of an evacuation run, and the ledger that must balance.
+
+ETE (evacuation time estimate) in the style of NUREG/CR-7002: the time after the first
+evacuation order by which 50 / 90 / 100 % of the evacuees (persons, including those who
+never left) have reached a shelter; ``None`` when that share was never reached.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from musterpoint.scenarios.errors import SimulationError
+
+__all__ = ["STATUSES", "check_ledger", "ete_s", "evacuation_kpis", "ledger"]
+
+#: The four exclusive end states of every person and vehicle.
+STATUSES = ("arrived", "stranded", "en_route", "never_departed")
+
+
+def ete_s(arrive_s: np.ndarray, persons: np.ndarray, total: int, share: float,
+          t0: float) -> float | None:
+    """Time after ``t0`` at which ``share`` of ``total`` persons had arrived, or None.
+
+    Parameters
+    ----------
+    arrive_s : ndarray
+        Arrival times of arrived vehicles (NaN rows are ignored).
+    persons : ndarray
+        Persons in each of those vehicles.
+    total : int
+        Evacuees the share refers to (arrived or not).
+    share : float
+        0.5, 0.9, 1.0, ...
+    t0 : float
+        Time of the first evacuation order.
+    """
+    if total <= 0:
+        return None
+    ok = np.isfinite(arrive_s)
+    t = np.asarray(arrive_s)[ok]
+    p = np.asarray(persons)[ok]
+    order = np.argsort(t, kind="stable")
+    cum = np.cumsum(p[order])
+    need = math.ceil(share * total - 1e-9)
+    k = int(np.searchsorted(cum, need, side="left"))
+    if k >= cum.size:
+        return None
+    return float(t[order][k] - t0)
+
+
+def ledger(agents: pd.DataFrame) -> dict[str, Any]:
+    """Persons and vehicles in each end state, and whether they sum to the totals."""
+    out: dict[str, Any] = {}
+    for what, weight in (("persons", agents["persons"]), ("vehicles", agents["pcu"] > 0)):
+        w = weight.astype(np.int64)
+        counts = {s: int(w[agents["status"] == s].sum()) for s in STATUSES}
+        total = int(w.sum())
+        out[what] = {**counts, "total": total, "balanced": sum(counts.values()) == total}
+    unknown = sorted(set(agents["status"]) - set(STATUSES))
+    out["unknown_states"] = unknown
+    out["balanced"] = bool(out["persons"]["balanced"] and out["vehicles"]["balanced"]
+                           and not unknown)
+    return out
+
+
+def check_ledger(led: dict[str, Any]) -> None:
+    """Raise SimulationError if the ledger does not balance."""
+    if not led["balanced"]:
+        raise SimulationError(f"the ledger does not balance: {led}")
+
+
+def _etes(sub: pd.DataFrame, total: int, t0: float) -> dict[str, float | None]:
+    arr = sub["arrive_s"].to_numpy(float)
+    per = sub["persons"].to_numpy(np.int64)
+    return {f"ete{int(s * 100)}_s": ete_s(arr, per, total, s, t0) for s in (0.5, 0.9, 1.0)}
+
+
+def evacuation_kpis(agents: pd.DataFrame, zones: pd.DataFrame, t0: float) -> dict[str, Any]:
+    """The ``evacuation`` KPI family from the agents and zones tables."""
+    persons = agents["persons"].to_numpy(np.int64)
+    status = agents["status"].to_numpy()
+    total = int(persons.sum())
+    arrived = status == "arrived"
+    tt = (agents["arrive_s"] - agents["depart_s"]).to_numpy(float)[arrived]
+    exposed = agents["exposed_person_s"].to_numpy(float)
+    out: dict[str, Any] = {
+        "evacuees": total,
+        "vehicles": int((agents["pcu"] > 0).sum()),
+    }
+    for s in STATUSES:
+        out[s] = int(persons[status == s].sum())
+    out.update(_etes(agents, total, t0))
+    out["travel_time_mean_s"] = float(tt.mean()) if tt.size else None
+    out["travel_time_p95_s"] = float(np.percentile(tt, 95)) if tt.size else None
+    out["exposed_persons"] = int(persons[exposed > 0].sum())
+    out["exposed_person_s"] = float(exposed.sum())
+    out["exposed_person_s_at_home"] = float(agents["exposed_home_person_s"].sum())
+    out["exposed_person_s_on_road"] = float(agents["exposed_road_person_s"].sum())
+    by_zone: dict[str, Any] = {}
+    for z, sub in agents.groupby("zone", sort=True):
+        zt = int(sub["persons"].sum())
+        row = zones.loc[zones["zone"] == z]
+        st = sub["status"].to_numpy()
+        p = sub["persons"].to_numpy(np.int64)
+        by_zone[str(z)] = {
+            "evacuees": zt,
+            **{s: int(p[st == s].sum()) for s in STATUSES},
+            **_etes(sub, zt, t0),
+            "order_s": float(row["order_s"].iloc[0]) if len(row) else None,
+            "exposed_persons": int(p[sub["exposed_person_s"].to_numpy(float) > 0].sum()),
+            "exposed_person_s": float(sub["exposed_person_s"].sum()),
+        }
+    out["by_zone"] = by_zone
+    return out

@@ -1,0 +1,280 @@
+"""The World: everything about a scenario that does not depend on the plan or the seed.
+
+Built once per scenario (network, elevation, places, zones, shelters, hazard timing), then
+shared by every run of every plan, so that comparisons and replications do not re-read
+files.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from musterpoint.scenarios.errors import InputError, Problem
+from musterpoint.scenarios.loader import LoadedScenario
+from musterpoint.scenarios.schema import Shelter
+from musterpoint.sim.demand import Places, Vehicles, Zones, read_places, read_trips
+from musterpoint.sim.geo import NodeIndex
+from musterpoint.sim.hazard_flood import (
+    ElevationRaster,
+    StageHydrograph,
+    flooded_intervals,
+    link_elevations,
+)
+from musterpoint.sim.network import Network
+from musterpoint.sim.network_io import read_network
+
+__all__ = ["Destination", "World", "build_world"]
+
+logger = logging.getLogger(__name__)
+
+Interval = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A place vehicles drive to: a shelter (finite capacity) or a trip's end node."""
+
+    id: str
+    name: str
+    node: int
+    capacity: float
+    nodes: tuple[int, ...]
+    lon: float
+    lat: float
+    elevation: float
+
+
+@dataclass
+class World:
+    """A scenario made ready to simulate (read-only during runs)."""
+
+    loaded: LoadedScenario
+    network: Network
+    destinations: list[Destination]
+    zones: Zones
+    places: Places | None
+    node_index: NodeIndex
+    trips: Vehicles | None = None
+    raster: ElevationRaster | None = None
+    hydrograph: StageHydrograph | None = None
+    link_elevation: np.ndarray | None = None
+    link_flooded: list[list[Interval]] | None = None
+    place_flooded: list[list[Interval]] | None = None
+    closures: list[tuple[float, float, np.ndarray, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        """Simulated time span."""
+        return float(self.loaded.scenario.duration_h) * 3600.0
+
+
+def _warn(world_warnings: list[str], msg: str) -> None:
+    logger.warning(msg)
+    world_warnings.append(msg)
+
+
+def _snap_shelters(
+    shelters: list[Shelter], idx: NodeIndex, max_snap_m: float, file: str,
+    problems: list[Problem],
+) -> list[tuple[int, float]]:
+    lon = np.array([s.lon for s in shelters])
+    lat = np.array([s.lat for s in shelters])
+    node, dist = idx.nearest(lon, lat)
+    out = []
+    for i, s in enumerate(shelters):
+        d = float(dist[i, 0])
+        if d > max_snap_m:
+            problems.append(Problem(
+                file, f"shelters[{i}] ({s.id})",
+                f"is {d:,.0f} m from the nearest road of the network (limit max_snap_m = "
+                f"{max_snap_m:,.0f} m); check lon/lat (lon first) or move it onto the network",
+            ))
+        out.append((int(node[i, 0]), d))
+    return out
+
+
+def build_world(loaded: LoadedScenario) -> World:
+    """Read every file a scenario names and prepare the World; report all problems at once."""
+    sc = loaded.scenario
+    file = str(loaded.path)
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    ns = sc.network
+    if ns.osm:
+        net = read_network(loaded.file(ns.osm))
+    elif ns.layer:
+        net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
+    else:
+        assert ns.nodes and ns.links
+        net = read_network(loaded.file(ns.nodes), links_csv=loaded.file(ns.links), crs=ns.crs)
+    if net.n_links == 0:
+        raise InputError.single(file, "network", "the network has no drivable links")
+    has_out = np.zeros(net.n_nodes, dtype=bool)
+    has_out[net.link_from] = True
+    idx = NodeIndex(net.lon, net.lat, has_out)
+
+    raster = hydro = None
+    flood = sc.hazard.flood
+    if flood is not None:
+        raster = ElevationRaster(loaded.file(flood.elevation))
+        hydro = StageHydrograph(
+            np.array([t * 3600.0 for t, _ in flood.stage]),
+            np.array([h for _, h in flood.stage]),
+        )
+
+    places: Places | None = None
+    trips: Vehicles | None = None
+    if sc.population is not None:
+        src = sc.population
+        ppath = loaded.file(src.file)
+        elev = None
+        if raster is not None:
+            from musterpoint.sim.demand import read_population_table
+
+            tab = read_population_table(ppath, src)
+            elev = raster.sample(tab["lon"].to_numpy(), tab["lat"].to_numpy())
+        area_mask = None
+        if src.area is not None:
+            area_mask = _inside_area(loaded.file(src.area), ppath, src)
+        places, zones = read_places(ppath, src, elev, area_mask)
+        if not zones.ids:
+            problems.append(Problem(file, "population",
+                                    "nobody is in the evacuation area; check max_elevation_m "
+                                    "and area"))
+    else:
+        assert sc.trips is not None
+        node_of = {int(n): i for i, n in enumerate(net.node_id)}
+        trips, _ = read_trips(loaded.file(sc.trips), node_of)
+        zones = Zones(["trips"], np.array([net.lon.mean()]), np.array([net.lat.mean()]),
+                      [""], np.array([trips.persons.sum()]), np.array([trips.persons.sum()]),
+                      np.array([np.nan]))
+
+    snapped = _snap_shelters(sc.shelters, idx, sc.max_snap_m, file, problems)
+    dests: list[Destination] = []
+    for s, (node, _) in zip(sc.shelters, snapped, strict=True):
+        el = float(raster.sample(np.array([s.lon]), np.array([s.lat]))[0]) if raster else np.nan
+        radius = sc.shelter_access_m if s.access_radius_m is None else s.access_radius_m
+        access = idx.within(s.lon, s.lat, radius) | {node}
+        dests.append(Destination(s.id, s.name, node, float(s.capacity), tuple(sorted(access)),
+                                 s.lon, s.lat, el))
+        if hydro is not None and np.isfinite(el) and el < hydro.peak_m:
+            _warn(warnings, f"{file}: shelter {s.id!r} stands at {el:.1f} m, below the "
+                            f"flood's peak level {hydro.peak_m:.2f} m: it will be under water")
+        if s.capacity == 0:
+            _warn(warnings, f"{file}: shelter {s.id!r} has capacity 0; nobody can stay there")
+    if trips is not None:
+        # trip ends that are not shelters become destinations with no capacity limit
+        shelter_at = {d.node: i for i, d in enumerate(dests)}
+        for k, node in enumerate(trips.destination.tolist()):
+            if node not in shelter_at:
+                shelter_at[node] = len(dests)
+                dests.append(Destination(f"node-{int(net.node_id[node])}", "trip end", node,
+                                         float("inf"), (node,), float(net.lon[node]),
+                                         float(net.lat[node]), np.nan))
+            trips.destination[k] = shelter_at[node]
+    if places is not None and sum(d.capacity for d in dests) < int(zones.evacuees.sum()):
+        _warn(warnings, f"{file}: shelters hold {sum(d.capacity for d in dests):,.0f} persons "
+                        f"but {int(zones.evacuees.sum()):,} are ordered out; some will find "
+                        "every shelter full")
+
+    link_el = link_fl = place_fl = None
+    if raster is not None and hydro is not None:
+        coords = [net.link_coords(i) for i in range(net.n_links)]
+        link_el = link_elevations(raster, coords)
+        link_fl = flooded_intervals(link_el, hydro)
+        if places is not None:
+            place_fl = flooded_intervals(places.elevation, hydro)
+
+    link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+    closures = []
+    for i, c in enumerate(sc.hazard.closures):
+        missing = [lid for lid in c.links if lid not in link_pos]
+        if missing:
+            problems.append(Problem(file, f"hazard.closures[{i}].links",
+                                    f"no link {missing[0]!r} in the network "
+                                    f"({len(missing)} unknown); use link ids of the network"))
+            continue
+        until = float("inf") if c.until_h is None else c.until_h * 3600.0
+        closures.append((c.from_h * 3600.0, until,
+                         np.array([link_pos[lid] for lid in c.links]), c.reason))
+    if problems:
+        raise InputError(problems)
+    world = World(loaded, net, dests, zones, places, idx, trips, raster, hydro, link_el,
+                  link_fl, place_fl, closures, warnings)
+    _check_routes_at_start(world, file)
+    return world
+
+
+def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
+    """Links closed at time ``t`` (flooded, if ``flood``, or closed by a closure)."""
+    closed = np.zeros(world.network.n_links, dtype=bool)
+    if flood and world.link_flooded is not None:
+        for i, iv in enumerate(world.link_flooded):
+            for s, e in iv:
+                if s <= t < e:
+                    closed[i] = True
+                    break
+    for s, e, links, _ in world.closures:
+        if s <= t < e:
+            closed[links] = True
+    return closed
+
+
+def _check_routes_at_start(world: World, file: str) -> None:
+    from musterpoint.sim.routing import Router
+
+    net = world.network
+    router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
+                    [list(d.nodes) for d in world.destinations])
+    router.rebuild(closed_at(world, 0.0, flood=False))
+    reach = np.isfinite(router.dist_s).any(axis=0)
+    if world.link_flooded is not None:
+        router.rebuild(closed_at(world, 0.0))
+        wet_reach = np.isfinite(router.dist_s).any(axis=0)
+    else:
+        wet_reach = reach
+    if world.places is None:
+        assert world.trips is not None
+        bad = ~reach[world.trips.origin]
+        if bad.any():
+            k = int(np.flatnonzero(bad)[0])
+            raise InputError.single(file, "trips", f"trip {k}: no open route from its origin "
+                                    "at the start; check closures and the network")
+        return
+    p = world.places
+    ev = np.flatnonzero(p.evacuate)
+    near, _ = world.node_index.nearest(p.lon[ev], p.lat[ev], k=1)
+    ok_zone = np.zeros(len(world.zones.ids), dtype=bool)
+    np.logical_or.at(ok_zone, p.zone[ev], reach[near[:, 0]])
+    bad = [z for z, ok in zip(world.zones.ids, ok_zone, strict=True) if not ok]
+    if bad:
+        raise InputError.single(
+            file, "shelters",
+            f"zone {bad[0]} ({len(bad)} zones in all) has no open route to any shelter at the "
+            "start (its roads are closed at hour 0 by hazard.closures, or no shelter is "
+            "reachable); add a reachable shelter or change the closures",
+        )
+    cut = ~wet_reach[near[:, 0]]
+    if cut.any():
+        people = int(p.population[ev][cut].sum())
+        _warn(world.warnings, f"{file}: {people:,} residents in {int(cut.sum())} places have "
+                              "every road out under water at the start; they will be stranded")
+
+
+def _inside_area(area: Path, ppath: Path, src: object) -> np.ndarray:
+    import geopandas as gpd
+    from shapely import points
+
+    from musterpoint.sim.demand import read_population_table
+
+    gdf = gpd.read_file(area)
+    if gdf.crs is None:
+        raise InputError.single(str(area), "crs", "the area layer has no CRS; set one")
+    poly = gdf.to_crs("EPSG:4326").geometry.union_all()
+    tab = read_population_table(ppath, src)  # type: ignore[arg-type]
+    return np.asarray(poly.contains(points(tab["lon"].to_numpy(), tab["lat"].to_numpy())))
