@@ -51,20 +51,35 @@ def test_slider_runs_on_scenario_wall_clock(tmp_path: Path) -> None:
     # Every 5-minute link interval starts on the slider grid and ends 1 ms before the next.
     flood, links = _timelines(text)
     assert links and all((f["properties"]["start"] - start_ms) % 300_000 == 0 for f in links)
-    assert all(f["properties"]["end"] - f["properties"]["start"] == 299_999 for f in links)
+    assert all((f["properties"]["end"] + 1 - start_ms) % 300_000 == 0 for f in links)
     # Flood frames (every 15 min) follow each other without gaps or overlaps.
     spans = sorted((f["properties"]["start"], f["properties"]["end"]) for f in flood)
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(spans))
 
 
+def _covered_intervals(features: list[dict[str, Any]], code: int | None = None) -> int:
+    """Number of 5-minute intervals the link features cover (optionally of one class)."""
+    spans = [
+        (f["properties"]["end"] + 1 - f["properties"]["start"]) // 300_000
+        for f in features
+        if code is None or f["properties"]["c"] == code
+    ]
+    assert all(span >= 1 for span in spans)
+    return int(sum(spans))
+
+
 def test_congestion_colours_and_closures(tmp_path: Path) -> None:
     result = make_run_result()
+    states = result.tables["link_states"]
     text = _write(result, tmp_path)
     assert json.dumps(list(run_map.CONGESTION_COLOURS)) in text
-    codes = [f["properties"]["c"] for f in _timelines(text)[1]]
-    assert len(codes) == len(result.tables["link_states"])
-    assert set(codes) == {0, 1, 2, 3}
-    assert codes.count(3) == int(result.tables["link_states"]["closed"].sum())
+    links = _timelines(text)[1]
+    assert {f["properties"]["c"] for f in links} == {0, 1, 2, 3}
+    # Each link-state row is drawn exactly once; runs of one class are merged.
+    assert _covered_intervals(links) == len(states)
+    assert _covered_intervals(links, code=3) == int(states["closed"].sum())
+    assert len(links) < len(states)  # links 0 and 3 stay closed: one feature each
+    assert len([f for f in links if f["properties"]["c"] == 3]) == 2
 
 
 def test_scenario_text_is_escaped(tmp_path: Path) -> None:
@@ -99,9 +114,9 @@ def test_large_link_states_are_thinned(tmp_path: Path, monkeypatch: pytest.Monke
     text = _write(result, tmp_path)
     keep = (states["occupancy"] >= 0.3) | states["closed"]
     assert "only links ≥30% full or closed" in json.loads(f'"{_layer_name(text)}"')
-    codes = [f["properties"]["c"] for f in _timelines(text)[1]]
-    assert len(codes) == int(keep.sum())
-    assert 0 not in codes
+    links = _timelines(text)[1]
+    assert _covered_intervals(links) == int(keep.sum())
+    assert 0 not in {f["properties"]["c"] for f in links}
 
 
 def test_more_than_30000_rows_stay_reasonable(tmp_path: Path) -> None:

@@ -1,0 +1,200 @@
+"""The ``muster`` command line: run, validate and list scenarios.
+
+Every user error ends in one clear message (file, field, what to do) and exit code 2,
+never a traceback; outputs are written to a temporary folder and moved into place only
+when complete, so a failed run leaves nothing half written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from musterpoint import __version__
+from musterpoint.scenarios.errors import InputError, MusterError
+
+__all__ = ["main"]
+
+logger = logging.getLogger("musterpoint.cli")
+
+EXIT_USER_ERROR = 2
+EXIT_INTERNAL = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="muster",
+        description="musterpoint: test evacuation and relief plans on real road networks.",
+    )
+    p.add_argument("--version", action="version", version=f"musterpoint {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress details")
+    sub = p.add_subparsers(dest="command")
+
+    r = sub.add_parser("run", help="simulate a scenario under a plan")
+    r.add_argument("scenario", nargs="?", default=None,
+                   help="scenario file, folder or bundled name (default: the bundled default)")
+    r.add_argument("--plan", default=None, help="plan name (default: the scenario's default)")
+    r.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    r.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: a new folder under ./muster-runs)")
+    r.add_argument("--link-events", action="store_true",
+                   help="also log every link entry and exit in events.parquet")
+    r.add_argument("--no-map", action="store_true", help="skip map.html")
+    r.add_argument("--no-report", action="store_true", help="skip report.html")
+    r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    r.add_argument("--force", action="store_true", help="replace an existing --out folder")
+    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    v = sub.add_parser("validate", help="check scenario and plan files without running")
+    v.add_argument("files", nargs="+", type=Path)
+
+    sub.add_parser("scenarios", help="list the bundled scenarios")
+    return p
+
+
+def _setup_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    root = logging.getLogger("musterpoint")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.propagate = False
+
+
+def _cmd_scenarios() -> int:
+    from musterpoint.scenarios.loader import bundled_scenarios, load_scenario
+
+    for name, path in bundled_scenarios().items():
+        ls = load_scenario(path)
+        sc = ls.scenario
+        title = sc.title.en + (f" / {sc.title.zh}" if sc.title.zh else "")
+        print(f"{name}\t{title}\tplans: {', '.join(ls.plans)}\t({path})")
+    return 0
+
+
+def _cmd_validate(files: list[Path]) -> int:
+    from musterpoint.scenarios.loader import validate_files
+
+    for line in validate_files(files):
+        print(line)
+    return 0
+
+
+def _default_out(scenario: str, plan: str, seed: int) -> Path:
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return Path("muster-runs") / f"{scenario}-{plan}-seed{seed}-{stamp}"
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from musterpoint.scenarios.loader import load_scenario, resolve_scenario
+    from musterpoint.sim.evacuation import EvacuationRun
+    from musterpoint.sim.world import build_world
+
+    if args.seed < 0:
+        raise InputError.single("--seed", "", "the seed must be a non-negative integer")
+    loaded = load_scenario(resolve_scenario(args.scenario))
+    plan = loaded.plan(args.plan)
+    out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise InputError.single(str(out), "--out",
+                                "folder exists and is not empty; choose another or add --force")
+    t0 = time.perf_counter()
+    world = build_world(loaded)
+    result = _simulate_with_progress(EvacuationRun, world, plan, args)
+    result.meta["language"] = args.lang
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        result.save(tmp)
+        if not args.no_map:
+            from musterpoint.maps import write_run_map
+
+            write_run_map(result, tmp / "map.html")
+        if not args.no_report:
+            from musterpoint.reports import write_run_report
+
+            write_run_report(result, tmp / "report.html")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _summary(result.kpis, out, time.perf_counter() - t0, args)
+    return 0
+
+
+def _simulate_with_progress(cls: type, world: object, plan: object,
+                            args: argparse.Namespace) -> object:
+    show = not args.no_progress and sys.stderr.isatty()
+    if not show:
+        return cls(world, plan, args.seed, record_link_events=args.link_events).run()
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), transient=True) as bar:
+        task = bar.add_task("sim", total=1.0)
+        return cls(world, plan, args.seed, record_link_events=args.link_events,
+                   progress=lambda f: bar.update(task, completed=f)).run()
+
+
+def _hm(s: float | None) -> str:
+    if s is None:
+        return "not reached"
+    m = round(s / 60.0)
+    return f"{m // 60}:{m % 60:02d}"
+
+
+def _summary(kpis: dict, out: Path, wall: float, args: argparse.Namespace) -> None:
+    e = kpis["evacuation"]
+    print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded {e['stranded']:,}, "
+          f"en route {e['en_route']:,}, never departed {e['never_departed']:,}")
+    print(f"ETE50 {_hm(e['ete50_s'])}  ETE90 {_hm(e['ete90_s'])}  ETE100 {_hm(e['ete100_s'])}"
+          f"  (h:mm after the first order); wall time {wall:.1f} s")
+    print(f"results: {out}")
+    if not args.no_map:
+        print(f"map:     {out / 'map.html'}")
+    if not args.no_report:
+        print(f"report:  {out / 'report.html'}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``muster`` command; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    command = args.command or "run"
+    if args.command is None:
+        args = parser.parse_args(["run", *(argv or [])])
+    try:
+        if command == "scenarios":
+            return _cmd_scenarios()
+        if command == "validate":
+            return _cmd_validate(args.files)
+        return _cmd_run(args)
+    except MusterError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal bug: no traceback on screen, but kept
+        fd, log = tempfile.mkstemp(prefix="muster-crash-", suffix=".txt")
+        with os.fdopen(fd, "w") as fh:
+            traceback.print_exc(file=fh)
+        print(f"internal error: {type(exc).__name__}: {exc}\n"
+              f"This is a bug in musterpoint. The details are in {log}; please report it.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
