@@ -17,9 +17,16 @@ import time
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
 from musterpoint.scenarios.errors import InputError, MusterError
+
+if TYPE_CHECKING:
+    from musterpoint.scenarios.schema import Plan
+    from musterpoint.sim.evacuation import EvacuationRun
+    from musterpoint.sim.result import RunResult
+    from musterpoint.sim.world import World
 
 __all__ = ["main"]
 
@@ -132,8 +139,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate_with_progress(cls: type, world: object, plan: object,
-                            args: argparse.Namespace) -> object:
+def _simulate_with_progress(cls: type[EvacuationRun], world: World, plan: Plan,
+                            args: argparse.Namespace) -> RunResult:
     show = not args.no_progress and sys.stderr.isatty()
     if not show:
         return cls(world, plan, args.seed, record_link_events=args.link_events).run()
@@ -153,7 +160,7 @@ def _hm(s: float | None) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-def _summary(kpis: dict, out: Path, wall: float, args: argparse.Namespace) -> None:
+def _summary(kpis: dict[str, Any], out: Path, wall: float, args: argparse.Namespace) -> None:
     e = kpis["evacuation"]
     print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded {e['stranded']:,}, "
           f"en route {e['en_route']:,}, never departed {e['never_departed']:,}")

@@ -46,7 +46,7 @@ class StageHydrograph:
 
     def level_at(self, t: float | np.ndarray) -> np.ndarray:
         """Water level at time(s) ``t`` (linear between points, constant outside)."""
-        return np.interp(t, self.times_s, self.levels_m)
+        return np.asarray(np.interp(t, self.times_s, self.levels_m), dtype=np.float64)
 
     @property
     def peak_m(self) -> float:

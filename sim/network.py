@@ -38,7 +38,7 @@ def storage_capacity_pcu(
     """
     jam = length_m * lanes / EFFECTIVE_CELL_M
     flow_hold = (length_m / speed_mps) * (capacity_vph / 3600.0)
-    return np.maximum(np.maximum(jam, flow_hold), 1.0)
+    return np.asarray(np.maximum(np.maximum(jam, flow_hold), 1.0), dtype=np.float64)
 
 
 @dataclass(frozen=True)

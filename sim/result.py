@@ -78,7 +78,8 @@ class RunResult:
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
-            return tables[name]
+            table: pd.DataFrame = tables[name]
+            return table
         raise AttributeError(name)
 
     def save(self, folder: str | Path) -> Path:

@@ -30,8 +30,7 @@ from functools import partial
 
 import numpy as np
 import simpy
-from simpy.core import NORMAL
-from simpy.events import Event
+from simpy.events import NORMAL, Event
 
 from musterpoint.sim.routing import AT_DESTINATION, Router
 
@@ -228,7 +227,8 @@ class TrafficModel:
 
     # ------------------------------------------------------------------ movement
     def _next_link(self, v: int, node: int) -> int:
-        return self.router.next_hop[self.dest[v]][node]
+        hop: int = self.router.next_hop[self.dest[v]][node]
+        return hop
 
     def _enter(self, m: int, v: int, t: float) -> None:
         q = self.queue[m]

@@ -58,7 +58,7 @@ def build(frm, to, length, speed, cap, storage, dest_node, stuck=600.0, record=T
 
 def test_flow_capacity_7200_vph_hourly_counts_match_matsim():
     # A long storage link feeding the 7,200 veh/h bottleneck, then an exit link.
-    frm, to, length, speed, cap, lanes = chain([100.0, 100.0, 100.0], [10.0, 10.0, 10.0],
+    frm, to, length, speed, cap, _ = chain([100.0, 100.0, 100.0], [10.0, 10.0, 10.0],
                                                [1e9, 7200.0, 1e9])
     storage = np.array([1e9, 1e9, 1e9])
     env, model, _ = build(frm, to, length, speed, cap, storage, dest_node=3)
