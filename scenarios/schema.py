@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from musterpoint.scenarios.standards import Standard
+
 __all__ = [
     "Closure",
     "DepartureCurve",
@@ -165,6 +167,9 @@ class Scenario(_Model):
     plans: list[str] = Field(..., min_length=1)
     default_plan: str | None = None
     attribution: list[str] = Field(default_factory=list)
+    standards: list[Standard] = Field(
+        default_factory=list, description="service standards every plan is checked against"
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -247,3 +252,6 @@ class Plan(_Model):
         0.0, description="re-plan routes on observed travel times every N minutes (0: off)"
     )
     stuck_time_s: Pos = 600.0
+    standards: list[Standard] = Field(
+        default_factory=list, description="extra standards this plan sets for itself"
+    )
