@@ -147,6 +147,8 @@ def _check_files(sc: Scenario, path: Path, problems: list[Problem]) -> None:
     need(sc.trips, "trips")
     if sc.hazard.flood is not None:
         need(sc.hazard.flood.elevation, "hazard.flood.elevation")
+    for i, poly in enumerate(sc.hazard.polygons):
+        need(poly.file, f"hazard.polygons[{i}].file")
 
 
 def load_scenario(path: str | Path) -> LoadedScenario:

@@ -17,18 +17,26 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from musterpoint.scenarios.standards import Standard
 
 __all__ = [
+    "BusPlan",
     "Closure",
+    "Contraflow",
+    "ControlPoint",
     "DepartureCurve",
+    "Exit",
     "FloodHazard",
     "Hazard",
     "Households",
     "Label",
     "NetworkSource",
     "OrderStage",
+    "Place",
     "Plan",
+    "PlumeHazard",
+    "PolygonHazard",
     "PopulationSource",
     "Scenario",
     "Shelter",
+    "WindPeriod",
 ]
 
 NonNeg = Annotated[float, Field(ge=0)]
@@ -101,7 +109,6 @@ class FloodHazard(_Model):
         ..., description="(hours after start, water level in metres) points, time ascending"
     )
     datum: str = Field(..., description="what the levels and the raster heights refer to")
-    step_min: Pos = Field(1.0, description="how often closures are applied (minutes)")
 
     @field_validator("stage")
     @classmethod
@@ -123,11 +130,54 @@ class Closure(_Model):
     reason: str = "closure"
 
 
+class PolygonHazard(_Model):
+    """A series of hazard polygons over time (fire perimeters, dam-break extents)."""
+
+    file: str = Field(..., description="layer whose features have from_h (and until_h)")
+    crs: str = Field("EPSG:4326", description="CRS of the layer's coordinates")
+    mode: Literal["replace", "accumulate"] = "replace"
+    kind: str = Field("fire", description="what the polygons are, for maps and reports")
+
+
+class WindPeriod(_Model):
+    """Wind from a time on (until the next period)."""
+
+    time_h: NonNeg
+    speed_mps: Annotated[float, Field(gt=0, le=60)]
+    from_deg: Annotated[float, Field(ge=0, le=360, description="direction the wind blows from")]
+    stability: Literal["A", "B", "C", "D", "E", "F"]
+
+
+class PlumeHazard(_Model):
+    """A continuous chemical release dispersing as a Gaussian plume."""
+
+    substance: str
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    release_g_s: Pos
+    height_m: NonNeg = 0.0
+    start_h: NonNeg = 0.0
+    end_h: Pos | None = None
+    wind: list[WindPeriod] = Field(..., min_length=1)
+    threshold_mg_m3: Pos = Field(..., description="danger-zone concentration (mg/m^3)")
+    threshold_name: str = ""
+
+    @field_validator("wind")
+    @classmethod
+    def _wind_ascending(cls, v: list[WindPeriod]) -> list[WindPeriod]:
+        if any(b.time_h <= a.time_h for a, b in pairwise(v)):
+            raise ValueError("wind periods must be in strictly ascending time_h")
+        return v
+
+
 class Hazard(_Model):
     """The hazards of a scenario."""
 
     flood: FloodHazard | None = None
+    polygons: list[PolygonHazard] = Field(default_factory=list)
+    plume: PlumeHazard | None = None
     closures: list[Closure] = Field(default_factory=list)
+    step_min: Pos = Field(1.0, description="how often hazard closures are applied (minutes)")
 
 
 class Shelter(_Model):
@@ -142,6 +192,15 @@ class Shelter(_Model):
     access_radius_m: NonNeg | None = Field(
         None, description="road nodes within this distance count as arrival (parking area)"
     )
+
+
+class Exit(_Model):
+    """A place outside the study area where traffic leaving the area goes."""
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    name: str = ""
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
 
 
 class Scenario(_Model):
@@ -159,6 +218,7 @@ class Scenario(_Model):
     households: Households = Households()
     hazard: Hazard = Hazard()
     shelters: list[Shelter] = Field(..., min_length=1)
+    exits: list[Exit] = Field(default_factory=list, description="for shadow and background traffic")
     max_snap_m: Pos = Field(500.0, description="farthest a place may be from the network")
     shelter_access_m: NonNeg = Field(
         250.0, description="default access radius of shelters: arriving at any road node "
@@ -238,6 +298,57 @@ class OrderStage(_Model):
         return self
 
 
+class Contraflow(_Model):
+    """Reverse the opposite lanes of these links for outbound traffic from a time."""
+
+    links: list[str] = Field(..., min_length=1, description="ids of the outbound links")
+    from_h: NonNeg = 0.0
+    until_h: NonNeg | None = None
+
+
+class ControlPoint(_Model):
+    """A traffic control point: a link's or a junction's capacity times a factor."""
+
+    links: list[str] = Field(default_factory=list)
+    node: int | None = Field(None, description="a junction: every link entering it")
+    capacity_factor: Annotated[float, Field(gt=0, le=5)]
+    from_h: NonNeg = 0.0
+    until_h: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> ControlPoint:
+        if not self.links and self.node is None:
+            raise ValueError("a control point names 'links' or a 'node'")
+        return self
+
+
+class Place(_Model):
+    """A named point."""
+
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+
+
+class BusPlan(_Model):
+    """Buses for households without transport: depot -> pickup points -> shelters."""
+
+    depot: Place
+    buses: Annotated[int, Field(ge=1, le=10_000)]
+    seats: Annotated[int, Field(ge=1, le=200)] = 50
+    pcu: Pos = 2.0
+    mobilisation_min: tuple[NonNeg, NonNeg] = (90.0, 180.0)
+    boarding_s_per_person: NonNeg = 2.0
+    pickups: list[Place] = Field(..., min_length=1)
+
+    @field_validator("mobilisation_min")
+    @classmethod
+    def _range(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if v[1] < v[0]:
+            raise ValueError("give [earliest, latest] minutes, earliest first")
+        return v
+
+
 class Plan(_Model):
     """The decisions: when each zone is ordered out, how people leave, where they go."""
 
@@ -247,7 +358,22 @@ class Plan(_Model):
     order_time_h: NonNeg = Field(0.0, description="order time of zones no stage names")
     stages: list[OrderStage] = Field(default_factory=list)
     departure: DepartureCurve = DepartureCurve(curve="rayleigh", sigma_min=45.0)
-    shelter_choice: Literal["nearest_with_room"] = "nearest_with_room"
+    shelter_choice: Literal["nearest_with_room", "zone_map", "capacity_balanced"] = (
+        "nearest_with_room"
+    )
+    zone_shelters: dict[str, str] = Field(
+        default_factory=dict, description="zone id -> shelter id (shelter_choice: zone_map)"
+    )
+    shelter_open_h: dict[str, NonNeg] = Field(
+        default_factory=dict, description="shelter id -> opening time (hours); others open"
+    )
+    contraflow: list[Contraflow] = Field(default_factory=list)
+    control_points: list[ControlPoint] = Field(default_factory=list)
+    buses: BusPlan | None = None
+    shadow_share: Annotated[float, Field(ge=0, le=1)] = Field(
+        0.0, description="share of households outside the ordered zones who leave anyway"
+    )
+    background_vph: NonNeg = Field(0.0, description="background vehicles per hour")
     reroute_interval_min: NonNeg = Field(
         0.0, description="re-plan routes on observed travel times every N minutes (0: off)"
     )

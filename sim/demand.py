@@ -197,17 +197,26 @@ def read_places(
 
 def make_vehicles(
     places: Places, hh: Households, nodes: NodeIndex, streams: RandomStreams,
-    max_snap_m: float, source: str,
+    max_snap_m: float, source: str, *, which: np.ndarray | None = None, prefix: str = "",
 ) -> Vehicles:
-    """Turn the evacuating places' people into households and vehicles."""
-    rng_size = streams.stream("household_size")
-    rng_car = streams.stream("car_ownership")
-    rng_ride = streams.stream("ride_share")
-    rng_node = streams.stream("origin_node")
-    ev = np.flatnonzero(places.evacuate)
+    """Turn the people of some places into households and vehicles.
+
+    Parameters
+    ----------
+    which : ndarray of bool, optional
+        Places to use; the evacuating places by default.
+    prefix : str
+        Prefix of the random-stream names, so that other groups of households (shadow
+        evacuees) draw from streams of their own.
+    """
+    rng_size = streams.stream(prefix + "household_size")
+    rng_car = streams.stream(prefix + "car_ownership")
+    rng_ride = streams.stream(prefix + "ride_share")
+    rng_node = streams.stream(prefix + "origin_node")
+    ev = np.flatnonzero(places.evacuate if which is None else which)
     near, dist = nodes.nearest(places.lon[ev], places.lat[ev], k=hh.origin_nodes_per_place)
     far = int((dist[:, 0] > max_snap_m).sum())
-    if far:
+    if far and not prefix:
         logger.warning("%s: %d populated places are more than %.0f m from the road network; "
                        "their people start at the nearest road node", source, far, max_snap_m)
     zone_l: list[int] = []

@@ -3,16 +3,21 @@
 :class:`EvacuationRun` owns all state of one run (no globals): the SimPy environment,
 the traffic model, shelter occupancy and the records. Processes:
 
-* departures: each household leaves ``order time + mobilisation delay`` after its zone's
-  order, bound for the nearest shelter (by current shortest time) that still has room;
-* hazard: at every hazard step, links that are flooded or closed are closed to entry and
-  the routing trees are rebuilt, so vehicles reroute at their next node;
-* monitor: every 5 minutes, link states, zone progress and shelter occupancy are recorded.
+* departures: each car household leaves ``order time + mobilisation delay`` after its
+  zone's order, bound for a shelter chosen by the plan (nearest open shelter with room;
+  the zone's assigned shelter; or nearest with unreserved room, capacity-balanced);
+* buses (if the plan has them) for households without transport, see
+  :mod:`musterpoint.sim.transit`; shadow evacuees and background traffic to exits;
+* hazard and levers: at every hazard step, links in the hazard are closed to entry, and
+  contraflow and control points change capacities at their times; routing trees are
+  rebuilt on every change, so vehicles reroute at their next node;
+* monitor: every 5 minutes, link states, zone progress and shelter occupancy.
 
-A vehicle reaching a full shelter is redirected to the nearest shelter with room; if none
-has room it is stranded (reason ``every shelter full``). Vehicles on a link when it closes
-may drive out of it ("leave if they can"); a vehicle with no open route left is stranded
-where it is. At the end every person is in exactly one state, and the ledger is checked.
+Rules: a vehicle reaching a full shelter is redirected to the nearest open shelter with
+room, or stranded (``every shelter full``). Vehicles on a link when it closes may drive
+out of it ("leave if they can"); a vehicle with no open route left is stranded where it
+is, with the reason. At the end every person is in exactly one state, and the ledger is
+checked.
 """
 
 from __future__ import annotations
@@ -26,15 +31,20 @@ import numpy as np
 import pandas as pd
 import simpy
 
+from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.demand import Vehicles, make_vehicles
 from musterpoint.sim.departure import departure_delays_s
-from musterpoint.sim.kpis import check_ledger, evacuation_kpis, ledger
+from musterpoint.sim.extra_traffic import background_vehicles, shadow_vehicles
+from musterpoint.sim.geo import LocalProjection
+from musterpoint.sim.levers import NetworkLevers, plan_file
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.routing import Router
+from musterpoint.sim.run_kpis import run_kpis
 from musterpoint.sim.run_tables import build_tables
 from musterpoint.sim.traffic import TrafficModel, VehicleState
+from musterpoint.sim.transit import BusService
 from musterpoint.sim.world import World, closed_at
 
 __all__ = ["EvacuationRun", "simulate", "zone_order_times"]
@@ -67,6 +77,11 @@ def zone_order_times(world: World, plan: Plan) -> np.ndarray:
     return out
 
 
+def _concat(parts: list[Vehicles]) -> Vehicles:
+    return Vehicles(*(np.concatenate([getattr(p, f) for p in parts]) for f in
+                      ("zone", "place", "origin", "persons", "pcu", "destination", "depart_s")))
+
+
 class EvacuationRun:
     """State and processes of one run.
 
@@ -92,14 +107,43 @@ class EvacuationRun:
         self.streams = RandomStreams(seed)
         self.env = simpy.Environment()
         net = world.network
-        self.dest = world.destinations
+        sc = world.loaded.scenario
+        self.plan_file = plan_file(world.loaded.plan_paths, plan)
+        self.levers = NetworkLevers(net, plan, self.plan_file)
+        self._check_plan()
+        # destinations: shelters (and trip ends), then bus pickup points, then exits
+        self.dest = list(world.destinations)
+        self.n_shelters = len(self.dest)
+        dest_nodes: list[list[int]] = [list(d.nodes) for d in self.dest]
+        self.pickup_dest: list[int] = []
+        if plan.buses is not None:
+            for p in plan.buses.pickups:
+                self.pickup_dest.append(len(dest_nodes))
+                dest_nodes.append([self._snap(p.lon, p.lat, self.plan_file,
+                                              f"buses.pickups ({p.id})")])
+            self.depot_node = self._snap(plan.buses.depot.lon, plan.buses.depot.lat,
+                                         self.plan_file, "buses.depot")
+        self.exit_dest: list[int] = []
+        for i, ex in enumerate(sc.exits):
+            self.exit_dest.append(len(dest_nodes))
+            dest_nodes.append([self._snap(ex.lon, ex.lat, str(world.loaded.path),
+                                          f"exits[{i}] ({ex.id})")])
         self.router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
-                             [list(d.nodes) for d in self.dest])
+                             dest_nodes)
         self.capacity = np.array([d.capacity for d in self.dest], dtype=float)
-        self.occupancy = np.zeros(len(self.dest), dtype=np.int64)
+        self.occupancy = np.zeros(self.n_shelters, dtype=np.int64)
+        self.reserved = np.zeros(self.n_shelters, dtype=np.int64)
+        ids = {d.id: i for i, d in enumerate(self.dest)}
+        self.open_s = np.array([plan.shelter_open_h.get(d.id, 0.0) * 3600.0
+                                for d in self.dest])
+        self.zone_shelter = np.full(len(world.zones.ids), -1, dtype=np.int64)
+        for z, sid in plan.zone_shelters.items():
+            self.zone_shelter[world.zones.ids.index(z)] = ids[sid]
+        self.hazard_closed = np.zeros(net.n_links, dtype=bool)
+        self.lever_closed = np.zeros(net.n_links, dtype=bool)
         self.closed = np.zeros(net.n_links, dtype=bool)
         self.entered_total = np.zeros(net.n_links)
-        self.storage = net.storage_pcu
+        self.storage = net.storage_pcu.copy()
         self.traffic = TrafficModel(
             self.env, net.link_to, net.freeflow_s, net.capacity_vph, self.storage,
             net.n_nodes, self.router, self._on_reach, self._on_strand,
@@ -107,120 +151,277 @@ class EvacuationRun:
             record_links=record_link_events,
         )
         self.events: list[tuple[float, str, int, str, str, str, float, str]] = []
-        self._prepare_vehicles()
+        self._prepare_agents()
 
     # ------------------------------------------------------------------ set-up
-    def _prepare_vehicles(self) -> None:
-        w = self.world
+    def _snap(self, lon: float, lat: float, file: str, field: str) -> int:
+        node, dist = self.world.node_index.nearest(np.array([lon]), np.array([lat]))
+        limit = self.world.loaded.scenario.max_snap_m
+        if float(dist[0, 0]) > limit:
+            raise InputError.single(file, field, f"is {float(dist[0, 0]):,.0f} m from the "
+                                    f"nearest road (limit {limit:,.0f} m); move it onto the "
+                                    "network or check lon/lat")
+        return int(node[0, 0])
+
+    def _check_plan(self) -> None:
+        w, plan, f = self.world, self.plan, self.plan_file
+        zones = set(w.zones.ids)
+        shelters = {d.id for d in w.destinations}
+        problems = []
+        for i, st in enumerate(plan.stages):
+            for z in st.zones or []:
+                if z not in zones:
+                    problems.append(Problem(f, f"stages[{i}].zones", f"no zone {z!r} in "
+                                            "this scenario (see the zones of a run's map)"))
+        for z, s in plan.zone_shelters.items():
+            if z not in zones:
+                problems.append(Problem(f, f"zone_shelters.{z}", "no such zone"))
+            if s not in shelters:
+                problems.append(Problem(f, f"zone_shelters.{z}", f"no shelter {s!r}"))
+        for s in plan.shelter_open_h:
+            if s not in shelters:
+                problems.append(Problem(f, f"shelter_open_h.{s}", "no such shelter"))
+        if (plan.shadow_share > 0 or plan.background_vph > 0) and not \
+                w.loaded.scenario.exits:
+            problems.append(Problem(f, "shadow_share" if plan.shadow_share else
+                                    "background_vph", "shadow and background traffic need "
+                                    "the scenario to list exits (exits: [...])"))
+        if plan.buses is not None and w.places is None:
+            problems.append(Problem(f, "buses", "buses need a population, not a trips file"))
+        if problems:
+            raise InputError(problems)
+
+    def _prepare_agents(self) -> None:
+        w, plan, sc = self.world, self.plan, self.world.loaded.scenario
+        roles: list[np.ndarray] = []
         if w.trips is not None:
             veh = w.trips
             self.zone_order = np.array([float(np.min(veh.depart_s))])
             depart = veh.depart_s.copy()
         else:
             assert w.places is not None
-            veh = make_vehicles(w.places, w.loaded.scenario.households, w.node_index,
-                                self.streams, w.loaded.scenario.max_snap_m, str(w.loaded.path))
-            self.zone_order = zone_order_times(w, self.plan)
+            veh = make_vehicles(w.places, sc.households, w.node_index, self.streams,
+                                sc.max_snap_m, str(w.loaded.path))
+            self.zone_order = zone_order_times(w, plan)
             u = self.streams.stream("departure").random(veh.zone.size)
-            depart = self.zone_order[veh.zone] + departure_delays_s(self.plan.departure, u)
-        self.veh: Vehicles = veh
-        self.depart_s = np.where(veh.pcu > 0, depart, np.nan)
-        n = veh.zone.size
+            depart = self.zone_order[veh.zone] + departure_delays_s(plan.departure, u)
+        self.first_order_s = float(np.min(self.zone_order)) if self.zone_order.size else 0.0
+        parts, departs = [veh], [depart]
+        roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
+        if plan.shadow_share > 0 and w.places is not None:
+            sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, self.streams,
+                                     plan, self.first_order_s, sc.max_snap_m,
+                                     str(w.loaded.path))
+            parts.append(sv)
+            departs.append(sd)
+            roles.append(np.full(sv.zone.size, "shadow", dtype=object))
+        if plan.background_vph > 0:
+            has_out = np.unique(w.network.link_from)
+            bv, bd = background_vehicles(plan.background_vph, w.duration_s, has_out,
+                                         len(self.exit_dest), self.streams)
+            bv.destination = np.array(self.exit_dest, dtype=np.int64)[bv.destination]
+            parts.append(bv)
+            departs.append(bd)
+            roles.append(np.full(bv.zone.size, "background", dtype=object))
+        self.veh: Vehicles = _concat(parts) if len(parts) > 1 else veh
+        self.role = np.concatenate(roles)
+        self.depart_s_all = np.concatenate(departs)
+        self.depart_s = np.where(self.veh.pcu > 0, self.depart_s_all, np.nan)
+        n = self.veh.zone.size
         self.status = np.array(["never_departed"] * n, dtype=object)
         self.reason = np.array([""] * n, dtype=object)
-        self.reason[veh.pcu <= 0] = "no transport (needs a bus or a ride)"
+        self.reason[self.veh.pcu <= 0] = "no transport (needs a bus or a ride)"
         self.arrive_s = np.full(n, np.nan)
         self.final_dest = np.full(n, -1, dtype=np.int64)
         self.tm_id = np.full(n, -1, dtype=np.int64)  # traffic-model vehicle number
+        self.bus_road_exposure = np.zeros(n)
         self.by_tm: list[int] = []
-        self.first_order_s = float(np.min(self.zone_order)) if self.zone_order.size else 0.0
+        self.buses: BusService | None = None
+        if plan.buses is not None and w.places is not None:
+            riders = np.flatnonzero((self.veh.pcu <= 0) & (self.role == "evacuee"))
+            self.reason[riders] = "no transport: waiting for the bus"
+            self.buses = BusService(self, plan.buses, self.depot_node, self.pickup_dest,
+                                    riders, self._nearest_pickup(riders))
 
-    # ------------------------------------------------------------------ callbacks
-    def _log(self, t: float, kind: str, v: int = -1, link: str = "", zone: str = "",
-             shelter: str = "", value: float = float("nan"), detail: str = "") -> None:
+    def _nearest_pickup(self, riders: np.ndarray) -> np.ndarray:
+        assert self.plan.buses is not None and self.world.places is not None
+        p = self.world.places
+        proj = LocalProjection(float(p.lon.mean()), float(p.lat.mean()))
+        hx, hy = proj.forward(p.lon[self.veh.place[riders]], p.lat[self.veh.place[riders]])
+        px, py = proj.forward(np.array([q.lon for q in self.plan.buses.pickups]),
+                              np.array([q.lat for q in self.plan.buses.pickups]))
+        d = (hx[:, None] - px[None, :]) ** 2 + (hy[:, None] - py[None, :]) ** 2
+        return np.asarray(np.argmin(d, axis=1)) if riders.size else np.zeros(0, np.int64)
+
+    # ------------------------------------------------------------------ shelters
+    def log(self, t: float, kind: str, v: int = -1, link: str = "", zone: str = "",
+            shelter: str = "", value: float = float("nan"), detail: str = "") -> None:
+        """Append one event to the run's event log."""
         self.events.append((t, kind, v, link, zone, shelter, value, detail))
 
-    def _choose(self, node: int, persons: int, exclude: int = -1) -> int:
-        dist = self.router.dist_s[:, node]
-        room = (self.capacity - self.occupancy) >= persons
+    def choose_shelter(self, node: int, persons: int, exclude: int = -1,
+                       reserve: bool = True) -> int:
+        """Nearest open shelter with room for ``persons`` from ``node``, or -1."""
+        t = self.env.now
+        dist = self.router.dist_s[: self.n_shelters, node]
+        free = self.capacity - self.occupancy
+        if self.plan.shelter_choice == "capacity_balanced" and reserve:
+            free = free - self.reserved
+        ok = (free >= persons) & (self.open_s <= t) & np.isfinite(dist)
         if exclude >= 0:
-            room[exclude] = False
-        cand = np.flatnonzero(room & np.isfinite(dist))
+            ok[exclude] = False
+        cand = np.flatnonzero(ok)
         if cand.size:
             return int(cand[np.argmin(dist[cand])])
         return -1
 
+    def admit(self, v: int, d: int, t: float) -> bool:
+        """Admit household ``v`` at shelter ``d`` if it has room; record the arrival."""
+        p = int(self.veh.persons[v])
+        if self.occupancy[d] + p > self.capacity[d]:
+            return False
+        self.occupancy[d] += p
+        self.status[v] = "arrived"
+        self.reason[v] = ""
+        self.arrive_s[v] = t
+        self.final_dest[v] = d
+        self.log(t, "arrive", v, shelter=self.dest[d].id, value=p)
+        if self.occupancy[d] >= self.capacity[d]:
+            self.log(t, "shelter_full", shelter=self.dest[d].id)
+        return True
+
+    def _release(self, v: int) -> None:
+        if self.plan.shelter_choice == "capacity_balanced":
+            d = int(self.tm_dest_reserved.get(v, -1))
+            if d >= 0:
+                self.reserved[d] -= int(self.veh.persons[v])
+                del self.tm_dest_reserved[v]
+
+    def _reserve(self, v: int, d: int) -> None:
+        if self.plan.shelter_choice == "capacity_balanced":
+            self.reserved[d] += int(self.veh.persons[v])
+            self.tm_dest_reserved[v] = d
+
     def _on_reach(self, tv: int, node: int, t: float) -> bool:
         v = self.by_tm[tv]
+        if v < 0:
+            assert self.buses is not None
+            return self.buses.on_reach(-v - 1, tv, node, t)
         d = self.traffic.dest[tv]
-        p = int(self.veh.persons[v])
-        if self.occupancy[d] + p <= self.capacity[d]:
-            self.occupancy[d] += p
+        if d >= self.n_shelters or not np.isfinite(self.capacity[d]):
             self.status[v] = "arrived"
             self.arrive_s[v] = t
             self.final_dest[v] = d
-            self._log(t, "arrive", v, shelter=self.dest[d].id, value=p)
-            if self.occupancy[d] >= self.capacity[d]:
-                self._log(t, "shelter_full", shelter=self.dest[d].id)
             return True
-        nxt = self._choose(node, p, exclude=d)
+        self._release(v)
+        if self.open_s[d] > t:
+            self.status[v] = "en_route"
+            self.reason[v] = "waiting for the shelter to open"
+            self.env.process(self._admit_at_opening(v, d))
+            return True
+        if self.admit(v, d, t):
+            return True
+        nxt = self.choose_shelter(node, int(self.veh.persons[v]), exclude=d)
         if nxt < 0:
             self.status[v] = "stranded"
             self.reason[v] = "every shelter full"
-            self._log(t, "stranded", v, shelter=self.dest[d].id, detail="every shelter full")
+            self.log(t, "stranded", v, shelter=self.dest[d].id, detail="every shelter full")
             return True
-        self._log(t, "redirect", v, shelter=self.dest[nxt].id, detail=f"{self.dest[d].id} full")
+        self._reserve(v, nxt)
+        self.log(t, "redirect", v, shelter=self.dest[nxt].id, detail=f"{self.dest[d].id} full")
         self.traffic.set_destination(tv, nxt)
         return False
 
+    def _admit_at_opening(self, v: int, d: int) -> Any:
+        yield self.env.timeout(self.open_s[d] - self.env.now)
+        if not self.admit(v, d, self.env.now):
+            self.status[v] = "stranded"
+            self.reason[v] = "shelter full at opening"
+            self.log(self.env.now, "stranded", v, shelter=self.dest[d].id,
+                     detail=self.reason[v])
+
     def _on_strand(self, tv: int, t: float, reason: str) -> None:
         v = self.by_tm[tv]
+        if v < 0:
+            assert self.buses is not None
+            self.buses.on_strand(-v - 1, tv, t, reason)
+            return
+        self._release(v)
         self.status[v] = "stranded"
         self.reason[v] = reason
-        self._log(t, "stranded", v, detail=reason)
+        self.log(t, "stranded", v, detail=reason)
 
     # ------------------------------------------------------------------ processes
+    def _first_destination(self, v: int, o: int) -> int:
+        veh = self.veh
+        if veh.destination[v] >= 0:
+            return int(veh.destination[v])
+        p = int(veh.persons[v])
+        if self.role[v] == "shadow":
+            dist = self.router.dist_s[self.exit_dest, o]
+            return self.exit_dest[int(np.argmin(dist))] if np.isfinite(dist).any() else -1
+        z = int(veh.zone[v])
+        if self.plan.shelter_choice == "zone_map" and self.zone_shelter[z] >= 0:
+            return int(self.zone_shelter[z])
+        d = self.choose_shelter(o, p)
+        if d < 0:  # nobody has room: head for the nearest reachable open shelter
+            dist = self.router.dist_s[: self.n_shelters, o].copy()
+            dist[self.open_s > self.env.now] = np.inf
+            if not np.isfinite(dist).any():
+                dist = self.router.dist_s[: self.n_shelters, o] + self.open_s
+            d = int(np.argmin(dist)) if np.isfinite(dist).any() else -1
+        return d
+
     def _departures(self) -> Any:
         env, veh = self.env, self.veh
         go = np.flatnonzero(np.isfinite(self.depart_s))
         order = go[np.argsort(self.depart_s[go], kind="stable")]
+        zids = self.world.zones.ids
         for v in order.tolist():
             t = float(self.depart_s[v])
             if t > env.now:
                 yield env.timeout(t - env.now)
             o = int(veh.origin[v])
-            p = int(veh.persons[v])
-            if veh.destination[v] >= 0:
-                d = int(veh.destination[v])
-            else:
-                d = self._choose(o, p)
-                if d < 0:  # nobody has room: head for the nearest reachable shelter
-                    dist = self.router.dist_s[:, o]
-                    d = int(np.argmin(dist)) if np.isfinite(dist).any() else -1
+            d = self._first_destination(v, o)
             self.status[v] = "en_route"
-            self._log(env.now, "depart", v, zone=self.world.zones.ids[int(veh.zone[v])],
-                      shelter=self.dest[d].id if d >= 0 else "", value=p)
+            z = int(veh.zone[v])
+            self.log(env.now, "depart", v, zone=zids[z] if z >= 0 else "",
+                     shelter=self.dest_id(d), value=float(veh.persons[v]))
             if d < 0:
                 self.status[v] = "stranded"
                 self.reason[v] = "no open route from the origin"
-                self._log(env.now, "stranded", v, detail=self.reason[v])
+                self.log(env.now, "stranded", v, detail=self.reason[v])
                 continue
+            if d < self.n_shelters:
+                self._reserve(v, d)
             tv = self.traffic.add_vehicle(o, d, float(veh.pcu[v]))
             self.by_tm.append(v)
             self.tm_id[v] = tv
             self.traffic.depart(tv)
 
+    def dest_id(self, d: int) -> str:
+        """Id of router destination ``d`` (shelter, pickup point or exit)."""
+        if d < 0:
+            return ""
+        if d < self.n_shelters:
+            return self.dest[d].id
+        if d in self.pickup_dest:
+            assert self.plan.buses is not None
+            return self.plan.buses.pickups[self.pickup_dest.index(d)].id
+        return self.world.loaded.scenario.exits[self.exit_dest.index(d)].id
+
     def _apply_closures(self) -> None:
-        """Close and reopen links to match the hazard now; rebuild routes if anything changed."""
-        now_closed = closed_at(self.world, self.env.now)
+        """Close and reopen links to match hazard and levers now; rebuild routes on change."""
+        self.hazard_closed = closed_at(self.world, self.env.now)
+        now_closed = self.hazard_closed | self.lever_closed
         changed = np.flatnonzero(now_closed != self.closed)
         if not changed.size:
             return
         net = self.world.network
         for i in changed.tolist():
             self.traffic.set_closed(i, bool(now_closed[i]))
-            self._log(self.env.now, "link_closed" if now_closed[i] else "link_reopened",
-                      link=str(net.link_id[i]))
+            self.log(self.env.now, "link_closed" if now_closed[i] else "link_reopened",
+                     link=str(net.link_id[i]))
         self.closed = now_closed
         self.router.rebuild(self.closed)
         self.traffic.after_reroute()
@@ -234,24 +435,48 @@ class EvacuationRun:
         yield self.env.timeout(t - self.env.now)
         self._apply_closures()
 
+    def _apply_levers(self) -> None:
+        st = self.levers.state_at(self.env.now)
+        net = self.world.network
+        cur = np.array(self.traffic.headway)
+        new_head = 3600.0 / st.capacity_vph
+        for i in np.flatnonzero((new_head != cur) | (st.storage_pcu != self.storage)).tolist():
+            self.traffic.set_capacity(i, float(st.capacity_vph[i]), float(st.storage_pcu[i]))
+            self.storage[i] = st.storage_pcu[i]
+            self.log(self.env.now, "capacity", link=str(net.link_id[i]),
+                     value=float(st.capacity_vph[i]))
+        self.lever_closed = st.closed
+        self._apply_closures()
+
+    def _levers(self, until: float) -> Any:
+        for t in self.levers.change_times():
+            if t > until:
+                return
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            self._apply_levers()
+
     def _monitor(self, until: float) -> Any:
         env = self.env
         self.link_rows: list[pd.DataFrame] = []
         self.zone_rows: list[tuple[float, int, int, int]] = []
         self.shelter_rows: list[tuple[float, int, int]] = []
         nz = len(self.world.zones.ids)
+        ev = (self.role == "evacuee") & (self.veh.zone >= 0)
+        zone, persons = self.veh.zone[ev], self.veh.persons[ev]
         while True:
             t0 = env.now
             yield env.timeout(min(MONITOR_S, until - t0))
             self._snapshot_links(t0)
             t = env.now
-            gone = np.isfinite(self.depart_s) & (self.depart_s <= t)
-            arr = self.status == "arrived"
-            dep = np.bincount(self.veh.zone[gone], self.veh.persons[gone], minlength=nz)
-            got = np.bincount(self.veh.zone[arr], self.veh.persons[arr], minlength=nz)
+            st = self.status[ev]
+            gone = st != "never_departed"
+            arr = st == "arrived"
+            dep = np.bincount(zone[gone], persons[gone], minlength=nz)
+            got = np.bincount(zone[arr], persons[arr], minlength=nz)
             for z in range(nz):
                 self.zone_rows.append((t, z, int(dep[z]), int(got[z])))
-            for s in range(len(self.dest)):
+            for s in range(self.n_shelters):
                 self.shelter_rows.append((t, s, int(self.occupancy[s])))
             if self.progress is not None:
                 self.progress(min(t / until, 1.0))
@@ -290,78 +515,76 @@ class EvacuationRun:
         wall0 = time.perf_counter()
         w = self.world
         until = w.duration_s
-        for z, t in enumerate(self.zone_order.tolist()):
-            if w.trips is None:
-                self._log(t, "order", zone=w.zones.ids[z])
+        self.tm_dest_reserved: dict[int, int] = {}
+        if w.trips is None:
+            for z, t in enumerate(self.zone_order.tolist()):
+                self.log(t, "order", zone=w.zones.ids[z])
+        self._apply_levers()  # levers from hour 0 and the hazard at the start
         if w.link_flooded is not None or w.closures:
-            step = (w.loaded.scenario.hazard.flood.step_min * 60.0
-                    if w.loaded.scenario.hazard.flood else 60.0)
+            step = w.loaded.scenario.hazard.step_min * 60.0
             times = sorted({s for s, _, _, _ in w.closures} | {e for _, e, _, _ in w.closures})
             self.env.process(self._hazard(step, until))
             for t in times:  # explicit closures take effect exactly on time
                 if 0 < t <= until and t % step:
                     self.env.process(self._closure_at(t))
+        if self.levers.active:
+            self.env.process(self._levers(until))
+        if self.buses is not None:
+            self.buses.start()
         self.env.process(self._departures())
         self.env.process(self._monitor(until))
         self.env.run(until=until + 1e-9)
         self.traffic.finish(until)
         self._finish_states(until)
         tables, extra = build_tables(self, until)
-        agents = tables["agents"]
-        led = ledger(agents)
-        check_ledger(led)
-        kpis = {
-            "evacuation": evacuation_kpis(agents, tables["zones"], self.first_order_s),
-            "traffic": {
-                "events": int(self.traffic.events_processed),
-                "link_traversals": int(self.traffic.traversals),
-                "gridlock_forced_moves": int(self.traffic.forced_moves),
-                "route_rebuilds": int(self.router.rebuilds),
-                "vehicle_km": extra["vehicle_km"],
-            },
-            "ledger": led,
-        }
-        wall = time.perf_counter() - wall0
-        meta = self._meta(wall)
-        return RunResult(meta=meta, kpis=_clean(kpis), tables=tables)
+        kpis = run_kpis(self, tables, extra)
+        return RunResult(meta=self._meta(time.perf_counter() - wall0), kpis=kpis,
+                         tables=tables)
 
     def _finish_states(self, until: float) -> None:
         tm = self.traffic
-        home = np.zeros(self.status.size)
-        road = np.zeros(self.status.size)
-        for v in range(self.status.size):
-            tv = int(self.tm_id[v])
-            st = self.status[v]
-            if st == "en_route" and tv >= 0:
-                if tm.state[tv] == VehicleState.WAITING:
-                    self.reason[v] = "waiting to enter the road"
-                elif tm.state[tv] == VehicleState.ON_ROAD:
-                    self.reason[v] = "on the road"
-            if tv >= 0:
-                road[v] = tm.exposed_s[tv]
+        n = self.status.size
+        home = np.zeros(n)
+        road = self.bus_road_exposure.copy()
+        left_hazard = np.full(n, np.nan)
+        boarded = self.buses.boarded_s if self.buses is not None else {}
         fl = self.world.place_flooded
-        if fl is not None:
-            left = np.full(self.status.size, until)
-            for v in range(self.status.size):
-                tv = int(self.tm_id[v])
-                if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
-                    left[v] = tm.first_enter_t[tv]
-                elif self.status[v] in ("stranded",) and np.isfinite(self.depart_s[v]):
-                    left[v] = until  # stranded at the origin: still there
-            for v in range(self.status.size):
-                p = int(self.veh.place[v])
-                if p >= 0 and fl[p]:
-                    for s, e in fl[p]:
-                        home[v] += max(0.0, min(e, left[v]) - max(s, 0.0))
+        for v in range(n):
+            tv = int(self.tm_id[v])
+            end_road = -np.inf
+            if tv >= 0:
+                road[v] += tm.exposed_s[tv]
+                end_road = tm.exposure_end[tv]
+                if self.status[v] == "en_route":
+                    if tm.state[tv] == VehicleState.WAITING:
+                        self.reason[v] = "waiting to enter the road"
+                    elif tm.state[tv] == VehicleState.ON_ROAD:
+                        self.reason[v] = "on the road"
+            left = until
+            if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
+                left = tm.first_enter_t[tv]
+            elif v in boarded:
+                left = boarded[v]
+            end_home = -np.inf
+            p = int(self.veh.place[v])
+            if fl is not None and p >= 0 and fl[p] and self.role[v] == "evacuee":
+                for s, e in fl[p]:
+                    lo, hi = max(s, 0.0), min(e, left)
+                    if hi > lo:
+                        home[v] += hi - lo
+                        end_home = hi
+            last = max(end_home, end_road)
+            if np.isfinite(last):
+                left_hazard[v] = last
         self.exposed_home_s = home
         self.exposed_road_s = road
+        self.left_hazard_s = left_hazard
 
     def _meta(self, wall: float) -> dict[str, Any]:
         from musterpoint.sim import __version__
 
         sc = self.world.loaded.scenario
-        net = self.world.network
-        r = net.report
+        r = self.world.network.report
         return {
             "scenario": sc.name,
             "scenario_title": sc.title.en,
@@ -384,20 +607,6 @@ class EvacuationRun:
         }
 
 
-def _clean(x: Any) -> Any:
-    """Replace NaN/inf by None and numpy scalars by Python ones, for strict JSON."""
-    if isinstance(x, dict):
-        return {k: _clean(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
-
-
 def simulate(world: World, plan: Plan, seed: int, **kwargs: Any) -> RunResult:
     """Run ``plan`` on ``world`` with ``seed``; see :class:`EvacuationRun`."""
     return EvacuationRun(world, plan, seed, **kwargs).run()
-

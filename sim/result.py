@@ -5,10 +5,12 @@ Maps and reports read only a :class:`RunResult`; they never need the engine.
 
 Tables and their columns (times are seconds since the scenario start):
 
-``agents`` (one row per vehicle)
-    vehicle_id, zone, origin_node, origin_lon, origin_lat, destination, persons, pcu,
+``agents`` (one row per vehicle; households without transport have pcu 0)
+    vehicle_id, role (evacuee / shadow / background), mode (car / bus / none), zone,
+    origin_node, origin_lon, origin_lat, destination, persons, pcu,
     order_s, depart_s, arrive_s, status (arrived / stranded / en_route / never_departed),
-    reason, exposed_person_s
+    reason, exposed_home_person_s, exposed_road_person_s, exposed_person_s,
+    left_hazard_s (when its exposure ended), still_exposed (in the hazard at the end)
 ``events`` (one row per event)
     time_s, type, vehicle_id (-1 if none), link_id, zone, shelter, value, detail
 ``link_states`` (one row per link and 5-minute interval with any traffic or a closure)
@@ -25,8 +27,10 @@ Tables and their columns (times are seconds since the scenario start):
     time_s, zone, evacuees, departed, arrived, exposed_persons
 ``shelter_timeseries``
     time_s, shelter, occupancy
-``hazard_frames`` (flooded area at each hazard step, for maps)
-    time_s, level_m, geojson
+``hazard_frames`` (hazard area at each change, for maps)
+    time_s, kind (flood / fire / plume / ...), level_m (floods), geojson
+``buses`` (one row per bus, if the plan has buses)
+    bus, ready_s, legs, shelter_trips, delivered, in_service
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ TABLES = (
     "timeseries",
     "shelter_timeseries",
     "hazard_frames",
+    "buses",
 )
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from musterpoint.sim.traffic import VehicleState
+from musterpoint.sim.world import hazard_frames
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation import EvacuationRun
@@ -21,6 +22,24 @@ def _wkt_line(c: np.ndarray) -> str:
     return "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in c) + ")"
 
 
+def _still_exposed(run: EvacuationRun, until: float) -> np.ndarray:
+    """Whether each agent is in the hazard at the end (at home or on a hazard link)."""
+    out = np.zeros(run.status.size, dtype=bool)
+    fl = run.world.place_flooded
+    link_fl = run.world.link_flooded
+    tm = run.traffic
+    for v in range(run.status.size):
+        if run.status[v] == "arrived":
+            continue
+        tv = int(run.tm_id[v])
+        if tv >= 0 and tm.state[tv] == VehicleState.ON_ROAD and link_fl is not None:
+            out[v] = any(s <= until < e for s, e in link_fl[tm.link[tv]])
+        elif fl is not None and run.veh.place[v] >= 0 and (
+                tv < 0 or tm.state[tv] == VehicleState.WAITING):
+            out[v] = any(s <= until < e for s, e in fl[int(run.veh.place[v])])
+    return out
+
+
 def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFrame],
                                                             dict[str, Any]]:
     """All tables of the run, plus extra figures (``vehicle_km``)."""
@@ -28,9 +47,10 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     net = w.network
     veh = run.veh
     tm = run.traffic
-    zids = np.array(w.zones.ids, dtype=object)
+    zids = np.array([*w.zones.ids, "(outside)"], dtype=object)
     n = veh.zone.size
-    dest_ids = np.array([d.id for d in run.dest] + [""], dtype=object)
+    n_dest = len(run.router.destinations)
+    dest_ids = np.array([run.dest_id(d) for d in range(n_dest)] + [""], dtype=object)
     cur = np.full(n, -1, dtype=np.int64)
     for v in range(n):
         tv = int(run.tm_id[v])
@@ -39,8 +59,14 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         elif tv >= 0 and tm.state[tv] != VehicleState.STRANDED:
             cur[v] = tm.dest[tv]
     persons = veh.persons.astype(np.int64)
+    mode = np.where(veh.pcu > 0, "car", "none").astype(object)
+    if run.buses is not None:
+        mode[run.buses.riders] = "bus"
+    zone_order = np.append(run.zone_order, np.nan)
     agents = pd.DataFrame({
         "vehicle_id": np.arange(n, dtype=np.int64),
+        "role": run.role.astype(str),
+        "mode": mode.astype(str),
         "zone": zids[veh.zone],
         "origin_node": net.node_id[veh.origin].astype(np.int64),
         "origin_lon": net.lon[veh.origin],
@@ -48,8 +74,8 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "destination": dest_ids[cur],
         "persons": persons,
         "pcu": veh.pcu.astype(float),
-        "order_s": run.zone_order[veh.zone] if w.trips is None else run.depart_s,
-        "depart_s": run.depart_s,
+        "order_s": zone_order[veh.zone] if w.trips is None else run.depart_s,
+        "depart_s": np.where(mode == "bus", run.depart_s_all, run.depart_s),
         "arrive_s": run.arrive_s,
         "status": run.status.astype(str),
         "reason": run.reason.astype(str),
@@ -57,6 +83,8 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "exposed_road_person_s": run.exposed_road_s * persons,
     })
     agents["exposed_person_s"] = agents["exposed_home_person_s"] + agents["exposed_road_person_s"]
+    agents["left_hazard_s"] = run.left_hazard_s
+    agents["still_exposed"] = _still_exposed(run, until)
 
     events = pd.DataFrame(run.events, columns=EVENT_COLUMNS)
     if run.record_link_events and tm.link_trace:
@@ -97,16 +125,18 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     })
     links["elevation_m"] = links["elevation_m"].replace([np.inf], np.nan)
 
-    zf = np.full(len(zids), np.nan)
+    ev_rows = (run.role == "evacuee") & (veh.zone >= 0)
+    zf = np.full(len(zids) - 1, np.nan)
     if w.place_flooded is not None and w.places is not None:
         for p, iv in enumerate(w.place_flooded):
             z = int(w.places.zone[p])
             if iv and z >= 0 and w.places.evacuate[p]:
                 zf[z] = np.fmin(zf[z], iv[0][0])
     zones = pd.DataFrame({
-        "zone": zids.astype(str), "lon": w.zones.lon, "lat": w.zones.lat,
+        "zone": zids[:-1].astype(str), "lon": w.zones.lon, "lat": w.zones.lat,
         "population": w.zones.population.astype(np.int64),
-        "evacuees": np.bincount(veh.zone, persons, minlength=len(zids)).astype(np.int64),
+        "evacuees": np.bincount(veh.zone[ev_rows], persons[ev_rows],
+                                minlength=len(zids))[: len(zids) - 1].astype(np.int64),
         "elevation_m": w.zones.elevation, "order_s": run.zone_order,
         "flooded_from_s": zf, "wkt": w.zones.wkt,
     })
@@ -128,20 +158,15 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     st["shelter"] = np.array([d.id for d in run.dest], dtype=object)[st["s"].to_numpy()]
     shelter_ts = st[["time_s", "shelter", "occupancy"]]
 
-    frames = []
-    if w.raster is not None and w.hydrograph is not None:
-        step = max(1800.0, until / 48.0)
-        last = None
-        for t in np.arange(0.0, until + 1.0, step):
-            level = float(w.hydrograph.level_at(t))
-            if last is not None and abs(level - last) < 0.01:
-                continue
-            frames.append((float(t), level, w.raster.flooded_geojson(level)))
-            last = level
-    hazard_frames = pd.DataFrame(frames, columns=["time_s", "level_m", "geojson"])
+    frames = hazard_frames(w, until)
+    frames_df = pd.DataFrame(frames, columns=["time_s", "kind", "level_m", "geojson"])
 
     vkm = float((run.entered_total * net.length_m).sum() / 1000.0)
+    buses = pd.DataFrame(run.buses.table_rows() if run.buses is not None else [],
+                         columns=["bus", "ready_s", "legs", "shelter_trips", "delivered",
+                                  "in_service"])
     tables = {"agents": agents, "events": events, "link_states": link_states, "links": links,
               "zones": zones, "shelters": shelters, "timeseries": timeseries,
-              "shelter_timeseries": shelter_ts, "hazard_frames": hazard_frames}
+              "shelter_timeseries": shelter_ts, "hazard_frames": frames_df,
+              "buses": buses}
     return tables, {"vehicle_km": vkm}

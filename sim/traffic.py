@@ -144,6 +144,7 @@ class TrafficModel:
         self.state: list[int] = []
         self.exposed_s: list[float] = []
         self.first_enter_t: list[float] = []
+        self.exposure_end: list[float] = []
         self.link_trace: list[tuple[int, int, float, float]] = []
 
         self.events_processed = 0
@@ -163,6 +164,7 @@ class TrafficModel:
         self.state.append(VehicleState.WAITING)
         self.exposed_s.append(0.0)
         self.first_enter_t.append(float("nan"))
+        self.exposure_end.append(float("-inf"))
         return v
 
     def set_destination(self, v: int, destination: int) -> None:
@@ -181,6 +183,17 @@ class TrafficModel:
     def set_closed(self, link: int, closed: bool) -> None:
         """Close (no entry) or reopen a link. Call :meth:`after_reroute` after a batch."""
         self.closed[link] = closed
+
+    def set_capacity(self, link: int, capacity_vph: float, storage_pcu: float) -> None:
+        """Change a link's flow and storage capacity now (contraflow, control points).
+
+        The new headway applies from the next exit; more storage wakes waiting links.
+        """
+        self.headway[link] = 3600.0 / float(capacity_vph)
+        grew = storage_pcu > self.storage[link]
+        self.storage[link] = float(storage_pcu)
+        if grew and self.waiters[link]:
+            self._wake(link)
 
     def after_reroute(self) -> None:
         """Wake everything waiting on a closed link, after routing trees were rebuilt."""
@@ -260,7 +273,10 @@ class TrafficModel:
         c.exited[link] += 1
         c.travel_s[link] += t - t_in
         if self.exposure is not None and self.exposure[link]:
-            self.exposed_s[v] += _overlap(self.exposure[link], t_in, t)
+            ov, last = _overlap(self.exposure[link], t_in, t)
+            if ov > 0.0:
+                self.exposed_s[v] += ov
+                self.exposure_end[v] = max(self.exposure_end[v], last)
         if self.record_links:
             self.link_trace.append((v, link, t_in, t))
         self.node[v] = self.link_to[link]
@@ -363,7 +379,10 @@ class TrafficModel:
         for link, q in enumerate(self.queue):
             if q and self.exposure[link]:
                 for v in q:
-                    self.exposed_s[v] += _overlap(self.exposure[link], self.enter_t[v], t_end)
+                    ov, last = _overlap(self.exposure[link], self.enter_t[v], t_end)
+                    if ov > 0.0:
+                        self.exposed_s[v] += ov
+                        self.exposure_end[v] = max(self.exposure_end[v], last)
 
     def take_counters(self) -> LinkCounters:
         """Return the counters since the last call and start new ones."""
@@ -373,11 +392,14 @@ class TrafficModel:
         return c
 
 
-def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> float:
+def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
+    """Time of ``[a, b]`` inside the intervals, and when the last such stretch ended."""
     total = 0.0
+    last = float("-inf")
     for s, e in intervals:
         lo = s if s > a else a
         hi = e if e < b else b
         if hi > lo:
             total += hi - lo
-    return total
+            last = hi
+    return total, last

@@ -15,7 +15,7 @@ import numpy as np
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
-from musterpoint.scenarios.schema import Shelter
+from musterpoint.scenarios.schema import PlumeHazard, Shelter
 from musterpoint.sim.demand import Places, Vehicles, Zones, read_places, read_trips
 from musterpoint.sim.geo import NodeIndex
 from musterpoint.sim.hazard_flood import (
@@ -24,10 +24,13 @@ from musterpoint.sim.hazard_flood import (
     flooded_intervals,
     link_elevations,
 )
+from musterpoint.sim.hazard_plume import GaussianPlume
+from musterpoint.sim.hazard_polygons import PolygonSeries, read_polygon_series
+from musterpoint.sim.intervals import union
 from musterpoint.sim.network import Network
 from musterpoint.sim.network_io import read_network
 
-__all__ = ["Destination", "World", "build_world"]
+__all__ = ["Destination", "World", "build_world", "closed_at", "hazard_frames", "make_plume"]
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +65,10 @@ class World:
     raster: ElevationRaster | None = None
     hydrograph: StageHydrograph | None = None
     link_elevation: np.ndarray | None = None
-    link_flooded: list[list[Interval]] | None = None
+    link_flooded: list[list[Interval]] | None = None  # every hazard, not only floods
     place_flooded: list[list[Interval]] | None = None
+    polygons: list[PolygonSeries] = field(default_factory=list)
+    plume: GaussianPlume | None = None
     closures: list[tuple[float, float, np.ndarray, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -182,13 +187,31 @@ def build_world(loaded: LoadedScenario) -> World:
                         f"but {int(zones.evacuees.sum()):,} are ordered out; some will find "
                         "every shelter full")
 
-    link_el = link_fl = place_fl = None
+    link_el = None
+    coords = [net.link_coords(i) for i in range(net.n_links)]
+    link_parts: list[list[list[Interval]]] = []
+    place_parts: list[list[list[Interval]]] = []
     if raster is not None and hydro is not None:
-        coords = [net.link_coords(i) for i in range(net.n_links)]
         link_el = link_elevations(raster, coords)
-        link_fl = flooded_intervals(link_el, hydro)
+        link_parts.append(flooded_intervals(link_el, hydro))
         if places is not None:
-            place_fl = flooded_intervals(places.elevation, hydro)
+            place_parts.append(flooded_intervals(places.elevation, hydro))
+    series = []
+    for i, ph in enumerate(sc.hazard.polygons):
+        ps = read_polygon_series(loaded.file(ph.file), ph.crs, ph.mode,
+                                 f"hazard.polygons[{i}].file", net.bounds())
+        series.append(ps)
+        link_parts.append(ps.intervals_lines(coords))
+        if places is not None:
+            place_parts.append(ps.intervals_points(places.lon, places.lat))
+    plume = None
+    if sc.hazard.plume is not None:
+        plume = make_plume(sc.hazard.plume, sc.duration_h)
+        link_parts.append(_plume_link_intervals(plume, coords))
+        if places is not None:
+            place_parts.append(plume.intervals(places.lon, places.lat))
+    link_fl = _combine(link_parts, net.n_links)
+    place_fl = _combine(place_parts, 0 if places is None else places.lon.size)
 
     link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
     closures = []
@@ -205,9 +228,65 @@ def build_world(loaded: LoadedScenario) -> World:
     if problems:
         raise InputError(problems)
     world = World(loaded, net, dests, zones, places, idx, trips, raster, hydro, link_el,
-                  link_fl, place_fl, closures, warnings)
+                  link_fl, place_fl, series, plume, closures, warnings)
     _check_routes_at_start(world, file)
     return world
+
+
+def make_plume(p: PlumeHazard, duration_h: float) -> GaussianPlume:
+    """The plume model of a scenario's plume hazard."""
+    end = (p.end_h if p.end_h is not None else duration_h) * 3600.0
+    return GaussianPlume(
+        lon=p.lon, lat=p.lat, q_gps=p.release_g_s, height_m=p.height_m,
+        start_s=p.start_h * 3600.0, end_s=end,
+        wind=tuple((w.time_h * 3600.0, w.speed_mps, w.from_deg, w.stability) for w in p.wind),
+        threshold_gpm3=p.threshold_mg_m3 / 1000.0,
+    )
+
+
+def _plume_link_intervals(plume: GaussianPlume, coords: list[np.ndarray]) -> list[list[Interval]]:
+    pts = [np.vstack([c, (c[:-1] + c[1:]) / 2.0]) for c in coords]
+    owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(pts)])
+    allp = np.concatenate(pts)
+    per_point = plume.intervals(allp[:, 0], allp[:, 1])
+    out: list[list[Interval]] = [[] for _ in coords]
+    for k, iv in enumerate(per_point):
+        if iv:
+            out[int(owner[k])].extend(iv)
+    return [union(iv) for iv in out]
+
+
+def _combine(parts: list[list[list[Interval]]], n: int) -> list[list[Interval]] | None:
+    if not parts:
+        return None
+    return [union(*(p[i] for p in parts)) for i in range(n)]
+
+
+def hazard_frames(world: World, until: float) -> list[tuple[float, str, float, str]]:
+    """Hazard area snapshots for maps: ``(time_s, kind, level_m, geojson)``."""
+    frames: list[tuple[float, str, float, str]] = []
+    step = max(1800.0, until / 48.0)
+    if world.raster is not None and world.hydrograph is not None:
+        last = None
+        for t in np.arange(0.0, until + 1.0, step):
+            level = float(world.hydrograph.level_at(t))
+            if last is not None and abs(level - last) < 0.01:
+                continue
+            frames.append((float(t), "flood", level, world.raster.flooded_geojson(level)))
+            last = level
+    for k, ps in enumerate(world.polygons):
+        kind = world.loaded.scenario.hazard.polygons[k].kind
+        for t in ps.change_times():
+            if t <= until:
+                frames.append((float(t), kind, float("nan"), ps.frame_geojson(t)))
+    if world.plume is not None:
+        times = sorted({w[0] for w in world.plume.wind} | {world.plume.start_s,
+                                                          world.plume.end_s})
+        for t in times:
+            if 0 <= t <= until:
+                frames.append((float(t), "plume", float("nan"), world.plume.zone_geojson(t)))
+    frames.sort(key=lambda f: f[0])
+    return frames
 
 
 def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
