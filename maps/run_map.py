@@ -24,6 +24,7 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
+from musterpoint.maps.offline import inline_cdn_assets
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 
@@ -42,6 +43,14 @@ _SHARE_BINS = ((0.25, "#b71c1c"), (0.5, "#e65100"), (0.75, "#f9a825"), (1.0, "#9
 _SHARE_DONE = "#2e7d32"
 _OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 _OSM_CREDIT = "© OpenStreetMap contributors"
+#: Shelter marker: a dark blue pin with a white house, drawn in SVG (no icon font needed).
+_SHELTER_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="40" viewBox="0 0 28 40"'
+    ' style="filter:drop-shadow(1px 2px 1px rgba(0,0,0,.4))"><path fill="#0b3d91"'
+    ' stroke="#fff" stroke-width="1.5" d="M14 1C6.8 1 1 6.7 1 13.8 1 23.5 14 39 14 39s13-15.5'
+    ' 13-25.2C27 6.7 21.2 1 14 1z"/><path fill="#fff" d="M14 6.5l-7.5 6.6h2.2v7.4h3.8v-4.6h3v4.6'
+    'h3.8v-7.4h2.2z"/></svg>'
+)
 _Feature = dict[str, Any]
 
 #: Label key -> (English, Simplified Chinese).
@@ -358,6 +367,12 @@ def _legend(meta: dict[str, Any], lab: dict[str, str]) -> str:
     )
 
 
+def _shelter_icon() -> folium.DivIcon:
+    icon = folium.DivIcon(_SHELTER_SVG, (28, 40), (14, 39), (0, -34), "musterpoint-shelter")
+    cast(dict[str, Any], icon.options)["tooltip_anchor"] = (10, -24)
+    return icon
+
+
 def _timeline(features: list[_Feature], name: str, style: JsCode, each: JsCode) -> Timeline:
     collection = {"type": "FeatureCollection", "features": features}
     timeline = Timeline(collection, style=style, on_each_feature=each)
@@ -386,8 +401,10 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     zones coloured by the share evacuated at the end, and shelters as markers. If
     ``link_states`` has more than :data:`MAX_LINK_STATE_ROWS` rows, only links at least
     30 % full or closed are drawn and the layer name says so. Consecutive intervals of a
-    link in the same congestion class are drawn as one feature. Leaflet and its plugins
-    load from CDNs, so viewing the page needs a network connection.
+    link in the same congestion class are drawn as one feature. Leaflet and its plugin are
+    inlined from ``maps/vendor/`` (:mod:`musterpoint.maps.offline`), so the page works
+    offline; only the OpenStreetMap base tiles need a network, and without them the
+    layers show on a plain grey background.
     """
     meta, tables = result.meta, result.tables
     lab = _labels(meta)
@@ -441,7 +458,7 @@ def write_run_map(result: RunResult, path: Path) -> Path:
             {"type": "FeatureCollection", "features": shelter_features},
             name=lab["shelters"],
             on_each_feature=_BIND,
-            marker=folium.Marker(icon=folium.Icon(color="darkblue", icon="home")),
+            marker=folium.Marker(icon=_shelter_icon()),
         ).add_to(fmap)
 
     if timelines:
@@ -465,6 +482,7 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         fmap.fit_bounds(cast(Any, bounds))
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fmap.save(str(out))
+    page = cast(Any, fmap.get_root()).render()
+    out.write_text(inline_cdn_assets(page), encoding="utf-8")
     logger.info("Wrote run map %s (%d bytes)", out, out.stat().st_size)
     return out

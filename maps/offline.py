@@ -1,0 +1,162 @@
+"""Make a rendered folium page work offline: inline its JS and CSS from ``maps/vendor/``.
+
+folium writes ``<script src="https://cdn...">`` and ``<link rel="stylesheet" href="...">``
+tags for Leaflet, jQuery, Bootstrap, Font Awesome, Leaflet.awesome-markers and each
+plugin. :func:`inline_cdn_assets` rewrites the rendered HTML:
+
+* an asset vendored in ``maps/vendor/`` (Leaflet, Leaflet.timeline) is inlined as a
+  ``<script>`` or ``<style>`` block; images that a stylesheet refers to become
+  ``data:`` URIs, and Leaflet's default marker icon is pointed at inlined images too;
+* an asset folium always links but this page does not use (jQuery, Bootstrap, the icon
+  fonts and awesome-markers, moment.js) is dropped, unless the page's own code calls it,
+  in which case its link stays and a warning is logged;
+* any other external asset stays linked, with a warning.
+
+Tile URLs and links in attributions are data, not tags, and are left alone. See
+``maps/vendor/PROVENANCE.md`` for where each vendored file comes from.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import logging
+import mimetypes
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["VENDOR_DIR", "inline_cdn_assets"]
+
+logger = logging.getLogger(__name__)
+
+#: Folder of the vendored assets (shipped as package data).
+VENDOR_DIR = Path(__file__).with_name("vendor")
+
+_SCRIPT_TAG = re.compile(r'<script\s+src="(?P<url>(?:https?:)?//[^"]+)"\s*>\s*</script>', re.I)
+_CSS_TAG = re.compile(r'<link\s+rel="stylesheet"\s+href="(?P<url>(?:https?:)?//[^"]+)"\s*/?>', re.I)
+_CSS_URL = re.compile(r"""url\(\s*(?P<q>['"]?)(?P<ref>[^'")]+)(?P=q)\s*\)""")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_AWESOME = re.compile(r"AwesomeMarkers|glyphicon|\bfa-")
+
+
+@dataclass(frozen=True)
+class _Asset:
+    """One kind of asset folium links, recognised by the end of its URL.
+
+    ``file`` is the vendored replacement under :data:`VENDOR_DIR`, or None when it is
+    not vendored; such an asset is dropped unless ``needed`` matches the page's own code.
+    """
+
+    url: re.Pattern[str]
+    file: str | None = None
+    needed: re.Pattern[str] | None = None
+
+
+_ASSETS = (
+    _Asset(re.compile(r"/leaflet@[\d.]+/dist/leaflet\.js$"), "leaflet/leaflet.js"),
+    _Asset(re.compile(r"/leaflet@[\d.]+/dist/leaflet\.css$"), "leaflet/leaflet.css"),
+    _Asset(
+        re.compile(r"/leaflet\.timeline@[\d.]+/dist/leaflet\.timeline(\.min)?\.js$"),
+        "leaflet.timeline/leaflet.timeline.js",
+    ),
+    _Asset(re.compile(r"/jquery-[\d.]+(\.min)?\.js$"), needed=re.compile(r"\$\(|jQuery")),
+    _Asset(re.compile(r"/moment(\.min)?\.js$"), needed=re.compile(r"\bmoment\(")),
+    _Asset(re.compile(r"/bootstrap(\.bundle)?(\.min)?\.(js|css)$")),
+    _Asset(re.compile(r"/bootstrap-glyphicons\.css$"), needed=_AWESOME),
+    _Asset(re.compile(r"/fontawesome-free@[\d.]+/css/all(\.min)?\.css$"), needed=_AWESOME),
+    _Asset(re.compile(r"/leaflet\.awesome-markers(\.min)?\.(js|css)$"), needed=_AWESOME),
+    _Asset(re.compile(r"/leaflet\.awesome\.rotate(\.min)?\.css$"), needed=_AWESOME),
+)
+
+#: Leaflet's default marker images; its icon-path detection fails on inlined CSS.
+_DEFAULT_ICON = {
+    "iconUrl": "leaflet/images/marker-icon.png",
+    "iconRetinaUrl": "leaflet/images/marker-icon-2x.png",
+    "shadowUrl": "leaflet/images/marker-shadow.png",
+}
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def _inline_css_urls(css: str, base: Path) -> str:
+    """Replace relative ``url(...)`` references that exist under ``base`` by data URIs."""
+
+    def repl(match: re.Match[str]) -> str:
+        ref = match.group("ref").strip()
+        if ref.startswith(("data:", "#", "http:", "https:", "//")):
+            return match.group(0)
+        target = (base / ref).resolve()
+        if VENDOR_DIR.resolve() not in target.parents or not target.is_file():
+            logger.warning("Vendored CSS refers to missing file %s", ref)
+            return match.group(0)
+        return f'url("{_data_uri(target)}")'
+
+    return _CSS_URL.sub(repl, css)
+
+
+@functools.cache
+def _vendored(file: str) -> str:
+    """The inline block for one vendored file (cached: the files never change at run time)."""
+    path = VENDOR_DIR / file
+    text = path.read_text(encoding="utf-8")
+    note = f"/* {file}: vendored copy, see maps/vendor/PROVENANCE.md */\n"
+    if path.suffix == ".css":
+        css = _inline_css_urls(_CSS_COMMENT.sub("", text), path.parent)
+        css = re.sub(r"</style", r"<\\/style", css, flags=re.I)
+        return f"<style>{note}{css}</style>"
+    if file == "leaflet/leaflet.js":
+        icons = {key: _data_uri(VENDOR_DIR / rel) for key, rel in _DEFAULT_ICON.items()}
+        text += f"\nL.Icon.Default.mergeOptions({json.dumps(icons)});\n"
+    js = re.sub(r"</script", r"<\\/script", text, flags=re.I).replace("<!--", "<\\!--")
+    return f"<script>{note}{js}</script>"
+
+
+def _asset(url: str) -> _Asset | None:
+    return next((a for a in _ASSETS if a.url.search(url.split("?", 1)[0])), None)
+
+
+def inline_cdn_assets(page: str) -> str:
+    """Rewrite a rendered folium page so that it loads no JS or CSS from the network.
+
+    Parameters
+    ----------
+    page : str
+        The HTML that folium rendered (``fmap.get_root().render()``).
+
+    Returns
+    -------
+    str
+        The page with vendored assets inlined and unused CDN assets removed. Each
+        vendored asset is inlined once, at the place of its first tag.
+
+    Notes
+    -----
+    An asset that the page needs but that is not vendored keeps its CDN link and a
+    warning is logged, so the page still works online; tests assert that the pages
+    musterpoint writes keep no such link.
+    """
+    own_code = _CSS_TAG.sub("", _SCRIPT_TAG.sub("", page))
+    done: set[str] = set()
+
+    def repl(match: re.Match[str]) -> str:
+        url = match.group("url")
+        asset = _asset(url)
+        if asset is None:
+            logger.warning("Map links an unknown external asset %s; left as is", url)
+            return match.group(0)
+        if asset.file is None:
+            if asset.needed is not None and asset.needed.search(own_code):
+                logger.warning("Map needs %s, which is not vendored; left linked", url)
+                return match.group(0)
+            return ""
+        if asset.file in done:
+            return ""
+        done.add(asset.file)
+        return _vendored(asset.file)
+
+    return _CSS_TAG.sub(repl, _SCRIPT_TAG.sub(repl, page))
