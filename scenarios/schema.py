@@ -216,7 +216,7 @@ class Scenario(_Model):
     population: PopulationSource | None = None
     trips: str | None = Field(None, description="trips CSV: id,origin,destination,depart_s")
     households: Households = Households()
-    hazard: Hazard = Hazard()
+    hazard: Hazard = Field(default_factory=lambda: Hazard())
     shelters: list[Shelter] = Field(..., min_length=1)
     exits: list[Exit] = Field(default_factory=list, description="for shadow and background traffic")
     max_snap_m: Pos = Field(500.0, description="farthest a place may be from the network")

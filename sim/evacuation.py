@@ -306,7 +306,7 @@ class EvacuationRun:
         v = self.by_tm[tv]
         if v < 0:
             assert self.buses is not None
-            return self.buses.on_reach(-v - 1, tv, node, t)
+            return bool(self.buses.on_reach(-v - 1, tv, node, t))
         d = self.traffic.dest[tv]
         if d >= self.n_shelters or not np.isfinite(self.capacity[d]):
             self.status[v] = "arrived"
@@ -404,11 +404,11 @@ class EvacuationRun:
         if d < 0:
             return ""
         if d < self.n_shelters:
-            return self.dest[d].id
+            return str(self.dest[d].id)
         if d in self.pickup_dest:
             assert self.plan.buses is not None
-            return self.plan.buses.pickups[self.pickup_dest.index(d)].id
-        return self.world.loaded.scenario.exits[self.exit_dest.index(d)].id
+            return str(self.plan.buses.pickups[self.pickup_dest.index(d)].id)
+        return str(self.world.loaded.scenario.exits[self.exit_dest.index(d)].id)
 
     def _apply_closures(self) -> None:
         """Close and reopen links to match hazard and levers now; rebuild routes on change."""

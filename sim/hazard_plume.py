@@ -175,10 +175,10 @@ class GaussianPlume:
                  if v == 1]
         geom = unary_union(polys)
 
-        def to_deg(x: np.ndarray, y: np.ndarray, z: np.ndarray | None = None) -> tuple[
-                np.ndarray, np.ndarray]:
-            return proj.inverse(np.asarray(x), np.asarray(y))
+        def to_deg(xy: np.ndarray) -> np.ndarray:
+            lon_, lat_ = proj.inverse(xy[:, 0], xy[:, 1])
+            return np.column_stack([lon_, lat_])
 
-        from shapely.ops import transform
+        import shapely
 
-        return json.dumps(mapping(transform(to_deg, geom)))
+        return json.dumps(mapping(shapely.transform(geom, to_deg)))

@@ -75,9 +75,49 @@ def bad_yaml(sc: Path) -> tuple[str, str]:
     return "scenario.yaml", "line"
 
 
-CASES = [missing_file, unknown_key, negative_capacity, negative_link_capacity,
-         shelter_off_network, zone_without_route, empty_network, wrong_crs, unknown_plan_key,
-         bad_yaml]
+def polygons_in_another_crs(sc: Path) -> tuple[str, str]:
+    import json
+
+    from scenario_factory import LAT0, LON0
+
+    ring = [[LON0, LAT0], [LON0 + 0.004, LAT0], [LON0 + 0.004, LAT0 + 0.004], [LON0, LAT0]]
+    fc = {"type": "FeatureCollection", "features": [{"type": "Feature",
+          "properties": {"from_h": 0.5}, "geometry": {"type": "Polygon", "coordinates": [ring]}}]}
+    (sc.parent / "fire.geojson").write_text(json.dumps(fc))
+    _edit_yaml(sc, lambda d: d["hazard"].update(
+        polygons=[{"file": "fire.geojson", "crs": "EPSG:3857"}]))
+    return "fire.geojson", "crs"
+
+
+def wind_outside_0_360(sc: Path) -> tuple[str, str]:
+    from scenario_factory import LAT0, LON0
+
+    _edit_yaml(sc, lambda d: d["hazard"].update(plume={
+        "substance": "ammonia", "lon": LON0, "lat": LAT0, "release_g_s": 1000,
+        "threshold_mg_m3": 100,
+        "wind": [{"time_h": 0, "speed_mps": 3, "from_deg": 400, "stability": "D"}]}))
+    return "scenario.yaml", "hazard.plume.wind[0].from_deg"
+
+
+def phase_before_start(sc: Path) -> tuple[str, str]:
+    _edit_yaml(sc.parent / "plan-now.yaml",
+               lambda d: d.update(stages=[{"time_h": -1, "max_elevation_m": 3}]))
+    return "plan-now.yaml", "stages[0].time_h"
+
+
+def bus_depot_off_network(sc: Path) -> tuple[str, str]:
+    from scenario_factory import LAT0, LON0
+
+    _edit_yaml(sc.parent / "plan-now.yaml", lambda d: d.update(buses={
+        "depot": {"id": "d", "lon": LON0 + 0.5, "lat": LAT0}, "buses": 2,
+        "pickups": [{"id": "p", "lon": LON0, "lat": LAT0}]}))
+    return "plan-now.yaml", "buses.depot"
+
+
+CASES = [polygons_in_another_crs, wind_outside_0_360, phase_before_start,
+         bus_depot_off_network, missing_file, unknown_key, negative_capacity,
+         negative_link_capacity, shelter_off_network, zone_without_route, empty_network,
+         wrong_crs, unknown_plan_key, bad_yaml]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
