@@ -56,6 +56,8 @@ _Feature = dict[str, Any]
 #: Label key -> (English, Simplified Chinese).
 _TEXT: dict[str, tuple[str, str]] = {
     "flood": ("Flooded area (time slider)", "淹没范围（时间滑块）"),
+    "plume": ("Danger zone: chemical plume (time slider)", "危险区：化学烟羽（时间滑块）"),
+    "hazard": ("Hazard area: {kind} (time slider)", "危险区域：{kind}（时间滑块）"),
     "links": ("Congestion over time (link occupancy, time slider)", "拥堵随时间变化（路段占用率）"),
     "links_filtered": (
         "Congestion over time: only links ≥30% full or closed ({kept:,} of {total:,} rows)",
@@ -431,10 +433,16 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     timelines: list[Timeline] = []
     end_s = as_seconds(meta.get("duration_s")) or 0.0
     if has("hazard_frames"):
-        flood = _hazard_features(tables["hazard_frames"], clock, end_s)
-        if flood:
-            end_s = max(end_s, float(tables["hazard_frames"]["time_s"].max()))
-            timelines.append(_timeline(flood, lab["flood"], _FLOOD_STYLE, flood_tooltip))
+        frames = tables["hazard_frames"]
+        kinds = frames["kind"] if "kind" in frames else pd.Series("flood", index=frames.index)
+        for kind, group in frames.groupby(kinds, sort=True):
+            feats = _hazard_features(group, clock, end_s)
+            if not feats:
+                continue
+            end_s = max(end_s, float(group["time_s"].max()))
+            label = (lab[str(kind)] if str(kind) in ("flood", "plume")
+                     else lab["hazard"].format(kind=html.escape(str(kind))))
+            timelines.append(_timeline(feats, label, _FLOOD_STYLE, flood_tooltip))
 
     if has("link_states") and has("links"):
         states, total, name = tables["link_states"], len(tables["link_states"]), lab["links"]

@@ -153,8 +153,25 @@ class GaussianPlume:
                     out[i].append((lo, hi))
         return out
 
-    def zone_geojson(self, t: float, extent_m: float = 15_000.0, cells: int = 240) -> str:
-        """GeoJSON polygon of the danger zone at time ``t`` (contoured on a local grid)."""
+    def reach_m(self) -> float:
+        """Farthest downwind distance (m) the danger zone reaches in any wind period."""
+        x = np.geomspace(1.0, 50_000.0, 400)
+        best = 0.0
+        for _, _, u, _, st in self._periods():
+            c = concentration(x, np.zeros_like(x), self.q_gps, u, self.height_m, st)
+            hit = np.flatnonzero(c >= self.threshold_gpm3)
+            if hit.size:
+                best = max(best, float(x[hit[-1]]))
+        return best
+
+    def zone_geojson(self, t: float, extent_m: float | None = None, cells: int = 240) -> str:
+        """GeoJSON polygon of the danger zone at time ``t`` (contoured on a local grid).
+
+        The grid spans ``extent_m`` around the source (by default 1.2 times the zone's
+        reach), so its cells stay small next to the zone.
+        """
+        if extent_m is None:
+            extent_m = max(1.2 * self.reach_m(), 100.0)
         from rasterio.features import shapes
         from rasterio.transform import from_origin
         from shapely.geometry import mapping, shape
