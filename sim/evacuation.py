@@ -28,7 +28,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import simpy
 
 from musterpoint.scenarios.errors import InputError, Problem
@@ -42,17 +41,15 @@ from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.routing import Router
 from musterpoint.sim.run_kpis import run_kpis
+from musterpoint.sim.run_records import finish_states, monitor_process
 from musterpoint.sim.run_tables import build_tables
-from musterpoint.sim.traffic import TrafficModel, VehicleState
+from musterpoint.sim.traffic import TrafficModel
 from musterpoint.sim.transit import BusService
 from musterpoint.sim.world import World, closed_at
 
 __all__ = ["EvacuationRun", "simulate", "zone_order_times"]
 
 logger = logging.getLogger(__name__)
-
-#: Interval of link states and time series (seconds).
-MONITOR_S = 300.0
 
 ProgressFn = Callable[[float], None]
 
@@ -151,6 +148,9 @@ class EvacuationRun:
             record_links=record_link_events,
         )
         self.events: list[tuple[float, str, int, str, str, str, float, str]] = []
+        self.link_rows: list[pd.DataFrame] = []
+        self.zone_rows: list[tuple[float, int, int, int]] = []
+        self.shelter_rows: list[tuple[float, int, int]] = []
         self._prepare_agents()
 
     # ------------------------------------------------------------------ set-up
@@ -457,57 +457,7 @@ class EvacuationRun:
             self._apply_levers()
 
     def _monitor(self, until: float) -> Any:
-        env = self.env
-        self.link_rows: list[pd.DataFrame] = []
-        self.zone_rows: list[tuple[float, int, int, int]] = []
-        self.shelter_rows: list[tuple[float, int, int]] = []
-        nz = len(self.world.zones.ids)
-        ev = (self.role == "evacuee") & (self.veh.zone >= 0)
-        zone, persons = self.veh.zone[ev], self.veh.persons[ev]
-        while True:
-            t0 = env.now
-            yield env.timeout(min(MONITOR_S, until - t0))
-            self._snapshot_links(t0)
-            t = env.now
-            st = self.status[ev]
-            gone = st != "never_departed"
-            arr = st == "arrived"
-            dep = np.bincount(zone[gone], persons[gone], minlength=nz)
-            got = np.bincount(zone[arr], persons[arr], minlength=nz)
-            for z in range(nz):
-                self.zone_rows.append((t, z, int(dep[z]), int(got[z])))
-            for s in range(self.n_shelters):
-                self.shelter_rows.append((t, s, int(self.occupancy[s])))
-            if self.progress is not None:
-                self.progress(min(t / until, 1.0))
-            if t >= until:
-                return
-
-    def _snapshot_links(self, t0: float) -> None:
-        c = self.traffic.take_counters()
-        ent = np.array(c.entered)
-        self.entered_total += ent
-        ext = np.array(c.exited)
-        used = np.array(self.traffic.used)
-        active = (ent > 0) | (ext > 0) | (used > 0) | self.closed
-        idx = np.flatnonzero(active)
-        if not idx.size:
-            return
-        trav = np.array(c.travel_s)[idx]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_tt = np.where(ext[idx] > 0, trav / ext[idx], np.nan)
-        net = self.world.network
-        self.link_rows.append(pd.DataFrame({
-            "interval_start_s": t0,
-            "link_id": net.link_id[idx].astype(str),
-            "entered": ent[idx],
-            "exited": ext[idx],
-            "pcu_end": used[idx],
-            "occupancy": used[idx] / self.storage[idx],
-            "mean_travel_s": mean_tt,
-            "freeflow_s": net.freeflow_s[idx],
-            "closed": self.closed[idx],
-        }))
+        return monitor_process(self, until)
 
     # ------------------------------------------------------------------ run
     def run(self) -> RunResult:
@@ -542,43 +492,7 @@ class EvacuationRun:
                          tables=tables)
 
     def _finish_states(self, until: float) -> None:
-        tm = self.traffic
-        n = self.status.size
-        home = np.zeros(n)
-        road = self.bus_road_exposure.copy()
-        left_hazard = np.full(n, np.nan)
-        boarded = self.buses.boarded_s if self.buses is not None else {}
-        fl = self.world.place_flooded
-        for v in range(n):
-            tv = int(self.tm_id[v])
-            end_road = -np.inf
-            if tv >= 0:
-                road[v] += tm.exposed_s[tv]
-                end_road = tm.exposure_end[tv]
-                if self.status[v] == "en_route":
-                    if tm.state[tv] == VehicleState.WAITING:
-                        self.reason[v] = "waiting to enter the road"
-                    elif tm.state[tv] == VehicleState.ON_ROAD:
-                        self.reason[v] = "on the road"
-            left = until
-            if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
-                left = tm.first_enter_t[tv]
-            elif v in boarded:
-                left = boarded[v]
-            end_home = -np.inf
-            p = int(self.veh.place[v])
-            if fl is not None and p >= 0 and fl[p] and self.role[v] == "evacuee":
-                for s, e in fl[p]:
-                    lo, hi = max(s, 0.0), min(e, left)
-                    if hi > lo:
-                        home[v] += hi - lo
-                        end_home = hi
-            last = max(end_home, end_road)
-            if np.isfinite(last):
-                left_hazard[v] = last
-        self.exposed_home_s = home
-        self.exposed_road_s = road
-        self.left_hazard_s = left_hazard
+        finish_states(self, until)
 
     def _meta(self, wall: float) -> dict[str, Any]:
         from musterpoint.sim import __version__
