@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from musterpoint.scenarios.errors import InputError, Problem
