@@ -37,6 +37,7 @@ from musterpoint.sim.demand import Vehicles, make_vehicles
 from musterpoint.sim.departure import departure_delays_s
 from musterpoint.sim.extra_traffic import background_vehicles, shadow_vehicles
 from musterpoint.sim.geo import LocalProjection
+from musterpoint.sim.hazard_schedule import ClosureSchedule
 from musterpoint.sim.levers import NetworkLevers, plan_file
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
@@ -46,7 +47,7 @@ from musterpoint.sim.run_records import finish_states, monitor_process
 from musterpoint.sim.run_tables import build_tables
 from musterpoint.sim.traffic import TrafficModel
 from musterpoint.sim.transit import BusService
-from musterpoint.sim.world import World, closed_at
+from musterpoint.sim.world import World
 
 __all__ = ["EvacuationRun", "simulate", "zone_order_times"]
 
@@ -138,6 +139,8 @@ class EvacuationRun:
         for z, sid in plan.zone_shelters.items():
             self.zone_shelter[world.zones.ids.index(z)] = ids[sid]
         self.hazard_closed = np.zeros(net.n_links, dtype=bool)
+        self.schedule = ClosureSchedule.from_lists(world.link_flooded, world.closures,
+                                                   net.n_links)
         self.lever_closed = np.zeros(net.n_links, dtype=bool)
         self.closed = np.zeros(net.n_links, dtype=bool)
         self.entered_total = np.zeros(net.n_links)
@@ -413,7 +416,7 @@ class EvacuationRun:
 
     def _apply_closures(self) -> None:
         """Close and reopen links to match hazard and levers now; rebuild routes on change."""
-        self.hazard_closed = closed_at(self.world, self.env.now)
+        self.hazard_closed = self.schedule.closed_at(self.env.now)
         now_closed = self.hazard_closed | self.lever_closed
         changed = np.flatnonzero(now_closed != self.closed)
         if not changed.size:

@@ -39,3 +39,23 @@ def test_default_scenario_raster_reads_porto_alegre_heights():
     z = r.sample(np.array([-51.240947, -51.12]), np.array([-30.034038, -29.9]))
     assert z[0] < 15
     assert np.isnan(z[1])  # outside the raster
+
+
+def test_closure_schedule_matches_scanning_every_interval():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from musterpoint.sim.hazard_schedule import ClosureSchedule
+
+    interval = st.tuples(st.floats(0, 100), st.floats(0, 100)).map(lambda p: (min(p), max(p)))
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(st.lists(interval, max_size=3), min_size=1, max_size=6),
+           st.lists(st.floats(0, 120), min_size=1, max_size=12))
+    def check(per_link, times):
+        sched = ClosureSchedule.from_lists(per_link, [], len(per_link))
+        for t in sorted(times):
+            want = np.array([any(s <= t < e for s, e in iv) for iv in per_link])
+            assert (sched.closed_at(t) == want).all()
+
+    check()
