@@ -58,6 +58,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "exposed": ("Persons exposed to the hazard", "暴露于灾害的人数"),
     "exposed_short": ("Exposed persons", "暴露人数"),
     "person_hours": ("Person-hours exposed", "暴露人时"),
+    "person_hours_home": ("… of which before leaving home", "……其中离家前"),
+    "person_hours_road": ("… of which on the road", "……其中在途中"),
+    "still_exposed": ("Still in the hazard at the end", "结束时仍在危险区内"),
+    "left_hazard": ("Last out of the hazard", "最后撤离危险区"),
+    "still_in": ("still in it", "仍在其中"),
+    "transit": ("Buses for people without a car", "为无车居民提供的巴士"),
+    "buses": ("Buses", "巴士数量"),
+    "riders": ("Riders (persons)", "乘客（人）"),
+    "delivered": ("Delivered to shelters", "已送达避难所"),
+    "shelter_trips": ("Trips to shelters", "往返避难所次数"),
+    "last_delivery": ("Last delivery", "最后送达"),
     "chart": ("% of evacuees arrived over time", "已到达疏散人员百分比随时间变化"),
     "x_axis": ("Hours after first evacuation order", "首次疏散令后的小时数"),
     "y_axis": ("% of evacuees", "疏散人员百分比"),
@@ -160,9 +171,17 @@ def _zone_rows(result: RunResult, lab: dict[str, str]) -> list[dict[str, Any]]:
                 "order_clock": "" if order_s is None else format_clock(start, tz, order_s),
                 "ete": [_duration(kz.get(f"ete{p}_s"), lab["not_reached"]) for p in (50, 90, 100)],
                 "exposed": _count(kz.get("exposed_persons")),
+                "left_hazard": (lab["still_in"] if kz.get("still_exposed_persons")
+                                else format_hmm(as_seconds(kz.get("last_left_hazard_s")))
+                                if kz.get("last_left_hazard_s") is not None else "—"),
             }
         )
     return rows
+
+
+def _hours(x: Any) -> str:
+    s = as_seconds(x)
+    return "—" if s is None else f"{s / 3600.0:,.1f}"
 
 
 def _shelter_rows(result: RunResult) -> tuple[list[dict[str, str]], dict[str, str] | None]:
@@ -398,6 +417,18 @@ def write_run_report(result: RunResult, path: Path) -> Path:
         ],
         "exposed": _count(ev.get("exposed_persons")),
         "person_hours": "—" if person_s is None else f"{person_s / 3600.0:,.1f}",
+        "exposure_split": [
+            (lab["person_hours_home"], _hours(ev.get("exposed_person_s_at_home"))),
+            (lab["person_hours_road"], _hours(ev.get("exposed_person_s_on_road"))),
+            (lab["still_exposed"], _count(ev.get("still_exposed_persons"))),
+        ],
+        "transit": [
+            (lab["buses"], _count(kpis["transit"].get("buses"))),
+            (lab["riders"], _count(kpis["transit"].get("riders"))),
+            (lab["delivered"], _count(kpis["transit"].get("delivered"))),
+            (lab["shelter_trips"], _count(kpis["transit"].get("shelter_trips"))),
+            (lab["last_delivery"], format_hmm(as_seconds(kpis["transit"].get("last_delivery_s")))),
+        ] if kpis.get("transit") else [],
         "chart": _chart_svg(result, lab),
         "zones": _zone_rows(result, lab),
         "shelters": shelters,
