@@ -121,7 +121,7 @@ def load_plan(path: Path) -> Plan:
     plan = _validate(Plan, data, path, problems) if data is not None else None
     if problems:
         raise InputError(problems)
-    assert plan is not None
+    assert isinstance(plan, Plan)
     return plan
 
 

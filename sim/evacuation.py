@@ -35,8 +35,8 @@ from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.demand import Vehicles, make_vehicles
 from musterpoint.sim.departure import departure_delays_s
+from musterpoint.sim.extension import EXTENSION_FACTORIES, RunExtension, load_builtin_extensions
 from musterpoint.sim.extra_traffic import background_vehicles, shadow_vehicles
-from musterpoint.sim.geo import LocalProjection
 from musterpoint.sim.hazard_schedule import ClosureSchedule
 from musterpoint.sim.levers import NetworkLevers, plan_file
 from musterpoint.sim.result import RunResult
@@ -46,7 +46,6 @@ from musterpoint.sim.run_kpis import run_kpis
 from musterpoint.sim.run_records import finish_states, monitor_process
 from musterpoint.sim.run_tables import build_tables
 from musterpoint.sim.traffic import TrafficModel
-from musterpoint.sim.transit import BusService
 from musterpoint.sim.world import World
 
 __all__ = ["EvacuationRun", "simulate", "zone_order_times"]
@@ -109,24 +108,28 @@ class EvacuationRun:
         sc = world.loaded.scenario
         self.plan_file = plan_file(world.loaded.plan_paths, plan)
         self.levers = NetworkLevers(net, plan, self.plan_file)
+        load_builtin_extensions()
         self._check_plan()
         # destinations: shelters (and trip ends), then bus pickup points, then exits
         self.dest = list(world.destinations)
         self.n_shelters = len(self.dest)
         dest_nodes: list[list[int]] = [list(d.nodes) for d in self.dest]
-        self.pickup_dest: list[int] = []
-        if plan.buses is not None:
-            for p in plan.buses.pickups:
-                self.pickup_dest.append(len(dest_nodes))
-                dest_nodes.append([self._snap(p.lon, p.lat, self.plan_file,
-                                              f"buses.pickups ({p.id})")])
-            self.depot_node = self._snap(plan.buses.depot.lon, plan.buses.depot.lat,
-                                         self.plan_file, "buses.depot")
         self.exit_dest: list[int] = []
         for i, ex in enumerate(sc.exits):
             self.exit_dest.append(len(dest_nodes))
-            dest_nodes.append([self._snap(ex.lon, ex.lat, str(world.loaded.path),
-                                          f"exits[{i}] ({ex.id})")])
+            dest_nodes.append([self.snap(ex.lon, ex.lat, str(world.loaded.path),
+                                         f"exits[{i}] ({ex.id})")])
+        self.extensions: list[RunExtension] = []
+        self.ext_dest: list[tuple[int, int, RunExtension]] = []
+        for factory in EXTENSION_FACTORIES:
+            ext = factory(self)
+            if ext is None:
+                continue
+            own = ext.destinations()
+            ext.bind(len(dest_nodes))
+            self.ext_dest.append((len(dest_nodes), len(dest_nodes) + len(own), ext))
+            dest_nodes.extend(own)
+            self.extensions.append(ext)
         self.router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
                              dest_nodes)
         self.capacity = np.array([d.capacity for d in self.dest], dtype=float)
@@ -158,7 +161,8 @@ class EvacuationRun:
         self._prepare_agents()
 
     # ------------------------------------------------------------------ set-up
-    def _snap(self, lon: float, lat: float, file: str, field: str) -> int:
+    def snap(self, lon: float, lat: float, file: str, field: str) -> int:
+        """Nearest road node to a point of an input file; an InputError if too far."""
         node, dist = self.world.node_index.nearest(np.array([lon]), np.array([lat]))
         limit = self.world.loaded.scenario.max_snap_m
         if float(dist[0, 0]) > limit:
@@ -239,23 +243,28 @@ class EvacuationRun:
         self.final_dest = np.full(n, -1, dtype=np.int64)
         self.tm_id = np.full(n, -1, dtype=np.int64)  # traffic-model vehicle number
         self.bus_road_exposure = np.zeros(n)
+        self.exposed_home_s = np.zeros(n)
+        self.exposed_road_s = np.zeros(n)
+        self.left_hazard_s = np.full(n, np.nan)
         self.by_tm: list[int] = []
-        self.buses: BusService | None = None
-        if plan.buses is not None and w.places is not None:
-            riders = np.flatnonzero((self.veh.pcu <= 0) & (self.role == "evacuee"))
-            self.reason[riders] = "no transport: waiting for the bus"
-            self.buses = BusService(self, plan.buses, self.depot_node, self.pickup_dest,
-                                    riders, self._nearest_pickup(riders))
+        self.tm_owner: list[RunExtension | None] = []
 
-    def _nearest_pickup(self, riders: np.ndarray) -> np.ndarray:
-        assert self.plan.buses is not None and self.world.places is not None
-        p = self.world.places
-        proj = LocalProjection(float(p.lon.mean()), float(p.lat.mean()))
-        hx, hy = proj.forward(p.lon[self.veh.place[riders]], p.lat[self.veh.place[riders]])
-        px, py = proj.forward(np.array([q.lon for q in self.plan.buses.pickups]),
-                              np.array([q.lat for q in self.plan.buses.pickups]))
-        d = (hx[:, None] - px[None, :]) ** 2 + (hy[:, None] - py[None, :]) ** 2
-        return np.asarray(np.argmin(d, axis=1)) if riders.size else np.zeros(0, np.int64)
+    def launch(self, origin: int, dest: int, pcu: float, owner: RunExtension | None = None,
+               local: int = -1) -> int:
+        """Put a vehicle on the road now, from ``origin`` to router destination ``dest``.
+
+        ``owner`` (an extension) hears when it arrives or is stranded, with ``local``, its
+        own number for the vehicle. Returns the traffic-model vehicle number.
+        """
+        tv = self.traffic.add_vehicle(origin, dest, pcu)
+        self.by_tm.append(local)
+        self.tm_owner.append(owner)
+        self.traffic.depart(tv)
+        return tv
+
+    def extension(self, name: str) -> RunExtension | None:
+        """The extension called ``name`` in this run, if any."""
+        return next((e for e in self.extensions if e.name == name), None)
 
     # ------------------------------------------------------------------ shelters
     def log(self, t: float, kind: str, v: int = -1, link: str = "", zone: str = "",
@@ -308,9 +317,9 @@ class EvacuationRun:
 
     def _on_reach(self, tv: int, node: int, t: float) -> bool:
         v = self.by_tm[tv]
-        if v < 0:
-            assert self.buses is not None
-            return bool(self.buses.on_reach(-v - 1, tv, node, t))
+        owner = self.tm_owner[tv]
+        if owner is not None:
+            return bool(owner.on_reach(tv, v, node, t))
         d = self.traffic.dest[tv]
         if d >= self.n_shelters or not np.isfinite(self.capacity[d]):
             self.status[v] = "arrived"
@@ -346,9 +355,9 @@ class EvacuationRun:
 
     def _on_strand(self, tv: int, t: float, reason: str) -> None:
         v = self.by_tm[tv]
-        if v < 0:
-            assert self.buses is not None
-            self.buses.on_strand(-v - 1, tv, t, reason)
+        owner = self.tm_owner[tv]
+        if owner is not None:
+            owner.on_strand(tv, v, t, reason)
             return
         self._release(v)
         self.status[v] = "stranded"
@@ -398,10 +407,7 @@ class EvacuationRun:
                 continue
             if d < self.n_shelters:
                 self._reserve(v, d)
-            tv = self.traffic.add_vehicle(o, d, float(veh.pcu[v]))
-            self.by_tm.append(v)
-            self.tm_id[v] = tv
-            self.traffic.depart(tv)
+            self.tm_id[v] = self.launch(o, d, float(veh.pcu[v]), local=v)
 
     def dest_id(self, d: int) -> str:
         """Id of router destination ``d`` (shelter, pickup point or exit)."""
@@ -409,10 +415,12 @@ class EvacuationRun:
             return ""
         if d < self.n_shelters:
             return str(self.dest[d].id)
-        if d in self.pickup_dest:
-            assert self.plan.buses is not None
-            return str(self.plan.buses.pickups[self.pickup_dest.index(d)].id)
-        return str(self.world.loaded.scenario.exits[self.exit_dest.index(d)].id)
+        if d in self.exit_dest:
+            return str(self.world.loaded.scenario.exits[self.exit_dest.index(d)].id)
+        for lo, hi, ext in self.ext_dest:
+            if lo <= d < hi:
+                return ext.dest_label(d - lo)
+        return str(d)
 
     def _apply_closures(self) -> None:
         """Close and reopen links to match hazard and levers now; rebuild routes on change."""
@@ -483,13 +491,15 @@ class EvacuationRun:
                     self.env.process(self._closure_at(t))
         if self.levers.active:
             self.env.process(self._levers(until))
-        if self.buses is not None:
-            self.buses.start()
+        for ext in self.extensions:
+            ext.start()
         self.env.process(self._departures())
         self.env.process(self._monitor(until))
         self.env.run(until=until + 1e-9)
         self.traffic.finish(until)
         self._finish_states(until)
+        for ext in self.extensions:
+            ext.finish(until)
         tables, extra = build_tables(self, until)
         kpis = run_kpis(self, tables, extra)
         return RunResult(meta=self._meta(time.perf_counter() - wall0), kpis=kpis,

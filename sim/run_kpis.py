@@ -47,7 +47,8 @@ def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
     """All KPI families of a run; raises SimulationError if a ledger does not balance."""
     agents = tables["agents"]
     evac = agents[agents["role"] == "evacuee"]
-    led = {role: ledger(sub) for role, sub in agents.groupby("role", sort=True)}
+    led: dict[str, Any] = {str(role): ledger(sub)
+                           for role, sub in agents.groupby("role", sort=True)}
     led["balanced"] = all(v["balanced"] for v in led.values())
     check_ledger(led)
     ev = evacuation_kpis(evac, tables["zones"], run.first_order_s)
@@ -66,18 +67,13 @@ def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
         },
         "ledger": led,
     }
-    if run.buses is not None:
-        b = tables["buses"]
-        riders = evac[evac["mode"] == "bus"]
-        kpis["transit"] = {
-            "buses": len(b),
-            "riders": int(riders["persons"].sum()),
-            "delivered": int(riders.loc[riders["status"] == "arrived", "persons"].sum()),
-            "shelter_trips": int(b["shelter_trips"].sum()),
-            "legs": int(b["legs"].sum()),
-            "last_delivery_s": (float(riders["arrive_s"].max())
-                                if riders["arrive_s"].notna().any() else None),
-        }
+    for ext in run.extensions:
+        kpis[ext.name] = ext.kpis()
+        ext_ledger = ext.ledger()
+        if ext_ledger is not None:
+            led[ext.name] = ext_ledger
+            led["balanced"] = bool(led["balanced"] and ext_ledger.get("balanced", False))
+            check_ledger(led)
     for role in ("shadow", "background"):
         sub = agents[agents["role"] == role]
         if len(sub):

@@ -82,7 +82,8 @@ def finish_states(run: EvacuationRun, until: float) -> None:
     home = np.zeros(n)
     road = run.bus_road_exposure.copy()
     left_hazard = np.full(n, np.nan)
-    boarded = run.buses.boarded_s if run.buses is not None else {}
+    buses = run.extension("transit")
+    boarded: dict[int, float] = getattr(buses, "boarded_s", {})
     fl = run.world.place_flooded
     for v in range(n):
         tv = int(run.tm_id[v])

@@ -60,8 +60,9 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
             cur[v] = tm.dest[tv]
     persons = veh.persons.astype(np.int64)
     mode = np.where(veh.pcu > 0, "car", "none").astype(object)
-    if run.buses is not None:
-        mode[run.buses.riders] = "bus"
+    buses = run.extension("transit")
+    if buses is not None:
+        mode[buses.riders] = "bus"  # type: ignore[attr-defined]
     zone_order = np.append(run.zone_order, np.nan)
     agents = pd.DataFrame({
         "vehicle_id": np.arange(n, dtype=np.int64),
@@ -162,11 +163,10 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     frames_df = pd.DataFrame(frames, columns=["time_s", "kind", "level_m", "geojson"])
 
     vkm = float((run.entered_total * net.length_m).sum() / 1000.0)
-    buses = pd.DataFrame(run.buses.table_rows() if run.buses is not None else [],
-                         columns=["bus", "ready_s", "legs", "shelter_trips", "delivered",
-                                  "in_service"])
+
     tables = {"agents": agents, "events": events, "link_states": link_states, "links": links,
               "zones": zones, "shelters": shelters, "timeseries": timeseries,
-              "shelter_timeseries": shelter_ts, "hazard_frames": frames_df,
-              "buses": buses}
+              "shelter_timeseries": shelter_ts, "hazard_frames": frames_df}
+    for ext in run.extensions:
+        tables.update(ext.tables())
     return tables, {"vehicle_km": vkm}

@@ -17,66 +17,92 @@ from collections import deque
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
-from musterpoint.scenarios.schema import BusPlan
+from musterpoint.sim.extension import RunExtension, register_extension
+from musterpoint.sim.geo import LocalProjection
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation import EvacuationRun
 
-__all__ = ["BusService"]
+__all__ = ["BusService", "bus_service"]
 
 logger = logging.getLogger(__name__)
 
 
-class BusService:
-    """The bus operation of one run.
+class BusService(RunExtension):
+    """The bus operation of one run (the ``transit`` extension).
 
     Parameters
     ----------
     run : EvacuationRun
         The run (owns the clock, traffic model, shelters and records).
-    plan : BusPlan
-        The bus plan.
-    depot_node : int
-        Network node of the depot.
-    pickup_dest : list of int
-        Router destination index of each pickup point.
-    riders : ndarray of int
-        Agent rows of the households the buses serve.
-    rider_pickup : ndarray of int
-        Pickup point of each rider.
     """
 
-    def __init__(self, run: EvacuationRun, plan: BusPlan, depot_node: int,
-                 pickup_dest: list[int], riders: np.ndarray, rider_pickup: np.ndarray) -> None:
-        self.run = run
+    name = "transit"
+
+    def __init__(self, run: EvacuationRun) -> None:
+        super().__init__(run)
+        plan = run.plan.buses
+        assert plan is not None
         self.plan = plan
-        self.depot_node = depot_node
-        self.pickup_dest = pickup_dest
+        f = run.plan_file
+        self.depot_node = run.snap(plan.depot.lon, plan.depot.lat, f, "buses.depot")
+        self.pickup_nodes = [run.snap(p.lon, p.lat, f, f"buses.pickups ({p.id})")
+                             for p in plan.pickups]
         self.pickup_ids = [p.id for p in plan.pickups]
-        self.riders = riders
-        self.pickup_of = {int(v): int(k) for v, k in zip(riders, rider_pickup, strict=True)}
         n = len(plan.pickups)
         self.waiting: list[deque[int]] = [deque() for _ in range(n)]
         self.claimed = np.zeros(n, dtype=np.int64)
-        rng = run.streams.stream("bus_mobilisation")
-        lo, hi = plan.mobilisation_min
-        self.ready_s = run.first_order_s + rng.uniform(lo, hi, size=plan.buses) * 60.0
-        self.node = [depot_node] * plan.buses
+        self.node = [self.depot_node] * plan.buses
         self.idle = [False] * plan.buses
         self.onboard: list[list[int]] = [[] for _ in range(plan.buses)]
         self.target: list[int] = [-1] * plan.buses  # pickup index while heading to one
         self.claim: list[int] = [0] * plan.buses
-        self.leg: list[int] = [-1] * plan.buses  # current traffic vehicle
         self.trips = [0] * plan.buses
         self.delivered = [0] * plan.buses
         self.legs = [0] * plan.buses
         self.out_of_service = [False] * plan.buses
         self.boarded_s: dict[int, float] = {}
+        self.riders = np.zeros(0, dtype=np.int64)
+        self.pickup_of: dict[int, int] = {}
+        self.ready_s = np.zeros(plan.buses)
+
+    def destinations(self) -> list[list[int]]:
+        """One destination per pickup point."""
+        return [[n] for n in self.pickup_nodes]
+
+    def dest_label(self, k: int) -> str:
+        """Pickup point ids."""
+        return self.pickup_ids[k]
+
+    @property
+    def pickup_dest(self) -> list[int]:
+        """Router index of each pickup point."""
+        return [self.first_dest + k for k in range(len(self.pickup_nodes))]
+
+    def _assign_riders(self) -> None:
+        run = self.run
+        riders = np.flatnonzero((run.veh.pcu <= 0) & (run.role == "evacuee"))
+        run.reason[riders] = "no transport: waiting for the bus"
+        self.riders = riders
+        p = run.world.places
+        assert p is not None
+        proj = LocalProjection(float(p.lon.mean()), float(p.lat.mean()))
+        hx, hy = proj.forward(p.lon[run.veh.place[riders]], p.lat[run.veh.place[riders]])
+        px, py = proj.forward(np.array([q.lon for q in self.plan.pickups]),
+                              np.array([q.lat for q in self.plan.pickups]))
+        d = (hx[:, None] - px[None, :]) ** 2 + (hy[:, None] - py[None, :]) ** 2
+        near = np.argmin(d, axis=1) if riders.size else np.zeros(0, np.int64)
+        self.pickup_of = {int(v): int(k) for v, k in zip(riders, near, strict=True)}
+        rng = run.streams.stream("bus_mobilisation")
+        lo, hi = self.plan.mobilisation_min
+        self.ready_s = run.first_order_s + rng.uniform(lo, hi, size=self.plan.buses) * 60.0
 
     # ------------------------------------------------------------------ processes
     def start(self) -> None:
-        """Register the bus and rider processes with the environment."""
+        """Assign riders to pickup points and start the bus and rider processes."""
+        self._assign_riders()
         env = self.run.env
         env.process(self._buses_ready())
         env.process(self._riders_ready())
@@ -135,15 +161,11 @@ class BusService:
             self._drive(b, self.pickup_dest[best])
 
     def _drive(self, b: int, dest: int) -> None:
-        run = self.run
-        tv = run.traffic.add_vehicle(self.node[b], dest, self.plan.pcu)
-        run.by_tm.append(-(b + 1))
-        self.leg[b] = tv
+        self.run.launch(self.node[b], dest, self.plan.pcu, owner=self, local=b)
         self.legs[b] += 1
-        run.traffic.depart(tv)
 
     # ------------------------------------------------------------------ callbacks
-    def on_reach(self, b: int, tv: int, node: int, t: float) -> bool:
+    def on_reach(self, tv: int, b: int, node: int, t: float) -> bool:
         """A bus leg reached its destination node."""
 
         self.node[b] = node
@@ -158,7 +180,7 @@ class BusService:
         self._unload(b, tv, node, t)
         return True
 
-    def on_strand(self, b: int, tv: int, t: float, reason: str) -> None:
+    def on_strand(self, tv: int, b: int, t: float, reason: str) -> None:
         """A bus leg has no route left: its riders are stranded with it."""
         run = self.run
         self._add_leg_exposure(b, tv)
@@ -239,7 +261,43 @@ class BusService:
         self.idle[b] = True
         self._dispatch()
 
-    def table_rows(self) -> list[tuple[int, float, int, int, int, bool]]:
-        """Per bus: id, ready time, legs, shelter trips, persons delivered, in service."""
-        return [(b, float(self.ready_s[b]), self.legs[b], self.trips[b], self.delivered[b],
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """One row per bus: ready time, legs, shelter trips, persons delivered."""
+        rows = [(b, float(self.ready_s[b]), self.legs[b], self.trips[b], self.delivered[b],
                  not self.out_of_service[b]) for b in range(self.plan.buses)]
+        return {"buses": pd.DataFrame(rows, columns=["bus", "ready_s", "legs",
+                                                     "shelter_trips", "delivered",
+                                                     "in_service"])}
+
+    def kpis(self) -> dict[str, Any]:
+        """The ``transit`` KPI family."""
+        run = self.run
+        persons = run.veh.persons[self.riders]
+        arrived = run.status[self.riders] == "arrived"
+        times = run.arrive_s[self.riders][arrived]
+        return {
+            "buses": int(self.plan.buses),
+            "riders": int(persons.sum()),
+            "delivered": int(persons[arrived].sum()),
+            "shelter_trips": int(sum(self.trips)),
+            "legs": int(sum(self.legs)),
+            "last_delivery_s": float(times.max()) if times.size else None,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Buses idle and on the road, and people waiting at each pickup point."""
+        persons = self.run.veh.persons
+        return {"waiting": {self.pickup_ids[k]: int(sum(int(persons[v]) for v in q))
+                            for k, q in enumerate(self.waiting)},
+                "buses_idle": int(sum(self.idle)),
+                "buses_out_of_service": int(sum(self.out_of_service))}
+
+
+def bus_service(run: EvacuationRun) -> BusService | None:
+    """The bus extension of a run, if its plan has buses and its scenario a population."""
+    if run.plan.buses is None or run.world.places is None:
+        return None
+    return BusService(run)
+
+
+register_extension(bus_service)

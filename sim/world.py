@@ -311,10 +311,10 @@ def _check_routes_at_start(world: World, file: str) -> None:
     router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
                     [list(d.nodes) for d in world.destinations])
     router.rebuild(closed_at(world, 0.0, flood=False))
-    reach = np.isfinite(router.dist_s).any(axis=0)
+    reach: np.ndarray = np.asarray(np.isfinite(router.dist_s).any(axis=0))
     if world.link_flooded is not None:
         router.rebuild(closed_at(world, 0.0))
-        wet_reach = np.isfinite(router.dist_s).any(axis=0)
+        wet_reach: np.ndarray = np.asarray(np.isfinite(router.dist_s).any(axis=0))
     else:
         wet_reach = reach
     if world.places is None:
