@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
+from musterpoint.compare_cmd import register
 from musterpoint.scenarios.errors import InputError, MusterError
 
 if TYPE_CHECKING:
@@ -59,11 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
     r.add_argument("--force", action="store_true", help="replace an existing --out folder")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    r.add_argument("--catalog", type=Path, default=None,
+                   help="results catalog (default: $MUSTER_CATALOG, else "
+                   "./muster-runs/catalog.sqlite)")
+    r.add_argument("--no-catalog", action="store_true", help="do not record the run")
 
     v = sub.add_parser("validate", help="check scenario and plan files without running")
     v.add_argument("files", nargs="+", type=Path)
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
+    p.set_defaults(handlers=register(sub))
     return p
 
 
@@ -135,6 +141,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if not args.no_catalog:
+        from musterpoint.compare_cmd import record_run
+
+        record_run(result, out, args.catalog)
     _summary(result.kpis, out, time.perf_counter() - t0, args)
     return 0
 
@@ -186,6 +196,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scenarios()
         if command == "validate":
             return _cmd_validate(args.files)
+        if command in args.handlers:
+            return int(args.handlers[command](args))
         return _cmd_run(args)
     except MusterError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -25,11 +25,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import simpy
+from simpy.events import NORMAL
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan
@@ -248,6 +250,9 @@ class EvacuationRun:
         self.left_hazard_s = np.full(n, np.nan)
         self.by_tm: list[int] = []
         self.tm_owner: list[RunExtension | None] = []
+        self.tm_dest_reserved: dict[int, int] = {}
+        self.manual_closed = np.zeros(self.world.network.n_links, dtype=bool)
+        self.started = False
 
     def launch(self, origin: int, dest: int, pcu: float, owner: RunExtension | None = None,
                local: int = -1) -> int:
@@ -385,15 +390,25 @@ class EvacuationRun:
             d = int(np.argmin(dist)) if np.isfinite(dist).any() else -1
         return d
 
-    def _departures(self) -> Any:
+    def _schedule_departures(self, which: np.ndarray) -> None:
+        """One timed event per household (rescheduled when its zone's order moves)."""
+        go = which[np.isfinite(self.depart_s[which])]
+        for v in go[np.argsort(self.depart_s[go], kind="stable")].tolist():
+            self.depart_token[v] += 1
+            ev = simpy.Event(self.env)
+            ev._ok = True
+            ev._value = None
+            ev.callbacks = [partial(self._depart_event, v, self.depart_token[v])]
+            self.env.schedule(ev, NORMAL, max(float(self.depart_s[v]) - self.env.now, 0.0))
+
+    def _depart_event(self, v: int, token: int, _: simpy.Event) -> None:
+        if token == self.depart_token[v] and self.status[v] == "never_departed":
+            self._depart(v)
+
+    def _depart(self, v: int) -> None:
         env, veh = self.env, self.veh
-        go = np.flatnonzero(np.isfinite(self.depart_s))
-        order = go[np.argsort(self.depart_s[go], kind="stable")]
         zids = self.world.zones.ids
-        for v in order.tolist():
-            t = float(self.depart_s[v])
-            if t > env.now:
-                yield env.timeout(t - env.now)
+        if True:
             o = int(veh.origin[v])
             d = self._first_destination(v, o)
             self.status[v] = "en_route"
@@ -404,7 +419,7 @@ class EvacuationRun:
                 self.status[v] = "stranded"
                 self.reason[v] = "no open route from the origin"
                 self.log(env.now, "stranded", v, detail=self.reason[v])
-                continue
+                return
             if d < self.n_shelters:
                 self._reserve(v, d)
             self.tm_id[v] = self.launch(o, d, float(veh.pcu[v]), local=v)
@@ -425,7 +440,7 @@ class EvacuationRun:
     def _apply_closures(self) -> None:
         """Close and reopen links to match hazard and levers now; rebuild routes on change."""
         self.hazard_closed = self.schedule.closed_at(self.env.now)
-        now_closed = self.hazard_closed | self.lever_closed
+        now_closed = self.hazard_closed | self.lever_closed | self.manual_closed
         changed = np.flatnonzero(now_closed != self.closed)
         if not changed.size:
             return
@@ -474,10 +489,18 @@ class EvacuationRun:
     # ------------------------------------------------------------------ run
     def run(self) -> RunResult:
         """Simulate to the scenario's end and return the result."""
-        wall0 = time.perf_counter()
+        self.start()
+        self.advance(self.world.duration_s)
+        return self.finish()
+
+    def start(self) -> None:
+        """Set up every process at time 0 (the clock does not move)."""
+        if self.started:
+            return
+        self.started = True
+        self.wall0 = time.perf_counter()
         w = self.world
         until = w.duration_s
-        self.tm_dest_reserved: dict[int, int] = {}
         if w.trips is None:
             for z, t in enumerate(self.zone_order.tolist()):
                 self.log(t, "order", zone=w.zones.ids[z])
@@ -493,16 +516,36 @@ class EvacuationRun:
             self.env.process(self._levers(until))
         for ext in self.extensions:
             ext.start()
-        self.env.process(self._departures())
+        self.depart_token = [0] * self.status.size
+        self._schedule_departures(np.arange(self.status.size))
         self.env.process(self._monitor(until))
-        self.env.run(until=until + 1e-9)
+
+    def advance(self, t: float) -> None:
+        """Run the simulation up to time ``t`` (capped at the scenario's end)."""
+        if not self.started:
+            self.start()
+        t = min(float(t), self.world.duration_s)
+        if t > self.env.now:
+            # events at exactly t are processed too
+            self.env.run(until=t + 1e-9 if t >= self.world.duration_s else t)
+
+    @property
+    def now(self) -> float:
+        """Current simulated time (s)."""
+        return float(self.env.now)
+
+    def finish(self) -> RunResult:
+        """Run to the end if needed, close the books and return the result."""
+        until = self.world.duration_s
+        if self.env.now < until:
+            self.advance(until)
         self.traffic.finish(until)
         self._finish_states(until)
         for ext in self.extensions:
             ext.finish(until)
         tables, extra = build_tables(self, until)
         kpis = run_kpis(self, tables, extra)
-        return RunResult(meta=self._meta(time.perf_counter() - wall0), kpis=kpis,
+        return RunResult(meta=self._meta(time.perf_counter() - self.wall0), kpis=kpis,
                          tables=tables)
 
     def _finish_states(self, until: float) -> None:

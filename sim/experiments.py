@@ -194,16 +194,42 @@ def summarise_run(result: RunResult, replication: int) -> RunSummary:
     )
 
 
+class _Collect(logging.Handler):
+    """Keeps the warnings a run logs, to send them back with its summary."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def run_job(job: RunJob) -> RunSummary | JobFailure:
-    """Run one job in this process (its World is built once per process and kept)."""
+    """Run one job in this process (its World is built once per process and kept).
+
+    Warnings the run logs are not shown here but returned in the summary, so that a
+    comparison lists each once, whichever process ran it.
+    """
     from musterpoint.sim.evacuation import simulate
 
+    world = _world(job.scenario_path)
+    root = logging.getLogger("musterpoint")
+    saved = (root.level, root.propagate, root.handlers[:])
+    grab = _Collect()
+    root.handlers[:], root.propagate = [grab], False
+    root.setLevel(logging.WARNING)
     try:
-        result = simulate(_world(job.scenario_path), job.plan, job.seed)
+        result = simulate(world, job.plan, job.seed)
     except MusterError as exc:
         return JobFailure(job.plan.name, job.replication, job.seed, type(exc).__name__,
                           str(exc))
-    return summarise_run(result, job.replication)
+    finally:
+        root.setLevel(saved[0])
+        root.propagate, root.handlers[:] = saved[1], saved[2]
+    summary = summarise_run(result, job.replication)
+    summary.warnings.extend(m for m in grab.messages if m not in summary.warnings)
+    return summary
 
 
 # ---------------------------------------------------------------------- executors
@@ -261,6 +287,16 @@ class LocalProcessExecutor:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _probe(address: str, timeout: float) -> None:
+    """Fail fast (OSError) if nothing listens at a ``tcp://HOST:PORT`` address."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme == "tcp" and parts.hostname and parts.port:
+        socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
+
+
 class DaskExecutor:
     """Run jobs on a Dask ``distributed`` cluster.
 
@@ -274,7 +310,7 @@ class DaskExecutor:
 
     name = "dask"
 
-    def __init__(self, address: str, timeout: float = 20.0) -> None:
+    def __init__(self, address: str, timeout: float = 10.0) -> None:
         self.address = address
         self.timeout = timeout
 
@@ -285,6 +321,7 @@ class DaskExecutor:
         except ImportError:
             raise MusterError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
         try:
+            _probe(self.address, self.timeout)
             client = dist.Client(self.address, timeout=self.timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             raise MusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}; start "
@@ -312,7 +349,7 @@ def make_jobs(scenario_path: str | Path, plans: Sequence[Plan], replications: in
 
 
 def run_replications(jobs: Sequence[RunJob], executor: Executor, *,
-                     check: Callable[[RunSummary], None] | None = None,
+                     check: Callable[[list[RunSummary]], None] | None = None,
                      progress: Callable[[int, int], None] | None = None) -> list[RunSummary]:
     """Run all jobs and return their summaries sorted by plan (job order) and replication.
 
@@ -323,8 +360,9 @@ def run_replications(jobs: Sequence[RunJob], executor: Executor, *,
     executor : Executor
         Where to run them.
     check : callable, optional
-        Called with the first summary that arrives (e.g. to check that every standard's
-        KPI exists); if it raises, the remaining jobs are cancelled and the error passes on.
+        Called once, with the first summary of each plan, as soon as every plan has one
+        (e.g. to check that every standard's KPI exists); if it raises, the remaining jobs
+        are cancelled and the error passes on.
     progress : callable, optional
         Called with ``(done, total)`` after each job.
 
@@ -335,6 +373,8 @@ def run_replications(jobs: Sequence[RunJob], executor: Executor, *,
     """
     order = {p: i for i, p in enumerate(dict.fromkeys(j.plan.name for j in jobs))}
     out: list[RunSummary] = []
+    firsts: dict[str, RunSummary] = {}
+    checked = False
     outcomes = executor.run(jobs)
     try:
         for res in outcomes:
@@ -344,8 +384,10 @@ def run_replications(jobs: Sequence[RunJob], executor: Executor, *,
             if res.version != __version__:
                 raise ReplicationError(f"a worker runs musterpoint {res.version}, this machine "
                                        f"{__version__}; install the same version everywhere")
-            if not out and check is not None:
-                check(res)
+            firsts.setdefault(res.plan, res)
+            if check is not None and not checked and len(firsts) == len(order):
+                checked = True
+                check(list(firsts.values()))
             out.append(res)
             if progress is not None:
                 progress(len(out), len(jobs))
@@ -425,8 +467,8 @@ def build_comparison(summaries: Sequence[RunSummary], *, scenario: dict[str, Any
     confidence : float
         Level of every interval.
     targets : sequence of Target, optional
-        Wanted half-widths; default 5 % of the mean for the scored and standards' KPIs and
-        1 point for the composite score.
+        Wanted half-widths; default: 1 point for the composite score and 5 % of the mean
+        for the KPI of each (whole-area) standard.
 
     Returns
     -------
@@ -457,10 +499,8 @@ def build_comparison(summaries: Sequence[RunSummary], *, scenario: dict[str, Any
         standards, {n: [r.kpis for r in by_plan[n]] for n in names}, confidence)
     score = scoring.score_table(weights, scores, values["score.composite"], confidence)
     if targets is None:
-        head = [t.kpi for t in weights.terms] + [sc.standard.kpi for sc in standards
-                                                 if sc.standard.per is None]
-        targets = [Target(k, 0.05, True) for k in dict.fromkeys(head)]
-        targets.append(Target("score.composite", 1.0, False))
+        head = dict.fromkeys(sc.standard.kpi for sc in standards if sc.standard.per is None)
+        targets = [Target("score.composite", 1.0, False), *(Target(k, 0.05, True) for k in head)]
     return {
         "format": FORMAT,
         "version": __version__,

@@ -247,7 +247,9 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     den = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return lo, hi
 
 
 # ---------------------------------------------------------------------- comparison tables
@@ -375,10 +377,13 @@ def replications_check(table: Mapping[str, Any], targets: Sequence[Target], n: i
             rows.append({"kpi": k, "plan": plan, "target": t.describe(), "target_half_width": h,
                          "half_width": hw, "needed": need, "enough": enough, "note": note})
     short = [r for r in rows if not r["enough"] and r["needed"] is not None]
-    return {"replications": n, "rows": rows,
-            "too_few": [f"{r['kpi']} ({r['plan']}): half-width {r['half_width']:.4g} > "
-                        f"{r['target_half_width']:.4g}; needs about {r['needed']} replications"
-                        for r in short],
+    lines = [f"{r['kpi']} ({r['plan']}): half-width {r['half_width']:.4g} > "
+             f"{r['target_half_width']:.4g}; needs about {r['needed']} replications"
+             for r in short]
+    if n < 2:
+        lines.insert(0, f"{n} replication gives no interval and no estimate of the spread; "
+                        "run at least 2 (10 or more is usual)")
+    return {"replications": n, "rows": rows, "too_few": lines,
             "max_needed": max((r["needed"] for r in short), default=None)}
 
 

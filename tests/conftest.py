@@ -27,3 +27,11 @@ def grid_world(tmp_path_factory: pytest.TempPathFactory):
     path = make_scenario(tmp_path_factory.mktemp("gridw") / "grid")
     loaded = load_scenario(path)
     return loaded, build_world(loaded)
+
+
+@pytest.fixture(autouse=True)
+def _private_catalog(tmp_path_factory: pytest.TempPathFactory,
+                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every test's results catalog out of the working tree."""
+    monkeypatch.setenv("MUSTER_CATALOG",
+                       str(tmp_path_factory.mktemp("catalog") / "catalog.sqlite"))

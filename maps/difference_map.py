@@ -1,0 +1,234 @@
+"""Difference map of two plans: per zone the change in clearance time and exposure, and the
+links whose congestion changed.
+
+Reads a comparison (comparison.json) and the geometry of the zones and changed links. Each
+zone layer colours the paired mean change of one KPI (plan − baseline over the same
+seeds): blue where the plan is better (lower), red where it is worse, grey where the KPI
+was not reached by both plans on any seed. The link layer draws each link whose mean peak
+occupancy changed by at least the comparison's threshold (0.1), red if more congested and
+blue if less. Leaflet is inlined from ``maps/vendor`` when :mod:`musterpoint.maps.offline`
+is available, so the page works offline except for the base tiles. All text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from pathlib import Path
+from typing import Any, cast
+
+import folium
+import pandas as pd
+import shapely
+from shapely.geometry import mapping
+
+__all__ = ["ZONE_MEASURES", "write_difference_map"]
+
+logger = logging.getLogger(__name__)
+
+#: Zone layers: KPI (per zone, dotted as in comparison.json), English and Chinese name.
+ZONE_MEASURES: tuple[tuple[str, str, str], ...] = (
+    ("evacuation.ete90_s", "Change in ETE90 (clearance of 90 %)", "ETE90变化（90%清空时间）"),
+    ("evacuation.ete50_s", "Change in ETE50", "ETE50变化"),
+    ("evacuation.exposed_person_s", "Change in exposure (person-hours)", "暴露人时变化"),
+)
+_TEXT: dict[str, tuple[str, str]] = {
+    "links": ("Links whose peak congestion changed (≥ {t:.0%} of storage)",
+              "峰值拥堵变化的路段（≥ 存储容量的{t:.0%}）"),
+    "zone": ("Zone", "区域"), "link": ("Link", "路段"),
+    "better": ("plan better (lower)", "方案更好（更低）"),
+    "worse": ("plan worse (higher)", "方案更差（更高）"),
+    "none": ("not reached by both plans", "两个方案未同时达到"),
+    "more": ("more congested", "更拥堵"), "less": ("less congested", "更畅通"),
+    "title": ("{b} compared with {a}", "{b} 与 {a} 比较"),
+    "reached": ("reached in", "达到次数"),
+    "peak": ("peak occupancy", "峰值占用率"),
+}
+_BLUE, _RED, _GREY = "#1565c0", "#c62828", "#9e9e9e"
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _geom(wkt: Any, lon: Any = None, lat: Any = None) -> dict[str, Any] | None:
+    if isinstance(wkt, str) and wkt.strip():
+        try:
+            g = shapely.from_wkt(wkt)
+            if not g.is_empty:
+                return dict(mapping(g))
+        except shapely.errors.ShapelyError:
+            logger.warning("Skipping invalid WKT %.60r", wkt)
+    if lon is not None and lat is not None and pd.notna(lon) and pd.notna(lat):
+        return {"type": "Point", "coordinates": [float(lon), float(lat)]}
+    return None
+
+
+def _fmt(kpi: str, v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return "—"
+    s = "+" if signed else ""
+    if kpi.endswith("person_s"):
+        return f"{v / 3600.0:{s},.1f} p·h"
+    if kpi.endswith("_s"):
+        return f"{v / 60.0:{s},.1f} min"
+    return f"{v:{s},.1f}"
+
+
+def _shade(value: float | None, scale: float) -> tuple[str, float]:
+    """Colour and opacity for a change (negative: better)."""
+    if value is None:
+        return _GREY, 0.25
+    if scale <= 0 or value == 0:
+        return "#ffffff", 0.35
+    return (_BLUE if value < 0 else _RED), 0.2 + 0.6 * min(1.0, abs(value) / scale)
+
+
+def _zone_layer(comp: dict[str, Any], zones: pd.DataFrame, plan: str, kpi: str,
+                name: str, lab: dict[str, str], show: bool) -> folium.FeatureGroup:
+    base = comp["baseline"]
+    zstats = comp.get("zones") or {}
+    reps = comp.get("replications", 0)
+    diffs = [((zstats.get(z) or {}).get("diff", {}).get(plan, {}).get(kpi) or {}).get("mean")
+             for z in zones["zone"].astype(str)]
+    scale = max((abs(d) for d in diffs if d is not None), default=0.0)
+    feats = []
+    for row, d in zip(zones.to_dict("records"), diffs, strict=True):
+        zid = str(row["zone"])
+        geom = _geom(row.get("wkt"), row.get("lon"), row.get("lat"))
+        if geom is None:
+            continue
+        zs = zstats.get(zid) or {}
+        a = (zs.get("plans", {}).get(base) or {}).get(kpi) or {}
+        b = (zs.get("plans", {}).get(plan) or {}).get(kpi) or {}
+        dd = (zs.get("diff", {}).get(plan) or {}).get(kpi) or {}
+        ci = "" if dd.get("lo") is None else \
+            f" [{_fmt(kpi, dd['lo'], True)}, {_fmt(kpi, dd['hi'], True)}]"
+        colour, alpha = _shade(d, scale)
+        rows = [(lab["zone"], zid),
+                (base, f"{_fmt(kpi, a.get('mean'))} ({lab['reached']} {a.get('n', 0)}/{reps})"),
+                (plan, f"{_fmt(kpi, b.get('mean'))} ({lab['reached']} {b.get('n', 0)}/{reps})"),
+                ("Δ", f"{_fmt(kpi, d, True)}{ci}")]
+        popup = "<table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
+                                    for k, v in rows) + "</table>"
+        feats.append({"type": "Feature", "geometry": geom, "properties": {
+            "popup": popup, "tip": _esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True)}"),
+            "fill": colour, "alpha": round(alpha, 3)}})
+    group = folium.FeatureGroup(name=name, show=show)
+    if feats:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": feats},
+            style_function=lambda f: {"color": "#424242", "weight": 1,
+                                      "fillColor": f["properties"]["fill"],
+                                      "fillOpacity": f["properties"]["alpha"]},
+            popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+            tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+        ).add_to(group)
+    return group
+
+
+def _link_layer(comp: dict[str, Any], links: pd.DataFrame, plan: str,
+                lab: dict[str, str]) -> folium.FeatureGroup | None:
+    info = comp.get("links") or {}
+    changed = info.get("changed") or {}
+    base = comp["baseline"]
+    feats = []
+    for row in links.to_dict("records"):
+        lid = str(row["link_id"])
+        vals = changed.get(lid)
+        geom = _geom(row.get("wkt"))
+        if not vals or geom is None or plan not in vals:
+            continue
+        a, b = float(vals[base]), float(vals[plan])
+        d = b - a
+        if abs(d) < float(info.get("threshold", 0.1)):
+            continue
+        tip = (f"{lab['link']} {lid}: {lab['peak']} {a:.0%} → {b:.0%} "
+               f"({'+' if d > 0 else ''}{d * 100:.0f} pt)")
+        feats.append({"type": "Feature", "geometry": geom, "properties": {
+            "tip": _esc(tip), "colour": _RED if d > 0 else _BLUE,
+            "w": round(2.0 + 6.0 * min(1.0, abs(d)), 2)}})
+    if not feats:
+        return None
+    group = folium.FeatureGroup(name=lab["links"].format(t=info.get("threshold", 0.1)))
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats},
+        style_function=lambda f: {"color": f["properties"]["colour"],
+                                  "weight": f["properties"]["w"], "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    ).add_to(group)
+    return group
+
+
+def _legend(lab: dict[str, str], title: str) -> str:
+    sw = '<span style="display:inline-block;width:14px;height:10px;background:{}"></span> {}'
+    items = [sw.format(_BLUE, _esc(lab["better"])), sw.format(_RED, _esc(lab["worse"])),
+             sw.format(_GREY, _esc(lab["none"])),
+             sw.format(_RED, _esc(lab["more"])) + " / " + sw.format(_BLUE, _esc(lab["less"]))]
+    return ('<div id="musterpoint-legend" style="position:fixed;top:10px;left:50px;'
+            "z-index:1000;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
+            "font:12px/1.4 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:300px\">"
+            f"<b>{_esc(title)}</b><br>{'<br>'.join(items)}</div>")
+
+
+def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links: pd.DataFrame,
+                         path: Path, plan: str | None = None, lang: str = "en") -> Path:
+    """Write the difference map of ``plan`` against the comparison's baseline.
+
+    Parameters
+    ----------
+    comparison : dict
+        The content of comparison.json.
+    zones : DataFrame
+        ``zone``, ``wkt`` (polygon; may be empty), ``lon``, ``lat``.
+    links : DataFrame
+        ``link_id``, ``wkt`` of (at least) the links listed as changed.
+    path : Path
+        Output ``.html`` file; parent folders are created.
+    plan : str, optional
+        The plan to compare with the baseline (default: the second plan).
+    lang : str
+        ``en`` or ``zh``.
+
+    Returns
+    -------
+    Path
+        ``path``, once written.
+    """
+    zh = str(lang).lower().startswith("zh")
+    lab = {k: v[1 if zh else 0] for k, v in _TEXT.items()}
+    names = [p["name"] for p in comparison["plans"]]
+    base = comparison["baseline"]
+    plan = plan or next((n for n in names if n != base), base)
+    fmap = folium.Map(tiles=None, control_scale=True)
+    folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
+                     attr='<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap '
+                          "contributors</a>", max_zoom=19).add_to(fmap)
+    for i, (kpi, en, cn) in enumerate(ZONE_MEASURES):
+        _zone_layer(comparison, zones, plan, kpi, cn if zh else en, lab, i == 0).add_to(fmap)
+    layer = _link_layer(comparison, links, plan, lab)
+    if layer is not None:
+        layer.add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    if {"lon", "lat"} <= set(zones.columns) and len(zones):
+        lons = pd.to_numeric(zones["lon"], errors="coerce")
+        lats = pd.to_numeric(zones["lat"], errors="coerce")
+        pad = 0.01
+        if lons.notna().any():
+            fmap.fit_bounds([[float(lats.min()) - pad, float(lons.min()) - pad],
+                             [float(lats.max()) + pad, float(lons.max()) + pad]])
+    title = lab["title"].format(a=base, b=plan)
+    root = cast(Any, fmap.get_root())
+    root.html.add_child(folium.Element(_legend(lab, title)))
+    page = root.render()
+    try:
+        from musterpoint.maps.offline import inline_cdn_assets
+    except ImportError:  # pragma: no cover - offline assets not installed
+        logger.info("maps.offline not available: the map loads Leaflet from the network")
+    else:
+        page = inline_cdn_assets(page)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    logger.info("Wrote difference map %s (%d bytes)", out, out.stat().st_size)
+    return out
