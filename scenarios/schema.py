@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
+from musterpoint.scenarios.msel_schema import Inject
+from musterpoint.scenarios.relief_schema import ReliefPlan, ReliefWorld
 from musterpoint.scenarios.standards import Standard
 
 __all__ = [
@@ -230,6 +233,9 @@ class Scenario(_Model):
     standards: list[Standard] = Field(
         default_factory=list, description="service standards every plan is checked against"
     )
+    relief: ReliefWorld | None = None
+    health: HealthWorld | None = None
+    injects: list[Inject] = Field(default_factory=list, description="exercise script (MSEL)")
 
     @field_validator("timezone")
     @classmethod
@@ -381,3 +387,5 @@ class Plan(_Model):
     standards: list[Standard] = Field(
         default_factory=list, description="extra standards this plan sets for itself"
     )
+    relief: ReliefPlan | None = None
+    health: HealthPlan | None = None

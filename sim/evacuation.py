@@ -7,7 +7,7 @@ the traffic model, shelter occupancy and the records. Processes:
   zone's order, bound for a shelter chosen by the plan (nearest open shelter with room;
   the zone's assigned shelter; or nearest with unreserved room, capacity-balanced);
 * buses (if the plan has them) for households without transport, see
-  :mod:`musterpoint.sim.transit`; shadow evacuees and background traffic to exits;
+  :mod:`musterpoint.sim.ext_transit`; shadow evacuees and background traffic to exits;
 * hazard and levers: at every hazard step, links in the hazard are closed to entry, and
   contraflow and control points change capacities at their times; routing trees are
   rebuilt on every change, so vehicles reroute at their next node;
@@ -35,6 +35,7 @@ from simpy.events import NORMAL
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan
+from musterpoint.sim.commands import apply_command, snapshot
 from musterpoint.sim.demand import Vehicles, make_vehicles
 from musterpoint.sim.departure import departure_delays_s
 from musterpoint.sim.extension import EXTENSION_FACTORIES, RunExtension, load_builtin_extensions
@@ -252,6 +253,7 @@ class EvacuationRun:
         self.tm_owner: list[RunExtension | None] = []
         self.tm_dest_reserved: dict[int, int] = {}
         self.manual_closed = np.zeros(self.world.network.n_links, dtype=bool)
+        self.link_pos = {str(lid): i for i, lid in enumerate(self.world.network.link_id)}
         self.started = False
 
     def launch(self, origin: int, dest: int, pcu: float, owner: RunExtension | None = None,
@@ -437,7 +439,7 @@ class EvacuationRun:
                 return ext.dest_label(d - lo)
         return str(d)
 
-    def _apply_closures(self) -> None:
+    def apply_closures(self) -> None:
         """Close and reopen links to match hazard and levers now; rebuild routes on change."""
         self.hazard_closed = self.schedule.closed_at(self.env.now)
         now_closed = self.hazard_closed | self.lever_closed | self.manual_closed
@@ -455,12 +457,12 @@ class EvacuationRun:
 
     def _hazard(self, step: float, until: float) -> Any:
         while self.env.now <= until:
-            self._apply_closures()
+            self.apply_closures()
             yield self.env.timeout(step)
 
     def _closure_at(self, t: float) -> Any:
         yield self.env.timeout(t - self.env.now)
-        self._apply_closures()
+        self.apply_closures()
 
     def _apply_levers(self) -> None:
         st = self.levers.state_at(self.env.now)
@@ -473,7 +475,7 @@ class EvacuationRun:
             self.log(self.env.now, "capacity", link=str(net.link_id[i]),
                      value=float(st.capacity_vph[i]))
         self.lever_closed = st.closed
-        self._apply_closures()
+        self.apply_closures()
 
     def _levers(self, until: float) -> Any:
         for t in self.levers.change_times():
@@ -528,6 +530,32 @@ class EvacuationRun:
         if t > self.env.now:
             # events at exactly t are processed too
             self.env.run(until=t + 1e-9 if t >= self.world.duration_s else t)
+
+    def order_zones_now(self, zones: list[int]) -> None:
+        """Order zones out now (if not yet ordered): their households leave now plus
+        their own mobilisation delay (the same draw as at their planned time)."""
+        t = self.now
+        moved = [z for z in zones if self.zone_order[z] > t]
+        if not moved:
+            return
+        for z in moved:
+            self.log(t, "order", zone=self.world.zones.ids[z], detail="brought forward")
+        mask = np.isin(self.veh.zone, moved) & (self.role == "evacuee") \
+            & (self.status == "never_departed") & np.isfinite(self.depart_s)
+        idx = np.flatnonzero(mask)
+        delay = self.depart_s[idx] - self.zone_order[self.veh.zone[idx]]
+        self.zone_order[moved] = t
+        self.depart_s[idx] = t + delay
+        self.depart_s_all[idx] = self.depart_s[idx]
+        self._schedule_departures(idx)
+
+    def command(self, kind: str, args: dict[str, Any]) -> None:
+        """Apply a drill command now (see :mod:`musterpoint.sim.commands`)."""
+        apply_command(self, kind, args)
+
+    def snapshot(self) -> dict[str, Any]:
+        """State now, for a live map (see :func:`musterpoint.sim.commands.snapshot`)."""
+        return snapshot(self)
 
     @property
     def now(self) -> float:

@@ -19,15 +19,16 @@ if TYPE_CHECKING:
     from musterpoint.sim.evacuation import EvacuationRun
 
 __all__ = [
-    "BUILTIN_EXTENSIONS",
     "EXTENSION_FACTORIES",
+    "EXTENSION_PREFIX",
     "RunExtension",
     "load_builtin_extensions",
     "register_extension",
 ]
 
-#: Modules of the extensions that ship with musterpoint; importing one registers it.
-BUILTIN_EXTENSIONS: tuple[str, ...] = ("musterpoint.sim.transit",)
+#: Extensions are the modules of :mod:`musterpoint.sim` named ``ext_*.py``; importing one
+#: registers its factory. A new extension needs only such a module.
+EXTENSION_PREFIX = "ext_"
 
 
 class RunExtension:
@@ -110,8 +111,14 @@ def register_extension(factory: Callable[[EvacuationRun], RunExtension | None]) 
 
 
 def load_builtin_extensions() -> None:
-    """Import the built-in extension modules (each registers its factory once)."""
+    """Import every ``musterpoint.sim.ext_*`` module (each registers its factory once),
+    in name order, so that extensions always attach in the same order."""
     import importlib
+    import pkgutil
 
-    for mod in BUILTIN_EXTENSIONS:
-        importlib.import_module(mod)
+    import musterpoint.sim as sim_pkg
+
+    names = sorted(m.name for m in pkgutil.iter_modules(sim_pkg.__path__)
+                   if m.name.startswith(EXTENSION_PREFIX))
+    for name in names:
+        importlib.import_module(f"musterpoint.sim.{name}")
