@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
+from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.scenarios.errors import InputError, MusterError
 
@@ -123,9 +123,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     world = build_world(loaded)
     result = _simulate_with_progress(EvacuationRun, world, plan, args)
     result.meta["language"] = args.lang
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         result.save(tmp)
         if not args.no_map:
             from musterpoint.maps import write_run_map
@@ -135,12 +133,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from musterpoint.reports import write_run_report
 
             write_run_report(result, tmp / "report.html")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if not args.no_catalog:
         from musterpoint.compare_cmd import record_run
 

@@ -16,10 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -27,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from musterpoint.atomic import atomic_folder
 from musterpoint.scenarios.errors import InputError, Problem
 
 if TYPE_CHECKING:
@@ -337,9 +335,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                   "duration_s": float(sc.duration_h) * 3600.0},
         plans=[{"name": p.name, "title": p.title.en, "title_zh": p.title.zh,
                 "file": f.name} for p, f in plans])
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_folder(out) as tmp:
         _write_outputs(tmp, comparison, world, args)
         timing = {"executor": executor.name, "workers": getattr(executor, "workers", None),
                   "scheduler": args.scheduler, "runs": len(summaries),
@@ -347,12 +343,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                   "simulation_wall_time_s": round(run_wall, 3),
                   "sum_of_run_wall_times_s": round(sum(s.wall_time_s for s in summaries), 3)}
         (tmp / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     cid = None
     if not args.no_catalog:
         from musterpoint.sim.catalog import Catalog
