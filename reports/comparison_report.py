@@ -61,6 +61,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "x_axis": ("Hours after the scenario start", "情景开始后的小时数"),
     "kpis": ("KPIs with 95 % confidence intervals", "关键指标及95%置信区间"),
     "kpi": ("KPI", "指标"),
+    "zone_ete": ("Evacuation time estimate by zone, every plan (mean over replications)",
+                 "各区域疏散时间估计（各方案，多次重复的平均值）"),
+    "zone": ("Zone", "区域"),
+    "zone_note": ("h:mm after the first order; (n/N): replications that reached the share; "
+                  "— : never reached", "首次疏散令后的时:分；(n/N)：达到该比例的重复次数；"
+                  "—：未达到"),
     "kpi_note": ("mean ± half-width of the t interval; (n/N): replications in which the KPI "
                  "was reached, of all.", "均值 ± t区间半宽；(n/N)：达到该指标的重复次数/总次数。"),
     "differences": ("Paired differences", "配对差异"),
@@ -290,6 +296,7 @@ def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
                       "cells": [cell(k, v["plans"][p["name"]]) for p in plans]}
                      for k, v in kpis.items()],
         "diffs": diffs, "too_few": check["too_few"],
+        "zone_etes": _zone_etes(comp, plans),
         "crn": lab["crn"].format(s=comp["base_seed"]), "null_policy": lab["null_policy"],
         "weights": {lab.get(c, c): w for c, w in comp["score"]["weights"]["categories"].items()},
         "weights_source": comp["score"]["weights"]["source"],
@@ -298,6 +305,23 @@ def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
         "warnings": comp.get("warnings") or [],
         "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
+
+
+def _zone_etes(comp: dict[str, Any], plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per zone and plan, the mean ETE50/90/100 and how many replications reached it."""
+    rows = []
+    n_all = comp["replications"]
+    for zone, v in (comp.get("zones") or {}).items():
+        cells = []
+        for p in plans:
+            got = (v.get("plans") or {}).get(p["name"], {})
+            for share in (50, 90, 100):
+                iv = got.get(f"ete{share}_s") or {}
+                mean, n = iv.get("mean"), iv.get("n", 0)
+                text = "—" if mean is None else format_value(f"ete{share}_s", mean)
+                cells.append(f"{text} ({n}/{n_all})")
+        rows.append({"zone": zone, "cells": cells})
+    return rows
 
 
 def _cell_diff(kpi: str, iv: dict[str, Any]) -> dict[str, str]:
