@@ -64,6 +64,13 @@ LABELS: dict[str, tuple[str, str]] = {
     "left_hazard": ("Last out of the hazard", "最后撤离危险区"),
     "still_in": ("still in it", "仍在其中"),
     "transit": ("Buses for people without a car", "为无车居民提供的巴士"),
+    "standards": ("Service standards", "服务标准"),
+    "standard": ("Standard", "标准"),
+    "rule": ("Rule", "规则"),
+    "value": ("This run", "本次运行"),
+    "met": ("met", "达标"),
+    "missed": ("missed", "未达标"),
+    "failing_zones": ("zones that miss it", "未达标区域"),
     "buses": ("Buses", "巴士数量"),
     "riders": ("Riders (persons)", "乘客（人）"),
     "delivered": ("Delivered to shelters", "已送达避难所"),
@@ -421,6 +428,15 @@ def write_run_report(result: RunResult, path: Path) -> Path:
             (lab["person_hours_home"], _hours(ev.get("exposed_person_s_at_home"))),
             (lab["person_hours_road"], _hours(ev.get("exposed_person_s_on_road"))),
             (lab["still_exposed"], _count(ev.get("still_exposed_persons"))),
+        ],
+        "standards": [
+            {"label": (s.get("label_zh") if lang.startswith("zh") else None) or s["label"],
+             "rule": f"{s['kpi']} {s['op']} {s['threshold']:g}"
+             + (" (per zone)" if s.get("per") else ""),
+             "value": "—" if s.get("value") is None else f"{s['value']:,.0f}",
+             "met": bool(s["met"]), "text": lab["met"] if s["met"] else lab["missed"],
+             "failing": ", ".join(s.get("failing") or [])}
+            for s in meta.get("standards") or []
         ],
         "transit": [
             (lab["buses"], _count(kpis["transit"].get("buses"))),

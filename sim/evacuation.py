@@ -573,8 +573,27 @@ class EvacuationRun:
             ext.finish(until)
         tables, extra = build_tables(self, until)
         kpis = run_kpis(self, tables, extra)
-        return RunResult(meta=self._meta(time.perf_counter() - self.wall0), kpis=kpis,
-                         tables=tables)
+        meta = self._meta(time.perf_counter() - self.wall0)
+        meta["standards"] = self._standards(kpis)
+        return RunResult(meta=meta, kpis=kpis, tables=tables)
+
+    def _standards(self, kpis: dict[str, Any]) -> list[dict[str, Any]]:
+        """The scenario's and the plan's service standards, checked on this run."""
+        from musterpoint.sim.standards_eval import check_known, collect_standards, evaluate
+
+        sc = self.world.loaded.scenario
+        scoped = collect_standards(sc.standards, str(self.world.loaded.path),
+                                   [(self.plan.name, self.plan.standards, self.plan_file)])
+        check_known(scoped, kpis)
+        out = []
+        for s in scoped:
+            std = s.standard
+            res = evaluate(std, kpis)
+            out.append({"id": std.id, "kpi": std.kpi, "op": std.op,
+                        "threshold": std.threshold, "per": std.per,
+                        "label": std.label.en, "label_zh": std.label.zh, "met": res.met,
+                        "value": res.value, "failing": list(res.failing), "scope": s.source})
+        return out
 
     def _finish_states(self, until: float) -> None:
         finish_states(self, until)
