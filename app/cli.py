@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from musterpoint import __version__
 from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
+from musterpoint.drill_cmd import register as register_drill
 from musterpoint.scenarios.errors import InputError, MusterError
 
 if TYPE_CHECKING:
@@ -69,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("files", nargs="+", type=Path)
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    p.set_defaults(handlers=register(sub))
+    p.set_defaults(handlers={**register(sub), **register_drill(sub)})
     return p
 
 

@@ -24,6 +24,7 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
+from musterpoint.maps.health_layers import add_health_layers
 from musterpoint.maps.offline import inline_cdn_assets
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
@@ -88,6 +89,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     "order_ref": ("first order", "首次疏散令"),
 }
 
+
+
+#: Map layers of run extensions: each adds its layers and returns its timelines.
+LAYER_WRITERS = [add_health_layers]
 
 def _labels(meta: dict[str, Any]) -> dict[str, str]:
     index = 1 if str(meta.get("language", "en")).lower().startswith("zh") else 0
@@ -425,7 +430,8 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         table = tables.get(name)
         return table is not None and not table.empty
 
-    zone_features = _zone_features(result, lab) if has("zones") else []
+    evacuees = (result.kpis.get("evacuation") or {}).get("evacuees")
+    zone_features = _zone_features(result, lab) if has("zones") and evacuees else []
     if zone_features:
         collection = {"type": "FeatureCollection", "features": zone_features}
         folium.GeoJson(collection, name=lab["zones"], on_each_feature=_BIND).add_to(fmap)
@@ -457,6 +463,8 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         if link_feats:
             end_s = max(end_s, float(states["interval_start_s"].max()) + INTERVAL_S)
             timelines.append(_timeline(link_feats, name, _LINK_STYLE, link_tooltip))
+    for add_layers in LAYER_WRITERS:
+        timelines.extend(add_layers(result, fmap))
     for timeline in timelines:
         timeline.add_to(fmap)
 

@@ -19,6 +19,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from musterpoint.reports.health_section import health_section
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import as_seconds, format_clock, format_hmm
 
@@ -117,6 +118,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "colon": (": ", "："),
 }
 
+
+
+#: Writers of the report sections of run extensions (each returns HTML or None).
+SECTION_WRITERS = [health_section]
 
 def _labels(meta: dict[str, Any]) -> tuple[str, dict[str, str]]:
     zh = str(meta.get("language", "en")).lower().startswith("zh")
@@ -446,6 +451,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
             (lab["last_delivery"], format_hmm(as_seconds(kpis["transit"].get("last_delivery_s")))),
         ] if kpis.get("transit") else [],
         "chart": _chart_svg(result, lab),
+        "has_evacuation": ev.get("evacuees") != 0,
+        "extra_sections": [sec for sec in (f(result, lang) for f in SECTION_WRITERS) if sec],
         "zones": _zone_rows(result, lab),
         "shelters": shelters,
         "shelter_total": shelter_total,

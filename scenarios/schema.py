@@ -220,7 +220,9 @@ class Scenario(_Model):
     trips: str | None = Field(None, description="trips CSV: id,origin,destination,depart_s")
     households: Households = Households()
     hazard: Hazard = Field(default_factory=lambda: Hazard())
-    shelters: list[Shelter] = Field(..., min_length=1)
+    shelters: list[Shelter] = Field(
+        default_factory=list, description="places of safety; needed by plans that evacuate"
+    )
     exits: list[Exit] = Field(default_factory=list, description="for shadow and background traffic")
     max_snap_m: Pos = Field(500.0, description="farthest a place may be from the network")
     shelter_access_m: NonNeg = Field(
@@ -361,6 +363,9 @@ class Plan(_Model):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
     title: Label
     description: str = ""
+    evacuate: bool = Field(
+        True, description="false: nobody is ordered out (public-health or relief-only plans)"
+    )
     order_time_h: NonNeg = Field(0.0, description="order time of zones no stage names")
     stages: list[OrderStage] = Field(default_factory=list)
     departure: DepartureCurve = DepartureCurve(curve="rayleigh", sigma_min=45.0)

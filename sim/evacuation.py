@@ -211,12 +211,18 @@ class EvacuationRun:
             depart = veh.depart_s.copy()
         else:
             assert w.places is not None
-            veh = make_vehicles(w.places, sc.households, w.node_index, self.streams,
-                                sc.max_snap_m, str(w.loaded.path))
-            self.zone_order = zone_order_times(w, plan)
+            if plan.evacuate:
+                veh = make_vehicles(w.places, sc.households, w.node_index, self.streams,
+                                    sc.max_snap_m, str(w.loaded.path))
+                self.zone_order = zone_order_times(w, plan)
+            else:  # nobody is ordered out
+                veh = Vehicles(*(np.zeros(0, dtype=np.int64),) * 4, np.zeros(0),
+                               np.zeros(0, dtype=np.int64), np.zeros(0))
+                self.zone_order = np.full(len(w.zones.ids), np.inf)
             u = self.streams.stream("departure").random(veh.zone.size)
             depart = self.zone_order[veh.zone] + departure_delays_s(plan.departure, u)
-        self.first_order_s = float(np.min(self.zone_order)) if self.zone_order.size else 0.0
+        finite = self.zone_order[np.isfinite(self.zone_order)]
+        self.first_order_s = float(np.min(finite)) if finite.size else 0.0
         parts, departs = [veh], [depart]
         roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
         if plan.shadow_share > 0 and w.places is not None:
@@ -505,7 +511,8 @@ class EvacuationRun:
         until = w.duration_s
         if w.trips is None:
             for z, t in enumerate(self.zone_order.tolist()):
-                self.log(t, "order", zone=w.zones.ids[z])
+                if np.isfinite(t):
+                    self.log(t, "order", zone=w.zones.ids[z])
         self._apply_levers()  # levers from hour 0 and the hazard at the start
         if w.link_flooded is not None or w.closures:
             step = w.loaded.scenario.hazard.step_min * 60.0

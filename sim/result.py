@@ -91,9 +91,11 @@ class RunResult:
         """Write the run into ``folder`` (created if needed) and return it."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
-        for name in TABLES:
-            if name in self.tables:
-                self.tables[name].to_parquet(out / f"{name}.parquet", index=False)
+        # the engine's tables first, then those of extensions, in name order
+        names = [n for n in TABLES if n in self.tables]
+        names += sorted(n for n in self.tables if n not in TABLES)
+        for name in names:
+            self.tables[name].to_parquet(out / f"{name}.parquet", index=False)
         (out / "kpis.json").write_text(
             json.dumps(self.kpis, indent=2, ensure_ascii=False, allow_nan=False) + "\n",
             encoding="utf-8",
@@ -110,9 +112,5 @@ class RunResult:
         src = Path(folder)
         meta = json.loads((src / "run.json").read_text(encoding="utf-8"))
         kpis = json.loads((src / "kpis.json").read_text(encoding="utf-8"))
-        tables = {
-            name: pd.read_parquet(src / f"{name}.parquet")
-            for name in TABLES
-            if (src / f"{name}.parquet").exists()
-        }
+        tables = {p.stem: pd.read_parquet(p) for p in sorted(src.glob("*.parquet"))}
         return cls(meta=meta, kpis=kpis, tables=tables)

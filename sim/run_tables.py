@@ -156,7 +156,8 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     timeseries = pd.concat([zr.drop(columns="z"), tot], ignore_index=True)[
         ["time_s", "zone", "evacuees", "departed", "arrived"]]
     st = pd.DataFrame(run.shelter_rows, columns=["time_s", "s", "occupancy"])
-    st["shelter"] = np.array([d.id for d in run.dest], dtype=object)[st["s"].to_numpy()]
+    st["shelter"] = np.array([d.id for d in run.dest] + [""],
+                             dtype=object)[st["s"].to_numpy(dtype=np.int64)]
     shelter_ts = st[["time_s", "shelter", "occupancy"]]
 
     frames = hazard_frames(w, until)

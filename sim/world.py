@@ -159,7 +159,8 @@ def build_world(loaded: LoadedScenario) -> World:
                       [""], np.array([trips.persons.sum()]), np.array([trips.persons.sum()]),
                       np.array([np.nan]))
 
-    snapped = _snap_shelters(sc.shelters, idx, sc.max_snap_m, file, problems)
+    snapped = (_snap_shelters(sc.shelters, idx, sc.max_snap_m, file, problems)
+               if sc.shelters else [])
     dests: list[Destination] = []
     for s, (node, _) in zip(sc.shelters, snapped, strict=True):
         el = float(raster.sample(np.array([s.lon]), np.array([s.lat]))[0]) if raster else np.nan
@@ -182,7 +183,13 @@ def build_world(loaded: LoadedScenario) -> World:
                                          float("inf"), (node,), float(net.lon[node]),
                                          float(net.lat[node]), np.nan))
             trips.destination[k] = shelter_at[node]
-    if places is not None and sum(d.capacity for d in dests) < int(zones.evacuees.sum()):
+    evacuating = any(p.evacuate for p in loaded.plans.values())
+    if not dests and evacuating:
+        problems.append(Problem(file, "shelters", "a plan orders an evacuation but the "
+                                "scenario lists no shelters; add shelters or set "
+                                "evacuate: false in every plan"))
+    if dests and places is not None and \
+            sum(d.capacity for d in dests) < int(zones.evacuees.sum()):
         _warn(warnings, f"{file}: shelters hold {sum(d.capacity for d in dests):,.0f} persons "
                         f"but {int(zones.evacuees.sum()):,} are ordered out; some will find "
                         "every shelter full")
@@ -307,6 +314,8 @@ def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
 def _check_routes_at_start(world: World, file: str) -> None:
     from musterpoint.sim.routing import Router
 
+    if not world.destinations:
+        return
     net = world.network
     router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
                     [list(d.nodes) for d in world.destinations])

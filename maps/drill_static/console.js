@@ -1,0 +1,753 @@
+/* musterpoint drill console: a Leaflet map of the live run, the clock, injects,
+ * decisions, observations and the timeline. Every piece of scenario or user text is put
+ * into the page with textContent (never innerHTML). Data comes from the drill server's
+ * JSON endpoints (/api/setup once, /api/state by polling). */
+(function () {
+  'use strict';
+
+  const L10N = {
+    en: {
+      start: 'Start', pause: 'Pause', go: 'Go', run_to: 'Run to', speed: 'Speed',
+      pause_on_inject: 'pause at injects', running: 'running', paused: 'paused', ended: 'ended',
+      kpis: 'Live figures', injects: 'Exercise script (MSEL)', new_inject: 'Inject on the spot',
+      decision: 'Decision of the participants', observation: 'Observation', timeline: 'Timeline',
+      report: 'After-action report', report_html: 'HTML', report_pdf: 'PDF',
+      report_note: 'The report replays the session with and without the decisions; it takes a few runs of the scenario.',
+      what: 'What', title_field: 'Title (what happened)', rationale: 'Rationale', actor: 'Who (post or team)',
+      send_inject: 'Inject now', apply_decision: 'Apply decision', add_note: 'Record observation',
+      section: 'Section', role: 'Role', trainer: 'trainer', participant: 'participant', script: 'script',
+      expected_action: 'Expected action', fire_now: 'fire now', fired: 'fired', due_at: 'due',
+      informational: '(informational, no effect)', args_json: 'Arguments (JSON)',
+      links_hint: 'road ids, comma-separated (click roads on the map)',
+      zones_hint: 'zone ids, comma-separated', branch: 'Branch at', branch_go: 'Branch',
+      branch_note: 'A branch is a new session file with this one\'s records before that time; the console switches to it. The original is kept.',
+      session: 'Session', clock: 'clock', inject: 'inject', note: 'observation', decision_t: 'decision',
+      layer_hazard: 'Hazard', layer_network: 'Roads (click to select)', layer_congestion: 'Congestion',
+      layer_closed: 'Closed roads', layer_zones: 'Zones (share arrived)', layer_shelters: 'Shelters',
+      layer_places: 'Service places', layer_vehicles: 'Vehicles',
+      legend_closed_cmd: 'closed by a command', legend_closed_hz: 'closed by the hazard',
+      legend_congestion: 'congestion (occupancy)',
+      open: 'open', closed: 'closed', occupancy: 'occupancy', capacity: 'capacity',
+      k_time_s: 'Simulated time', k_evacuees: 'Evacuees', k_arrived: 'Arrived',
+      k_stranded: 'Stranded', k_en_route: 'En route', k_never_departed: 'Not yet departed',
+      k_share_arrived: 'Share arrived', k_vehicles_on_road: 'Vehicles on the road',
+      k_closed_links: 'Closed roads (all)', k_closed_by_command: 'Roads closed by command',
+      k_shelter_occupancy: 'People in shelters', k_shelter_capacity: 'Shelter places',
+      k_shelters_full: 'Shelters full', k_zones_ordered: 'Zones ordered out',
+      k_exposed_person_h_so_far: 'Exposure so far (person-hours)',
+      k_persons_in_hazard_at_home: 'People at home in the hazard now',
+      s_observation: 'Observation', s_strength: 'Strength', s_improvement: 'Area for improvement',
+      s_execution: 'Exercise conduct', s_plan: 'Plan adequacy', s_coordination: 'Command and coordination',
+      s_personnel: 'Responders\' actions', s_equipment: 'Equipment suitability',
+      error: 'Error', warnings: 'Warnings', no_script: 'This scenario has no exercise script.'
+    },
+    zh: {
+      start: '开始', pause: '暂停', go: '前往', run_to: '运行至', speed: '速度',
+      pause_on_inject: '事件注入时暂停', running: '运行中', paused: '已暂停', ended: '已结束',
+      kpis: '实时指标', injects: '演练脚本', new_inject: '临时注入事件',
+      decision: '参演人员决策', observation: '观察记录', timeline: '时间线',
+      report: '演练评估报告', report_html: 'HTML', report_pdf: 'PDF',
+      report_note: '报告会在有、无参演决策两种情况下重放本次演练，需要运行数次情景。',
+      what: '内容', title_field: '标题（发生了什么）', rationale: '理由', actor: '人员（岗位或小组）',
+      send_inject: '立即注入', apply_decision: '执行决策', add_note: '记录观察',
+      section: '类别', role: '角色', trainer: '导调', participant: '参演', script: '脚本',
+      expected_action: '预期行动', fire_now: '立即触发', fired: '已触发', due_at: '预定',
+      informational: '（仅通报，无影响）', args_json: '参数（JSON）',
+      links_hint: '路段编号，逗号分隔（可在地图上点击道路）',
+      zones_hint: '区域编号，逗号分隔', branch: '分支于', branch_go: '创建分支',
+      branch_note: '分支是一个新的会话文件，包含该时间之前的全部记录；控制台将切换到分支，原会话保留。',
+      session: '会话', clock: '时钟', inject: '注入', note: '观察', decision_t: '决策',
+      layer_hazard: '灾害范围', layer_network: '道路（点击选择）', layer_congestion: '拥堵',
+      layer_closed: '封闭道路', layer_zones: '区域（到达比例）', layer_shelters: '避难所',
+      layer_places: '服务地点', layer_vehicles: '车辆',
+      legend_closed_cmd: '指令封闭', legend_closed_hz: '灾害封闭', legend_congestion: '拥堵（占用率）',
+      open: '开放', closed: '关闭', occupancy: '人数', capacity: '容量',
+      k_time_s: '模拟时间', k_evacuees: '疏散人数', k_arrived: '已到达',
+      k_stranded: '受困', k_en_route: '途中', k_never_departed: '尚未出发',
+      k_share_arrived: '到达比例', k_vehicles_on_road: '在途车辆',
+      k_closed_links: '封闭路段（全部）', k_closed_by_command: '指令封闭路段',
+      k_shelter_occupancy: '避难所人数', k_shelter_capacity: '避难所容量',
+      k_shelters_full: '已满避难所', k_zones_ordered: '已下令疏散区域',
+      k_exposed_person_h_so_far: '累计暴露（人时）',
+      k_persons_in_hazard_at_home: '当前仍在危险区家中的人数',
+      s_observation: '观察', s_strength: '优点', s_improvement: '待改进',
+      s_execution: '演练执行情况', s_plan: '预案的合理性与可操作性', s_coordination: '指挥协调和应急联动',
+      s_personnel: '应急人员处置情况', s_equipment: '装备适用性',
+      error: '错误', warnings: '警告', no_script: '本情景没有演练脚本。'
+    }
+  };
+
+  const token = new URLSearchParams(window.location.search).get('token');
+  let lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
+  const t = (key) => (L10N[lang][key] !== undefined ? L10N[lang][key] : L10N.en[key] !== undefined ? L10N.en[key] : key);
+  const pick = (text) => {
+    if (text === null || text === undefined) return '';
+    if (typeof text === 'string') return text;
+    return (lang === 'zh' && text.zh) ? text.zh : (text.en || '');
+  };
+  const $ = (sel) => document.querySelector(sel);
+  const el = (tag, text, cls) => {
+    const e = document.createElement(tag);
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    if (cls) e.className = cls;
+    return e;
+  };
+
+  function hmm(sec) {
+    if (sec === null || sec === undefined || !isFinite(sec)) return '—';
+    const m = Math.round(Math.abs(sec) / 60);
+    return (sec < 0 ? '-' : '') + Math.floor(m / 60) + ':' + String(m % 60).padStart(2, '0');
+  }
+
+  function parseTime(text) {
+    const s = String(text || '').trim();
+    const m = /^(\d+):(\d{1,2})$/.exec(s);
+    if (m) return (parseInt(m[1], 10) * 60 + parseInt(m[2], 10)) * 60;
+    if (/^\d+(\.\d+)?$/.test(s)) return parseFloat(s) * 60;
+    return null;
+  }
+
+  async function api(path, body) {
+    const opts = { method: body ? 'POST' : 'GET', credentials: 'same-origin', cache: 'no-store', headers: {} };
+    if (token) opts.headers['X-Muster-Token'] = token;
+    if (body) {
+      opts.headers['Content-Type'] = 'application/json';
+      opts.body = JSON.stringify(body);
+    }
+    const r = await fetch(path, opts);
+    let data = {};
+    try { data = await r.json(); } catch (e) { data = {}; }
+    if (!r.ok) throw new Error(data.error || (r.status + ' ' + r.statusText));
+    return data;
+  }
+
+  function showError(msg) {
+    const box = $('#error');
+    if (!msg) { box.hidden = true; box.textContent = ''; return; }
+    box.textContent = t('error') + ': ' + msg;
+    box.hidden = false;
+  }
+
+  // ------------------------------------------------------------------ state
+  const S = {
+    setup: null, since: 0, records: [], clock: null, injects: [], snapshot: null, kpis: {},
+    linkIndex: new Map(), zoneLayers: new Map(), shelterMarkers: new Map(),
+    hazardFrame: -1, closedKey: '', activeLinks: null, polling: null, busy: false
+  };
+  window.drillConsole = {
+    ready: false,
+    closedManual: () => Array.from(S.closedManual || []),
+    lastSeq: () => S.since,
+    clock: () => S.clock
+  };
+
+  let map, canvas, svg, layers = {}, control = null;
+
+  function linkLatLngs(i) {
+    return S.setup.links.coords[i].map((c) => [c[1], c[0]]);
+  }
+
+  function congestionColour(occ) {
+    if (occ >= 0.9) return '#b71c1c';
+    if (occ >= 0.6) return '#f4511e';
+    if (occ >= 0.3) return '#fbc02d';
+    return '#7cb342';
+  }
+
+  function buildMap() {
+    const st = S.setup;
+    map = L.map('map', { zoomControl: true });
+    canvas = L.canvas({ padding: 0.3 });
+    svg = L.svg({ padding: 0.3 });
+    const b = st.bounds;
+    map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [20, 20] });
+    if (st.tiles) {
+      L.tileLayer(st.tiles, {
+        maxZoom: 19,
+        attribution: '© OpenStreetMap contributors'
+      }).addTo(map);
+    }
+    layers.hazard = L.layerGroup().addTo(map);
+    layers.zones = L.layerGroup().addTo(map);
+    layers.network = L.layerGroup().addTo(map);
+    layers.congestion = L.layerGroup().addTo(map);
+    layers.closed = L.layerGroup().addTo(map);
+    layers.vehicles = L.layerGroup().addTo(map);
+    layers.places = L.layerGroup().addTo(map);
+    layers.shelters = L.layerGroup().addTo(map);
+
+    st.links.ids.forEach((id, i) => S.linkIndex.set(id, i));
+    st.links.ids.forEach((id, i) => {
+      const line = L.polyline(linkLatLngs(i), {
+        renderer: canvas, color: '#78909c', weight: 2, opacity: 0.35, interactive: true
+      });
+      line.on('click', () => selectLink(id));
+      line.addTo(layers.network);
+    });
+    for (const f of st.zones.features) {
+      const layer = L.geoJSON(f, {
+        renderer: svg,
+        style: { color: '#424242', weight: 1, fillColor: '#e53935', fillOpacity: 0.15 }
+      });
+      const id = f.properties.id;
+      layer.bindTooltip(() => zoneText(id));
+      layer.addTo(layers.zones);
+      S.zoneLayers.set(id, layer);
+    }
+    for (const s of st.shelters) {
+      const m = L.circleMarker([s.lat, s.lon], {
+        renderer: svg, radius: 9, color: '#1b5e20', weight: 2, fillColor: '#66bb6a',
+        fillOpacity: 0.9, className: 'shelter-marker'
+      });
+      m.bindPopup(() => shelterPopup(s));
+      m.addTo(layers.shelters);
+      S.shelterMarkers.set(s.id, m);
+    }
+    const palette = ['#6a1b9a', '#00838f', '#ad1457', '#4e342e', '#283593'];
+    const extColour = new Map();
+    for (const p of st.places) {
+      if (!extColour.has(p.extension)) extColour.set(p.extension, palette[extColour.size % palette.length]);
+      const m = L.circleMarker([p.lat, p.lon], {
+        renderer: svg, radius: 6, color: '#000', weight: 1, fillColor: extColour.get(p.extension),
+        fillOpacity: 0.9, className: 'place-marker'
+      });
+      m.bindPopup(() => {
+        const div = el('div');
+        div.appendChild(el('strong', p.id));
+        div.appendChild(el('div', p.extension, 'muted'));
+        const snap = S.snapshot && S.snapshot.extensions ? S.snapshot.extensions[p.extension] : null;
+        if (snap) div.appendChild(el('pre', JSON.stringify(snap, null, 1).slice(0, 600)));
+        return div;
+      });
+      m.addTo(layers.places);
+    }
+    S.extColour = extColour;
+    buildLayerControl();
+    const legend = L.control({ position: 'bottomleft' });
+    legend.onAdd = () => {
+      const div = el('div', null, 'legend');
+      S.legend = div;
+      fillLegend();
+      return div;
+    };
+    legend.addTo(map);
+  }
+
+  function fillLegend() {
+    const div = S.legend;
+    if (!div) return;
+    div.replaceChildren();
+    const row = (colour, label, dash) => {
+      const r = el('div');
+      const i = el('i');
+      i.style.background = colour;
+      if (dash) i.style.borderTop = '2px dashed #fff';
+      r.appendChild(i);
+      r.appendChild(document.createTextNode(label));
+      div.appendChild(r);
+    };
+    row('#000', t('legend_closed_cmd'), true);
+    row('#c62828', t('legend_closed_hz'));
+    row('#f4511e', t('legend_congestion'));
+  }
+
+  function buildLayerControl() {
+    if (control) control.remove();
+    const overlays = {};
+    overlays[t('layer_hazard')] = layers.hazard;
+    overlays[t('layer_zones')] = layers.zones;
+    overlays[t('layer_network')] = layers.network;
+    overlays[t('layer_congestion')] = layers.congestion;
+    overlays[t('layer_closed')] = layers.closed;
+    overlays[t('layer_vehicles')] = layers.vehicles;
+    if (S.setup.places.length) overlays[t('layer_places')] = layers.places;
+    overlays[t('layer_shelters')] = layers.shelters;
+    control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+  }
+
+  function zoneText(id) {
+    const z = S.snapshot && S.snapshot.zones ? S.snapshot.zones[id] : null;
+    if (!z) return id;
+    return id + ': ' + z.arrived + ' / ' + z.evacuees + (z.ordered ? '' : ' (—)');
+  }
+
+  function shelterPopup(s) {
+    const div = el('div', null, 'shelter-popup');
+    div.appendChild(el('strong', lang === 'zh' && s.name_zh ? s.name_zh : s.name, 'shelter-name'));
+    div.appendChild(el('div', s.id, 'muted'));
+    const live = S.snapshot && S.snapshot.shelters ? S.snapshot.shelters[s.id] : null;
+    if (live) {
+      div.appendChild(el('div', t('occupancy') + ': ' + live.occupancy + ' / ' + live.capacity));
+      div.appendChild(el('div', live.open ? t('open') : t('closed')));
+    }
+    return div;
+  }
+
+  function selectLink(id) {
+    const input = S.activeLinks;
+    if (!input) return;
+    const parts = input.value.split(',').map((x) => x.trim()).filter((x) => x);
+    if (!parts.includes(id)) parts.push(id);
+    input.value = parts.join(', ');
+  }
+
+  // ------------------------------------------------------------------ drawing state
+  function drawHazard() {
+    const frames = S.setup.hazard;
+    const now = S.clock ? S.clock.now_s : 0;
+    const kinds = new Map();
+    frames.forEach((f, i) => { if (f.time_s <= now) kinds.set(f.kind, i); });
+    const key = Array.from(kinds.values()).join(',');
+    if (key === S.hazardFrame) return;
+    S.hazardFrame = key;
+    layers.hazard.clearLayers();
+    for (const i of kinds.values()) {
+      L.geoJSON(frames[i].geojson, {
+        renderer: svg, interactive: false,
+        style: { color: '#1e88e5', weight: 1, fillColor: '#42a5f5', fillOpacity: 0.35, className: 'hazard-area' }
+      }).addTo(layers.hazard);
+    }
+  }
+
+  function drawCongestion() {
+    layers.congestion.clearLayers();
+    const links = S.snapshot.links || {};
+    for (const [id, occ] of Object.entries(links)) {
+      const i = S.linkIndex.get(id);
+      if (i === undefined) continue;
+      L.polyline(linkLatLngs(i), {
+        renderer: canvas, color: congestionColour(occ), weight: 4, opacity: 0.9, interactive: false
+      }).addTo(layers.congestion);
+    }
+  }
+
+  function drawClosed() {
+    const manual = new Set(S.snapshot.closed_manual || []);
+    const all = S.snapshot.closed || [];
+    const key = all.join('|') + '#' + Array.from(manual).join('|');
+    S.closedManual = manual;
+    if (key === S.closedKey) return;
+    S.closedKey = key;
+    layers.closed.clearLayers();
+    for (const id of all) {
+      const i = S.linkIndex.get(id);
+      if (i === undefined) continue;
+      const byCmd = manual.has(id);
+      const line = L.polyline(linkLatLngs(i), byCmd
+        ? { renderer: svg, color: '#000', weight: 6, opacity: 0.9, dashArray: '8 6', className: 'closed-link manual' }
+        : { renderer: svg, color: '#c62828', weight: 3, opacity: 0.8, className: 'closed-link hazard' });
+      line.bindTooltip(id);
+      line.addTo(layers.closed);
+      const path = line.getElement ? line.getElement() : null;
+      if (path) path.setAttribute('data-link', id);
+    }
+  }
+
+  function drawVehicles() {
+    layers.vehicles.clearLayers();
+    const v = S.snapshot.vehicles || { cars: [], fleet: [] };
+    for (const c of v.cars) {
+      L.circleMarker([c[1], c[0]], { renderer: canvas, radius: 2, stroke: false, fillColor: '#37474f', fillOpacity: 0.8, interactive: false }).addTo(layers.vehicles);
+    }
+    for (const c of v.fleet) {
+      L.circleMarker([c[1], c[0]], { renderer: canvas, radius: 5, color: '#000', weight: 1, fillColor: (S.extColour && S.extColour.get(c[2])) || '#6a1b9a', fillOpacity: 1, interactive: false }).addTo(layers.vehicles);
+    }
+  }
+
+  function drawZonesAndShelters() {
+    const zones = S.snapshot.zones || {};
+    for (const [id, layer] of S.zoneLayers) {
+      const z = zones[id];
+      if (!z) continue;
+      const share = z.evacuees > 0 ? z.arrived / z.evacuees : 1;
+      layer.setStyle({ fillColor: share >= 0.9 ? '#43a047' : share >= 0.5 ? '#fdd835' : '#e53935',
+        fillOpacity: z.ordered ? 0.3 : 0.12, dashArray: z.ordered ? null : '4 4' });
+    }
+    const sh = S.snapshot.shelters || {};
+    for (const [id, m] of S.shelterMarkers) {
+      const s = sh[id];
+      if (!s) continue;
+      const full = s.capacity > 0 ? s.occupancy / s.capacity : 1;
+      m.setStyle({ fillColor: !s.open ? '#9e9e9e' : full >= 1 ? '#c62828' : full >= 0.8 ? '#ff8f00' : '#66bb6a' });
+    }
+  }
+
+  // ------------------------------------------------------------------ panels
+  function renderClock() {
+    const c = S.clock;
+    if (!c) return;
+    $('#clock-sim').textContent = hmm(c.now_s);
+    $('#clock-wall').textContent = (S.wall || '') + ' · ×' + c.speed;
+    const st = $('#clock-status');
+    const state = c.ended ? 'ended' : c.running ? 'running' : 'paused';
+    st.className = 'status ' + state;
+    st.textContent = t(state);
+    $('#btn-start').disabled = c.running || c.ended;
+    $('#btn-pause').disabled = !c.running;
+    $('#pause-on-inject').checked = c.pause_on_inject;
+    const sp = $('#speed');
+    if (document.activeElement !== sp) {
+      if (!Array.from(sp.options).some((o) => o.value === String(c.speed))) {
+        sp.appendChild(el('option', '×' + c.speed)).value = String(c.speed);
+      }
+      sp.value = String(c.speed);
+    }
+  }
+
+  function fmtValue(key, v) {
+    if (v === null || v === undefined) return '—';
+    if (key === 'time_s') return hmm(v);
+    if (key === 'share_arrived') return (100 * v).toFixed(1) + ' %';
+    if (typeof v === 'number') {
+      return Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+    }
+    return String(v);
+  }
+
+  function renderKpis() {
+    const body = $('#kpis tbody');
+    body.replaceChildren();
+    for (const [k, v] of Object.entries(S.kpis || {})) {
+      const tr = el('tr');
+      const label = L10N.en['k_' + k] !== undefined ? t('k_' + k) : k;
+      tr.appendChild(el('td', label));
+      tr.appendChild(el('td', fmtValue(k, v), 'v'));
+      tr.dataset.kpi = k;
+      body.appendChild(tr);
+    }
+  }
+
+  function injectById(id) {
+    return S.setup.injects.find((i) => i.id === id);
+  }
+
+  function renderInjects() {
+    const list = $('#inject-list');
+    list.replaceChildren();
+    const status = new Map(S.injects.map((i) => [i.id, i]));
+    if (!S.setup.injects.length) list.appendChild(el('li', t('no_script'), 'muted'));
+    for (const inj of S.setup.injects) {
+      const st = status.get(inj.id) || {};
+      const li = el('li', null, st.fired_seq ? 'fired' : (st.due ? 'due' : ''));
+      li.dataset.inject = inj.id;
+      li.appendChild(el('span', hmm(inj.time_s) + ' ', 't'));
+      li.appendChild(el('strong', pick(inj.title)));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(el('span', st.fired_seq ? '(' + t('fired') + ')' : '', 'muted'));
+      if (!st.fired_seq) {
+        const b = el('button', t('fire_now'));
+        b.type = 'button';
+        b.className = 'fire';
+        b.addEventListener('click', () => send('/api/fire', { inject_id: inj.id }));
+        li.appendChild(document.createTextNode(' '));
+        li.appendChild(b);
+      }
+      const desc = pick(inj.description);
+      if (desc) li.appendChild(el('div', desc, 'muted'));
+      if (inj.expected_action) li.appendChild(el('div', t('expected_action') + ': ' + pick(inj.expected_action), 'muted'));
+      list.appendChild(li);
+    }
+  }
+
+  function commandLabel(kind) {
+    if (!kind) return t('informational');
+    const spec = S.setup.commands[kind];
+    return spec ? pick(spec.label) || kind : kind;
+  }
+
+  function describe(r) {
+    if (r.type === 'clock') {
+      const extra = r.kind === 'step' ? ' +' + r.args.minutes + ' min'
+        : r.kind === 'run_to' ? ' → ' + hmm(r.args.time_s)
+        : r.kind === 'speed' ? ' ×' + r.args.speed : '';
+      return t('clock') + ': ' + r.kind + extra;
+    }
+    if (r.type === 'note') return t('s_' + r.title) + ': ' + r.rationale;
+    let text = (r.type === 'inject' ? t('inject') : t('decision_t')) + ': ';
+    if (r.inject_id) {
+      const inj = injectById(r.inject_id);
+      text += (inj ? pick(inj.title) : r.title) + ' — ';
+    } else if (r.title) {
+      text += r.title + ' — ';
+    }
+    text += commandLabel(r.kind);
+    const args = Object.entries(r.args || {}).map(([k, v]) => k + '=' + (Array.isArray(v) ? v.join(',') : JSON.stringify(v)));
+    if (args.length) text += ' (' + args.join('; ') + ')';
+    if (r.rationale) text += ' — ' + r.rationale;
+    if (r.actor) text += ' [' + r.actor + ']';
+    return text;
+  }
+
+  function renderTimeline() {
+    const list = $('#timeline');
+    list.replaceChildren();
+    for (const r of S.records.slice().reverse()) {
+      const li = el('li', null, 'role-' + r.role + ' type-' + r.type);
+      li.dataset.seq = r.seq;
+      li.appendChild(el('span', hmm(r.sim_time_s) + ' ', 't'));
+      li.appendChild(el('span', '[' + t(r.role) + '] ', 'r'));
+      li.appendChild(el('span', describe(r)));
+      list.appendChild(li);
+    }
+  }
+
+  function showBanner(r) {
+    const inj = r.inject_id ? injectById(r.inject_id) : null;
+    $('#banner-title').textContent = inj ? pick(inj.title) : (r.title || commandLabel(r.kind));
+    $('#banner-time').textContent = hmm(r.sim_time_s) + ' · ' + t(r.role);
+    $('#banner-desc').textContent = inj ? pick(inj.description) : r.rationale;
+    const exp = inj && inj.expected_action ? pick(inj.expected_action) : '';
+    $('#banner-expected').textContent = exp;
+    $('#banner .expected').hidden = !exp;
+    $('#banner').hidden = false;
+  }
+
+  // ------------------------------------------------------------------ forms
+  function fillKindSelect(select, withInformational) {
+    select.replaceChildren();
+    if (withInformational) select.appendChild(el('option', t('informational'))).value = '';
+    for (const kind of Object.keys(S.setup.commands)) {
+      const o = el('option', commandLabel(kind) + ' · ' + kind);
+      o.value = kind;
+      select.appendChild(o);
+    }
+  }
+
+  function buildArgs(form) {
+    const kind = form.querySelector('.kind-select').value;
+    const box = form.querySelector('.args');
+    box.replaceChildren();
+    if (!kind) return;
+    const spec = S.setup.commands[kind] || {};
+    if (spec.description) box.appendChild(el('div', spec.description, 'muted'));
+    const args = spec.args;
+    if (!args) {
+      const lab = el('label');
+      lab.appendChild(el('span', t('args_json')));
+      const ta = el('textarea');
+      ta.name = 'args_json';
+      ta.rows = 3;
+      ta.value = '{}';
+      lab.appendChild(ta);
+      box.appendChild(lab);
+      return;
+    }
+    for (const [name, type] of Object.entries(args)) {
+      const lab = el('label');
+      lab.appendChild(el('span', name));
+      let input;
+      if (type === 'shelter') {
+        input = el('select');
+        for (const s of S.setup.shelters) {
+          const o = el('option', s.id + ' — ' + (lang === 'zh' && s.name_zh ? s.name_zh : s.name));
+          o.value = s.id;
+          input.appendChild(o);
+        }
+      } else if (type === 'json') {
+        input = el('textarea');
+        input.rows = 2;
+      } else {
+        input = el('input');
+        input.type = type === 'number' || type === 'integer' ? 'number' : 'text';
+        if (type === 'number') input.step = 'any';
+        if (type === 'links') {
+          input.placeholder = t('links_hint');
+          input.addEventListener('focus', () => { S.activeLinks = input; });
+          S.activeLinks = input;
+        }
+        if (type === 'zones') {
+          input.placeholder = t('zones_hint');
+          input.setAttribute('list', 'zone-ids');
+        }
+      }
+      input.name = 'arg:' + name;
+      input.dataset.type = type;
+      lab.appendChild(input);
+      box.appendChild(lab);
+    }
+  }
+
+  function collectArgs(form) {
+    const json = form.querySelector('[name="args_json"]');
+    if (json) return JSON.parse(json.value || '{}');
+    const out = {};
+    for (const input of form.querySelectorAll('[name^="arg:"]')) {
+      const name = input.name.slice(4);
+      const type = input.dataset.type;
+      const v = input.value.trim();
+      if (v === '') continue;
+      if (type === 'links' || type === 'zones') out[name] = v.split(',').map((x) => x.trim()).filter((x) => x);
+      else if (type === 'number' || type === 'integer') out[name] = Number(v);
+      else if (type === 'json') out[name] = JSON.parse(v);
+      else out[name] = v;
+    }
+    return out;
+  }
+
+  async function send(path, body) {
+    try {
+      const res = await api(path, body);
+      showError(null);
+      await poll();
+      return res;
+    } catch (e) {
+      showError(e.message);
+      return null;
+    }
+  }
+
+  function wireForms() {
+    const injForm = $('#inject-form');
+    const decForm = $('#decision-form');
+    fillKindSelect(injForm.querySelector('.kind-select'), true);
+    fillKindSelect(decForm.querySelector('.kind-select'), false);
+    for (const f of [injForm, decForm]) {
+      f.querySelector('.kind-select').addEventListener('change', () => buildArgs(f));
+      buildArgs(f);
+    }
+    injForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      let args;
+      try { args = collectArgs(injForm); } catch (e) { showError(e.message); return; }
+      const res = await send('/api/inject', {
+        kind: injForm.kind.value, args: args, title: injForm.title.value, rationale: injForm.rationale.value
+      });
+      if (res) { injForm.reset(); buildArgs(injForm); }
+    });
+    decForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      let args;
+      try { args = collectArgs(decForm); } catch (e) { showError(e.message); return; }
+      const res = await send('/api/decide', {
+        kind: decForm.kind.value, args: args, rationale: decForm.rationale.value, actor: decForm.actor.value
+      });
+      if (res) { decForm.rationale.value = ''; buildArgs(decForm); }
+    });
+    const noteForm = $('#note-form');
+    const sec = noteForm.section;
+    sec.replaceChildren();
+    for (const s of S.setup.note_sections) sec.appendChild(el('option', t('s_' + s))).value = s;
+    noteForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const res = await send('/api/note', {
+        text: noteForm.text.value, section: sec.value, role: noteForm.role.value, actor: noteForm.actor.value
+      });
+      if (res) noteForm.text.value = '';
+    });
+    const dl = el('datalist');
+    dl.id = 'zone-ids';
+    for (const z of S.setup.zone_ids) dl.appendChild(el('option')).value = z;
+    document.body.appendChild(dl);
+
+    $('#btn-start').addEventListener('click', () => send('/api/clock', { action: 'start' }));
+    $('#btn-pause').addEventListener('click', () => send('/api/clock', { action: 'pause' }));
+    for (const b of document.querySelectorAll('button.step')) {
+      b.addEventListener('click', () => send('/api/clock', { action: 'step', minutes: Number(b.dataset.min) }));
+    }
+    $('#btn-run-to').addEventListener('click', () => {
+      const s = parseTime($('#run-to').value);
+      if (s === null) { showError('h:mm'); return; }
+      send('/api/clock', { action: 'run_to', time_s: s });
+    });
+    $('#speed').addEventListener('change', (ev) => send('/api/clock', { action: 'speed', speed: Number(ev.target.value) }));
+    $('#pause-on-inject').addEventListener('change', (ev) => send('/api/clock', { action: 'settings', pause_on_inject: ev.target.checked }));
+    const branchForm = $('#branch-form');
+    branchForm.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const at = parseTime(branchForm.at.value);
+      if (at === null) { showError('h:mm'); return; }
+      const res = await send('/api/branch', { at_s: at, rationale: branchForm.rationale.value });
+      if (res) window.location.reload();
+    });
+    $('#banner-close').addEventListener('click', () => { $('#banner').hidden = true; });
+    $('#lang').value = lang;
+    $('#lang').addEventListener('change', (ev) => { lang = ev.target.value; relabel(); });
+  }
+
+  function relabel() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-Hans' : 'en';
+    for (const e of document.querySelectorAll('[data-l]')) e.textContent = t(e.dataset.l);
+    const m = S.setup.meta;
+    $('#title').textContent = pick(m.title);
+    $('#subtitle').textContent = pick(m.plan_title) + ' · seed ' + m.seed + ' · ' + m.session;
+    const q = (lang === 'zh' ? '?lang=zh' : '');
+    $('#report-html').href = '/report' + q;
+    $('#report-pdf').href = '/report.pdf' + q;
+    for (const f of [$('#inject-form'), $('#decision-form')]) {
+      const sel = f.querySelector('.kind-select');
+      const v = sel.value;
+      fillKindSelect(sel, f.id === 'inject-form');
+      sel.value = v;
+      buildArgs(f);
+    }
+    const sec = $('#note-form').section;
+    for (const o of sec.options) o.textContent = t('s_' + o.value);
+    buildLayerControl();
+    fillLegend();
+    renderAll();
+  }
+
+  function renderAll() {
+    renderClock();
+    renderKpis();
+    renderInjects();
+    renderTimeline();
+  }
+
+  // ------------------------------------------------------------------ polling
+  async function poll() {
+    if (S.busy) return;
+    S.busy = true;
+    try {
+      const st = await api('/api/state?since=' + S.since);
+      const fresh = st.records || [];
+      S.clock = st.clock;
+      S.wall = st.wall;
+      S.kpis = st.kpis;
+      S.injects = st.injects;
+      S.snapshot = st.snapshot;
+      if (st.session !== S.setup.meta.session) {  // the server switched to a branch
+        window.location.reload();
+        return;
+      }
+      S.since = st.clock.last_seq;
+      for (const r of fresh) {
+        S.records.push(r);
+        if (r.type === 'inject' && S.ready) showBanner(r);
+      }
+      drawHazard();
+      drawCongestion();
+      drawClosed();
+      drawVehicles();
+      drawZonesAndShelters();
+      renderAll();
+      S.ready = true;
+      window.drillConsole.ready = true;
+    } catch (e) {
+      showError(e.message);
+    } finally {
+      S.busy = false;
+    }
+  }
+
+  function schedule() {
+    const delay = S.clock && S.clock.running ? 500 : 1500;
+    S.polling = setTimeout(async () => { await poll(); schedule(); }, delay);
+  }
+
+  async function main() {
+    try {
+      S.setup = await api('/api/setup');
+    } catch (e) {
+      showError(e.message);
+      return;
+    }
+    buildMap();
+    wireForms();
+    relabel();
+    await poll();
+    schedule();
+  }
+
+  main();
+}());
