@@ -83,10 +83,10 @@ def apply_command(run: EvacuationRun, kind: str, args: dict[str, Any]) -> None:
             raise InputError.single("command", "zones", f"no zone {bad[0]!r}")
         run.order_zones_now([run.world.zones.ids.index(z) for z in zones])
     elif kind == "shelter_capacity":
-        cap = args.get("capacity")
-        if not isinstance(cap, int | float) or cap < 0:
+        cap_arg: Any = args.get("capacity")
+        if not isinstance(cap_arg, int | float) or cap_arg < 0:
             raise InputError.single("command", "capacity", "give a capacity >= 0")
-        run.capacity[_shelter(run, args)] = float(cap)
+        run.capacity[_shelter(run, args)] = float(cap_arg)
     elif kind == "open_shelter":
         run.open_s[_shelter(run, args)] = t
     elif kind == "close_shelter":

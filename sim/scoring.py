@@ -228,7 +228,11 @@ def score_table(weights: ScoreWeights, scores: Mapping[str, Sequence[Mapping[str
     """
     names = list(scores)
     means = {n: t_interval(composite[n], confidence).mean for n in names}
-    order = sorted(names, key=lambda n: -(means[n] if means[n] is not None else -1e300))
+    def _key(n: str) -> float:
+        m = means[n]
+        return -(m if m is not None else -1e300)
+
+    order = sorted(names, key=_key)
     ranking = []
     for rank, n in enumerate(order, 1):
         vs = paired_difference(composite[order[0]], composite[n], confidence)
