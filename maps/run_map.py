@@ -26,6 +26,7 @@ from shapely.geometry import mapping
 
 from musterpoint.maps.health_layers import add_health_layers
 from musterpoint.maps.offline import inline_cdn_assets
+from musterpoint.maps.relief_layers import add_relief_layers
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 
@@ -92,7 +93,7 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 #: Map layers of run extensions: each adds its layers and returns its timelines.
-LAYER_WRITERS = [add_health_layers]
+LAYER_WRITERS = [add_health_layers, add_relief_layers]
 
 def _labels(meta: dict[str, Any]) -> dict[str, str]:
     index = 1 if str(meta.get("language", "en")).lower().startswith("zh") else 0

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from musterpoint.reports.health_section import health_section
+from musterpoint.reports.relief_section import relief_section
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import as_seconds, format_clock, format_hmm
 
@@ -121,7 +122,7 @@ LABELS: dict[str, tuple[str, str]] = {
 
 
 #: Writers of the report sections of run extensions (each returns HTML or None).
-SECTION_WRITERS = [health_section]
+SECTION_WRITERS = [health_section, relief_section]
 
 def _labels(meta: dict[str, Any]) -> tuple[str, dict[str, str]]:
     zh = str(meta.get("language", "en")).lower().startswith("zh")

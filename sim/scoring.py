@@ -21,7 +21,8 @@ life_safety    0.50    stranded, exposed persons, never departed, still en route
                        (each as a share of the evacuees)
 timeliness     0.30    ETE50 and ETE90 (share of the simulated duration; null = 1),
                        95th-percentile travel time (share of the duration)
-supply         0.15    none yet: add terms for the relief KPIs when they exist
+supply         0.15    relief unmet person-days per evacuee, relative to 3 (only
+                       where a plan has relief; otherwise the category drops out)
 cost           0.05    vehicle-km per evacuee, relative to 20 km
 =============  ======  =========================================================
 
@@ -91,6 +92,7 @@ DEFAULT_WEIGHTS = ScoreWeights(
         Term(kpi="evacuation.ete50_s", category="timeliness", per="duration"),
         Term(kpi="evacuation.ete90_s", category="timeliness", per="duration"),
         Term(kpi="evacuation.travel_time_p95_s", category="timeliness", per="duration"),
+        Term(kpi="relief.unmet_person_days", category="supply", per="evacuees", ref=3.0),
         Term(kpi="traffic.vehicle_km", category="cost", per="evacuees", ref=20.0),
     ],
 )

@@ -19,8 +19,7 @@ SHARED_NOISE = ("evacuation.arrived", "evacuation.stranded", "evacuation.exposed
 
 def test_paired_interval_is_narrower_than_unpaired_on_the_default_scenario():
     loaded = load_scenario(resolve_scenario(None))
-    plans = list(loaded.plans.values())
-    assert len(plans) == 2
+    plans = [loaded.plan("evacuate-all-now"), loaded.plan("staged-by-risk")]
     jobs = ex.make_jobs(loaded.path.resolve(), plans, 3, 1)
     runs = ex.run_replications(jobs, ex.LocalProcessExecutor(2))
     comp = ex.build_comparison(runs, scenario={"name": loaded.scenario.name}, standards=[],

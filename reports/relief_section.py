@@ -1,0 +1,185 @@
+"""The relief-supply section of the run report, as an escaped HTML fragment.
+
+:func:`relief_section` turns ``kpis["relief"]``, ``kpis["ledger"]["relief"]`` and the
+``relief_*`` tables of a RunResult into one ``<section>``: the headline figures (fill
+rate per commodity, unmet person-days, time to first delivery, longest stockout, equity,
+trucks), which depot ran out first, the routing reference (the plan's distance and
+waiting time against optimised routes for the same deliveries), the supply ledger and a
+table of demand points, longest wait first. English or Simplified Chinese, by
+``meta["language"]``. Every value is escaped (markupsafe).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup, escape
+
+from musterpoint.sim.result import RunResult
+from musterpoint.sim.timefmt import format_hmm
+
+__all__ = ["RELIEF_LABELS", "relief_section"]
+
+#: Label key -> (English, Simplified Chinese).
+RELIEF_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("Relief supply", "救援物资供应"),
+    "policy": ("Dispatch policy", "调度策略"),
+    "need_driven": ("need-driven", "按需调度"),
+    "periodic": ("periodic (order-up-to)", "定期补货"),
+    "fixed": ("fixed routes", "固定路线"),
+    "fill_rate": ("Fill rate", "满足率"),
+    "unmet": ("Unmet need (person-days, all commodities)", "未满足需求（人·天，全部物资）"),
+    "without": ("Most people without some supply at once", "同时缺少物资的最多人数"),
+    "first_median": ("Time to first delivery, median", "首次送达时间（中位数）"),
+    "first_worst": ("Time to first delivery, worst", "首次送达时间（最差）"),
+    "never": ("points never served", "从未送达的需求点"),
+    "longest": ("Longest stockout", "最长断供"),
+    "equity": ("Equity: worst point / mean deprivation; Gini", "公平性：最差点/平均断供；基尼系数"),
+    "trucks": ("Trucks: trips, km, utilisation", "卡车：趟数、公里、利用率"),
+    "stranded": ("stranded", "受困"),
+    "depot_out": ("First depot to run out", "最先耗尽的物资库"),
+    "none": ("none ran out", "均未耗尽"),
+    "reference": ("Routing reference (PyVRP, same deliveries)", "路线参照（PyVRP，同样的送货量）"),
+    "plan_km": ("Plan distance", "方案里程"),
+    "ref_km": ("Optimised distance", "优化里程"),
+    "gap": ("Plan over optimised", "方案超出优化"),
+    "wait": ("Waiting for first delivery (sum over points): plan / optimised",
+             "首次送达等待（各点合计）：方案/优化"),
+    "ledger": ("Supply ledger", "物资台账"),
+    "commodity": ("Commodity", "物资"),
+    "initial": ("Depot stock", "库存"),
+    "delivered": ("Delivered", "已送达"),
+    "in_depots": ("Left in depots", "库中剩余"),
+    "on_trucks": ("On trucks", "车上"),
+    "balanced": ("balanced", "平衡"),
+    "not_balanced": ("NOT balanced", "不平衡"),
+    "points": ("Demand points, longest wait first", "需求点（按等待时间排序）"),
+    "point": ("Point", "需求点"),
+    "name": ("Name", "名称"),
+    "kind": ("Kind", "类型"),
+    "people": ("People (peak)", "人数（峰值）"),
+    "wait_col": ("First delivery after need", "首次送达等待"),
+    "deliveries": ("Deliveries", "送达次数"),
+    "deprivation": ("Time out of some supply", "断供时长"),
+    "unmet_pd": ("Unmet person-days", "未满足人·天"),
+    "not_reached": ("never", "从未"),
+    "note": ("Times as h:mm. Unmet person-days are summed over commodities. The reference "
+             "routes the plan's own deliveries of each planning day for the least distance "
+             "on free-flow times, ignoring congestion and depot stock.",
+             "时间格式为 时:分。未满足人·天按物资累加。参照路线在自由流时间下以最短里程配送方案每个"
+             "计划日的同样货量，不考虑拥堵和库存。"),
+}
+
+
+def _lab(meta: dict[str, Any], lang: str | None) -> dict[str, str]:
+    zh = str(lang or meta.get("language", "en")).lower().startswith("zh")
+    return {k: v[1 if zh else 0] for k, v in RELIEF_LABELS.items()}
+
+
+def _num(x: Any, fmt: str = "{:,.0f}") -> str:
+    if x is None or (isinstance(x, float) and not np.isfinite(x)):
+        return "—"
+    return fmt.format(float(x))
+
+
+def _rows(pairs: list[tuple[str, str]]) -> str:
+    return "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in pairs)
+
+
+def relief_section(result: RunResult, lang: str | None = None) -> Markup | None:
+    """The relief section of the run report, or None if the run has no relief.
+
+    Parameters
+    ----------
+    result : RunResult
+        A finished run.
+    lang : str, optional
+        ``"zh"`` (or ``"zh-Hans"``) for Chinese; default: ``result.meta["language"]``,
+        else English.
+
+    Returns
+    -------
+    Markup or None
+        One ``<section>`` element, safe to insert into the report template.
+    """
+    k = result.kpis.get("relief")
+    if not k:
+        return None
+    lab = _lab(result.meta, lang)
+    nr = lab["not_reached"]
+    fill = k.get("fill_rate") or {}
+    head: list[tuple[str, str]] = [(lab["policy"], lab.get(str(k.get("policy")),
+                                                         str(k.get("policy"))))]
+    for c, v in fill.items():
+        head.append((f"{lab['fill_rate']}: {c}", _num(v, "{:.1%}") if v is not None else "—"))
+    head += [
+        (lab["unmet"], _num(k.get("unmet_person_days"), "{:,.1f}")),
+        (lab["without"], _num(k.get("persons_without_peak"))),
+        (lab["first_median"], format_hmm(k.get("first_delivery_median_s"), nr)),
+        (lab["first_worst"], f"{format_hmm(k.get('first_delivery_worst_s'), nr)} "
+                             f"({k.get('first_delivery_worst_point') or '—'}); "
+                             f"{lab['never']}: {k.get('points_never_served', 0)}"),
+        (lab["longest"], f"{format_hmm(k.get('longest_stockout_s'))} "
+                         f"({k.get('longest_stockout_point') or '—'}, "
+                         f"{k.get('longest_stockout_commodity') or '—'})"),
+        (lab["equity"], f"{_num(k.get('equity_worst_to_mean'), '{:.2f}')}; "
+                        f"{_num(k.get('equity_gini'), '{:.2f}')}"),
+        (lab["trucks"], f"{k.get('trips', 0)}, {_num(k.get('truck_km'), '{:,.1f}')} km, "
+                        f"{_num(k.get('truck_utilisation'), '{:.0%}')}; {lab['stranded']}: "
+                        f"{k.get('trucks_stranded', 0)}"),
+    ]
+    first = k.get("first_depot_stockout")
+    head.append((lab["depot_out"], lab["none"] if not first else
+                 f"{first['depot']} ({first['commodity']}) {format_hmm(first['time_s'])}"))
+    ref = k.get("reference") or {}
+    ref_rows: list[tuple[str, str]] = []
+    if ref.get("available"):
+        ref_rows = [
+            (lab["plan_km"], f"{_num(ref.get('plan_km'), '{:,.1f}')} km"),
+            (lab["ref_km"], f"{_num(ref.get('reference_km'), '{:,.1f}')} km"),
+            (lab["gap"], _num(ref.get("distance_gap"), "{:+.0%}")),
+            (lab["wait"], f"{format_hmm(ref.get('plan_wait_s'))} / "
+                          f"{format_hmm(ref.get('reference_wait_s'))}"),
+        ]
+    led = (result.kpis.get("ledger") or {}).get("relief") or {}
+    led_rows = "".join(
+        f"<tr><td>{escape(c)}</td><td>{_num(v['depot_initial'])}</td>"
+        f"<td>{_num(v['delivered'])}</td><td>{_num(v['in_depots'])}</td>"
+        f"<td>{_num(v['on_trucks'])}</td></tr>"
+        for c, v in led.items() if isinstance(v, dict))
+    ok = bool(led.get("balanced"))
+    status = (f'<p class="status {"ok" if ok else "bad"}">{escape(lab["ledger"])}: '
+              f'{escape(lab["balanced"] if ok else lab["not_balanced"])}</p>')
+    pts = result.tables.get("relief_points")
+    point_rows = ""
+    if pts is not None and not pts.empty:
+        srt = pts.assign(_w=pts["wait_s"].fillna(np.inf)).sort_values(
+            ["_w", "point"], ascending=[False, True], kind="stable")
+        for rec in srt.to_dict("records"):
+            ws, ns = float(rec["wait_s"]), float(rec["need_start_s"])
+            wait = format_hmm(ws if np.isfinite(ws) else None, nr if np.isfinite(ns) else "—")
+            point_rows += (
+                f"<tr><td>{escape(rec['point'])}</td><td class=\"text\">{escape(rec['name'])}"
+                f"</td><td class=\"text\">{escape(rec['kind'])}</td>"
+                f"<td>{_num(rec['population_peak'])}</td><td>{escape(wait)}</td>"
+                f"<td>{int(rec['deliveries'])}</td>"
+                f"<td>{escape(format_hmm(rec['deprivation_s']))}</td>"
+                f"<td>{_num(rec['unmet_person_days'], '{:,.1f}')}</td></tr>")
+    html = (
+        f'<section class="relief"><h2>{escape(lab["title"])}</h2>'
+        f'<table class="relief-kpis"><tbody>{_rows(head)}</tbody></table>'
+        + (f'<h3>{escape(lab["reference"])}</h3><table class="relief-ref"><tbody>'
+           f"{_rows(ref_rows)}</tbody></table>" if ref_rows else "")
+        + f'<h3>{escape(lab["ledger"])}</h3>{status}<table class="relief-ledger"><thead><tr>'
+        f'<th>{escape(lab["commodity"])}</th><th>{escape(lab["initial"])}</th>'
+        f'<th>{escape(lab["delivered"])}</th><th>{escape(lab["in_depots"])}</th>'
+        f'<th>{escape(lab["on_trucks"])}</th></tr></thead><tbody>{led_rows}</tbody></table>'
+        f'<h3>{escape(lab["points"])}</h3><table class="relief-points"><thead><tr>'
+        + "".join(f"<th>{escape(lab[c])}</th>" for c in
+                  ("point", "name", "kind", "people", "wait_col", "deliveries", "deprivation",
+                   "unmet_pd"))
+        + f'</tr></thead><tbody>{point_rows}</tbody></table>'
+        f'<p class="secs">{escape(lab["note"])}</p></section>'
+    )
+    return Markup(html)
