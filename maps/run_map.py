@@ -91,9 +91,9 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-
 #: Map layers of run extensions: each adds its layers and returns its timelines.
 LAYER_WRITERS = [add_health_layers, add_relief_layers]
+
 
 def _labels(meta: dict[str, Any]) -> dict[str, str]:
     index = 1 if str(meta.get("language", "en")).lower().startswith("zh") else 0

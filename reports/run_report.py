@@ -120,9 +120,9 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-
 #: Writers of the report sections of run extensions (each returns HTML or None).
 SECTION_WRITERS = [health_section, relief_section]
+
 
 def _labels(meta: dict[str, Any]) -> tuple[str, dict[str, str]]:
     zh = str(meta.get("language", "en")).lower().startswith("zh")

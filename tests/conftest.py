@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 from scenario_factory import make_scenario
 
 
@@ -35,3 +38,15 @@ def _private_catalog(tmp_path_factory: pytest.TempPathFactory,
     """Keep every test's results catalog out of the working tree."""
     monkeypatch.setenv("MUSTER_CATALOG",
                        str(tmp_path_factory.mktemp("catalog") / "catalog.sqlite"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Debian Chromium driven by Playwright; skips if either is missing."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -16,7 +16,6 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +26,6 @@ from run_fixture import EVIL_SHELTER_NAME, make_run_result
 from musterpoint.maps import run_map, write_run_map
 from musterpoint.maps.offline import VENDOR_DIR, inline_cdn_assets
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 #: Assets may come from the page itself only; these hosts serve the base map tiles.
 TILE_HOSTS = ("tile.openstreetmap.org",)
 #: ``https://`` URLs a written map may still contain: tiles and attribution links.
@@ -86,16 +76,6 @@ def test_vendored_files_match_provenance() -> None:
         assert (VENDOR_DIR / folder / "LICENSE").is_file()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright; skips if either is missing."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 def _stroke_counts(page: Any) -> dict[str, int]:
