@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="results catalog (default: $MUSTER_CATALOG, else "
                    "./muster-runs/catalog.sqlite)")
     r.add_argument("--no-catalog", action="store_true", help="do not record the run")
+    r.add_argument("--no-bound", action="store_true",
+                   help="skip the flow-over-time bound (the best any plan could do)")
+    r.add_argument("--suggest-plan", action="store_true",
+                   help="also write a staged plan derived from the bound")
 
     v = sub.add_parser("validate", help="check scenario and plan files without running")
     v.add_argument("files", nargs="+", type=Path)
@@ -123,6 +127,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     world = build_world(loaded)
     result = _simulate_with_progress(EvacuationRun, world, plan, args)
+    bound = None
+    if not args.no_bound:
+        from musterpoint.bound_step import attach_bound
+
+        bound = attach_bound(result, world, plan)
     result.meta["language"] = args.lang
     with atomic_folder(out) as tmp:
         result.save(tmp)
@@ -134,6 +143,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from musterpoint.reports import write_run_report
 
             write_run_report(result, tmp / "report.html")
+        if args.suggest_plan and bound is not None:
+            from musterpoint.bound_step import write_suggestion
+
+            write_suggestion(result, world, plan, bound, tmp)
     if not args.no_catalog:
         from musterpoint.compare_cmd import record_run
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import phase, report  # noqa: E402
+from _common import phase, report
 
-from musterpoint.maps import write_run_map  # noqa: E402
-from musterpoint.reports import write_run_report  # noqa: E402
-from musterpoint.scenarios.loader import load_scenario, resolve_scenario  # noqa: E402
-from musterpoint.sim.evacuation import EvacuationRun  # noqa: E402
-from musterpoint.sim.world import build_world  # noqa: E402
+from musterpoint.maps import write_run_map
+from musterpoint.reports import write_run_report
+from musterpoint.scenarios.loader import load_scenario, resolve_scenario
+from musterpoint.sim.evacuation import EvacuationRun
+from musterpoint.sim.world import build_world
 
 
 def main() -> None:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import phase, report  # noqa: E402
+from _common import phase, report
 
-from musterpoint.scenarios.loader import LoadedScenario, load_scenario, resolve_scenario  # noqa: E402
-from musterpoint.scenarios.schema import DepartureCurve  # noqa: E402
-from musterpoint.sim.evacuation import EvacuationRun  # noqa: E402
-from musterpoint.sim.world import build_world  # noqa: E402
+from musterpoint.scenarios.loader import LoadedScenario, load_scenario, resolve_scenario
+from musterpoint.scenarios.schema import DepartureCurve
+from musterpoint.sim.evacuation import EvacuationRun
+from musterpoint.sim.world import build_world
 
 
 def main() -> None:

@@ -59,6 +59,8 @@ _Feature = dict[str, Any]
 _TEXT: dict[str, tuple[str, str]] = {
     "flood": ("Flooded area (time slider)", "淹没范围（时间滑块）"),
     "plume": ("Danger zone: chemical plume (time slider)", "危险区：化学烟羽（时间滑块）"),
+    "bottleneck": ("Bottleneck links that set the network's limit",
+                   "决定路网极限的瓶颈路段"),
     "hazard": ("Hazard area: {kind} (time slider)", "危险区域：{kind}（时间滑块）"),
     "links": ("Congestion over time (link occupancy, time slider)", "拥堵随时间变化（路段占用率）"),
     "links_filtered": (
@@ -469,6 +471,23 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     for timeline in timelines:
         timeline.add_to(fmap)
 
+    bottleneck = set(map(str, ((result.kpis.get("bounds") or {}).get("bottleneck_links")
+                                or [])))
+    if bottleneck and has("links"):
+        links = tables["links"]
+        sel = links[links["link_id"].astype(str).isin(bottleneck)]
+        feats = [{"type": "Feature", "geometry": g,
+                  "properties": {"link": html.escape(str(lid)),
+                                 "name": html.escape(str(nm))}}
+                 for lid, nm, g in zip(sel["link_id"], sel["name"], _wkt_geometries(sel["wkt"]),
+                                       strict=True) if g]
+        if feats:
+            folium.GeoJson({"type": "FeatureCollection", "features": feats},
+                           name=lab["bottleneck"],
+                           style_function=lambda _: {"color": "#6a1b9a", "weight": 7,
+                                                     "opacity": 0.8},
+                           tooltip=folium.GeoJsonTooltip(fields=["link", "name"])
+                           ).add_to(fmap)
     shelter_features = _shelter_features(result, lab) if has("shelters") else []
     if shelter_features:
         folium.GeoJson(

@@ -67,6 +67,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "still_in": ("still in it", "仍在其中"),
     "transit": ("Buses for people without a car", "为无车居民提供的巴士"),
     "standards": ("Service standards", "服务标准"),
+    "bound": ("Best any plan could do (flow bound)", "任何方案可达到的最优（流量界）"),
+    "bound_title": ("The network's limit", "路网极限"),
+    "bound_ete": ("Bound", "下界"),
+    "efficiency": ("Efficiency (bound / simulated)", "效率（下界/模拟）"),
+    "bottlenecks": ("Bottleneck links", "瓶颈路段"),
+    "limited_by": ("Limited by", "限制因素"),
     "standard": ("Standard", "标准"),
     "rule": ("Rule", "规则"),
     "value": ("This run", "本次运行"),
@@ -259,6 +265,19 @@ def _arrival_series(result: RunResult) -> pd.DataFrame:
     return whole.dropna(subset=["time_s"]).sort_values("time_s")
 
 
+def _bound_rows(b: dict[str, Any] | None, lab: dict[str, str]) -> dict[str, Any] | None:
+    if not b:
+        return None
+    rows = []
+    for p in (50, 90, 100):
+        eff = b.get(f"efficiency{p}")
+        rows.append((f"ETE{p}", _duration(b.get(f"ete{p}_s"), lab["not_reached"]),
+                     "—" if eff is None else f"{eff:.2f}"))
+    return {"rows": rows, "links": [str(x) for x in (b.get("bottleneck_links") or [])][:12],
+            "shelters": [str(x) for x in (b.get("bottleneck_shelters") or [])],
+            "limited_by": str(b.get("limited_by") or "—")}
+
+
 def _chart_svg(result: RunResult, lab: dict[str, str]) -> Markup | None:
     """Inline SVG: % arrived (and departed) against hours after the first order."""
     series = _arrival_series(result)
@@ -350,6 +369,14 @@ def _chart_svg(result: RunResult, lab: dict[str, str]) -> Markup | None:
             f'{top + ph / 2:.1f}) rotate(90)" text-anchor="middle">'
             f"{esc(lab['flood_level'])}</text>"
         )
+    curve = result.tables.get("bound_curve")
+    if curve is not None and not curve.empty and total:
+        cb = curve[(curve["time_s"] - origin) / 3600.0 <= x1]
+        bpts = [(sx((float(t) - origin) / 3600.0), sy(100.0 * float(p) / total))
+                for t, p in zip(cb["time_s"], cb["persons_safe"], strict=True)
+                if float(t) >= origin]
+        if bpts:
+            parts.append(f'<path class="bound" d="{path(bpts)}"/>')
     dep = [(sx(h), sy(v)) for h, v in zip(hours, departed, strict=True)]
     arr = [(sx(h), sy(v)) for h, v in zip(hours, arrived, strict=True)]
     legend = [("arrived", lab["arrived"])]
@@ -357,6 +384,8 @@ def _chart_svg(result: RunResult, lab: dict[str, str]) -> Markup | None:
         parts.append(f'<path class="departed" d="{path(dep)}"/>')
         legend.append(("departed", lab["departed"]))
     parts.append(f'<path class="arrived" d="{path(arr)}"/>')
+    if curve is not None and not curve.empty:
+        legend.append(("bound", lab["bound"]))
     if flood:
         legend.append(("flood", lab["flood_level"]))
     for i, (cls, text) in enumerate(legend):
@@ -435,6 +464,7 @@ def write_run_report(result: RunResult, path: Path) -> Path:
             (lab["person_hours_road"], _hours(ev.get("exposed_person_s_on_road"))),
             (lab["still_exposed"], _count(ev.get("still_exposed_persons"))),
         ],
+        "bound": _bound_rows(kpis.get("bounds"), lab),
         "standards": [
             {"label": (s.get("label_zh") if lang.startswith("zh") else None) or s["label"],
              "rule": f"{s['kpi']} {s['op']} {s['threshold']:g}"

@@ -231,7 +231,14 @@ class TrafficModel:
         now = self.env.now
         for w in ws:
             if w >= 0:
-                self._schedule_exit(w, now)
+                q = self.queue[w]
+                if not q:
+                    continue
+                # a waiter entry can be stale (its blocked head left by a forced move or
+                # after a reroute): never let the new head out before it may leave
+                end, ne = self.end_t[q[0]], self.next_exit[w]
+                at = end if end > ne else ne
+                self._schedule_exit(w, at if at > now else now)
             else:
                 o = -w - 1
                 if not self.depart_pending[o]:
@@ -295,6 +302,11 @@ class TrafficModel:
             return
         v = q[0]
         t = self.env.now
+        end, ne = self.end_t[v], self.next_exit[link]
+        ready = end if end > ne else ne
+        if t < ready:  # woken early: come back when the head may leave
+            self._schedule_exit(link, ready)
+            return
         node = self.link_to[link]
         while True:
             m = self._next_link(v, node)

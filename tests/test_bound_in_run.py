@@ -1,0 +1,33 @@
+"""`muster run` attaches the flow bound: KPIs, chart, bottleneck layer and the suggestion."""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from musterpoint.cli import main
+
+
+def test_run_reports_the_bound_and_writes_a_runnable_staged_plan(grid_scenario, tmp_path,
+                                                                 capsys):
+    out = tmp_path / "run"
+    assert main(["run", str(grid_scenario), "--out", str(out), "--no-progress",
+                 "--suggest-plan"]) == 0
+    kpis = json.loads((out / "kpis.json").read_text())
+    b = kpis["bounds"]
+    e = kpis["evacuation"]
+    # the bound is never slower than the simulation
+    if e["ete50_s"] is not None:
+        assert b["ete50_s"] is not None and b["ete50_s"] <= e["ete50_s"] + 1e-6
+        assert 0 < b["efficiency50"] <= 1.0 + 1e-9
+    assert b["max_persons_safe"] >= e["arrived"]
+    report = (out / "report.html").read_text()
+    assert 'class="bound"' in report and 'id="bound"' in report
+    plan = yaml.safe_load((out / "suggested-staged-plan.yaml").read_text())
+    scen = out / "scenario-with-suggestion.yaml"
+    assert main(["run", str(scen), "--plan", plan["name"], "--out", str(tmp_path / "staged"),
+                 "--no-progress", "--no-map", "--no-bound"]) == 0
+    staged = json.loads((tmp_path / "staged" / "kpis.json").read_text())
+    assert staged["ledger"]["balanced"] is True
+    capsys.readouterr()
