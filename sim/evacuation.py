@@ -36,18 +36,18 @@ from simpy.events import NORMAL
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.commands import apply_command, snapshot
-from musterpoint.sim.demand import Vehicles, make_vehicles
-from musterpoint.sim.departure import departure_delays_s
+from musterpoint.sim.demand import Vehicles
 from musterpoint.sim.extension import EXTENSION_FACTORIES, RunExtension, load_builtin_extensions
-from musterpoint.sim.extra_traffic import background_vehicles, shadow_vehicles
 from musterpoint.sim.hazard_schedule import ClosureSchedule
 from musterpoint.sim.levers import NetworkLevers, plan_file
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.routing import Router
+from musterpoint.sim.run_agents import prepare_agents, zone_order_times
 from musterpoint.sim.run_kpis import run_kpis
-from musterpoint.sim.run_records import finish_states, monitor_process
+from musterpoint.sim.run_records import finish_states, monitor_process, run_meta
 from musterpoint.sim.run_tables import build_tables
+from musterpoint.sim.standards_eval import run_standards
 from musterpoint.sim.traffic import TrafficModel
 from musterpoint.sim.world import World
 
@@ -56,31 +56,6 @@ __all__ = ["EvacuationRun", "simulate", "zone_order_times"]
 logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[float], None]
-
-
-def zone_order_times(world: World, plan: Plan) -> np.ndarray:
-    """Order time (s) of each zone: the earliest stage that names it, else the default."""
-    z = world.zones
-    out = np.full(len(z.ids), plan.order_time_h * 3600.0)
-    named = np.zeros(len(z.ids), dtype=bool)
-    pos = {zid: i for i, zid in enumerate(z.ids)}
-    for stage in plan.stages:
-        hit = np.zeros(len(z.ids), dtype=bool)
-        if stage.zones is not None:
-            for zid in stage.zones:
-                if zid in pos:
-                    hit[pos[zid]] = True
-        if stage.max_elevation_m is not None:
-            hit |= np.nan_to_num(z.elevation, nan=np.inf) <= stage.max_elevation_m
-        t = stage.time_h * 3600.0
-        out = np.where(hit & (~named | (t < out)), t, out)
-        named |= hit
-    return out
-
-
-def _concat(parts: list[Vehicles]) -> Vehicles:
-    return Vehicles(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                      ("zone", "place", "origin", "persons", "pcu", "destination", "depart_s")))
 
 
 class EvacuationRun:
@@ -203,46 +178,12 @@ class EvacuationRun:
             raise InputError(problems)
 
     def _prepare_agents(self) -> None:
-        w, plan, sc = self.world, self.plan, self.world.loaded.scenario
-        roles: list[np.ndarray] = []
-        if w.trips is not None:
-            veh = w.trips
-            self.zone_order = np.array([float(np.min(veh.depart_s))])
-            depart = veh.depart_s.copy()
-        else:
-            assert w.places is not None
-            if plan.evacuate:
-                veh = make_vehicles(w.places, sc.households, w.node_index, self.streams,
-                                    sc.max_snap_m, str(w.loaded.path))
-                self.zone_order = zone_order_times(w, plan)
-            else:  # nobody is ordered out
-                veh = Vehicles(*(np.zeros(0, dtype=np.int64),) * 4, np.zeros(0),
-                               np.zeros(0, dtype=np.int64), np.zeros(0))
-                self.zone_order = np.full(len(w.zones.ids), np.inf)
-            u = self.streams.stream("departure").random(veh.zone.size)
-            depart = self.zone_order[veh.zone] + departure_delays_s(plan.departure, u)
-        finite = self.zone_order[np.isfinite(self.zone_order)]
-        self.first_order_s = float(np.min(finite)) if finite.size else 0.0
-        parts, departs = [veh], [depart]
-        roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
-        if plan.shadow_share > 0 and w.places is not None:
-            sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, self.streams,
-                                     plan, self.first_order_s, sc.max_snap_m,
-                                     str(w.loaded.path))
-            parts.append(sv)
-            departs.append(sd)
-            roles.append(np.full(sv.zone.size, "shadow", dtype=object))
-        if plan.background_vph > 0:
-            has_out = np.unique(w.network.link_from)
-            bv, bd = background_vehicles(plan.background_vph, w.duration_s, has_out,
-                                         len(self.exit_dest), self.streams)
-            bv.destination = np.array(self.exit_dest, dtype=np.int64)[bv.destination]
-            parts.append(bv)
-            departs.append(bd)
-            roles.append(np.full(bv.zone.size, "background", dtype=object))
-        self.veh: Vehicles = _concat(parts) if len(parts) > 1 else veh
-        self.role = np.concatenate(roles)
-        self.depart_s_all = np.concatenate(departs)
+        ag = prepare_agents(self)
+        self.veh: Vehicles = ag.veh
+        self.role = ag.role
+        self.depart_s_all = ag.depart_s_all
+        self.zone_order = ag.zone_order
+        self.first_order_s = ag.first_order_s
         self.depart_s = np.where(self.veh.pcu > 0, self.depart_s_all, np.nan)
         n = self.veh.zone.size
         self.status = np.array(["never_departed"] * n, dtype=object)
@@ -585,52 +526,13 @@ class EvacuationRun:
         return RunResult(meta=meta, kpis=kpis, tables=tables)
 
     def _standards(self, kpis: dict[str, Any]) -> list[dict[str, Any]]:
-        """The scenario's and the plan's service standards, checked on this run."""
-        from musterpoint.sim.standards_eval import check_known, collect_standards, evaluate
+        return run_standards(self.world, self.plan, self.plan_file, kpis)
 
-        sc = self.world.loaded.scenario
-        scoped = collect_standards(sc.standards, str(self.world.loaded.path),
-                                   [(self.plan.name, self.plan.standards, self.plan_file)])
-        check_known(scoped, kpis)
-        out = []
-        for s in scoped:
-            std = s.standard
-            res = evaluate(std, kpis)
-            out.append({"id": std.id, "kpi": std.kpi, "op": std.op,
-                        "threshold": std.threshold, "per": std.per,
-                        "label": std.label.en, "label_zh": std.label.zh, "met": res.met,
-                        "value": res.value, "failing": list(res.failing), "scope": s.source})
-        return out
+    def _meta(self, wall: float) -> dict[str, Any]:
+        return run_meta(self, wall)
 
     def _finish_states(self, until: float) -> None:
         finish_states(self, until)
-
-    def _meta(self, wall: float) -> dict[str, Any]:
-        from musterpoint.sim import __version__
-
-        sc = self.world.loaded.scenario
-        r = self.world.network.report
-        return {
-            "scenario": sc.name,
-            "scenario_title": sc.title.en,
-            "scenario_title_zh": sc.title.zh,
-            "plan": self.plan.name,
-            "plan_title": self.plan.title.en,
-            "plan_title_zh": self.plan.title.zh,
-            "seed": self.seed,
-            "version": __version__,
-            "wall_time_s": round(wall, 3),
-            "start": sc.start.isoformat(),
-            "timezone": sc.timezone,
-            "duration_s": self.world.duration_s,
-            "first_order_s": self.first_order_s,
-            "attribution": list(sc.attribution),
-            "network": {"source": r.source, "nodes_read": r.nodes_read,
-                        "links_read": r.links_read, "nodes_kept": r.nodes_kept,
-                        "links_kept": r.links_kept, "notes": list(r.notes)},
-            "warnings": list(self.world.warnings),
-        }
-
 
 def simulate(world: World, plan: Plan, seed: int, **kwargs: Any) -> RunResult:
     """Run ``plan`` on ``world`` with ``seed``; see :class:`EvacuationRun`."""

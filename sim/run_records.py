@@ -12,7 +12,7 @@ from musterpoint.sim.traffic import VehicleState
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation import EvacuationRun
 
-__all__ = ["MONITOR_S", "finish_states", "monitor_process", "snapshot_links"]
+__all__ = ["MONITOR_S", "finish_states", "monitor_process", "run_meta", "snapshot_links"]
 
 #: Interval of link states and time series (seconds).
 MONITOR_S = 300.0
@@ -115,3 +115,31 @@ def finish_states(run: EvacuationRun, until: float) -> None:
     run.exposed_home_s = home
     run.exposed_road_s = road
     run.left_hazard_s = left_hazard
+
+
+def run_meta(run: EvacuationRun, wall: float) -> dict[str, Any]:
+    """The run.json metadata of a run."""
+    from musterpoint.sim import __version__
+
+    sc = run.world.loaded.scenario
+    r = run.world.network.report
+    return {
+        "scenario": sc.name,
+        "scenario_title": sc.title.en,
+        "scenario_title_zh": sc.title.zh,
+        "plan": run.plan.name,
+        "plan_title": run.plan.title.en,
+        "plan_title_zh": run.plan.title.zh,
+        "seed": run.seed,
+        "version": __version__,
+        "wall_time_s": round(wall, 3),
+        "start": sc.start.isoformat(),
+        "timezone": sc.timezone,
+        "duration_s": run.world.duration_s,
+        "first_order_s": run.first_order_s,
+        "attribution": list(sc.attribution),
+        "network": {"source": r.source, "nodes_read": r.nodes_read,
+                    "links_read": r.links_read, "nodes_kept": r.nodes_kept,
+                    "links_kept": r.links_kept, "notes": list(r.notes)},
+        "warnings": list(run.world.warnings),
+    }

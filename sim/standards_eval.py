@@ -20,11 +20,15 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.standards import Standard
 from musterpoint.sim.statistics import flatten_kpis, flatten_zone_kpis, wilson_interval
+
+if TYPE_CHECKING:
+    from musterpoint.scenarios.schema import Plan
+    from musterpoint.sim.world import World
 
 __all__ = [
     "ScopedStandard",
@@ -33,6 +37,7 @@ __all__ = [
     "collect_standards",
     "evaluate",
     "lookup",
+    "run_standards",
     "standards_table",
     "summarise",
 ]
@@ -277,3 +282,21 @@ def standards_table(scoped: Sequence[ScopedStandard],
                      "label": {"en": s.label.en, "zh": s.label.zh}, "source": sc.source,
                      "file": Path(sc.file).name, "plans": plans})
     return rows, per_run
+
+
+def run_standards(world: World, plan: Plan, plan_file: str,
+                  kpis: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The scenario's and the plan's service standards, checked on one run's KPIs."""
+    sc = world.loaded.scenario
+    scoped = collect_standards(sc.standards, str(world.loaded.path),
+                               [(plan.name, plan.standards, plan_file)])
+    check_known(scoped, kpis)
+    out = []
+    for s in scoped:
+        std = s.standard
+        res = evaluate(std, kpis)
+        out.append({"id": std.id, "kpi": std.kpi, "op": std.op,
+                    "threshold": std.threshold, "per": std.per,
+                    "label": std.label.en, "label_zh": std.label.zh, "met": res.met,
+                    "value": res.value, "failing": list(res.failing), "scope": s.source})
+    return out
