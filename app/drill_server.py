@@ -31,34 +31,26 @@ foreign web page cannot send without a CORS preflight this server never grants; 
 loopback server also refuses foreign ``Host`` headers (DNS rebinding) and foreign
 ``Origin`` headers. Pages carry a Content-Security-Policy allowing only their own
 scripts.
+
+The request plumbing and access checks are in :mod:`musterpoint.drill_http`, the
+endpoints in :mod:`musterpoint.drill_routes`.
 """
 
 from __future__ import annotations
 
-import gzip
-import hmac
 import http.server
-import ipaddress
-import json
 import logging
 import secrets
 import tempfile
 import threading
-from http import HTTPStatus
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from musterpoint.maps.drill_console import (
-    OSM_TILES,
-    console_page,
-    setup_payload,
-    state_payload,
-    static_file,
-)
-from musterpoint.reports.after_action import PdfUnavailable, render_after_action, write_pdf
-from musterpoint.scenarios.errors import InputError, MusterError
+from musterpoint.drill_http import is_loopback, json_bytes, number_field, text_field
+from musterpoint.drill_routes import make_handler
+from musterpoint.maps.drill_console import OSM_TILES, setup_payload, state_payload
+from musterpoint.reports.after_action import render_after_action, write_pdf
+from musterpoint.scenarios.errors import InputError
 from musterpoint.sim.drill import DrillSession, after_action
 from musterpoint.sim.timefmt import format_clock
 
@@ -67,18 +59,6 @@ __all__ = ["DEFAULT_PORT", "DrillServer", "is_loopback"]
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
-_MAX_BODY = 1 << 20
-_COOKIE = "muster_token"
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and ``localhost``; False for 0.0.0.0 and real addresses."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class DrillServer:
@@ -120,7 +100,7 @@ class DrillServer:
         self._setup_cache: bytes | None = None
         self._report_cache: dict[tuple[str, int, str], bytes] = {}
         self._report_lock = threading.Lock()
-        handler = _make_handler(self)
+        handler = make_handler(self)
         self.httpd = http.server.ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.port = int(self.httpd.server_address[1])
@@ -172,7 +152,7 @@ class DrillServer:
             if self._setup_cache is None:
                 payload = setup_payload(self.session)
                 payload["tiles"] = self.tiles
-                self._setup_cache = _json_bytes(payload)
+                self._setup_cache = json_bytes(payload)
             return self._setup_cache
 
     def state(self, since: int) -> dict[str, Any]:
@@ -189,18 +169,18 @@ class DrillServer:
         """Apply a clock action from the console."""
         s = self.session
         action = body.get("action")
-        why = _text(body, "rationale")
+        why = text_field(body, "rationale")
         with self._lock:
             if action == "start":
                 s.start(why)
             elif action == "pause":
                 s.pause(why)
             elif action == "step":
-                s.step(_number(body, "minutes"), why)
+                s.step(number_field(body, "minutes"), why)
             elif action == "run_to":
-                s.run_to(_number(body, "time_s"), why)
+                s.run_to(number_field(body, "time_s"), why)
             elif action == "speed":
-                s.set_speed(_number(body, "speed"), why)
+                s.set_speed(number_field(body, "speed"), why)
             elif action == "settings":
                 s.set_pause_on_inject(bool(body.get("pause_on_inject", True)), why)
             else:
@@ -219,9 +199,9 @@ class DrillServer:
             while Path(f"{base}-branch{k}.sqlite").exists():
                 k += 1
             new = old.branch(Path(f"{base}-branch{k}.sqlite"),
-                             at_s=None if at_s is None else _number(body, "at_s"),
+                             at_s=None if at_s is None else number_field(body, "at_s"),
                              at_seq=None if at_seq is None else int(at_seq),
-                             rationale=_text(body, "rationale"))
+                             rationale=text_field(body, "rationale"))
             self.session = new
             self._setup_cache = None
             old.close()
@@ -249,293 +229,3 @@ class DrillServer:
                                   if k[:2] == key[:2]}
             self._report_cache[key] = data
             return data
-
-
-def _json_bytes(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, allow_nan=False,
-                      separators=(",", ":")).encode("utf-8")
-
-
-def _text(body: dict[str, Any], key: str) -> str:
-    v = body.get(key, "")
-    if v is None:
-        return ""
-    if not isinstance(v, str):
-        raise InputError.single("request", key, "give text")
-    return v.strip()[:4000]
-
-
-def _number(body: dict[str, Any], key: str) -> float:
-    v = body.get(key)
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        raise InputError.single("request", key, "give a number")
-    return float(v)
-
-
-def _args(body: dict[str, Any]) -> dict[str, Any]:
-    a = body.get("args") or {}
-    if not isinstance(a, dict):
-        raise InputError.single("request", "args", "give the arguments as an object")
-    return a
-
-
-_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        "img-src 'self' data: {tiles}; connect-src 'self'; font-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-
-
-def _tile_origin(tiles: str | None) -> str:
-    if not tiles:
-        return ""
-    parts = urlsplit(tiles.replace("{s}", "*"))
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
-
-
-def _make_handler(server: DrillServer) -> type[http.server.BaseHTTPRequestHandler]:
-    csp = _CSP.format(tiles=_tile_origin(server.tiles))
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        server_version = "musterpoint-drill"
-        sys_version = ""
-        protocol_version = "HTTP/1.1"
-
-        # -------------------------------------------------------------- plumbing
-        def log_message(self, format: str, *args: Any) -> None:
-            logger.debug("%s %s", self.address_string(), format % args)
-
-        def _send(self, status: int, body: bytes, ctype: str,
-                  extra: dict[str, str] | None = None) -> None:
-            gz = (len(body) > 2048 and "gzip" in self.headers.get("Accept-Encoding", "")
-                  and ctype.startswith(("application/json", "text/")))
-            if gz:
-                body = gzip.compress(body, compresslevel=5)
-            self.send_response(status)
-            self.send_header("Content-Type", ctype)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("X-Frame-Options", "DENY")
-            self.send_header("Referrer-Policy", "no-referrer")
-            self.send_header("Content-Security-Policy", csp)
-            if gz:
-                self.send_header("Content-Encoding", "gzip")
-            for k, v in (extra or {}).items():
-                self.send_header(k, v)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-
-        def _json(self, status: int, obj: Any) -> None:
-            self._send(status, _json_bytes(obj), "application/json; charset=utf-8")
-
-        def _error(self, status: int, msg: str, extra: dict[str, str] | None = None) -> None:
-            self._send(status, _json_bytes({"error": msg}), "application/json; charset=utf-8",
-                       extra)
-
-        def _query(self) -> dict[str, list[str]]:
-            return parse_qs(urlsplit(self.path).query)
-
-        def _supplied_tokens(self) -> list[str]:
-            out = []
-            h = self.headers.get("X-Muster-Token")
-            if h:
-                out.append(h.strip())
-            auth = self.headers.get("Authorization", "")
-            if auth.lower().startswith("bearer "):
-                out.append(auth[7:].strip())
-            raw = self.headers.get("Cookie")
-            if raw:
-                try:
-                    c = SimpleCookie(raw)
-                    if _COOKIE in c:
-                        out.append(c[_COOKIE].value)
-                except CookieError:
-                    pass
-            out.extend(self._query().get("token", []))
-            return out
-
-        def _authorised(self) -> bool:
-            tok = server.token
-            if not tok:
-                return True
-            return any(hmac.compare_digest(s.encode(), tok.encode())
-                       for s in self._supplied_tokens())
-
-        def _host_ok(self) -> bool:
-            if not server.loopback:
-                return True
-            host = (self.headers.get("Host") or "").strip().lower()
-            port = str(server.port)
-            allowed = {f"127.0.0.1:{port}", f"localhost:{port}", f"[::1]:{port}",
-                       server.host.lower() + f":{port}"}
-            return host in allowed
-
-        def _guard(self) -> bool:
-            if not self._authorised():
-                self._error(HTTPStatus.UNAUTHORIZED, "access token required",
-                            {"WWW-Authenticate": 'Bearer realm="musterpoint drill"'})
-                return False
-            if not self._host_ok():
-                self._error(HTTPStatus.MISDIRECTED_REQUEST, "unexpected Host header")
-                return False
-            return True
-
-        def _body(self) -> dict[str, Any] | None:
-            ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if ctype != "application/json":
-                self._error(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON "
-                            "(Content-Type: application/json)")
-                return None
-            origin = self.headers.get("Origin")
-            if origin and server.loopback and origin.rstrip("/") != \
-                    f"http://{self.headers.get('Host', '')}":
-                self._error(HTTPStatus.FORBIDDEN, "cross-origin request refused")
-                return None
-            try:
-                n = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                n = -1
-            if n < 0 or n > _MAX_BODY:
-                self._error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
-                return None
-            try:
-                data = json.loads(self.rfile.read(n) or b"{}")
-            except ValueError:
-                self._error(HTTPStatus.BAD_REQUEST, "the body is not valid JSON")
-                return None
-            if not isinstance(data, dict):
-                self._error(HTTPStatus.BAD_REQUEST, "send a JSON object")
-                return None
-            return data
-
-        # -------------------------------------------------------------- verbs
-        def do_GET(self) -> None:
-            if not self._guard():
-                return
-            try:
-                self._get()
-            except ConnectionError:
-                logger.debug("client left during GET %s", self.path)
-            except MusterError as exc:
-                self._error(HTTPStatus.BAD_REQUEST, str(exc))
-            except Exception:
-                logger.exception("GET %s failed", self.path)
-                self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (see the log)")
-
-        def do_HEAD(self) -> None:
-            self.do_GET()
-
-        def do_POST(self) -> None:
-            if not self._guard():
-                return
-            body = self._body()
-            if body is None:
-                return
-            try:
-                self._json(HTTPStatus.OK, self._post(urlsplit(self.path).path, body))
-            except ConnectionError:
-                logger.debug("client left during POST %s", self.path)
-            except _NotFound:
-                self._error(HTTPStatus.NOT_FOUND, "no such endpoint")
-            except InputError as exc:
-                self._error(HTTPStatus.BAD_REQUEST, str(exc))
-            except MusterError as exc:
-                self._error(HTTPStatus.CONFLICT, str(exc))
-            except Exception:
-                logger.exception("POST %s failed", self.path)
-                self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (see the log)")
-
-        def _refuse(self) -> None:
-            if not self._guard():
-                return
-            self._error(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed",
-                        {"Allow": "GET, HEAD, POST"})
-
-        do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
-
-        # -------------------------------------------------------------- routes
-        def _get(self) -> None:
-            path = urlsplit(self.path).path
-            q = self._query()
-            if path in ("/", "/index.html"):
-                title = server.session.loaded.scenario.title.en
-                extra = {}
-                supplied = q.get("token", [])
-                if server.token and supplied:
-                    extra["Set-Cookie"] = (f"{_COOKIE}={server.token}; HttpOnly; "
-                                           "SameSite=Strict; Path=/")
-                self._send(HTTPStatus.OK, console_page(title, server.lang).encode("utf-8"),
-                           "text/html; charset=utf-8", extra)
-            elif path.startswith(("/static/", "/vendor/")):
-                kind, _, rel = path[1:].partition("/")
-                found = static_file(kind, rel)
-                if found is None:
-                    self._error(HTTPStatus.NOT_FOUND, "no such file")
-                else:
-                    self._send(HTTPStatus.OK, found[0], found[1])
-            elif path == "/api/setup":
-                self._send(HTTPStatus.OK, server.setup_bytes(),
-                           "application/json; charset=utf-8")
-            elif path == "/api/state":
-                self._json(HTTPStatus.OK, server.state(_int(q, "since")))
-            elif path == "/api/records":
-                with server._lock:
-                    recs = [r.to_dict() for r in server.session.records(_int(q, "since"))]
-                self._json(HTTPStatus.OK, {"records": recs})
-            elif path == "/api/agents":
-                with server._lock:
-                    st = server.session.agent_state()
-                    st["kpis"] = server.session.kpis()
-                self._json(HTTPStatus.OK, st)
-            elif path in ("/report", "/report.html", "/report.pdf"):
-                lang = "zh" if q.get("lang", ["en"])[0].startswith("zh") else "en"
-                pdf = path.endswith(".pdf")
-                try:
-                    data = server.report(lang, pdf)
-                except PdfUnavailable as exc:
-                    self._error(HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
-                    return
-                self._send(HTTPStatus.OK, data, "application/pdf" if pdf
-                           else "text/html; charset=utf-8")
-            else:
-                self._error(HTTPStatus.NOT_FOUND, "no such page")
-
-        def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-            s = server.session
-            with server._lock:
-                if path == "/api/clock":
-                    return server.clock_action(body)
-                if path == "/api/branch":
-                    return server.branch(body)
-                if path == "/api/inject":
-                    rec = s.inject(_text(body, "kind"), _args(body), title=_text(body, "title"),
-                                   rationale=_text(body, "rationale"),
-                                   actor=_text(body, "actor"))
-                elif path == "/api/fire":
-                    rec = s.fire(_text(body, "inject_id"), _text(body, "rationale"),
-                                 _text(body, "actor"))
-                elif path == "/api/decide":
-                    rec = s.decide(_text(body, "kind"), _args(body),
-                                   rationale=_text(body, "rationale"),
-                                   actor=_text(body, "actor"))
-                elif path == "/api/note":
-                    rec = s.note(_text(body, "text"), section=_text(body, "section") or
-                                 "observation", role=_text(body, "role") or "trainer",
-                                 actor=_text(body, "actor"))
-                else:
-                    raise _NotFound
-                return {"record": rec.to_dict(), "clock": s.clock()}
-
-    return Handler
-
-
-class _NotFound(Exception):
-    pass
-
-
-def _int(q: dict[str, list[str]], key: str) -> int:
-    try:
-        return int(q.get(key, ["0"])[0])
-    except ValueError:
-        return 0
-
