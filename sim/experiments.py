@@ -15,6 +15,10 @@ plan, seed), and the results are sorted by plan and replication before anything 
 computed from them, so the summaries are identical, to the bit, whichever executor ran
 them. Dask workers must see the scenario files at the same path and run the same
 musterpoint version (checked).
+
+The records sent between processes are in :mod:`musterpoint.sim.replication`, and the
+comparison computed from the summaries in :mod:`musterpoint.sim.comparison`; both are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -25,19 +29,20 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from musterpoint import __version__
 from musterpoint.scenarios.errors import MusterError
 from musterpoint.scenarios.schema import Plan
-from musterpoint.sim import scoring, standards_eval
-from musterpoint.sim import statistics as st
-from musterpoint.sim.result import RunResult
-from musterpoint.sim.scoring import ScoreWeights
-from musterpoint.sim.standards_eval import ScopedStandard
-from musterpoint.sim.statistics import Target
+from musterpoint.sim.comparison import FORMAT, LINK_CHANGE, NULL_POLICY, build_comparison
+from musterpoint.sim.replication import (
+    JobFailure,
+    ReplicationError,
+    RunJob,
+    RunSummary,
+    summarise_run,
+)
 from musterpoint.sim.world import World
 
 __all__ = [
@@ -61,71 +66,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-
-class ReplicationError(MusterError):  # type: ignore[misc]
-    """A replication failed, or a worker runs another musterpoint version."""
-
-
-@dataclass(frozen=True)
-class RunJob:
-    """One run to do: a plan of a scenario with one seed."""
-
-    scenario_path: str
-    plan: Plan
-    replication: int
-    seed: int
-
-
-@dataclass
-class RunSummary:
-    """What a comparison needs from one run (small enough to send between processes).
-
-    Attributes
-    ----------
-    plan, replication, seed, version : str, int, int, str
-        Which run this is, and the musterpoint version that ran it.
-    kpis : dict
-        The full KPI tree (as in ``kpis.json``).
-    duration_s, first_order_s : float
-        Simulated duration and first evacuation order.
-    evacuees : int
-        Persons ordered out.
-    curve_time_s, curve_departed, curve_arrived : list of float
-        Whole-area time series (persons) every 5 minutes.
-    link_peak : dict of str to float
-        Peak occupancy of every link that carried traffic.
-    wall_time_s : float
-        Wall time of the run (never used in the comparison itself).
-    warnings : list of str
-        Warnings about the World.
-    """
-
-    plan: str
-    replication: int
-    seed: int
-    version: str
-    kpis: dict[str, Any]
-    duration_s: float
-    first_order_s: float
-    evacuees: int
-    curve_time_s: list[float] = field(default_factory=list)
-    curve_departed: list[float] = field(default_factory=list)
-    curve_arrived: list[float] = field(default_factory=list)
-    link_peak: dict[str, float] = field(default_factory=dict)
-    wall_time_s: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class JobFailure:
-    """A run that raised a MusterError (sent back as text: the error may not pickle)."""
-
-    plan: str
-    replication: int
-    seed: int
-    kind: str
-    message: str
 
 
 # ---------------------------------------------------------------------- worker side
@@ -164,34 +104,6 @@ def _init_worker(path: str) -> None:
     logging.getLogger("musterpoint").setLevel(logging.ERROR)
     _world(path)
 
-
-def summarise_run(result: RunResult, replication: int) -> RunSummary:
-    """The parts of a RunResult a comparison uses."""
-    meta = result.meta
-    ts = result.tables.get("timeseries")
-    times: list[float] = []
-    dep: list[float] = []
-    arr: list[float] = []
-    if ts is not None and not ts.empty:
-        whole = ts[ts["zone"].astype(str) == "ALL"].sort_values("time_s", kind="stable")
-        times = [float(x) for x in whole["time_s"]]
-        dep = [float(x) for x in whole["departed"]]
-        arr = [float(x) for x in whole["arrived"]]
-    peak: dict[str, float] = {}
-    ls = result.tables.get("link_states")
-    if ls is not None and not ls.empty:
-        m = ls.groupby(ls["link_id"].astype(str), sort=True)["occupancy"].max()
-        peak = {str(k): float(v) for k, v in m.items() if float(v) > 0}
-    ev = result.kpis.get("evacuation") or {}
-    return RunSummary(
-        plan=str(meta["plan"]), replication=replication, seed=int(meta["seed"]),
-        version=str(meta.get("version", "")), kpis=result.kpis,
-        duration_s=float(meta.get("duration_s") or 0.0),
-        first_order_s=float(meta.get("first_order_s") or 0.0),
-        evacuees=int(ev.get("evacuees") or 0), curve_time_s=times, curve_departed=dep,
-        curve_arrived=arr, link_peak=peak, wall_time_s=float(meta.get("wall_time_s") or 0.0),
-        warnings=[str(w) for w in meta.get("warnings") or []],
-    )
 
 
 class _Collect(logging.Handler):
@@ -397,133 +309,3 @@ def run_replications(jobs: Sequence[RunJob], executor: Executor, *,
             close()
     out.sort(key=lambda s: (order[s.plan], s.replication))
     return out
-
-
-# ---------------------------------------------------------------------- comparison
-#: Format tag of comparison.json.
-FORMAT = "musterpoint-comparison/1"
-#: Smallest change of a link's mean peak occupancy that counts as "congestion changed".
-LINK_CHANGE = 0.10
-#: How null KPIs are treated (also written into comparison.json).
-NULL_POLICY = (
-    "A null KPI was never reached (e.g. an ETE when not everybody got out). KPI intervals "
-    "use the replications where it was reached and give that count (n of n_total); paired "
-    "differences use the seeds where both plans reached it; a null value never meets a "
-    "standard; in the score a null KPI has the worst badness (1)."
-)
-
-
-def _curves(by_plan: dict[str, list[RunSummary]]) -> dict[str, Any]:
-    """Whole-area % departed and arrived over time (hours after the scenario start)."""
-    runs = [s for rs in by_plan.values() for s in rs]
-    size = min(len(s.curve_time_s) for s in runs)
-    out: dict[str, Any] = {"time_h": [t / 3600.0 for t in runs[0].curve_time_s[:size]],
-                           "plans": {}}
-    for plan, rs in by_plan.items():
-        def pct(s: RunSummary, col: list[float]) -> list[float]:
-            return [100.0 * v / s.evacuees if s.evacuees else 0.0 for v in col[:size]]
-        arr = [pct(s, s.curve_arrived) for s in rs]
-        dep = [pct(s, s.curve_departed) for s in rs]
-        out["plans"][plan] = {
-            "arrived_mean": [sum(c) / len(c) for c in zip(*arr, strict=True)],
-            "arrived_min": [min(c) for c in zip(*arr, strict=True)],
-            "arrived_max": [max(c) for c in zip(*arr, strict=True)],
-            "departed_mean": [sum(c) / len(c) for c in zip(*dep, strict=True)],
-        }
-    return out
-
-
-def _links(by_plan: dict[str, list[RunSummary]], base: str) -> dict[str, Any]:
-    """Mean peak occupancy per link and plan, for the links whose congestion changed."""
-    ids = sorted({k for rs in by_plan.values() for s in rs for k in s.link_peak})
-    mean = {p: {k: sum(s.link_peak.get(k, 0.0) for s in rs) / len(rs) for k in ids}
-            for p, rs in by_plan.items()}
-    changed = {k: {p: mean[p][k] for p in by_plan} for k in ids
-               if any(abs(mean[p][k] - mean[base][k]) >= LINK_CHANGE for p in by_plan)}
-    return {"metric": "peak_occupancy", "threshold": LINK_CHANGE, "links_used": len(ids),
-            "changed": changed}
-
-
-def build_comparison(summaries: Sequence[RunSummary], *, scenario: dict[str, Any],
-                     plans: Sequence[dict[str, Any]], standards: Sequence[ScopedStandard],
-                     weights: ScoreWeights, base_seed: int, confidence: float = 0.95,
-                     targets: Sequence[Target] | None = None) -> dict[str, Any]:
-    """Everything comparison.json holds, computed only from the sorted run summaries.
-
-    Parameters
-    ----------
-    summaries : sequence of RunSummary
-        From :func:`run_replications`.
-    scenario : dict
-        ``name``, ``title``, ``title_zh``, ``start``, ``timezone``, ``duration_s``.
-    plans : sequence of dict
-        ``name``, ``title``, ``title_zh`` of each plan, the baseline first.
-    standards : sequence of ScopedStandard
-        From :func:`musterpoint.sim.standards_eval.collect_standards`.
-    weights : ScoreWeights
-        Weights of the composite score.
-    base_seed : int
-        Seed of replication 0.
-    confidence : float
-        Level of every interval.
-    targets : sequence of Target, optional
-        Wanted half-widths; default: 1 point for the composite score and 5 % of the mean
-        for the KPI of each (whole-area) standard.
-
-    Returns
-    -------
-    dict
-        JSON-ready; no wall-clock or machine-dependent field, so that the same seeds give
-        the same file whichever executor ran them.
-    """
-    names = [str(p["name"]) for p in plans]
-    by_plan = {n: [s for s in summaries if s.plan == n] for n in names}
-    reps = len(by_plan[names[0]])
-    seeds = [s.seed for s in by_plan[names[0]]]
-    if any([s.seed for s in rs] != seeds for rs in by_plan.values()):
-        raise ReplicationError("every plan needs the same seeds; some runs are missing")
-    flat = {n: [st.flatten_kpis(s.kpis) for s in by_plan[n]] for n in names}
-    scores = {n: [scoring.score_run(s.kpis, s.duration_s, weights) for s in by_plan[n]]
-              for n in names}
-    kpi_names = list(dict.fromkeys(k for n in names for f in flat[n] for k in f))
-    values = {k: {n: [f.get(k) for f in flat[n]] for n in names} for k in kpi_names}
-    values["score.composite"] = {n: [s["composite"] for s in scores[n]] for n in names}
-    directions: dict[str, bool | None] = {t.kpi: True for t in weights.terms}
-    directions["score.composite"] = False
-    table = st.kpi_table(values, directions, confidence)
-    pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
-    diffs = [{"a": a, "b": b, "kpis": st.difference_table(values, a, b, directions, confidence)}
-             for a, b in pairs]
-
-    std_rows, per_run = standards_eval.standards_table(
-        standards, {n: [r.kpis for r in by_plan[n]] for n in names}, confidence)
-    score = scoring.score_table(weights, scores, values["score.composite"], confidence)
-    if targets is None:
-        head = dict.fromkeys(sc.standard.kpi for sc in standards if sc.standard.per is None)
-        targets = [Target("score.composite", 1.0, False), *(Target(k, 0.05, True) for k in head)]
-    return {
-        "format": FORMAT,
-        "version": __version__,
-        "scenario": scenario,
-        "plans": list(plans),
-        "baseline": names[0],
-        "replications": reps,
-        "base_seed": base_seed,
-        "seeds": seeds,
-        "confidence": confidence,
-        "null_policy": NULL_POLICY,
-        "kpis": table,
-        "differences": diffs,
-        "standards": std_rows,
-        "score": score,
-        "replications_check": st.replications_check(table, targets, reps, confidence),
-        "curves": _curves(by_plan),
-        "zones": st.zone_table({n: [s.kpis for s in by_plan[n]] for n in names}, names[0],
-                               confidence),
-        "links": _links(by_plan, names[0]),
-        "runs": [{"plan": n, "replication": s.replication, "seed": s.seed,
-                  "score": scores[n][i]["composite"], "standards": per_run[n][i],
-                  "kpis": flat[n][i]} for n in names for i, s in enumerate(by_plan[n])],
-        "warnings": list(dict.fromkeys(w for s in summaries for w in s.warnings)),
-    }
-
