@@ -28,11 +28,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--replications", type=int, default=30)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--plans", nargs="+", default=["evacuate-all-now", "staged-by-risk"])
     args = ap.parse_args()
     times: dict[str, float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cmp"
-        argv = ["compare", "--replications", str(args.replications), "--workers",
+        argv = ["compare", "--plans", *args.plans, "--replications", str(args.replications),
+                "--workers",
                 str(args.workers), "--out", str(out), "--no-progress",
                 "--catalog", str(Path(tmp) / "catalog.sqlite")]
         with phase("muster compare (end to end)", times):
