@@ -386,7 +386,7 @@ class Plan(_Model):
     )
     background_vph: NonNeg = Field(0.0, description="background vehicles per hour")
     reroute_interval_min: NonNeg = Field(
-        0.0, description="re-plan routes on observed travel times every N minutes (0: off)"
+        0.0, description="re-plan routes on current queues every N minutes (0: off)"
     )
     stuck_time_s: Pos = 600.0
     standards: list[Standard] = Field(

@@ -399,8 +399,23 @@ class EvacuationRun:
             self.log(self.env.now, "link_closed" if now_closed[i] else "link_reopened",
                      link=str(net.link_id[i]))
         self.closed = now_closed
-        self.router.rebuild(self.closed)
+        self.router.rebuild(self.closed, cost_s=self._route_costs())
         self.traffic.after_reroute()
+
+    def _route_costs(self) -> np.ndarray | None:
+        """Link times for routing: free-flow, or with congestion-aware rerouting the
+        free-flow time or the time to discharge the queue on the link, if longer."""
+        if self.plan.reroute_interval_min <= 0:
+            return None
+        tm = self.traffic
+        queue_s = np.array(tm.used) * np.array(tm.headway)
+        return np.asarray(np.maximum(self.world.network.freeflow_s, queue_s))
+
+    def _reroute(self, every: float, until: float) -> Any:
+        while self.env.now + every <= until:
+            yield self.env.timeout(every)
+            self.router.rebuild(self.closed, cost_s=self._route_costs())
+            self.traffic.after_reroute(everyone=True)
 
     def _hazard(self, step: float, until: float) -> Any:
         while self.env.now <= until:
@@ -464,6 +479,8 @@ class EvacuationRun:
                     self.env.process(self._closure_at(t))
         if self.levers.active:
             self.env.process(self._levers(until))
+        if self.plan.reroute_interval_min > 0:
+            self.env.process(self._reroute(self.plan.reroute_interval_min * 60.0, until))
         for ext in self.extensions:
             ext.start()
         self.depart_token = [0] * self.status.size

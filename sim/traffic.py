@@ -195,10 +195,11 @@ class TrafficModel:
         if grew and self.waiters[link]:
             self._wake(link)
 
-    def after_reroute(self) -> None:
-        """Wake everything waiting on a closed link, after routing trees were rebuilt."""
+    def after_reroute(self, everyone: bool = False) -> None:
+        """Wake what waits on a closed link (or, with ``everyone``, every waiting link and
+        departure queue) after the routing trees were rebuilt: their next link may differ."""
         for m, ws in enumerate(self.waiters):
-            if ws and self.closed[m]:
+            if ws and (everyone or self.closed[m]):
                 self._wake(m)
 
     # ------------------------------------------------------------------ scheduling

@@ -109,6 +109,33 @@ def test_slower_is_faster_when_spillback_blocks_a_diverging_flow(tmp_path):
     assert spread_r < 0.85 * at_once
 
 
+def test_congestion_aware_rerouting_spreads_traffic_over_a_parallel_route(tmp_path):
+    # O (1) -> D (4) by a short route through a 600 PCU/h bottleneck (1 -> 2 -> 4) or a
+    # longer free route (1 -> 3 -> 4). With free-flow routing everyone queues at the
+    # bottleneck: clearance = tau + (N - 1) / 600 h. Re-planning on queues every minute
+    # sends later vehicles the long way round once the queue costs more than the detour.
+    nodes = {1: (LON0, LAT0), 2: (LON0 + 0.004, LAT0 + 0.001), 3: (LON0 + 0.004, LAT0 - 0.004),
+             4: (LON0 + 0.008, LAT0)}
+    links = [("a1", 1, 2, 500.0, 1, 12.5, 600.0), ("a2", 2, 4, 500.0, 1, 12.5, 3600.0),
+             ("b1", 1, 3, 1500.0, 1, 12.5, 3600.0), ("b2", 3, 4, 1500.0, 1, 12.5, 3600.0)]
+    links += [(f"r{n}", b, a, length, 1, 12.5, 3600.0) for n, a, b, length, _, _, _ in links]
+    n = 600
+    trips = [(k, 1, 4, 0.0) for k in range(n)]
+    plans = {"fixed": {"name": "fixed", "title": {"en": "fixed"}},
+             "adaptive": {"name": "adaptive", "title": {"en": "adaptive"},
+                          "reroute_interval_min": 1}}
+    loaded = load_scenario(corridor(tmp_path / "r", links, nodes, trips, {"D": 4}, plans))
+    world = build_world(loaded)
+    fixed = simulate(world, loaded.plan("fixed"), seed=1)
+    adaptive = simulate(world, loaded.plan("adaptive"), seed=1)
+    t_fixed, t_adaptive = clearance(fixed), clearance(adaptive)
+    assert t_fixed == pytest.approx(80.0 + (n - 1) * 6.0, rel=1e-9)
+    assert t_adaptive < 0.7 * t_fixed
+    assert adaptive.kpis["traffic"]["route_rebuilds"] > 10
+    _balanced_run = adaptive.kpis["ledger"]["balanced"]
+    assert _balanced_run is True
+
+
 def _run(tmp_path, name="g", plan_extra=None, **overrides):
     path = make_scenario(tmp_path / name, **overrides)
     if plan_extra:
