@@ -178,10 +178,18 @@ def _hm(s: float | None) -> str:
 
 def _summary(kpis: dict[str, Any], out: Path, wall: float, args: argparse.Namespace) -> None:
     e = kpis["evacuation"]
-    print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded {e['stranded']:,}, "
-          f"en route {e['en_route']:,}, never departed {e['never_departed']:,}")
-    print(f"ETE50 {_hm(e['ete50_s'])}  ETE90 {_hm(e['ete90_s'])}  ETE100 {_hm(e['ete100_s'])}"
-          f"  (h:mm after the first order); wall time {wall:.1f} s")
+    if e["evacuees"]:
+        print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded "
+              f"{e['stranded']:,}, en route {e['en_route']:,}, never departed "
+              f"{e['never_departed']:,}")
+        print(f"ETE50 {_hm(e['ete50_s'])}  ETE90 {_hm(e['ete90_s'])}  ETE100 "
+              f"{_hm(e['ete100_s'])}  (h:mm after the first order)")
+    else:
+        print("nobody is ordered out in this plan")
+    others = [k for k in kpis if k not in ("evacuation", "traffic", "ledger")]
+    if others:
+        print(f"also in kpis.json: {', '.join(others)}")
+    print(f"wall time {wall:.1f} s")
     print(f"results: {out}")
     if not args.no_map:
         print(f"map:     {out / 'map.html'}")
