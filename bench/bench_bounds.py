@@ -24,10 +24,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import phase, report, timed
+from _common import phase, report, timed, whole_city_world
 
-from musterpoint.scenarios.loader import LoadedScenario, load_scenario, resolve_scenario
-from musterpoint.scenarios.schema import DepartureCurve
+from musterpoint.scenarios.loader import load_scenario, resolve_scenario
 from musterpoint.sim.bounds import bound_kpis, evacuation_bound
 from musterpoint.sim.evacuation import EvacuationRun, simulate
 from musterpoint.sim.world import build_world
@@ -97,19 +96,7 @@ def _agents_without_simulating(run: EvacuationRun) -> pd.DataFrame:
 def whole_city(step: float, hours: float) -> None:
     times: dict[str, float] = {}
     with phase("load scenario + world", times):
-        base = load_scenario(resolve_scenario(None))
-        sc = base.scenario
-        assert sc.population is not None
-        sc = sc.model_copy(update={
-            "duration_h": hours,
-            "population": sc.population.model_copy(update={"max_elevation_m": None}),
-            "households": sc.households.model_copy(update={"car_share": 0.8}),
-            "shelters": [s.model_copy(update={"capacity": 400_000}) for s in sc.shelters],
-        })
-        loaded = LoadedScenario(sc, base.path, base.plans, base.plan_paths)
-        world = build_world(loaded)
-        plan = base.plan(None).model_copy(
-            update={"departure": DepartureCurve(curve="all_at_once")})
+        world, plan = whole_city_world(hours)
     with phase("households + vehicles", times):
         agents = _agents_without_simulating(EvacuationRun(world, plan, seed=1))
     with phase(f"bound, step {step:g} s", times):

@@ -15,30 +15,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import phase, report
+from _common import phase, report, whole_city_world
 
-from musterpoint.scenarios.loader import LoadedScenario, load_scenario, resolve_scenario
-from musterpoint.scenarios.schema import DepartureCurve
 from musterpoint.sim.evacuation import EvacuationRun
-from musterpoint.sim.world import build_world
 
 
 def main() -> None:
     hours = float(sys.argv[1]) if len(sys.argv) > 1 else 6.0
     times: dict[str, float] = {}
     with phase("load scenario + world", times):
-        base = load_scenario(resolve_scenario(None))
-        sc = base.scenario
-        sc = sc.model_copy(update={
-            "duration_h": hours,
-            "population": sc.population.model_copy(update={"max_elevation_m": None}),
-            "households": sc.households.model_copy(update={"car_share": 0.8}),
-            "shelters": [s.model_copy(update={"capacity": 400_000}) for s in sc.shelters],
-        })
-        loaded = LoadedScenario(sc, base.path, base.plans, base.plan_paths)
-        world = build_world(loaded)
-        plan = base.plan(None).model_copy(
-            update={"departure": DepartureCurve(curve="all_at_once")})
+        world, plan = whole_city_world(hours)
     with phase("households + vehicles", times):
         run = EvacuationRun(world, plan, seed=1)
     with phase("simulate", times):

@@ -297,18 +297,12 @@ def hazard_frames(world: World, until: float) -> list[tuple[float, str, float, s
 
 
 def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
-    """Links closed at time ``t`` (flooded, if ``flood``, or closed by a closure)."""
-    closed = np.zeros(world.network.n_links, dtype=bool)
-    if flood and world.link_flooded is not None:
-        for i, iv in enumerate(world.link_flooded):
-            for s, e in iv:
-                if s <= t < e:
-                    closed[i] = True
-                    break
-    for s, e, links, _ in world.closures:
-        if s <= t < e:
-            closed[links] = True
-    return closed
+    """Links closed at time ``t`` (in a hazard, if ``flood``, or closed by a closure)."""
+    from musterpoint.sim.hazard_schedule import ClosureSchedule
+
+    hazard = world.link_flooded if flood else None
+    return ClosureSchedule.from_lists(hazard, world.closures,
+                                      world.network.n_links).closed_at(t)
 
 
 def _check_routes_at_start(world: World, file: str) -> None:

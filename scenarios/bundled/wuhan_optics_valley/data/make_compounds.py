@@ -61,7 +61,8 @@ def main() -> None:
           "features": feats}
     Path("compounds.geojson").write_text(json.dumps(fc, ensure_ascii=False, indent=1) + "\n",
                                          encoding="utf-8")
-    print("\n".join(lines))
+    # the YAML block for scenario.yaml, next to the GeoJSON
+    Path("compounds.scenario.yaml.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
