@@ -6,8 +6,8 @@ zone layer colours the paired mean change of one KPI (plan − baseline over the
 seeds): blue where the plan is better (lower), red where it is worse, grey where the KPI
 was not reached by both plans on any seed. The link layer draws each link whose mean peak
 occupancy changed by at least the comparison's threshold (0.1), red if more congested and
-blue if less. Leaflet is inlined from ``maps/vendor`` when :mod:`musterpoint.maps.offline`
-is available, so the page works offline except for the base tiles. All text is escaped.
+blue if less. Leaflet is inlined from ``maps/vendor`` (:mod:`musterpoint.maps.offline`), so
+the page works offline except for the base tiles. All text is escaped.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ import folium
 import pandas as pd
 import shapely
 from shapely.geometry import mapping
+
+from musterpoint.maps.offline import write_offline_page
+from musterpoint.sim.labels import is_chinese, pick_labels
 
 __all__ = ["ZONE_MEASURES", "write_difference_map"]
 
@@ -195,8 +198,8 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
     Path
         ``path``, once written.
     """
-    zh = str(lang).lower().startswith("zh")
-    lab = {k: v[1 if zh else 0] for k, v in _TEXT.items()}
+    zh = is_chinese(lang)
+    lab = pick_labels(_TEXT, lang)
     names = [p["name"] for p in comparison["plans"]]
     base = comparison["baseline"]
     plan = plan or next((n for n in names if n != base), base)
@@ -220,15 +223,6 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
     title = lab["title"].format(a=base, b=plan)
     root = cast(Any, fmap.get_root())
     root.html.add_child(folium.Element(_legend(lab, title)))
-    page = root.render()
-    try:
-        from musterpoint.maps.offline import inline_cdn_assets
-    except ImportError:  # pragma: no cover - offline assets not installed
-        logger.info("maps.offline not available: the map loads Leaflet from the network")
-    else:
-        page = inline_cdn_assets(page)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(page, encoding="utf-8")
+    out = write_offline_page(fmap, Path(path))
     logger.info("Wrote difference map %s (%d bytes)", out, out.stat().st_size)
     return out

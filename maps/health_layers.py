@@ -21,6 +21,7 @@ import pandas as pd
 from folium.plugins import Timeline
 from folium.utilities import JsCode
 
+from musterpoint.sim.labels import is_chinese, pick_labels
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import epoch_ms
 
@@ -57,8 +58,8 @@ _TEXT: dict[str, tuple[str, str]] = {
 
 
 def _lab(meta: dict[str, Any]) -> tuple[bool, dict[str, str]]:
-    zh = str(meta.get("language", "en")).lower().startswith("zh")
-    return zh, {k: v[1 if zh else 0] for k, v in _TEXT.items()}
+    lang = meta.get("language")
+    return is_chinese(lang), pick_labels(_TEXT, lang)
 
 
 def display_name(name: Any, name_zh: Any, zh: bool) -> str:

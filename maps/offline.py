@@ -26,8 +26,9 @@ import mimetypes
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-__all__ = ["VENDOR_DIR", "inline_cdn_assets"]
+__all__ = ["VENDOR_DIR", "inline_cdn_assets", "write_offline_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -160,3 +161,24 @@ def inline_cdn_assets(page: str) -> str:
         return _vendored(asset.file)
 
     return _CSS_TAG.sub(repl, _SCRIPT_TAG.sub(repl, page))
+
+
+def write_offline_page(fmap: Any, path: Path) -> Path:
+    """Render a folium map, inline its assets and write it to ``path`` (folders made).
+
+    Parameters
+    ----------
+    fmap : folium.Map
+        The map to write.
+    path : Path
+        Output ``.html`` file.
+
+    Returns
+    -------
+    Path
+        ``path``, once written.
+    """
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(inline_cdn_assets(fmap.get_root().render()), encoding="utf-8")
+    return out

@@ -31,6 +31,7 @@ from folium.plugins import Timeline
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
+from musterpoint.sim.labels import pick_labels
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import epoch_ms
 
@@ -73,8 +74,7 @@ _CIRCLE = JsCode(
 
 
 def _labels(meta: dict[str, Any]) -> dict[str, str]:
-    zh = str(meta.get("language", "en")).lower().startswith("zh")
-    return {k: v[1 if zh else 0] for k, v in _TEXT.items()}
+    return pick_labels(_TEXT, meta.get("language"))
 
 
 def _esc(value: Any) -> str:

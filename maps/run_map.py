@@ -25,8 +25,10 @@ from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from musterpoint.maps.health_layers import add_health_layers
-from musterpoint.maps.offline import inline_cdn_assets
+from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
+from musterpoint.maps.run_map_text import TEXT
+from musterpoint.sim.labels import pick_labels
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 
@@ -55,42 +57,6 @@ _SHELTER_SVG = (
 )
 _Feature = dict[str, Any]
 
-#: Label key -> (English, Simplified Chinese).
-_TEXT: dict[str, tuple[str, str]] = {
-    "flood": ("Flooded area (time slider)", "淹没范围（时间滑块）"),
-    "plume": ("Danger zone: chemical plume (time slider)", "危险区：化学烟羽（时间滑块）"),
-    "bottleneck": ("Bottleneck links that set the network's limit",
-                   "决定路网极限的瓶颈路段"),
-    "hazard": ("Hazard area: {kind} (time slider)", "危险区域：{kind}（时间滑块）"),
-    "links": ("Congestion over time (link occupancy, time slider)", "拥堵随时间变化（路段占用率）"),
-    "links_filtered": (
-        "Congestion over time: only links ≥30% full or closed ({kept:,} of {total:,} rows)",
-        "拥堵随时间变化：仅显示占用率≥30%或封闭的路段（{kept:,} / {total:,} 行）",
-    ),
-    "zones": ("Zones: share evacuated at end", "区域：结束时已疏散比例"),
-    "shelters": ("Shelters", "避难所"),
-    "zone": ("Zone", "区域"),
-    "population": ("Population", "人口"),
-    "evacuees": ("Evacuees", "疏散人数"),
-    "arrived": ("Arrived", "已到达"),
-    "order": ("Order time", "疏散令时间"),
-    "not_reached": ("not reached", "未达到"),
-    "name": ("Name", "名称"),
-    "link": ("Link", "路段"),
-    "peak": ("peak", "峰值"),
-    "flood_level": ("Flood level", "水位"),
-    "capacity": ("Capacity", "容量"),
-    "occupancy_end": ("Occupancy at end", "结束时人数"),
-    "full": ("full", "已满"),
-    "free": ("free (<30%)", "畅通（<30%）"),
-    "busy": ("busy (30–70%)", "繁忙（30–70%）"),
-    "jammed": ("jammed (≥70%)", "拥堵（≥70%）"),
-    "closed": ("closed", "封闭"),
-    "congestion": ("Congestion", "拥堵"),
-    "share": ("Share evacuated", "已疏散比例"),
-    "data": ("Data", "数据"),
-    "order_ref": ("first order", "首次疏散令"),
-}
 
 
 #: Map layers of run extensions: each adds its layers and returns its timelines.
@@ -98,8 +64,7 @@ LAYER_WRITERS = [add_health_layers, add_relief_layers]
 
 
 def _labels(meta: dict[str, Any]) -> dict[str, str]:
-    index = 1 if str(meta.get("language", "en")).lower().startswith("zh") else 0
-    return {key: pair[index] for key, pair in _TEXT.items()}
+    return pick_labels(TEXT, meta.get("language"))
 
 
 def _esc(value: Any) -> str:
@@ -516,9 +481,6 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     bounds = fmap.get_bounds()
     if all(v is not None for corner in bounds for v in corner):
         fmap.fit_bounds(cast(Any, bounds))
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    page = cast(Any, fmap.get_root()).render()
-    out.write_text(inline_cdn_assets(page), encoding="utf-8")
+    out = write_offline_page(fmap, Path(path))
     logger.info("Wrote run map %s (%d bytes)", out, out.stat().st_size)
     return out

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from musterpoint.reports.run_report import LABELS as RUN_LABELS
+from musterpoint.sim.labels import is_chinese
 from musterpoint.sim.timefmt import as_seconds
 
 __all__ = ["KPI_NAMES", "LABELS", "format_value", "write_comparison_report"]
@@ -352,7 +353,7 @@ def write_comparison_report(comparison: dict[str, Any], path: Path, lang: str = 
     Path
         ``path``, once written.
     """
-    ctx = _context(comparison, str(lang).lower().startswith("zh"))
+    ctx = _context(comparison, is_chinese(lang))
     env = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True,
                       undefined=StrictUndefined)
     page = env.get_template(_TEMPLATE).render(**ctx)

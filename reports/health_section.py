@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from musterpoint.sim.labels import is_chinese, pick_labels
 from musterpoint.sim.result import RunResult
 
 __all__ = ["health_section"]
@@ -185,8 +186,9 @@ def health_section(result: RunResult, lang: str | None = None) -> Markup | None:
     h = result.kpis.get("health")
     if not h:
         return None
-    zh = str(lang or result.meta.get("language") or "en").lower().startswith("zh")
-    lab = {k: v[1 if zh else 0] for k, v in _T.items()}
+    language = lang or result.meta.get("language")
+    zh = is_chinese(language)
+    lab = pick_labels(_T, language)
     ep = h.get("epidemic") or {}
     out = [f'<section class="health"><h2>{_esc(lab["title"])}</h2>']
     peak_t = ep.get("peak_time_s")
