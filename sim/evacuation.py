@@ -31,24 +31,32 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import simpy
-from simpy.events import NORMAL
 
-from musterpoint.scenarios.errors import InputError, Problem
+from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.commands import apply_command, snapshot
 from musterpoint.sim.demand import Vehicles
 from musterpoint.sim.extension import EXTENSION_FACTORIES, RunExtension, load_builtin_extensions
 from musterpoint.sim.hazard_schedule import ClosureSchedule
 from musterpoint.sim.levers import NetworkLevers, plan_file
+from musterpoint.sim.plan_checks import check_plan
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.routing import Router
 from musterpoint.sim.run_agents import prepare_agents, zone_order_times
 from musterpoint.sim.run_kpis import run_kpis
+from musterpoint.sim.run_network import (
+    apply_closures,
+    apply_levers,
+    closure_at,
+    hazard_process,
+    levers_process,
+    reroute_process,
+)
 from musterpoint.sim.run_records import finish_states, monitor_process, run_meta
 from musterpoint.sim.run_tables import build_tables
 from musterpoint.sim.standards_eval import run_standards
-from musterpoint.sim.traffic import TrafficModel
+from musterpoint.sim.traffic import TrafficModel, schedule_call
 from musterpoint.sim.world import World
 
 __all__ = ["EvacuationRun", "simulate", "zone_order_times"]
@@ -150,32 +158,7 @@ class EvacuationRun:
         return int(node[0, 0])
 
     def _check_plan(self) -> None:
-        w, plan, f = self.world, self.plan, self.plan_file
-        zones = set(w.zones.ids)
-        shelters = {d.id for d in w.destinations}
-        problems = []
-        for i, st in enumerate(plan.stages):
-            for z in st.zones or []:
-                if z not in zones:
-                    problems.append(Problem(f, f"stages[{i}].zones", f"no zone {z!r} in "
-                                            "this scenario (see the zones of a run's map)"))
-        for z, s in plan.zone_shelters.items():
-            if z not in zones:
-                problems.append(Problem(f, f"zone_shelters.{z}", "no such zone"))
-            if s not in shelters:
-                problems.append(Problem(f, f"zone_shelters.{z}", f"no shelter {s!r}"))
-        for s in plan.shelter_open_h:
-            if s not in shelters:
-                problems.append(Problem(f, f"shelter_open_h.{s}", "no such shelter"))
-        if (plan.shadow_share > 0 or plan.background_vph > 0) and not \
-                w.loaded.scenario.exits:
-            problems.append(Problem(f, "shadow_share" if plan.shadow_share else
-                                    "background_vph", "shadow and background traffic need "
-                                    "the scenario to list exits (exits: [...])"))
-        if plan.buses is not None and w.places is None:
-            problems.append(Problem(f, "buses", "buses need a population, not a trips file"))
-        if problems:
-            raise InputError(problems)
+        check_plan(self.world, self.plan, self.plan_file)
 
     def _prepare_agents(self) -> None:
         ag = prepare_agents(self)
@@ -344,11 +327,8 @@ class EvacuationRun:
         go = which[np.isfinite(self.depart_s[which])]
         for v in go[np.argsort(self.depart_s[go], kind="stable")].tolist():
             self.depart_token[v] += 1
-            ev = simpy.Event(self.env)
-            ev._ok = True
-            ev._value = None
-            ev.callbacks = [partial(self._depart_event, v, self.depart_token[v])]
-            self.env.schedule(ev, NORMAL, max(float(self.depart_s[v]) - self.env.now, 0.0))
+            schedule_call(self.env, max(float(self.depart_s[v]) - self.env.now, 0.0),
+                          partial(self._depart_event, v, self.depart_token[v]))
 
     def _depart_event(self, v: int, token: int, _: simpy.Event) -> None:
         if token == self.depart_token[v] and self.status[v] == "never_departed":
@@ -387,65 +367,8 @@ class EvacuationRun:
         return str(d)
 
     def apply_closures(self) -> None:
-        """Close and reopen links to match hazard and levers now; rebuild routes on change."""
-        self.hazard_closed = self.schedule.closed_at(self.env.now)
-        now_closed = self.hazard_closed | self.lever_closed | self.manual_closed
-        changed = np.flatnonzero(now_closed != self.closed)
-        if not changed.size:
-            return
-        net = self.world.network
-        for i in changed.tolist():
-            self.traffic.set_closed(i, bool(now_closed[i]))
-            self.log(self.env.now, "link_closed" if now_closed[i] else "link_reopened",
-                     link=str(net.link_id[i]))
-        self.closed = now_closed
-        self.router.rebuild(self.closed, cost_s=self._route_costs())
-        self.traffic.after_reroute()
-
-    def _route_costs(self) -> np.ndarray | None:
-        """Link times for routing: free-flow, or with congestion-aware rerouting the
-        free-flow time or the time to discharge the queue on the link, if longer."""
-        if self.plan.reroute_interval_min <= 0:
-            return None
-        tm = self.traffic
-        queue_s = np.array(tm.used) * np.array(tm.headway)
-        return np.asarray(np.maximum(self.world.network.freeflow_s, queue_s))
-
-    def _reroute(self, every: float, until: float) -> Any:
-        while self.env.now + every <= until:
-            yield self.env.timeout(every)
-            self.router.rebuild(self.closed, cost_s=self._route_costs())
-            self.traffic.after_reroute(everyone=True)
-
-    def _hazard(self, step: float, until: float) -> Any:
-        while self.env.now <= until:
-            self.apply_closures()
-            yield self.env.timeout(step)
-
-    def _closure_at(self, t: float) -> Any:
-        yield self.env.timeout(t - self.env.now)
-        self.apply_closures()
-
-    def _apply_levers(self) -> None:
-        st = self.levers.state_at(self.env.now)
-        net = self.world.network
-        cur = np.array(self.traffic.headway)
-        new_head = 3600.0 / st.capacity_vph
-        for i in np.flatnonzero((new_head != cur) | (st.storage_pcu != self.storage)).tolist():
-            self.traffic.set_capacity(i, float(st.capacity_vph[i]), float(st.storage_pcu[i]))
-            self.storage[i] = st.storage_pcu[i]
-            self.log(self.env.now, "capacity", link=str(net.link_id[i]),
-                     value=float(st.capacity_vph[i]))
-        self.lever_closed = st.closed
-        self.apply_closures()
-
-    def _levers(self, until: float) -> Any:
-        for t in self.levers.change_times():
-            if t > until:
-                return
-            if t > self.env.now:
-                yield self.env.timeout(t - self.env.now)
-            self._apply_levers()
+        """Close and reopen links to match hazard, levers and commands now."""
+        apply_closures(self)
 
     def _monitor(self, until: float) -> Any:
         return monitor_process(self, until)
@@ -469,18 +392,19 @@ class EvacuationRun:
             for z, t in enumerate(self.zone_order.tolist()):
                 if np.isfinite(t):
                     self.log(t, "order", zone=w.zones.ids[z])
-        self._apply_levers()  # levers from hour 0 and the hazard at the start
+        apply_levers(self)  # levers from hour 0 and the hazard at the start
         if w.link_flooded is not None or w.closures:
             step = w.loaded.scenario.hazard.step_min * 60.0
             times = sorted({s for s, _, _, _ in w.closures} | {e for _, e, _, _ in w.closures})
-            self.env.process(self._hazard(step, until))
+            self.env.process(hazard_process(self, step, until))
             for t in times:  # explicit closures take effect exactly on time
                 if 0 < t <= until and t % step:
-                    self.env.process(self._closure_at(t))
+                    self.env.process(closure_at(self, t))
         if self.levers.active:
-            self.env.process(self._levers(until))
+            self.env.process(levers_process(self, until))
         if self.plan.reroute_interval_min > 0:
-            self.env.process(self._reroute(self.plan.reroute_interval_min * 60.0, until))
+            self.env.process(reroute_process(self, self.plan.reroute_interval_min * 60.0,
+                                                         until))
         for ext in self.extensions:
             ext.start()
         self.depart_token = [0] * self.status.size

@@ -34,9 +34,19 @@ from simpy.events import NORMAL, Event
 
 from musterpoint.sim.routing import AT_DESTINATION, Router
 
-__all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
+__all__ = ["LinkCounters", "TrafficModel", "VehicleState", "schedule_call"]
 
 logger = logging.getLogger(__name__)
+
+
+def schedule_call(env: simpy.Environment, delay: float, fn: Callable[[Event], None]) -> None:
+    """Call ``fn(event)`` ``delay`` seconds from now: a bare triggered event with one
+    callback, lighter than a Timeout or a process (no generator, no value)."""
+    ev = Event(env)
+    ev._ok = True
+    ev._value = None
+    ev.callbacks = [fn]  # type: ignore[list-item]
+    env.schedule(ev, NORMAL, delay)
 
 
 class VehicleState:
@@ -204,11 +214,7 @@ class TrafficModel:
 
     # ------------------------------------------------------------------ scheduling
     def _call(self, delay: float, fn: Callable[[Event], None]) -> None:
-        ev = Event(self.env)
-        ev._ok = True
-        ev._value = None
-        ev.callbacks = [fn]  # type: ignore[list-item]
-        self.env.schedule(ev, NORMAL, delay)
+        schedule_call(self.env, delay, fn)
 
     def _schedule_exit(self, link: int, at: float) -> None:
         if at >= self.pending[link]:
