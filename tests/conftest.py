@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -42,10 +44,21 @@ def _private_catalog(tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """A headless Debian Chromium driven by Playwright; skips if either is missing."""
+    """A headless Debian Chromium driven by Playwright.
+
+    Where either is missing the browser tests skip, except when ``MUSTER_REQUIRE_BROWSER``
+    is set (CI sets it): then they fail, so a missing install step cannot pass unseen.
+    """
+    missing = None
     if not CHROMIUM.is_file():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian package chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+        missing = f"no Chromium at {CHROMIUM} (Debian package chromium)"
+    elif importlib.util.find_spec("playwright") is None:
+        missing = "playwright is not installed"
+    if missing:
+        if os.environ.get("MUSTER_REQUIRE_BROWSER"):
+            pytest.fail(f"browser tests are required here: {missing}")
+        pytest.skip(missing)
+    from playwright import sync_api
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
