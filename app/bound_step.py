@@ -28,6 +28,7 @@ def attach_bound(result: RunResult, world: World, plan: Plan) -> object | None:
     bound = evacuation_bound(world, result.tables["agents"], plan=plan)
     result.kpis["bounds"] = bound_kpis(bound, result.kpis)
     result.tables["bound_curve"] = bound.to_frame()
+    result.meta["bound_compute_s"] = round(bound.compute_s, 2)
     logger.info("bound computed in %.1f s", bound.compute_s)
     return bound
 

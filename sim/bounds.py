@@ -327,8 +327,9 @@ def bound_kpis(bound: BoundResult, sim_kpis: dict[str, Any]) -> dict[str, Any]:
         ``bottleneck_link_pcu``, ``bottleneck_shelters``, ``bottleneck_time_s``,
         ``limited_by`` (``network``, ``shelters``, or ``departures`` when the cut holds
         neither: the departure times and free-flow times set the bound),
-        ``max_persons_safe``, ``max_share_safe``, ``step_s``, ``horizon_s``,
-        ``compute_s``.
+        ``max_persons_safe``, ``max_share_safe``, ``step_s``, ``horizon_s``. The
+        wall-clock ``compute_s`` is not a KPI (kpis.json is identical for the same seed);
+        it goes to run.json.
     """
     ev = sim_kpis.get("evacuation", sim_kpis)
     out: dict[str, Any] = {}
@@ -348,5 +349,4 @@ def bound_kpis(bound: BoundResult, sim_kpis: dict[str, Any]) -> dict[str, Any]:
                              if bound.evacuees else None)
     out["step_s"] = bound.step_s
     out["horizon_s"] = bound.horizon_s
-    out["compute_s"] = round(bound.compute_s, 2)
     return out

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from musterpoint import __version__
-from musterpoint.sim import scoring, standards_eval
+from musterpoint.sim import __version__, scoring, standards_eval
 from musterpoint.sim import statistics as st
 from musterpoint.sim.replication import ReplicationError, RunSummary
 from musterpoint.sim.scoring import ScoreWeights

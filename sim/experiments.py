@@ -32,9 +32,9 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Protocol
 
-from musterpoint import __version__
 from musterpoint.scenarios.errors import MusterError
 from musterpoint.scenarios.schema import Plan
+from musterpoint.sim import __version__
 from musterpoint.sim.comparison import FORMAT, LINK_CHANGE, NULL_POLICY, build_comparison
 from musterpoint.sim.replication import (
     JobFailure,
