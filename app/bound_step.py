@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 def attach_bound(result: RunResult, world: World, plan: Plan) -> object | None:
     """Compute the bound for the run's departures; add ``kpis['bounds']`` and the
     ``bound_curve`` table. Returns the BoundResult, or None when nobody was ordered out."""
-    from musterpoint.sim.bounds import bound_kpis, evacuation_bound
+    from musterpoint.sim.bounds.bound import bound_kpis, evacuation_bound
 
     if not (result.kpis.get("evacuation") or {}).get("evacuees"):
         return None
@@ -36,7 +36,7 @@ def attach_bound(result: RunResult, world: World, plan: Plan) -> object | None:
 def write_suggestion(result: RunResult, world: World, plan: Plan, bound: object,
                      folder: Path) -> Path | None:
     """Write a staged plan derived from the bound, and a scenario copy that lists it."""
-    from musterpoint.sim.staged_schedule import (
+    from musterpoint.sim.bounds.staged_plan import (
         staged_schedule,
         write_scenario_with_plan,
         write_staged_plan,

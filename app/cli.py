@@ -26,7 +26,6 @@ from musterpoint.scenarios.errors import InputError, MusterError
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
-    from musterpoint.sim.evacuation import EvacuationRun
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 
@@ -113,7 +112,6 @@ def _default_out(scenario: str, plan: str, seed: int) -> Path:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-    from musterpoint.sim.evacuation import EvacuationRun
     from musterpoint.sim.world import build_world
 
     if args.seed < 0:
@@ -126,7 +124,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                                 "folder exists and is not empty; choose another or add --force")
     t0 = time.perf_counter()
     world = build_world(loaded)
-    result = _simulate_with_progress(EvacuationRun, world, plan, args)
+    result = _simulate_with_progress(world, plan, args)
     bound = None
     if not args.no_bound:
         from musterpoint.bound_step import attach_bound
@@ -155,17 +153,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate_with_progress(cls: type[EvacuationRun], world: World, plan: Plan,
+def _simulate_with_progress(world: World, plan: Plan,
                             args: argparse.Namespace) -> RunResult:
+    from musterpoint.sim.engine import new_run
+
     show = not args.no_progress and sys.stderr.isatty()
     if not show:
-        return cls(world, plan, args.seed, record_link_events=args.link_events).run()
+        return new_run(world, plan, args.seed, record_link_events=args.link_events).run()
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("sim", total=1.0)
-        return cls(world, plan, args.seed, record_link_events=args.link_events,
+        return new_run(world, plan, args.seed, record_link_events=args.link_events,
                    progress=lambda f: bar.update(task, completed=f)).run()
 
 

@@ -7,7 +7,7 @@ writes, into ``--out``: ``comparison.json`` (identical whichever executor ran it
 ``comparison_report.html``, one ``difference_map_<A>_vs_<B>.html`` per plan against the
 first one, ``replications.csv`` (one row per run) and ``timing.json`` (wall-clock figures,
 kept out of comparison.json). Every comparison and its runs go into the results catalog
-(:mod:`musterpoint.sim.catalog`); ``muster runs`` lists it and ``muster report
+(:mod:`musterpoint.catalog`); ``muster runs`` lists it and ``muster report
 --from-catalog ID`` re-renders a comparison's report without re-running.
 """
 
@@ -30,7 +30,7 @@ from musterpoint.scenarios.errors import InputError, Problem
 if TYPE_CHECKING:
     from musterpoint.scenarios.loader import LoadedScenario
     from musterpoint.scenarios.schema import Plan
-    from musterpoint.sim.experiments import Executor, RunSummary
+    from musterpoint.sim.experiments.runner import Executor, RunSummary
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 
@@ -174,7 +174,7 @@ def _check_plan_zones(world: World, plans: Sequence[tuple[Plan, Path]]) -> None:
 
 # ---------------------------------------------------------------------- compare
 def _check_options(args: argparse.Namespace) -> list[Any]:
-    from musterpoint.sim.statistics import parse_target
+    from musterpoint.sim.kpis.statistics import parse_target
 
     if args.replications < 1:
         raise InputError.single("--replications", "", f"got {args.replications}; give at "
@@ -194,7 +194,11 @@ def _check_options(args: argparse.Namespace) -> list[Any]:
 
 
 def _executor(args: argparse.Namespace, n_jobs: int) -> Executor:
-    from musterpoint.sim.experiments import DaskExecutor, LocalProcessExecutor, SerialExecutor
+    from musterpoint.sim.experiments.runner import (
+        DaskExecutor,
+        LocalProcessExecutor,
+        SerialExecutor,
+    )
 
     if args.scheduler:
         return DaskExecutor(args.scheduler)
@@ -206,7 +210,7 @@ def _executor(args: argparse.Namespace, n_jobs: int) -> Executor:
 
 def _run_with_progress(jobs: Sequence[Any], executor: Executor, check: Callable[..., None],
                        args: argparse.Namespace) -> list[RunSummary]:
-    from musterpoint.sim.experiments import run_replications
+    from musterpoint.sim.experiments.runner import run_replications
 
     if args.no_progress or not sys.stderr.isatty():
         out: list[RunSummary] = run_replications(jobs, executor, check=check)
@@ -249,7 +253,7 @@ def _write_outputs(tmp: Path, comparison: dict[str, Any], world: World,
                    args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from musterpoint.sim.catalog import comparison_json
+    from musterpoint.catalog import comparison_json
 
     text = comparison_json(comparison)
     (tmp / "comparison.json").write_text(text, encoding="utf-8")
@@ -287,9 +291,9 @@ def _merge(trees: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def _cmd_compare(args: argparse.Namespace) -> int:
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
     from musterpoint.sim import experiments as ex
-    from musterpoint.sim.scoring import check_terms, load_weights
-    from musterpoint.sim.standards_eval import check_known, collect_standards
-    from musterpoint.sim.statistics import flatten_kpis
+    from musterpoint.sim.kpis.scoring import check_terms, load_weights
+    from musterpoint.sim.kpis.standards import check_known, collect_standards
+    from musterpoint.sim.kpis.statistics import flatten_kpis
     from musterpoint.sim.world import build_world
 
     targets = _check_options(args)
@@ -345,7 +349,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         (tmp / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
     cid = None
     if not args.no_catalog:
-        from musterpoint.sim.catalog import Catalog
+        from musterpoint.catalog import Catalog
 
         with Catalog(args.catalog) as cat:
             cid = cat.record_comparison(comparison, summaries, executor=executor.name,
@@ -394,7 +398,7 @@ def _print_summary(comp: dict[str, Any], out: Path, timing: dict[str, Any], cid:
 
 # ---------------------------------------------------------------------- runs, report
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from musterpoint.sim.catalog import Catalog
+    from musterpoint.catalog import Catalog
 
     with Catalog(args.catalog) as cat:
         comps = cat.comparisons(args.scenario, args.limit)
@@ -421,8 +425,8 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    from musterpoint.catalog import Catalog
     from musterpoint.reports.comparison_report import write_comparison_report
-    from musterpoint.sim.catalog import Catalog
 
     with Catalog(args.catalog) as cat:
         comparison = cat.comparison(args.from_catalog)
@@ -439,8 +443,8 @@ def record_run(result: RunResult, out: Path, catalog: str | Path | None = None) 
     The run's outputs are already written, so a catalog that cannot be written only gives
     a warning; returns the run's catalog id, or None.
     """
+    from musterpoint.catalog import Catalog
     from musterpoint.scenarios.errors import MusterError
-    from musterpoint.sim.catalog import Catalog
 
     try:
         with Catalog(catalog) as cat:

@@ -21,9 +21,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from musterpoint.display.timefmt import format_clock, format_hmm
 from musterpoint.scenarios.errors import InputError, MusterError
 from musterpoint.sim.drill import NOTE_SECTIONS, DrillSession, after_action, coerce_args
-from musterpoint.sim.timefmt import format_clock, format_hmm
 
 __all__ = ["DrillTerminal", "parse_hmm", "register"]
 

@@ -46,13 +46,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from musterpoint.display.timefmt import format_clock
 from musterpoint.drill_http import is_loopback, json_bytes, number_field, text_field
 from musterpoint.drill_routes import make_handler
 from musterpoint.maps.drill_console import OSM_TILES, setup_payload, state_payload
 from musterpoint.reports.after_action import render_after_action, write_pdf
 from musterpoint.scenarios.errors import InputError
 from musterpoint.sim.drill import DrillSession, after_action
-from musterpoint.sim.timefmt import format_clock
 
 __all__ = ["DEFAULT_PORT", "DrillServer", "is_loopback"]
 

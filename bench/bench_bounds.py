@@ -27,8 +27,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import phase, report, timed, whole_city_world
 
 from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-from musterpoint.sim.bounds import bound_kpis, evacuation_bound
-from musterpoint.sim.evacuation import EvacuationRun, simulate
+from musterpoint.sim.bounds.bound import bound_kpis, evacuation_bound
+from musterpoint.sim.engine import new_run, simulate
+from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.world import build_world
 
 
@@ -98,7 +99,7 @@ def whole_city(step: float, hours: float) -> None:
     with phase("load scenario + world", times):
         world, plan = whole_city_world(hours)
     with phase("households + vehicles", times):
-        agents = _agents_without_simulating(EvacuationRun(world, plan, seed=1))
+        agents = _agents_without_simulating(new_run(world, plan, seed=1))
     with phase(f"bound, step {step:g} s", times):
         # one persons level solved exactly: each extra level is another full curve
         b = evacuation_bound(world, agents, plan=plan, step_s=step, max_exact_levels=1)

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import phase, report
 
+from musterpoint.catalog import comparison_json
 from musterpoint.cli import main as muster
-from musterpoint.sim.catalog import comparison_json
 
 
 def main() -> None:

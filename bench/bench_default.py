@@ -16,7 +16,7 @@ from _common import phase, report
 from musterpoint.maps import write_run_map
 from musterpoint.reports import write_run_report
 from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-from musterpoint.sim.evacuation import EvacuationRun
+from musterpoint.sim.engine import new_run
 from musterpoint.sim.world import build_world
 
 
@@ -26,7 +26,7 @@ def main() -> None:
         loaded = load_scenario(resolve_scenario(None))
         world = build_world(loaded)
     with phase("simulate", times):
-        run = EvacuationRun(world, loaded.plan(None), seed=1)
+        run = new_run(world, loaded.plan(None), seed=1)
         result = run.run()
     with tempfile.TemporaryDirectory() as tmp:
         with phase("save tables", times):

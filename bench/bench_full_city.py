@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from _common import phase, report, whole_city_world
 
-from musterpoint.sim.evacuation import EvacuationRun
+from musterpoint.sim.engine import new_run
 
 
 def main() -> None:
@@ -26,7 +26,7 @@ def main() -> None:
     with phase("load scenario + world", times):
         world, plan = whole_city_world(hours)
     with phase("households + vehicles", times):
-        run = EvacuationRun(world, plan, seed=1)
+        run = new_run(world, plan, seed=1)
     with phase("simulate", times):
         result = run.run()
     e, t = result.kpis["evacuation"], result.kpis["traffic"]

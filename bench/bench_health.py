@@ -16,8 +16,8 @@ import numpy as np
 from _common import phase, report
 
 from musterpoint.scenarios.loader import bundled_scenarios, load_scenario
-from musterpoint.sim.evacuation import EvacuationRun
-from musterpoint.sim.health_seir import (
+from musterpoint.sim.engine import new_run
+from musterpoint.sim.health.seir import (
     SeirModel,
     initial_state,
     mixing_matrix,
@@ -39,7 +39,7 @@ def main() -> None:
     extra: dict[str, object] = {}
     for name in loaded.plans:
         with phase(f"simulate {name}", times):
-            res = EvacuationRun(world, loaded.plan(name), seed=1).run()
+            res = new_run(world, loaded.plan(name), seed=1).run()
         h = res.kpis["health"]
         c, s, hp = h["campaign"], h["supply"], h["hospitals"]
         extra[name] = (

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _common import phase, report
 
 from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-from musterpoint.sim.evacuation import EvacuationRun
-from musterpoint.sim.vrp_reference import read_cvrplib, solve_cvrplib
+from musterpoint.sim.engine import new_run
+from musterpoint.sim.relief.vrp import read_cvrplib, solve_cvrplib
 from musterpoint.sim.world import build_world
 
 PLANS = ("relief-need-driven", "relief-periodic")
@@ -69,7 +69,7 @@ def main() -> None:
             world = build_world(loaded)
         for plan in PLANS:
             with phase(f"simulate {plan}", times):
-                result = EvacuationRun(world, loaded.plan(plan), seed=1).run()
+                result = new_run(world, loaded.plan(plan), seed=1).run()
             k = result.kpis["relief"]
             ref = k["reference"] or {}
             fill = " / ".join(f"{v:.1%}" for v in k["fill_rate"].values() if v is not None)

@@ -22,8 +22,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.maps.offline import write_offline_page
-from musterpoint.sim.labels import is_chinese, pick_labels
 
 __all__ = ["ZONE_MEASURES", "write_difference_map"]
 

@@ -21,9 +21,9 @@ import pandas as pd
 from folium.plugins import Timeline
 from folium.utilities import JsCode
 
-from musterpoint.sim.labels import is_chinese, pick_labels
+from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.timefmt import epoch_ms
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.timefmt import epoch_ms
 
 __all__ = ["STATUS_COLOURS", "add_health_layers", "display_name"]
 

@@ -13,7 +13,7 @@
 
 It returns the time-slider layers, not yet on the map: the caller adds them to the map
 and to its slider (as ``maps/run_map.py`` does with every writer of ``LAYER_WRITERS``). It reads
-only the ``relief_*`` tables of a RunResult (:mod:`musterpoint.sim.relief_results`); a run
+only the ``relief_*`` tables of a RunResult (:mod:`musterpoint.sim.relief.results`); a run
 without them gets no layer. All text is escaped.
 """
 
@@ -31,9 +31,9 @@ from folium.plugins import Timeline
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from musterpoint.sim.labels import pick_labels
+from musterpoint.display.labels import pick_labels
+from musterpoint.display.timefmt import epoch_ms
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.timefmt import epoch_ms
 
 __all__ = ["STATUS_COLOURS", "add_relief_layers"]
 

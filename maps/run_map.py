@@ -24,13 +24,13 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
+from musterpoint.display.labels import pick_labels
+from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 from musterpoint.maps.health_layers import add_health_layers
 from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
 from musterpoint.maps.run_map_text import TEXT
-from musterpoint.sim.labels import pick_labels
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 
 __all__ = ["CONGESTION_COLOURS", "INTERVAL_S", "MAX_LINK_STATE_ROWS", "write_run_map"]
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from musterpoint.display.timefmt import format_clock, format_hmm
 from musterpoint.reports.after_action_text import (
     KPI_NAMES,
     LABELS,
@@ -23,7 +24,6 @@ from musterpoint.reports.after_action_text import (
     format_number,
     labels_for,
 )
-from musterpoint.sim.timefmt import format_clock, format_hmm
 
 __all__ = ["report_context"]
 

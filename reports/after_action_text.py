@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from musterpoint.sim.timefmt import as_seconds, format_hmm
+from musterpoint.display.timefmt import as_seconds, format_hmm
 
 __all__ = [
     "KPI_NAMES",

@@ -20,9 +20,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from musterpoint.display.labels import is_chinese
+from musterpoint.display.timefmt import as_seconds
 from musterpoint.reports.run_report import LABELS as RUN_LABELS
-from musterpoint.sim.labels import is_chinese
-from musterpoint.sim.timefmt import as_seconds
 
 __all__ = ["KPI_NAMES", "LABELS", "format_value", "write_comparison_report"]
 
@@ -342,7 +342,7 @@ def write_comparison_report(comparison: dict[str, Any], path: Path, lang: str = 
     ----------
     comparison : dict
         The content of comparison.json (as built by
-        :func:`musterpoint.sim.experiments.build_comparison`).
+        :func:`musterpoint.sim.experiments.runner.build_comparison`).
     path : Path
         Output ``.html`` file; parent folders are created.
     lang : str

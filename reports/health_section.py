@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from musterpoint.sim.labels import is_chinese, pick_labels
+from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.sim.result import RunResult
 
 __all__ = ["health_section"]

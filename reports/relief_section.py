@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup, escape
 
+from musterpoint.display.timefmt import format_hmm
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.timefmt import format_hmm
 
 __all__ = ["RELIEF_LABELS", "relief_section"]
 

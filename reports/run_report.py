@@ -19,12 +19,12 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm
 from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.reports.run_report_text import LABELS
-from musterpoint.sim.labels import is_chinese, pick_labels
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.timefmt import as_seconds, format_clock, format_hmm
 
 __all__ = ["LABELS", "write_run_report"]
 

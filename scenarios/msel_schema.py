@@ -4,7 +4,7 @@ A scenario may carry scheduled injects: at ``time_h`` hours after the scenario s
 drill console shows the inject (title, description, the action the players are expected
 to take) and, if it has an ``effect``, applies that effect to the simulation as a command
 (the same commands a trainer or a participant can give; see
-:mod:`musterpoint.sim.commands`). An inject without an effect is informational: a phone
+:mod:`musterpoint.sim.evacuation.commands`). An inject without an effect is informational: a phone
 call, a media report, a request for information. Texts are in English and, optionally,
 Chinese. Example::
 

@@ -16,19 +16,19 @@ import numpy as np
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.schema import PlumeHazard, Shelter
-from musterpoint.sim.demand import Places, Vehicles, Zones, read_places, read_trips
+from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places, read_trips
 from musterpoint.sim.geo import NodeIndex
-from musterpoint.sim.hazard_flood import (
+from musterpoint.sim.hazards.flood import (
     ElevationRaster,
     StageHydrograph,
     flooded_intervals,
     link_elevations,
 )
-from musterpoint.sim.hazard_plume import GaussianPlume
-from musterpoint.sim.hazard_polygons import PolygonSeries, read_polygon_series
+from musterpoint.sim.hazards.plume import GaussianPlume
+from musterpoint.sim.hazards.polygons import PolygonSeries, read_polygon_series
 from musterpoint.sim.intervals import union
-from musterpoint.sim.network import Network
-from musterpoint.sim.network_io import read_network
+from musterpoint.sim.network.graph import Network
+from musterpoint.sim.network.read import read_network
 
 __all__ = ["Destination", "World", "build_world", "closed_at", "hazard_frames", "make_plume"]
 
@@ -139,7 +139,7 @@ def build_world(loaded: LoadedScenario) -> World:
         ppath = loaded.file(src.file)
         elev = None
         if raster is not None:
-            from musterpoint.sim.demand import read_population_table
+            from musterpoint.sim.demand.population import read_population_table
 
             tab = read_population_table(ppath, src)
             elev = raster.sample(tab["lon"].to_numpy(), tab["lat"].to_numpy())
@@ -298,7 +298,7 @@ def hazard_frames(world: World, until: float) -> list[tuple[float, str, float, s
 
 def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
     """Links closed at time ``t`` (in a hazard, if ``flood``, or closed by a closure)."""
-    from musterpoint.sim.hazard_schedule import ClosureSchedule
+    from musterpoint.sim.hazards.closures import ClosureSchedule
 
     hazard = world.link_flooded if flood else None
     return ClosureSchedule.from_lists(hazard, world.closures,
@@ -306,7 +306,7 @@ def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
 
 
 def _check_routes_at_start(world: World, file: str) -> None:
-    from musterpoint.sim.routing import Router
+    from musterpoint.sim.network.routing import Router
 
     if not world.destinations:
         return
@@ -353,7 +353,7 @@ def _inside_area(area: Path, ppath: Path, src: object) -> np.ndarray:
     import geopandas as gpd
     from shapely import points
 
-    from musterpoint.sim.demand import read_population_table
+    from musterpoint.sim.demand.population import read_population_table
 
     gdf = gpd.read_file(area)
     if gdf.crs is None:

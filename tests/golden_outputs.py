@@ -61,7 +61,7 @@ def _world(name: str) -> Any:
 def run_digests(name: str, plan_name: str, seed: int) -> dict[str, str]:
     """Run one case as ``muster run`` does (bound included) and hash its outputs."""
     from musterpoint.bound_step import attach_bound
-    from musterpoint.sim.evacuation import simulate
+    from musterpoint.sim.engine import simulate
 
     world = _world(name)
     plan = world.loaded.plan(plan_name)

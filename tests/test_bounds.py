@@ -21,16 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from musterpoint.scenarios.loader import load_plan, load_scenario
-from musterpoint.sim.bounds import bound_kpis, ete_from_curve, evacuation_bound
-from musterpoint.sim.bounds_core import BoundInput, ShelterSpec, flow_bound
-from musterpoint.sim.evacuation import simulate
-from musterpoint.sim.routing import Router
-from musterpoint.sim.staged_schedule import (
+from musterpoint.sim.bounds.bound import bound_kpis, ete_from_curve, evacuation_bound
+from musterpoint.sim.bounds.flow_bound import BoundInput, ShelterSpec, flow_bound
+from musterpoint.sim.bounds.staged_plan import (
     staged_schedule,
     write_scenario_with_plan,
     write_staged_plan,
 )
-from musterpoint.sim.traffic import TrafficModel
+from musterpoint.sim.engine import simulate
+from musterpoint.sim.network.routing import Router
+from musterpoint.sim.traffic.queue_model import TrafficModel
 from musterpoint.sim.world import build_world
 
 Link = tuple[int, int, float, float]  # from, to, free-flow s, capacity veh/h
@@ -283,7 +283,7 @@ def test_simulator_never_leaves_a_link_before_its_free_flow_time():
     # regression: found by a random search (1 in about 90,000 link exits) before the fix
     # in TrafficModel._wake/_try_exit; vehicle 10 enters link 9
     # (free-flow 47 s) at 706.4 s, right after a forced move out of it, and leaves at 736.4 s
-    import musterpoint.sim.traffic as traffic
+    import musterpoint.sim.traffic.queue_model as traffic
 
     links = [(0, 1, 90.0, 3600.0), (0, 5, 30.0, 900.0), (1, 0, 90.0, 3600.0),
              (1, 2, 5.0, 3600.0), (2, 0, 30.0, 600.0), (2, 1, 47.0, 900.0),

@@ -10,11 +10,11 @@ import pytest
 import yaml
 from scenario_factory import make_scenario
 
+from musterpoint.catalog import Catalog, comparison_json
 from musterpoint.cli import main
 from musterpoint.compare_cmd import record_run
 from musterpoint.sim import experiments as ex
-from musterpoint.sim.catalog import Catalog, comparison_json
-from musterpoint.sim.scoring import DEFAULT_WEIGHTS
+from musterpoint.sim.kpis.scoring import DEFAULT_WEIGHTS
 
 #: "now" reaches ETE50 in about 16 min on every seed; "late" (ordered at 0:30) never does.
 STANDARD = {"id": "half-out-30min", "kpi": "evacuation.ete50_s", "op": "<=", "threshold": 1800,
@@ -141,7 +141,7 @@ def test_new_kpi_families_plug_in(grid_world):
 
 
 def test_record_run_hook(grid_world, tmp_path):
-    from musterpoint.sim.evacuation import simulate
+    from musterpoint.sim.engine import simulate
 
     loaded, world = grid_world
     result = simulate(world, loaded.plan("now"), 5)

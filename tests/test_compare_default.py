@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from musterpoint.scenarios.loader import load_scenario, resolve_scenario
 from musterpoint.sim import experiments as ex
-from musterpoint.sim.scoring import DEFAULT_WEIGHTS
+from musterpoint.sim.kpis.scoring import DEFAULT_WEIGHTS
 
 #: KPIs whose seed-to-seed noise is mostly shared by the two plans.
 SHARED_NOISE = ("evacuation.arrived", "evacuation.stranded", "evacuation.exposed_persons",

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from musterpoint.scenarios.schema import DepartureCurve
-from musterpoint.sim.departure import departure_cdf, departure_delays_s
+from musterpoint.sim.demand.departure import departure_cdf, departure_delays_s
 
 CURVES = [
     DepartureCurve(curve="rayleigh", sigma_min=45),

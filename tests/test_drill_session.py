@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -18,9 +17,9 @@ from musterpoint.reports.after_action import decision_sentence, render_after_act
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.loader import load_scenario
 from musterpoint.sim.drill import DrillSession, after_action, coerce_args
-from musterpoint.sim.drill_store import DrillStore
-from musterpoint.sim.evacuation import EvacuationRun
-from musterpoint.sim.extension import EXTENSION_FACTORIES, RunExtension
+from musterpoint.sim.drill.store import DrillStore
+from musterpoint.sim.engine import BUILTIN_EXTENSIONS, new_run
+from musterpoint.sim.evacuation.extension import RunExtension
 
 EVIL = "<script>alert(1)</script>"
 
@@ -156,7 +155,7 @@ def test_the_same_commands_without_a_session_give_the_same_run(drill_scenario: P
                                                                tmp_path: Path) -> None:
     s = DrillSession.create(tmp_path / "d.sqlite", drill_scenario, "late", 7)
     _drive(s)
-    run = EvacuationRun(s.world, s.plan, 7)
+    run = new_run(s.world, s.plan, 7)
     for rec in s.records():
         run.advance(rec.sim_time_s)
         if rec.is_command:
@@ -328,20 +327,12 @@ def _pumps(run: Any) -> _Pumps:
     return _Pumps(run)
 
 
-@pytest.fixture
-def pumps() -> Iterator[None]:
-    EXTENSION_FACTORIES.append(_pumps)
-    try:
-        yield
-    finally:
-        EXTENSION_FACTORIES.remove(_pumps)
-
-
-def test_a_new_extension_appears_without_changes(pumps: None, drill_scenario: Path,
+def test_a_new_extension_appears_without_changes(drill_scenario: Path,
                                                  tmp_path: Path) -> None:
     from musterpoint.maps.drill_console import setup_payload
 
-    s = DrillSession.create(tmp_path / "d.sqlite", drill_scenario, "late", 3)
+    s = DrillSession.create(tmp_path / "d.sqlite", drill_scenario, "late", 3,
+                              extensions=(*BUILTIN_EXTENSIONS, _pumps))
     spec = s.commands()["deploy_pump"]
     assert spec["source"] == "pumps" and spec["label"]["zh"] == "部署水泵"
     s.step(10)
@@ -351,7 +342,8 @@ def test_a_new_extension_appears_without_changes(pumps: None, drill_scenario: Pa
     setup = setup_payload(s)
     assert "deploy_pump" in setup["commands"]
     assert {"extension": "pumps", "id": "pump-depot"}.items() <= setup["places"][0].items()
-    r = DrillSession.open(s.path, loaded=s.loaded, world=s.world)
+    r = DrillSession.open(s.path, loaded=s.loaded, world=s.world,
+                          extensions=(*BUILTIN_EXTENSIONS, _pumps))
     assert r.agent_state() == s.agent_state()
     aar = after_action(s)
     assert aar["equipment"]["pumps"] == {"with": {"units_deployed": 2},

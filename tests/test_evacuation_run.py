@@ -10,8 +10,8 @@ import pytest
 from scenario_factory import make_scenario
 
 from musterpoint.scenarios.loader import load_scenario
-from musterpoint.sim.evacuation import simulate
-from musterpoint.sim.kpis import STATUSES
+from musterpoint.sim.engine import simulate
+from musterpoint.sim.kpis.evacuation import STATUSES
 from musterpoint.sim.world import build_world
 
 
@@ -81,7 +81,7 @@ def test_same_seed_same_result_to_the_bit_and_another_seed_differs(grid_world, t
 
 
 def test_two_plans_on_one_seed_share_households_and_departure_draws(grid_world):
-    from musterpoint.sim.departure import departure_cdf
+    from musterpoint.sim.demand.departure import departure_cdf
 
     loaded, world = grid_world
     now, late = loaded.plan("now"), loaded.plan("late")

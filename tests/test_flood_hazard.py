@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from musterpoint.sim.hazard_flood import StageHydrograph, flooded_intervals
+from musterpoint.sim.hazards.flood import StageHydrograph, flooded_intervals
 
 
 def hydro(points):
@@ -32,7 +32,7 @@ def test_two_peaks_give_two_intervals_and_constant_extrapolation():
 
 def test_default_scenario_raster_reads_porto_alegre_heights():
     from musterpoint.scenarios.loader import resolve_scenario
-    from musterpoint.sim.hazard_flood import ElevationRaster
+    from musterpoint.sim.hazards.flood import ElevationRaster
 
     r = ElevationRaster(resolve_scenario(None).parent / "data" / "poa_elevation.tif")
     # Morro Santana area is high; the Guaíba shore near the Gasometer is low
@@ -45,7 +45,7 @@ def test_closure_schedule_matches_scanning_every_interval():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from musterpoint.sim.hazard_schedule import ClosureSchedule
+    from musterpoint.sim.hazards.closures import ClosureSchedule
 
     interval = st.tuples(st.floats(0, 100), st.floats(0, 100)).map(lambda p: (min(p), max(p)))
 

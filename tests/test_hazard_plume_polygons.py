@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from musterpoint.sim.geo import LocalProjection
-from musterpoint.sim.hazard_plume import GaussianPlume, concentration
+from musterpoint.sim.hazards.plume import GaussianPlume, concentration
 
 
 def textbook_plume(x, y, q, u, h, stability):
@@ -66,7 +66,7 @@ def test_danger_zone_contour_is_a_polygon_downwind():
 
 
 def test_polygon_series_replace_mode_gives_intervals(tmp_path):
-    from musterpoint.sim.hazard_polygons import read_polygon_series
+    from musterpoint.sim.hazards.polygons import read_polygon_series
 
     def square(x0, y0, d):
         return [[[x0, y0], [x0 + d, y0], [x0 + d, y0 + d], [x0, y0 + d], [x0, y0]]]

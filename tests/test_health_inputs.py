@@ -19,7 +19,7 @@ from musterpoint.scenarios.health_schema import (
     health_warnings,
 )
 from musterpoint.scenarios.loader import load_scenario
-from musterpoint.sim.evacuation import EvacuationRun
+from musterpoint.sim.engine import new_run
 from musterpoint.sim.world import build_world
 
 
@@ -74,7 +74,7 @@ def test_implausible_r0_warning_reaches_the_run(tmp_path):
     world = health_world()
     world["epidemic"]["r0"] = 14.0
     loaded = load_scenario(make_health_scenario(tmp_path / "s", world=world, duration_h=2))
-    res = EvacuationRun(build_world(loaded), loaded.plan("none"), 1).run()
+    res = new_run(build_world(loaded), loaded.plan("none"), 1).run()
     assert any("measles" in w for w in res.meta["warnings"])
 
 
@@ -84,7 +84,7 @@ def test_unknown_ids_in_a_plan_name_file_and_field(tmp_path):
     plan["health"]["ambulances"]["bases"] = ["H7"]
     loaded = load_scenario(make_health_scenario(tmp_path / "s", plan=plan))
     with pytest.raises(InputError) as exc:
-        EvacuationRun(build_world(loaded), loaded.plan("health"), 1)
+        new_run(build_world(loaded), loaded.plan("health"), 1)
     text = str(exc.value)
     assert "plan.yaml: health.campaign.sites[1].compounds: no compound 'C9'" in text
     assert "health.ambulances.bases[0]: no hospital 'H7'" in text
@@ -116,4 +116,4 @@ def test_a_health_plan_needs_a_health_scenario(tmp_path):
     path.write_text(yaml.safe_dump(sc, allow_unicode=True))
     loaded = load_scenario(path)
     with pytest.raises(InputError, match="the plan has a health section"):
-        EvacuationRun(build_world(loaded), loaded.plan("health"), 1)
+        new_run(build_world(loaded), loaded.plan("health"), 1)

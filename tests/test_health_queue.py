@@ -12,7 +12,7 @@ import simpy
 from scipy import stats
 
 from musterpoint.scenarios.health_schema import Dist
-from musterpoint.sim.health_queue import (
+from musterpoint.sim.health.stations import (
     Sampler,
     Station,
     Tandem,

@@ -12,16 +12,16 @@ from test_health_factory import health_plan, health_world, make_health_scenario
 
 from musterpoint.scenarios.errors import SimulationError
 from musterpoint.scenarios.loader import bundled_scenarios, load_scenario
-from musterpoint.sim.evacuation import EvacuationRun
-from musterpoint.sim.ext_health import PLACES, HealthExtension
-from musterpoint.sim.health_seir import COMPARTMENTS
+from musterpoint.sim.engine import new_run
+from musterpoint.sim.health.extension import PLACES, HealthExtension
+from musterpoint.sim.health.seir import COMPARTMENTS
 
 
 def _run(path, plan="health", seed=1):
     from musterpoint.sim.world import build_world
 
     loaded = load_scenario(path)
-    run = EvacuationRun(build_world(loaded), loaded.plan(plan), seed)
+    run = new_run(build_world(loaded), loaded.plan(plan), seed)
     return run, run.run()
 
 
@@ -155,7 +155,7 @@ def test_drill_commands_change_the_running_epidemic(tmp_path):
     from musterpoint.sim.world import build_world
 
     loaded = load_scenario(make_health_scenario(tmp_path / "s", duration_h=48))
-    run = EvacuationRun(build_world(loaded), loaded.plan("health"), 1)
+    run = new_run(build_world(loaded), loaded.plan("health"), 1)
     run.advance(10 * 3600)
     run.command("health_lockdown", {"contact_cut": 0.9, "compounds": ["C1"]})
     run.command("health_beds", {"hospital": "H1", "ward": 5, "icu": 1})
@@ -176,7 +176,7 @@ def wuhan():
 
     loaded = load_scenario(bundled_scenarios()["wuhan-optics-valley"])
     world = build_world(loaded)
-    return {p: EvacuationRun(world, loaded.plan(p), 1).run() for p in loaded.plans}
+    return {p: new_run(world, loaded.plan(p), 1).run() for p in loaded.plans}
 
 
 def test_wuhan_network_and_data_are_bundled():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from musterpoint.sim.health_seir import (
+from musterpoint.sim.health.seir import (
     CUM_INF,
     E,
     I,

@@ -11,18 +11,18 @@ import numpy as np
 import pytest
 
 from musterpoint.scenarios.errors import InputError
-from musterpoint.sim.highway_defaults import (
+from musterpoint.sim.network.graph import Network
+from musterpoint.sim.network.highway_defaults import (
     HIGHWAY_DEFAULTS,
     parse_lanes,
     parse_maxspeed_kph,
     parse_oneway,
     road_attributes,
 )
-from musterpoint.sim.network import Network
-from musterpoint.sim.network_csv import read_csv_network
-from musterpoint.sim.network_io import read_network
-from musterpoint.sim.network_layer import read_line_layer
-from musterpoint.sim.network_osm import read_osm
+from musterpoint.sim.network.read import read_network
+from musterpoint.sim.network.read_csv import read_csv_network
+from musterpoint.sim.network.read_layer import read_line_layer
+from musterpoint.sim.network.read_osm import read_osm
 
 ROOT = Path(__file__).resolve().parents[1]
 POA_PBF = ROOT / "scenarios" / "bundled" / "porto_alegre_flood" / "data" / "poa_osm.pbf"

@@ -11,9 +11,9 @@ import yaml
 from scenario_factory import LAT0, LON0, make_scenario
 
 from musterpoint.scenarios.loader import load_scenario
-from musterpoint.sim.departure import departure_delays_s
-from musterpoint.sim.evacuation import simulate
-from musterpoint.sim.kpis import STATUSES
+from musterpoint.sim.demand.departure import departure_delays_s
+from musterpoint.sim.engine import simulate
+from musterpoint.sim.kpis.evacuation import STATUSES
 from musterpoint.sim.world import build_world
 
 

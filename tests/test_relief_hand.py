@@ -201,7 +201,7 @@ def test_a_stop_cut_off_during_loading_is_skipped_and_the_load_goes_back(tmp_pat
 
 def test_a_drill_can_send_a_truck_and_watching_changes_nothing(tmp_path):
     from musterpoint.scenarios.loader import load_scenario
-    from musterpoint.sim.evacuation import EvacuationRun
+    from musterpoint.sim.engine import new_run
     from musterpoint.sim.world import build_world
 
     path = line_scenario(tmp_path, hand_world(),
@@ -213,7 +213,7 @@ def test_a_drill_can_send_a_truck_and_watching_changes_nothing(tmp_path):
     world = build_world(loaded)
     results = []
     for watch in (False, True):
-        run = EvacuationRun(world, loaded.plan(None), 1)
+        run = new_run(world, loaded.plan(None), 1)
         run.advance(600.0)
         run.command("send_truck", {"depot": "dep", "point": "s", "load": {"water": 500}})
         for t in range(700, 3600, 97):
@@ -226,7 +226,7 @@ def test_a_drill_can_send_a_truck_and_watching_changes_nothing(tmp_path):
     assert a.tables["relief_deliveries"]["time_s"].tolist() == [600.0 + 300 + 200 + 150]
     assert a.kpis["relief"] == b.kpis["relief"]
     with pytest.raises(Exception, match="unknown commodity"):
-        run = EvacuationRun(world, loaded.plan(None), 1)
+        run = new_run(world, loaded.plan(None), 1)
         run.command("send_truck", {"depot": "dep", "point": "s", "load": {"fuel": 5}})
 
 

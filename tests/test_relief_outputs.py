@@ -13,9 +13,9 @@ from musterpoint.maps.relief_layers import add_relief_layers
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.scenarios.loader import load_plan, resolve_scenario
 from musterpoint.scenarios.relief_schema import ReliefWorld
-from musterpoint.sim.relief_results import RELIEF_TABLES
+from musterpoint.sim.kpis.statistics import flatten_kpis
+from musterpoint.sim.relief.results import RELIEF_TABLES
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.statistics import flatten_kpis
 
 POA = resolve_scenario("porto-alegre-flood").parent
 
@@ -88,7 +88,7 @@ def test_relief_does_not_pull_folium_into_the_engine():
     import subprocess
     import sys
 
-    code = ("import sys, musterpoint.sim.ext_relief, musterpoint.sim.relief_results\n"
+    code = ("import sys, musterpoint.sim.relief.service, musterpoint.sim.relief.results\n"
             "print(','.join(m for m in ('folium', 'jinja2', 'pyvrp') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parent)

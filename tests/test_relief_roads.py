@@ -7,7 +7,7 @@ import yaml
 from scenario_factory import LAT0, LON0, STEP_DEG, make_scenario, write_grid
 
 from musterpoint.scenarios.loader import load_scenario
-from musterpoint.sim.evacuation import simulate
+from musterpoint.sim.engine import simulate
 from musterpoint.sim.world import build_world
 
 RELIEF = {

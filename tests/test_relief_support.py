@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from musterpoint.sim.relief_dispatch import fit_load, route_times, split_loads
+from musterpoint.sim.relief.dispatch import fit_load, route_times, split_loads
 
 LON = {1: -51.200, 2: -51.190, 3: -51.180}
 LAT = -30.000
@@ -84,7 +84,7 @@ def hand_world(**depot_kw: Any) -> dict[str, Any]:
 def run_line(path: Path, seed: int = 1) -> Any:
     """Load, build and simulate the line scenario; return the RunResult."""
     from musterpoint.scenarios.loader import load_scenario
-    from musterpoint.sim.evacuation import simulate
+    from musterpoint.sim.engine import simulate
     from musterpoint.sim.world import build_world
 
     loaded = load_scenario(path)

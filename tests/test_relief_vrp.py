@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from musterpoint.sim.vrp_reference import (
+from musterpoint.sim.relief.vrp import (
     VehicleGroup,
     read_cvrplib,
     solve_cvrplib,

@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 
-from musterpoint.sim.kpis import ete_s
-from musterpoint.sim.routing import AT_DESTINATION, NO_ROUTE, Router
+from musterpoint.sim.kpis.evacuation import ete_s
+from musterpoint.sim.network.routing import AT_DESTINATION, NO_ROUTE, Router
 
 #   0 -> 1 -> 3 (cost 1 + 1), 0 -> 2 -> 3 (cost 1 + 5), 0 -> 3 (cost 10), parallel 1 -> 3
 FRM = np.array([0, 1, 0, 2, 0, 1])

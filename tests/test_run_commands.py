@@ -6,13 +6,13 @@ import pandas as pd
 import pytest
 
 from musterpoint.scenarios.errors import InputError
-from musterpoint.sim.evacuation import EvacuationRun
+from musterpoint.sim.engine import new_run
 
 
 def test_stepping_in_pieces_equals_one_run(grid_world):
     loaded, world = grid_world
-    whole = EvacuationRun(world, loaded.plan("now"), 3).run()
-    run = EvacuationRun(world, loaded.plan("now"), 3)
+    whole = new_run(world, loaded.plan("now"), 3).run()
+    run = new_run(world, loaded.plan("now"), 3)
     for t in (600.0, 1234.5, 3600.0, 7000.0):
         run.advance(t)
         assert run.now == t
@@ -22,7 +22,7 @@ def test_stepping_in_pieces_equals_one_run(grid_world):
 
 
 def _with_commands(world, plan, cmds):
-    run = EvacuationRun(world, plan, 5)
+    run = new_run(world, plan, 5)
     for t, kind, args in cmds:
         run.advance(t)
         run.command(kind, args)
@@ -41,7 +41,7 @@ def test_commands_replay_exactly_and_change_the_outcome(grid_world):
             (1500.0, "shelter_capacity", {"shelter": "south", "capacity": 2000})]
     a = _with_commands(world, plan, cmds)
     b = _with_commands(world, plan, cmds)
-    base = EvacuationRun(world, plan, 5).run()
+    base = new_run(world, plan, 5).run()
     pd.testing.assert_frame_equal(a.agents, b.agents)
     assert a.kpis == b.kpis
     # zones ordered at 5 min instead of 30 min leave earlier
@@ -57,7 +57,7 @@ def test_commands_replay_exactly_and_change_the_outcome(grid_world):
 
 def test_bad_commands_are_clear_errors(grid_world):
     loaded, world = grid_world
-    run = EvacuationRun(world, loaded.plan("now"), 1)
+    run = new_run(world, loaded.plan("now"), 1)
     with pytest.raises(InputError, match="links"):
         run.command("close_links", {"links": ["nope"]})
     with pytest.raises(InputError, match="unknown command"):

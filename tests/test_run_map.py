@@ -145,7 +145,7 @@ def test_round_trip_through_run_folder(tmp_path: Path) -> None:
 
 def test_engine_time_helpers_do_not_import_folium_or_jinja2() -> None:
     code = (
-        "import sys, musterpoint.sim.timefmt, musterpoint.sim.result; "
+        "import sys, musterpoint.display.timefmt, musterpoint.sim.result; "
         "print(sorted(m for m in ('folium', 'jinja2', 'branca') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from run_fixture import make_run_result
 
+from musterpoint.display.timefmt import epoch_ms, format_clock, format_hmm, wall_clock
 from musterpoint.reports import write_run_report
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.timefmt import epoch_ms, format_clock, format_hmm, wall_clock
 
 
 def _write(result: RunResult, tmp_path: Path) -> str:

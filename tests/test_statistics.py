@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from musterpoint.catalog import Catalog, catalog_path
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.standards import Standard
-from musterpoint.sim import scoring
-from musterpoint.sim.catalog import Catalog, catalog_path
-from musterpoint.sim.standards_eval import (
+from musterpoint.sim.kpis import scoring
+from musterpoint.sim.kpis.standards import (
     ScopedStandard,
     check_known,
     collect_standards,
     evaluate,
     summarise,
 )
-from musterpoint.sim.statistics import (
+from musterpoint.sim.kpis.statistics import (
     Target,
     flatten_kpis,
     flatten_zone_kpis,

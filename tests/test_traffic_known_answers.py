@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from musterpoint.sim.routing import Router
-from musterpoint.sim.traffic import TrafficModel
+from musterpoint.sim.network.routing import Router
+from musterpoint.sim.traffic.queue_model import TrafficModel
 
 
 def chain(lengths, speeds, caps, lanes=None):

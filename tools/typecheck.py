@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SUBPACKAGES = ("sim", "scenarios", "maps", "reports")
+SUBPACKAGES = ("sim", "display", "scenarios", "maps", "reports")
 
 
 def main() -> int:
@@ -25,7 +25,7 @@ def main() -> int:
         pkg = Path(tmp) / "musterpoint"
         pkg.mkdir()
         for f in (ROOT / "app").iterdir():
-            if f.suffix in (".py", ".typed"):
+            if f.suffix in (".py", ".typed") or (f / "__init__.py").is_file():
                 (pkg / f.name).symlink_to(f)
         for sub in SUBPACKAGES:
             (pkg / sub).symlink_to(ROOT / sub)

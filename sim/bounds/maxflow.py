@@ -1,0 +1,193 @@
+"""Max flows on the time-expanded network of the bound (scipy's Dinic).
+
+:func:`parametric_curve` gives the max flow for every horizon of the grid at once by divide
+and conquer on nested minimum cuts: sink arcs only switch on as the horizon grows, so the
+minimal source sides shrink (Gallo, Grigoriadis and Tarjan); each subproblem contracts what
+is already known to lie on the source or the sink side. :func:`capped_flow` solves one
+horizon with shelter capacities (a node per shelter; no nesting there).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+
+from musterpoint.sim.bounds.time_expanded import INF, SINK, SOURCE, TimeExpandedNetwork
+
+__all__ = ["CappedSolution", "CurveSolution", "capped_flow", "parametric_curve"]
+
+logger = logging.getLogger(__name__)
+
+
+def _solve(n_loc: int, tail: np.ndarray, head: np.ndarray,
+           cap: np.ndarray) -> tuple[int, np.ndarray]:
+    """Max flow from ``n_loc`` (s) to ``n_loc + 1`` (t); value and the nodes s reaches in
+    the residual graph (the minimal minimum cut)."""
+    s, t = n_loc, n_loc + 1
+    reach = np.zeros(n_loc + 2, dtype=bool)
+    reach[s] = True
+    if not tail.size:
+        return 0, reach
+    n = n_loc + 2
+    c = csr_matrix((cap.astype(np.int32), (tail, head)), shape=(n, n))
+    c.sum_duplicates()
+    res = maximum_flow(c, s, t, method="dinic")
+    r = c - res.flow
+    r.data[r.data < 0] = 0
+    r.eliminate_zeros()
+    order = breadth_first_order(r, s, directed=True, return_predecessors=False)
+    reach[order] = True
+    return int(res.flow_value), reach
+
+
+@dataclass
+class CurveSolution:
+    """The max flow of every horizon, and the nested minimal cuts.
+
+    Attributes
+    ----------
+    values : ndarray of int64
+        Max flow (units) at each horizon.
+    flip : ndarray of int64
+        Per node, the first horizon index at which it lies on the sink side of the minimal
+        minimum cut (``n_horizons`` if never).
+    solves : int
+        Max-flow calls.
+    """
+
+    values: np.ndarray
+    flip: np.ndarray
+    solves: int
+
+
+def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
+                     src_cap: np.ndarray) -> CurveSolution:
+    """Max flow at every horizon (shelters unlimited), by divide and conquer on nested cuts.
+
+    For horizons ``lo < mid < hi``: minimal source sides satisfy ``S_hi <= S_mid <= S_lo``,
+    so nodes known to be sink-side at ``lo`` are merged into t and nodes known to be
+    source-side at ``hi`` into s; the cut value of arcs between those two groups is carried
+    as a constant. Every node is solved in O(log n_horizons) subproblems.
+    """
+    n, n_h = ten.n, ten.n_horizons
+    inf = int(np.sum(src_cap)) + 1
+    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon
+    tail = np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail])
+    head = np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)])
+    cap = np.concatenate([ten.cap, src_cap, np.full(ten.sink_tail.size, INF)])
+    cap = np.where(cap == INF, inf, cap).astype(np.int64)
+    sink_on = np.concatenate([np.full(ten.tail.size + src_head.size, -(2**62)), ten.sink_act])
+    lo_b = np.full(n, -1, dtype=np.int64)
+    hi_b = np.full(n, n_h, dtype=np.int64)
+    loc = np.full(n, -1, dtype=np.int64)
+    mark = np.zeros(n, dtype=np.int8)
+    values = np.zeros(n_h, dtype=np.int64)
+    solves = 0
+    stack: list[tuple[int, int, np.ndarray, np.ndarray, int]] = [
+        (-1, n_h, np.arange(n, dtype=np.int64), np.arange(tail.size, dtype=np.int64), 0)]
+    while stack:
+        lo, hi, m_nodes, arcs, k_const = stack.pop()
+        if hi - lo <= 1:
+            continue
+        if not m_nodes.size:
+            values[lo + 1:hi] = k_const
+            continue
+        mid = (lo + hi) // 2
+        present = ten.act[m_nodes] <= mid
+        p_nodes = m_nodes[present]
+        loc[p_nodes] = np.arange(p_nodes.size)
+        at, ah = tail[arcs], head[arcs]
+        # classes: 0 = s side, 1 = local, 2 = t side, 3 = drop
+        tc = np.full(arcs.size, 3, dtype=np.int8)
+        hc = np.full(arcs.size, 3, dtype=np.int8)
+        tn = at >= 0
+        tc[~tn] = 0
+        lt = np.where(tn, loc[np.where(tn, at, 0)], -1)
+        tc[lt >= 0] = 1
+        rest = tn & (lt < 0)
+        tc[rest & (hi_b[np.where(rest, at, 0)] <= lo)] = 2
+        tc[rest & (lo_b[np.where(rest, at, 0)] >= hi)] = 0
+        hn = ah >= 0
+        hc[(ah == SINK) & (sink_on[arcs] <= mid)] = 2
+        lh = np.where(hn, loc[np.where(hn, ah, 0)], -1)
+        hc[lh >= 0] = 1
+        rest = hn & (lh < 0)
+        hc[rest & (hi_b[np.where(rest, ah, 0)] <= lo)] = 2
+        n_loc = p_nodes.size
+        keep = ((tc == 0) & (hc == 1)) | ((tc == 1) & ((hc == 1) | (hc == 2)))
+        st = np.where(tc[keep] == 0, n_loc, lt[keep])
+        sh = np.where(hc[keep] == 2, n_loc + 1, lh[keep])
+        flow, reach = _solve(n_loc, st, sh, cap[arcs][keep])
+        solves += 1
+        values[mid] = flow + k_const
+        sink_side = p_nodes[~reach[:n_loc]]
+        src_side = p_nodes[reach[:n_loc]]
+        loc[p_nodes] = -1
+        hi_b[sink_side] = mid
+        lo_b[src_side] = mid
+        not_present = m_nodes[~present]
+        lo_b[not_present] = mid
+        up = np.concatenate([src_side, not_present])
+        # constants of the two children, from arcs incident to this middle
+        mark[sink_side] = 1
+        mark[up] = 2
+        tmk = np.where(tn, mark[np.where(tn, at, 0)], 0)
+        hmk = np.where(hn, mark[np.where(hn, ah, 0)], 0)
+        t_is_s = (~tn) | ((tmk == 0) & (lo_b[np.where(tn, at, 0)] >= hi))
+        h_is_z = hn & (hmk == 0) & (hi_b[np.where(hn, ah, 0)] <= lo)
+        k_low = k_const + int(cap[arcs][(tmk == 2) & h_is_z].sum())
+        k_up = k_const + int(cap[arcs][t_is_s & (hmk == 1)].sum())
+        arcs_low = arcs[(tmk == 1) | (hmk == 1)]
+        arcs_up = arcs[(tmk == 2) | (hmk == 2)]
+        mark[sink_side] = 0
+        mark[up] = 0
+        stack.append((lo, mid, sink_side, arcs_low, k_low))
+        stack.append((mid, hi, up, arcs_up, k_up))
+    return CurveSolution(values=values, flip=hi_b, solves=solves)
+
+
+@dataclass
+class CappedSolution:
+    """Max flow at one horizon with shelter capacities.
+
+    Attributes
+    ----------
+    value : int
+        Max flow (units).
+    binding : ndarray of bool
+        Per shelter: reachable from s in the residual graph with its capacity arc full,
+        i.e. more room there would let more people arrive by this horizon.
+    """
+
+    value: int
+    binding: np.ndarray
+
+
+def capped_flow(ten: TimeExpandedNetwork, src_head: np.ndarray, src_cap: np.ndarray,
+                shelter_units: np.ndarray, horizon: int) -> CappedSolution:
+    """Max flow at horizon index ``horizon`` with shelter capacities (units, -1 = none)."""
+    n_sh = int(shelter_units.size)
+    inf = int(np.sum(src_cap)) + 1
+    present = np.flatnonzero(ten.act <= horizon)
+    loc = np.full(ten.n, -1, dtype=np.int64)
+    loc[present] = np.arange(present.size)
+    n_loc = present.size + n_sh
+    lt, lh = loc[ten.tail], loc[ten.head]
+    keep = (lt >= 0) & (lh >= 0)
+    src_l = loc[src_head]
+    sk = (ten.sink_act <= horizon) & (loc[ten.sink_tail] >= 0)
+    sh_cap = np.where(shelter_units < 0, inf, shelter_units)
+    tail = np.concatenate([lt[keep], np.full(int((src_l >= 0).sum()), n_loc),
+                           loc[ten.sink_tail[sk]], present.size + np.arange(n_sh)])
+    head = np.concatenate([lh[keep], src_l[src_l >= 0],
+                           present.size + ten.sink_shelter[sk], np.full(n_sh, n_loc + 1)])
+    cap = np.concatenate([ten.cap[keep], src_cap[src_l >= 0],
+                          np.full(int(sk.sum()), INF), sh_cap])
+    cap = np.where(cap == INF, inf, cap)
+    value, reach = _solve(n_loc, tail, head, cap)
+    binding = reach[present.size:present.size + n_sh] & (shelter_units >= 0)
+    return CappedSolution(value=value, binding=np.asarray(binding))

@@ -1,0 +1,301 @@
+"""Buses for households without transport: depot -> pickup points -> shelters, repeated.
+
+Households with no car and no ride walk to the nearest pickup point and are there at
+their zone's order time plus their mobilisation delay. Each bus is ready at its depot a
+uniform 90-180 minutes (by default) after the first order. An idle bus goes to the
+pickup point with the most waiting people not yet claimed by another bus, boards whole
+households up to its seats (``boarding_s_per_person`` each), drives to the nearest open
+shelter with room, unloads, and starts again; with nobody waiting it waits where it is
+until someone arrives at a pickup point. Buses drive in the same traffic as cars (2 PCU).
+Riders' exposure on the road is the bus's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from musterpoint.sim.evacuation.extension import RunExtension
+from musterpoint.sim.geo import LocalProjection
+
+if TYPE_CHECKING:
+    from musterpoint.sim.evacuation.run import EvacuationRun
+
+__all__ = ["BusService", "bus_service"]
+
+logger = logging.getLogger(__name__)
+
+
+class BusService(RunExtension):
+    """The bus operation of one run (the ``transit`` extension).
+
+    Parameters
+    ----------
+    run : EvacuationRun
+        The run (owns the clock, traffic model, shelters and records).
+    """
+
+    name = "transit"
+
+    def __init__(self, run: EvacuationRun) -> None:
+        super().__init__(run)
+        plan = run.plan.buses
+        assert plan is not None
+        self.plan = plan
+        f = run.plan_file
+        self.depot_node = run.snap(plan.depot.lon, plan.depot.lat, f, "buses.depot")
+        self.pickup_nodes = [run.snap(p.lon, p.lat, f, f"buses.pickups ({p.id})")
+                             for p in plan.pickups]
+        self.pickup_ids = [p.id for p in plan.pickups]
+        n = len(plan.pickups)
+        self.waiting: list[deque[int]] = [deque() for _ in range(n)]
+        self.claimed = np.zeros(n, dtype=np.int64)
+        self.node = [self.depot_node] * plan.buses
+        self.idle = [False] * plan.buses
+        self.onboard: list[list[int]] = [[] for _ in range(plan.buses)]
+        self.target: list[int] = [-1] * plan.buses  # pickup index while heading to one
+        self.claim: list[int] = [0] * plan.buses
+        self.trips = [0] * plan.buses
+        self.delivered = [0] * plan.buses
+        self.legs = [0] * plan.buses
+        self.out_of_service = [False] * plan.buses
+        self.boarded_s: dict[int, float] = {}
+        self.riders = np.zeros(0, dtype=np.int64)
+        self.pickup_of: dict[int, int] = {}
+        self.ready_s = np.zeros(plan.buses)
+
+    def destinations(self) -> list[list[int]]:
+        """One destination per pickup point."""
+        return [[n] for n in self.pickup_nodes]
+
+    def dest_label(self, k: int) -> str:
+        """Pickup point ids."""
+        return self.pickup_ids[k]
+
+    @property
+    def pickup_dest(self) -> list[int]:
+        """Router index of each pickup point."""
+        return [self.first_dest + k for k in range(len(self.pickup_nodes))]
+
+    def _assign_riders(self) -> None:
+        run = self.run
+        riders = np.flatnonzero((run.veh.pcu <= 0) & (run.role == "evacuee"))
+        run.reason[riders] = "no transport: waiting for the bus"
+        self.riders = riders
+        p = run.world.places
+        assert p is not None
+        proj = LocalProjection(float(p.lon.mean()), float(p.lat.mean()))
+        hx, hy = proj.forward(p.lon[run.veh.place[riders]], p.lat[run.veh.place[riders]])
+        px, py = proj.forward(np.array([q.lon for q in self.plan.pickups]),
+                              np.array([q.lat for q in self.plan.pickups]))
+        d = (hx[:, None] - px[None, :]) ** 2 + (hy[:, None] - py[None, :]) ** 2
+        near = np.argmin(d, axis=1) if riders.size else np.zeros(0, np.int64)
+        self.pickup_of = {int(v): int(k) for v, k in zip(riders, near, strict=True)}
+        rng = run.streams.stream("bus_mobilisation")
+        lo, hi = self.plan.mobilisation_min
+        self.ready_s = run.first_order_s + rng.uniform(lo, hi, size=self.plan.buses) * 60.0
+
+    # ------------------------------------------------------------------ processes
+    def start(self) -> None:
+        """Assign riders to pickup points and start the bus and rider processes."""
+        self._assign_riders()
+        env = self.run.env
+        env.process(self._buses_ready())
+        env.process(self._riders_ready())
+
+    def _buses_ready(self) -> Any:
+        env = self.run.env
+        for b in np.argsort(self.ready_s, kind="stable").tolist():
+            t = float(self.ready_s[b])
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            self.idle[b] = True
+            self.run.log(env.now, "bus_ready", detail=f"bus {b}")
+            self._dispatch()
+
+    def _riders_ready(self) -> Any:
+        env, run = self.run.env, self.run
+        ready = run.depart_s_all[self.riders]
+        order = self.riders[np.argsort(ready, kind="stable")]
+        for v in order.tolist():
+            t = float(run.depart_s_all[v])
+            if not np.isfinite(t):
+                continue
+            if t > env.now:
+                yield env.timeout(t - env.now)
+            k = self.pickup_of[v]
+            self.waiting[k].append(v)
+            run.status[v] = "en_route"
+            run.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
+            run.log(env.now, "at_pickup", v, shelter=self.pickup_ids[k],
+                    value=float(run.veh.persons[v]))
+            self._dispatch()
+
+    # ------------------------------------------------------------------ decisions
+    def _unclaimed(self) -> np.ndarray:
+        persons = self.run.veh.persons
+        waiting = np.array([sum(int(persons[v]) for v in q) for q in self.waiting])
+        return np.asarray(waiting - self.claimed)
+
+    def _dispatch(self) -> None:
+        for b in range(self.plan.buses):
+            if not self.idle[b] or self.out_of_service[b]:
+                continue
+            free = self._unclaimed()
+            if (free <= 0).all():
+                return
+            dist = np.array([self.run.router.dist_s[d, self.node[b]] for d in self.pickup_dest])
+            cand = np.flatnonzero((free > 0) & np.isfinite(dist))
+            if not cand.size:
+                continue
+            best = cand[np.lexsort((dist[cand], -free[cand]))[0]]
+            take = int(min(self.plan.seats, free[best]))
+            self.claimed[best] += take
+            self.claim[b] = take
+            self.target[b] = int(best)
+            self.idle[b] = False
+            self._drive(b, self.pickup_dest[best])
+
+    def _drive(self, b: int, dest: int) -> None:
+        self.run.launch(self.node[b], dest, self.plan.pcu, owner=self, local=b)
+        self.legs[b] += 1
+
+    # ------------------------------------------------------------------ callbacks
+    def on_reach(self, tv: int, b: int, node: int, t: float) -> bool:
+        """A bus leg reached its destination node."""
+
+        self.node[b] = node
+        self._add_leg_exposure(b, tv)
+        if self.target[b] >= 0:
+            k = self.target[b]
+            self.target[b] = -1
+            self.claimed[k] -= self.claim[b]
+            self.claim[b] = 0
+            self._board(b, k, t)
+            return True
+        self._unload(b, tv, node, t)
+        return True
+
+    def on_strand(self, tv: int, b: int, t: float, reason: str) -> None:
+        """A bus leg has no route left: its riders are stranded with it."""
+        run = self.run
+        self._add_leg_exposure(b, tv)
+        if self.target[b] >= 0:
+            self.claimed[self.target[b]] -= self.claim[b]
+            self.target[b] = -1
+        for v in self.onboard[b]:
+            run.status[v] = "stranded"
+            run.reason[v] = f"on a bus: {reason}"
+            run.log(t, "stranded", v, detail=f"bus {b}: {reason}")
+        self.onboard[b] = []
+        self.out_of_service[b] = True
+        run.log(t, "bus_stranded", detail=f"bus {b}: {reason}")
+        self._dispatch()
+
+    def _add_leg_exposure(self, b: int, tv: int) -> None:
+        ex = self.run.traffic.exposed_s[tv]
+        if ex > 0:
+            for v in self.onboard[b]:
+                self.run.bus_road_exposure[v] += ex
+
+    def _board(self, b: int, k: int, t: float) -> None:
+        run = self.run
+        q = self.waiting[k]
+        seats = self.plan.seats
+        took = 0
+        while q and took + int(run.veh.persons[q[0]]) <= seats:
+            v = q.popleft()
+            took += int(run.veh.persons[v])
+            self.onboard[b].append(v)
+            self.boarded_s[v] = t
+            run.reason[v] = "on a bus"
+            run.log(t, "board", v, shelter=self.pickup_ids[k], value=float(run.veh.persons[v]))
+        if not self.onboard[b]:
+            self.idle[b] = True
+            self._dispatch()
+            return
+        dwell = took * self.plan.boarding_s_per_person
+        run.env.process(self._leave_pickup(b, dwell))
+
+    def _leave_pickup(self, b: int, dwell: float) -> Any:
+        yield self.run.env.timeout(dwell)
+        self._to_shelter(b, exclude=-1)
+
+    def _to_shelter(self, b: int, exclude: int) -> None:
+        run = self.run
+        persons = sum(int(run.veh.persons[v]) for v in self.onboard[b])
+        d = run.choose_shelter(self.node[b], persons, exclude=exclude, reserve=False)
+        if d < 0:
+            d = run.choose_shelter(self.node[b], 1, exclude=exclude, reserve=False)
+        if d < 0:
+            t = run.env.now
+            for v in self.onboard[b]:
+                run.status[v] = "stranded"
+                run.reason[v] = "every shelter full"
+                run.log(t, "stranded", v, detail="every shelter full (bus)")
+            self.onboard[b] = []
+            self.idle[b] = True
+            self._dispatch()
+            return
+        self._drive(b, d)
+
+    def _unload(self, b: int, tv: int, node: int, t: float) -> None:
+        run = self.run
+        d = run.traffic.dest[tv]
+        left = []
+        for v in self.onboard[b]:
+            if run.admit(v, d, t):
+                self.delivered[b] += int(run.veh.persons[v])
+            else:
+                left.append(v)
+        self.trips[b] += 1
+        self.onboard[b] = left
+        if left:
+            run.log(t, "redirect", detail=f"bus {b}: {run.dest[d].id} full")
+            self._to_shelter(b, exclude=d)
+            return
+        self.idle[b] = True
+        self._dispatch()
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """One row per bus: ready time, legs, shelter trips, persons delivered."""
+        rows = [(b, float(self.ready_s[b]), self.legs[b], self.trips[b], self.delivered[b],
+                 not self.out_of_service[b]) for b in range(self.plan.buses)]
+        return {"buses": pd.DataFrame(rows, columns=["bus", "ready_s", "legs",
+                                                     "shelter_trips", "delivered",
+                                                     "in_service"])}
+
+    def kpis(self) -> dict[str, Any]:
+        """The ``transit`` KPI family."""
+        run = self.run
+        persons = run.veh.persons[self.riders]
+        arrived = run.status[self.riders] == "arrived"
+        times = run.arrive_s[self.riders][arrived]
+        return {
+            "buses": int(self.plan.buses),
+            "riders": int(persons.sum()),
+            "delivered": int(persons[arrived].sum()),
+            "shelter_trips": int(sum(self.trips)),
+            "legs": int(sum(self.legs)),
+            "last_delivery_s": float(times.max()) if times.size else None,
+        }
+
+    def snapshot(self) -> dict[str, Any]:
+        """Buses idle and on the road, and people waiting at each pickup point."""
+        persons = self.run.veh.persons
+        return {"waiting": {self.pickup_ids[k]: int(sum(int(persons[v]) for v in q))
+                            for k, q in enumerate(self.waiting)},
+                "buses_idle": int(sum(self.idle)),
+                "buses_out_of_service": int(sum(self.out_of_service))}
+
+
+def bus_service(run: EvacuationRun) -> BusService | None:
+    """The bus extension of a run, if its plan has buses and its scenario a population."""
+    if run.plan.buses is None or run.world.places is None:
+        return None
+    return BusService(run)
+

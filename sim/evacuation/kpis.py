@@ -1,0 +1,87 @@
+"""The KPI tree of a finished run (kpis.json) and its ledger check."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from musterpoint.sim.kpis.evacuation import check_ledger, evacuation_kpis, ledger
+
+if TYPE_CHECKING:
+    from musterpoint.sim.evacuation.run import EvacuationRun
+
+__all__ = ["clean_json", "run_kpis"]
+
+
+def clean_json(x: Any) -> Any:
+    """Replace NaN/inf by None and numpy scalars by Python ones, for strict JSON."""
+    if isinstance(x, dict):
+        return {k: clean_json(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [clean_json(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not np.isfinite(x):
+        return None
+    return x
+
+
+def _zone_hazard_exit(agents: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per zone: when its last exposed evacuee left the hazard, and who never did."""
+    out: dict[str, dict[str, Any]] = {}
+    for z, sub in agents.groupby("zone", sort=True):
+        exposed = sub[sub["exposed_person_s"] > 0]
+        still = exposed[exposed["still_exposed"]]
+        out[str(z)] = {
+            "last_left_hazard_s": (None if exposed.empty or len(still)
+                                   else float(exposed["left_hazard_s"].max())),
+            "still_exposed_persons": int(still["persons"].sum()),
+        }
+    return out
+
+
+def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
+             extra: dict[str, Any]) -> dict[str, Any]:
+    """All KPI families of a run; raises SimulationError if a ledger does not balance."""
+    agents = tables["agents"]
+    evac = agents[agents["role"] == "evacuee"]
+    led: dict[str, Any] = {str(role): ledger(sub)
+                           for role, sub in agents.groupby("role", sort=True)}
+    led["balanced"] = all(v["balanced"] for v in led.values())
+    check_ledger(led)
+    ev = evacuation_kpis(evac, tables["zones"], run.first_order_s)
+    hz = _zone_hazard_exit(evac)
+    for z, row in ev["by_zone"].items():
+        row.update(hz.get(z, {}))
+    ev["still_exposed_persons"] = int(sum(v["still_exposed_persons"] for v in hz.values()))
+    kpis: dict[str, Any] = {
+        "evacuation": ev,
+        "traffic": {
+            "events": int(run.traffic.events_processed),
+            "link_traversals": int(run.traffic.traversals),
+            "gridlock_forced_moves": int(run.traffic.forced_moves),
+            "route_rebuilds": int(run.router.rebuilds),
+            "vehicle_km": extra["vehicle_km"],
+        },
+        "ledger": led,
+    }
+    for ext in run.extensions:
+        kpis[ext.name] = ext.kpis()
+        ext_ledger = ext.ledger()
+        if ext_ledger is not None:
+            led[ext.name] = ext_ledger
+            led["balanced"] = bool(led["balanced"] and ext_ledger.get("balanced", False))
+            check_ledger(led)
+    for role in ("shadow", "background"):
+        sub = agents[agents["role"] == role]
+        if len(sub):
+            arr = sub[sub["status"] == "arrived"]
+            kpis[role] = {
+                "vehicles": len(sub),
+                "arrived": len(arr),
+                "travel_time_mean_s": (float((arr["arrive_s"] - arr["depart_s"]).mean())
+                                       if len(arr) else None),
+            }
+    return dict(clean_json(kpis))

@@ -1,0 +1,424 @@
+"""The traffic core: an event-driven mesoscopic queue model on a SimPy environment.
+
+Each directed link is a FIFO queue with
+
+* a free-flow time ``L / v``: a vehicle entering at ``t`` reaches the link's end no
+  earlier than ``t + L / v``;
+* a flow capacity: successive exits are at least ``pcu * 3600 / C`` seconds apart;
+* a storage capacity (PCU): a vehicle may enter while the PCU on the link is below it,
+  so a link of storage 13.3 holds at most 14 cars (the rule of MATSim's QSim);
+* spillback: the head of a link leaves only when its next link accepts it; otherwise it
+  waits, and the link is woken when the next link frees room.
+
+This is the queue model of JDEQSim/QSim, event-driven in continuous time, with no time
+step. Ties at equal times are broken by the order in which events were scheduled, which
+is deterministic. Vehicles find their next link at every node from the
+:class:`~musterpoint.sim.network.routing.Router` trees, so they reroute when trees are rebuilt.
+
+Gridlock: if the head of a link has waited ``stuck_time_s`` for room downstream, it is
+moved into the next link anyway (over its storage). Such forced moves are counted and
+reported, never silent.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+import simpy
+from simpy.events import NORMAL, Event
+
+from musterpoint.sim.network.routing import AT_DESTINATION, Router
+
+__all__ = ["LinkCounters", "TrafficModel", "VehicleState", "schedule_call"]
+
+logger = logging.getLogger(__name__)
+
+
+def schedule_call(env: simpy.Environment, delay: float, fn: Callable[[Event], None]) -> None:
+    """Call ``fn(event)`` ``delay`` seconds from now: a bare triggered event with one
+    callback, lighter than a Timeout or a process (no generator, no value)."""
+    ev = Event(env)
+    ev._ok = True
+    ev._value = None
+    ev.callbacks = [fn]  # type: ignore[list-item]
+    env.schedule(ev, NORMAL, delay)
+
+
+class VehicleState:
+    """Where a vehicle is in its life: these four are exclusive and exhaustive."""
+
+    WAITING = 0  # not yet on the road (before departure or waiting to enter)
+    ON_ROAD = 1
+    DONE = 2  # reached a destination that admitted it
+    STRANDED = 3
+
+
+@dataclass
+class LinkCounters:
+    """Counters accumulated per link since the last snapshot."""
+
+    entered: list[int]
+    exited: list[int]
+    travel_s: list[float]
+
+
+def _noop(_: Event) -> None:
+    return None
+
+
+class TrafficModel:
+    """Vehicles moving over links with flow and storage limits.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The environment that owns the clock.
+    link_to : ndarray of int
+        End node of each link.
+    freeflow_s : ndarray of float
+        Free-flow time of each link.
+    capacity_vph : ndarray of float
+        Flow capacity of each link (PCU per hour, > 0).
+    storage_pcu : ndarray of float
+        Storage capacity of each link in PCU.
+    n_nodes : int
+        Number of nodes.
+    router : Router
+        Next-hop trees; ``router.next_hop[d][node]``.
+    on_reach : callable
+        ``on_reach(vehicle, node, t) -> bool``: called when a vehicle reaches the node of
+        its destination; return True if it is admitted there (it leaves the network), or
+        change its destination with :meth:`set_destination` and return False.
+    on_strand : callable
+        ``on_strand(vehicle, t, reason)``: called when a vehicle is stranded.
+    stuck_time_s : float
+        Waiting time after which a blocked head is forced downstream (gridlock rule).
+    exposure_intervals : list of list of (float, float), optional
+        Per link, the intervals during which being on it counts as exposure.
+    record_links : bool
+        Keep a trace of every link traversal (vehicle, link, enter, exit).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        link_to: np.ndarray,
+        freeflow_s: np.ndarray,
+        capacity_vph: np.ndarray,
+        storage_pcu: np.ndarray,
+        n_nodes: int,
+        router: Router,
+        on_reach: Callable[[int, int, float], bool],
+        on_strand: Callable[[int, float, str], None],
+        stuck_time_s: float = 600.0,
+        exposure_intervals: list[list[tuple[float, float]]] | None = None,
+        record_links: bool = False,
+    ) -> None:
+        self.env = env
+        n_links = len(link_to)
+        self.link_to: list[int] = [int(x) for x in link_to]
+        self.freeflow: list[float] = [float(x) for x in freeflow_s]
+        self.headway: list[float] = [3600.0 / float(c) for c in capacity_vph]
+        self.storage: list[float] = [float(s) for s in storage_pcu]
+        self.router = router
+        self.on_reach = on_reach
+        self.on_strand = on_strand
+        self.stuck_time_s = float(stuck_time_s)
+        self.exposure = exposure_intervals
+        self.record_links = record_links
+
+        self.queue: list[deque[int]] = [deque() for _ in range(n_links)]
+        self.used: list[float] = [0.0] * n_links
+        self.next_exit: list[float] = [0.0] * n_links
+        self.closed: list[bool] = [False] * n_links
+        self.waiters: list[list[int]] = [[] for _ in range(n_links)]
+        self.pending: list[float] = [float("inf")] * n_links
+        self.token: list[int] = [0] * n_links
+        self.blocked_since: list[float] = [-1.0] * n_links
+        self.depart_queue: list[deque[int]] = [deque() for _ in range(int(n_nodes))]
+        self.depart_pending: list[bool] = [False] * int(n_nodes)
+        self.counters = LinkCounters([0] * n_links, [0] * n_links, [0.0] * n_links)
+
+        # Vehicle state, as growable lists indexed by vehicle number.
+        self.dest: list[int] = []
+        self.pcu: list[float] = []
+        self.node: list[int] = []
+        self.link: list[int] = []
+        self.enter_t: list[float] = []
+        self.end_t: list[float] = []
+        self.state: list[int] = []
+        self.exposed_s: list[float] = []
+        self.first_enter_t: list[float] = []
+        self.exposure_end: list[float] = []
+        self.link_trace: list[tuple[int, int, float, float]] = []
+
+        self.events_processed = 0
+        self.traversals = 0
+        self.forced_moves = 0
+
+    # ------------------------------------------------------------------ vehicles
+    def add_vehicle(self, origin: int, destination: int, pcu: float) -> int:
+        """Register a vehicle waiting at node ``origin``, bound for destination index."""
+        v = len(self.dest)
+        self.dest.append(int(destination))
+        self.pcu.append(float(pcu))
+        self.node.append(int(origin))
+        self.link.append(-1)
+        self.enter_t.append(0.0)
+        self.end_t.append(0.0)
+        self.state.append(VehicleState.WAITING)
+        self.exposed_s.append(0.0)
+        self.first_enter_t.append(float("nan"))
+        self.exposure_end.append(float("-inf"))
+        return v
+
+    def set_destination(self, v: int, destination: int) -> None:
+        """Send vehicle ``v`` to another destination (takes effect at its next node)."""
+        self.dest[v] = int(destination)
+
+    def depart(self, v: int) -> None:
+        """Vehicle ``v`` joins the queue to enter the network at its node, now."""
+        o = self.node[v]
+        self.depart_queue[o].append(v)
+        if not self.depart_pending[o]:
+            self.depart_pending[o] = True
+            self._call(0.0, partial(self._try_depart, o))
+
+    # ------------------------------------------------------------------ closures
+    def set_closed(self, link: int, closed: bool) -> None:
+        """Close (no entry) or reopen a link. Call :meth:`after_reroute` after a batch."""
+        self.closed[link] = closed
+
+    def set_capacity(self, link: int, capacity_vph: float, storage_pcu: float) -> None:
+        """Change a link's flow and storage capacity now (contraflow, control points).
+
+        The new headway applies from the next exit; more storage wakes waiting links.
+        """
+        self.headway[link] = 3600.0 / float(capacity_vph)
+        grew = storage_pcu > self.storage[link]
+        self.storage[link] = float(storage_pcu)
+        if grew and self.waiters[link]:
+            self._wake(link)
+
+    def after_reroute(self, everyone: bool = False) -> None:
+        """Wake what waits on a closed link (or, with ``everyone``, every waiting link and
+        departure queue) after the routing trees were rebuilt: their next link may differ."""
+        for m, ws in enumerate(self.waiters):
+            if ws and (everyone or self.closed[m]):
+                self._wake(m)
+
+    # ------------------------------------------------------------------ scheduling
+    def _call(self, delay: float, fn: Callable[[Event], None]) -> None:
+        schedule_call(self.env, delay, fn)
+
+    def _schedule_exit(self, link: int, at: float) -> None:
+        if at >= self.pending[link]:
+            return
+        self.pending[link] = at
+        self.token[link] += 1
+        now = self.env.now
+        self._call(max(at - now, 0.0), partial(self._exit_event, link, self.token[link]))
+
+    def _exit_event(self, link: int, token: int, _: Event) -> None:
+        if token != self.token[link]:
+            return
+        self.pending[link] = float("inf")
+        self._try_exit(link)
+
+    def _wake(self, link: int) -> None:
+        ws = self.waiters[link]
+        if not ws:
+            return
+        self.waiters[link] = []
+        now = self.env.now
+        for w in ws:
+            if w >= 0:
+                q = self.queue[w]
+                if not q:
+                    continue
+                # a waiter entry can be stale (its blocked head left by a forced move or
+                # after a reroute): never let the new head out before it may leave
+                end, ne = self.end_t[q[0]], self.next_exit[w]
+                at = end if end > ne else ne
+                self._schedule_exit(w, at if at > now else now)
+            else:
+                o = -w - 1
+                if not self.depart_pending[o]:
+                    self.depart_pending[o] = True
+                    self._call(0.0, partial(self._try_depart, o))
+
+    # ------------------------------------------------------------------ movement
+    def _next_link(self, v: int, node: int) -> int:
+        hop: int = self.router.next_hop[self.dest[v]][node]
+        return hop
+
+    def _enter(self, m: int, v: int, t: float) -> None:
+        q = self.queue[m]
+        self.used[m] += self.pcu[v]
+        q.append(v)
+        self.link[v] = m
+        self.enter_t[v] = t
+        end = t + self.freeflow[m]
+        self.end_t[v] = end
+        if self.state[v] == VehicleState.WAITING:
+            self.first_enter_t[v] = t
+        self.state[v] = VehicleState.ON_ROAD
+        self.counters.entered[m] += 1
+        self.traversals += 1
+        if len(q) == 1:
+            ne = self.next_exit[m]
+            self._schedule_exit(m, end if end > ne else ne)
+
+    def _leave(self, link: int, v: int, t: float) -> None:
+        """Head ``v`` leaves ``link`` at ``t``: free its room and serve the next head."""
+        q = self.queue[link]
+        q.popleft()
+        pcu = self.pcu[v]
+        self.used[link] -= pcu
+        self.next_exit[link] = t + self.headway[link] * pcu
+        self.blocked_since[link] = -1.0
+        t_in = self.enter_t[v]
+        c = self.counters
+        c.exited[link] += 1
+        c.travel_s[link] += t - t_in
+        if self.exposure is not None and self.exposure[link]:
+            ov, last = _overlap(self.exposure[link], t_in, t)
+            if ov > 0.0:
+                self.exposed_s[v] += ov
+                self.exposure_end[v] = max(self.exposure_end[v], last)
+        if self.record_links:
+            self.link_trace.append((v, link, t_in, t))
+        self.node[v] = self.link_to[link]
+        self.link[v] = -1
+        if q:
+            end = self.end_t[q[0]]
+            ne = self.next_exit[link]
+            self._schedule_exit(link, end if end > ne else ne)
+        if self.waiters[link]:
+            self._wake(link)
+
+    def _try_exit(self, link: int) -> None:
+        self.events_processed += 1
+        q = self.queue[link]
+        if not q:
+            return
+        v = q[0]
+        t = self.env.now
+        end, ne = self.end_t[v], self.next_exit[link]
+        ready = end if end > ne else ne
+        if t < ready:  # woken early: come back when the head may leave
+            self._schedule_exit(link, ready)
+            return
+        node = self.link_to[link]
+        while True:
+            m = self._next_link(v, node)
+            if m == AT_DESTINATION:
+                if self.on_reach(v, node, t):
+                    self._leave(link, v, t)
+                    self.state[v] = VehicleState.DONE
+                    return
+                continue  # redirected: look again with the new destination
+            if m < 0:
+                self._leave(link, v, t)
+                self._strand(v, t, "no open route to any destination")
+                return
+            if not self.closed[m] and self.used[m] < self.storage[m]:
+                self._leave(link, v, t)
+                self._enter(m, v, t)
+                return
+            self._block(link, m, t)
+            return
+
+    def _block(self, link: int, m: int, t: float) -> None:
+        ws = self.waiters[m]
+        if link not in ws:
+            ws.append(link)
+        if self.blocked_since[link] < 0.0:
+            self.blocked_since[link] = t
+            if self.stuck_time_s > 0:
+                self._call(self.stuck_time_s, partial(self._stuck_check, link, t))
+
+    def _stuck_check(self, link: int, since: float, _: Event) -> None:
+        if self.blocked_since[link] != since or not self.queue[link]:
+            return
+        v = self.queue[link][0]
+        m = self._next_link(v, self.link_to[link])
+        if m < 0 or self.closed[m]:
+            # Nowhere open to go: re-arm the check; a reroute or reopening may help.
+            self.blocked_since[link] = -1.0
+            self._block(link, m, self.env.now) if m >= 0 else None
+            return
+        t = self.env.now
+        self.forced_moves += 1
+        logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
+                     v, link, m, t)
+        self._leave(link, v, t)
+        self._enter(m, v, t)
+
+    def _try_depart(self, o: int, _: Event) -> None:
+        self.events_processed += 1
+        self.depart_pending[o] = False
+        dq = self.depart_queue[o]
+        t = self.env.now
+        while dq:
+            v = dq[0]
+            m = self._next_link(v, o)
+            if m == AT_DESTINATION:
+                if self.on_reach(v, o, t):
+                    dq.popleft()
+                    self.state[v] = VehicleState.DONE
+                continue
+            if m < 0:
+                dq.popleft()
+                self._strand(v, t, "no open route from the origin")
+                continue
+            if not self.closed[m] and self.used[m] < self.storage[m]:
+                dq.popleft()
+                self._enter(m, v, t)
+                continue
+            code = -o - 1
+            if code not in self.waiters[m]:
+                self.waiters[m].append(code)
+            return
+
+    def _strand(self, v: int, t: float, reason: str) -> None:
+        self.state[v] = VehicleState.STRANDED
+        self.on_strand(v, t, reason)
+
+    # ------------------------------------------------------------------ end of run
+    def finish(self, t_end: float) -> None:
+        """Close the books at ``t_end``: add exposure of vehicles still on links."""
+        if self.exposure is None:
+            return
+        for link, q in enumerate(self.queue):
+            if q and self.exposure[link]:
+                for v in q:
+                    ov, last = _overlap(self.exposure[link], self.enter_t[v], t_end)
+                    if ov > 0.0:
+                        self.exposed_s[v] += ov
+                        self.exposure_end[v] = max(self.exposure_end[v], last)
+
+    def take_counters(self) -> LinkCounters:
+        """Return the counters since the last call and start new ones."""
+        c = self.counters
+        n = len(c.entered)
+        self.counters = LinkCounters([0] * n, [0] * n, [0.0] * n)
+        return c
+
+
+def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
+    """Time of ``[a, b]`` inside the intervals, and when the last such stretch ended."""
+    total = 0.0
+    last = float("-inf")
+    for s, e in intervals:
+        lo = s if s > a else a
+        hi = e if e < b else b
+        if hi > lo:
+            total += hi - lo
+            last = hi
+    return total, last
