@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from browser_support import CHROMIUM, CHROMIUM_ARGS
-from scenario_factory import make_scenario
+from tests.helpers.browser_support import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.scenario_factory import make_scenario
 
 
 @pytest.fixture

@@ -1,5 +1,8 @@
 """Results unchanged to the bit: every bundled scenario and plan, two seeds, against the
-sha256 digests in ``tests/data/golden_hashes.json`` (written by ``tests/golden_outputs.py``)."""
+sha256 digests in ``tests/data/golden_hashes.json``.
+
+``python -m tests.helpers.golden`` rewrites the digests: only in a commit that says which
+change and why."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import json
 
 import pytest
 
-from tests.golden_outputs import HASHES, case_key, golden_cases, run_digests
+from tests.helpers.golden import HASHES, case_key, golden_cases, run_digests
 
 pytestmark = pytest.mark.slow
 

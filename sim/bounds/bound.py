@@ -192,7 +192,7 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     so that the simulator's own rounding cannot put an arrival before it. (One known
     exception in the traffic core: after a gridlock forced move, a later wake can let
     the next vehicle leave that link before its free-flow time; see
-    ``tests/test_bounds.py``.)
+    ``tests/sim/bounds/test_flow_bound.py``.)
 
     **Persons.** With ``r_1 > r_2 > ...`` the persons-per-PCU values and ``P_i(t)`` the
     largest PCU flow by ``t`` from vehicles with ratio ``>= r_i``,
