@@ -26,7 +26,8 @@ import pandas as pd
 import simpy
 
 from musterpoint.scenarios.health_schema import AmbulancePlan, Epidemic, Hospital
-from musterpoint.sim.health.stations import Sampler, call_later
+from musterpoint.sim.des import call_later
+from musterpoint.sim.health.stations import Sampler
 from musterpoint.sim.rng import RandomStreams
 
 __all__ = ["HospitalSystem", "Patient", "Road"]

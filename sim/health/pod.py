@@ -32,7 +32,8 @@ import pandas as pd
 import simpy
 
 from musterpoint.scenarios.health_schema import Campaign, SiteLocation
-from musterpoint.sim.health.stations import Sampler, ServiceFn, Tandem, call_later, server_changes
+from musterpoint.sim.des import call_later
+from musterpoint.sim.health.stations import Sampler, ServiceFn, Tandem, server_changes
 from musterpoint.sim.rng import RandomStreams
 
 __all__ = ["DAY_S", "CampaignSim", "PodHooks", "SiteState"]

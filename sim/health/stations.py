@@ -26,24 +26,15 @@ import numpy as np
 import simpy
 
 from musterpoint.scenarios.health_schema import Dist
+from musterpoint.sim.des import call_later
 
-__all__ = ["Sampler", "ServiceFn", "Station", "Tandem", "call_later", "mmc_wq",
+__all__ = ["Sampler", "ServiceFn", "Station", "Tandem", "mmc_wq",
            "poisson_arrivals", "server_changes"]
 
 logger = logging.getLogger(__name__)
 
 #: A service-time function: customer id -> seconds.
 ServiceFn = Callable[[int], float]
-
-
-def call_later(env: simpy.Environment, delay: float, fn: Callable[[], object]) -> None:
-    """Call ``fn()`` after ``delay`` seconds of simulated time (one timeout, no process)."""
-    ev = env.timeout(delay)
-
-    def fire(_e: simpy.Event) -> None:
-        fn()
-
-    ev.callbacks.append(fire)
 
 
 class Sampler:

@@ -35,8 +35,9 @@ import pandas as pd
 import simpy
 
 from musterpoint.scenarios.health_schema import Compound, SupplyPlan
+from musterpoint.sim.des import call_later
 from musterpoint.sim.health.hospital import Road
-from musterpoint.sim.health.stations import Sampler, Station, call_later, server_changes
+from musterpoint.sim.health.stations import Sampler, Station, server_changes
 from musterpoint.sim.rng import RandomStreams
 
 __all__ = ["ORDER_STATES", "SupplySystem"]

@@ -30,23 +30,14 @@ from functools import partial
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import Event
 
+from musterpoint.sim.des import schedule_call
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
 
-__all__ = ["LinkCounters", "TrafficModel", "VehicleState", "schedule_call"]
+__all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
 
 logger = logging.getLogger(__name__)
-
-
-def schedule_call(env: simpy.Environment, delay: float, fn: Callable[[Event], None]) -> None:
-    """Call ``fn(event)`` ``delay`` seconds from now: a bare triggered event with one
-    callback, lighter than a Timeout or a process (no generator, no value)."""
-    ev = Event(env)
-    ev._ok = True
-    ev._value = None
-    ev.callbacks = [fn]  # type: ignore[list-item]
-    env.schedule(ev, NORMAL, delay)
 
 
 class VehicleState:
@@ -65,10 +56,6 @@ class LinkCounters:
     entered: list[int]
     exited: list[int]
     travel_s: list[float]
-
-
-def _noop(_: Event) -> None:
-    return None
 
 
 class TrafficModel:
