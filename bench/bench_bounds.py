@@ -81,16 +81,17 @@ def default_scenario() -> None:
 def _agents_without_simulating(run: EvacuationRun) -> pd.DataFrame:
     """The columns the bound reads, from a prepared (not simulated) run."""
     w = run.world
-    veh = run.veh
+    ag = run.agents
+    veh = ag.veh
     return pd.DataFrame({
-        "role": run.role.astype(str),
+        "role": ag.role.astype(str),
         "mode": np.where(veh.pcu > 0, "car", "none"),
         "zone": np.array(w.zones.ids, dtype=object)[veh.zone],
         "origin_node": w.network.node_id[veh.origin].astype(np.int64),
         "persons": veh.persons.astype(np.int64),
         "pcu": veh.pcu.astype(float),
-        "order_s": run.zone_order[veh.zone],
-        "depart_s": run.depart_s,
+        "order_s": ag.zone_order[veh.zone],
+        "depart_s": ag.depart_s,
     })
 
 

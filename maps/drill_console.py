@@ -9,7 +9,7 @@ markup. Leaflet comes from ``maps/vendor`` through the server, so the console wo
 offline (only the base tiles need the internet).
 
 New extensions appear without changes here: their command kinds come from
-:func:`musterpoint.sim.drill.command_specs`, their places (depots, sites) from their
+:meth:`DrillSession.commands`, their places (depots, sites) from their
 router destinations, their vehicles from the run, and their live figures from their
 ``snapshot()``.
 """
@@ -163,16 +163,8 @@ def setup_payload(session: DrillSession) -> dict[str, Any]:
     names_zh = {s.id: s.name_zh for s in sc.shelters}
     shelters = [{"id": d.id, "name": d.name, "name_zh": names_zh.get(d.id), "lon": d.lon,
                  "lat": d.lat, "capacity": d.capacity if math.isfinite(d.capacity) else None}
-                for d in world.destinations[: run.n_shelters] if d.id in names_zh]
-    places = []
-    for lo, hi, ext in run.ext_dest:
-        for k in range(hi - lo):
-            nodes = run.router.destinations[lo + k]
-            if not nodes:
-                continue
-            n = nodes[0]
-            places.append({"extension": ext.name, "id": ext.dest_label(k),
-                           "lon": float(net.lon[n]), "lat": float(net.lat[n])})
+                for d in world.destinations if d.id in names_zh]
+    places = run.service_places()
     injects = [{"id": s.inject.id, "time_s": s.time_s, "title": s.inject.title.model_dump(),
                 "description": s.inject.description.model_dump(),
                 "expected_action": (s.inject.expected_action.model_dump()

@@ -36,13 +36,49 @@ Tables and their columns (times are seconds since the scenario start):
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["TABLES", "RunResult"]
+__all__ = ["TABLES", "Event", "RunResult", "clean_json"]
+
+
+class Event(NamedTuple):
+    """One event of a run: a row of the ``events`` table (columns in this order)."""
+
+    time_s: float
+    """Simulated time (s since the scenario start)."""
+    type: str
+    """What happened: order, depart, arrive, redirect, stranded, link_closed, ..."""
+    vehicle_id: int
+    """Agent it happened to, or -1."""
+    link_id: str
+    """Link it happened on, or empty."""
+    zone: str
+    """Zone it concerns, or empty."""
+    shelter: str
+    """Shelter (or pickup point, depot, exit) it concerns, or empty."""
+    value: float
+    """A number that goes with it (persons, capacity, ...), or NaN."""
+    detail: str
+    """Free text: a reason, a command in JSON, ..."""
+
+
+def clean_json(x: Any) -> Any:
+    """Replace NaN/inf by None and numpy scalars by Python ones, for strict JSON."""
+    if isinstance(x, dict):
+        return {k: clean_json(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [clean_json(v) for v in x]
+    if isinstance(x, np.generic):
+        x = x.item()
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    return x
 
 #: Table names, in the order they are written.
 TABLES = (

@@ -4,7 +4,8 @@ Layers, lowest first: scenarios → sim → display → maps | reports → app, 
 (the bare ``musterpoint`` package counts as app). Inside ``sim`` the subpackages form an
 acyclic graph in the order of :data:`SIM_ORDER` (``TYPE_CHECKING`` imports included, so a
 type-only back-reference cannot hide a cycle). Only ``sim/evacuation`` knows
-``EvacuationRun``'s class; every other part goes through the engine or a narrow context.
+``EvacuationRun``'s class (and the engine, which assembles a run with its services);
+every other part goes through a narrow interface (``RunContext``, ``LiveRun``).
 """
 
 from __future__ import annotations
@@ -142,6 +143,21 @@ def test_every_sim_part_is_in_the_order():
     """A new subpackage must be placed in SIM_ORDER."""
     parts = {_sim_part(m) for m in MODULES if _folder_of(m) == "sim"}
     assert parts <= set(SIM_ORDER), parts - set(SIM_ORDER)
+
+
+def test_only_the_evacuation_part_knows_the_run_class():
+    """Extensions see a RunContext, the drill a LiveRun; only the engine, which assembles
+    a run with its built-in services, names the class outside ``sim/evacuation``."""
+    bad = []
+    for module, path in MODULES.items():
+        if module.startswith("musterpoint.sim.evacuation") or module == "musterpoint.sim.engine":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and any(a.name == "EvacuationRun"
+                                                        for a in node.names):
+                bad.append(f"{path}:{node.lineno}")
+    assert not bad, "EvacuationRun imported outside sim/evacuation: " + ", ".join(bad)
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))

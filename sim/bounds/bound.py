@@ -226,7 +226,7 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     order = a["order_s"].to_numpy(float) if "order_s" in a.columns else np.zeros(len(a))
     t0 = float(np.nanmin(order)) if np.isfinite(order).any() else 0.0
     if plan is not None and world.trips is None and world.zones.ids:
-        from musterpoint.sim.evacuation.run import zone_order_times
+        from musterpoint.sim.evacuation.agents import zone_order_times
 
         t0 = float(np.min(zone_order_times(world, plan)))  # the run's first order
     node_of = {int(x): i for i, x in enumerate(net.node_id.tolist())}

@@ -29,7 +29,7 @@ import yaml
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.schema import Label, OrderStage, Plan
 from musterpoint.sim.bounds.bound import BoundResult
-from musterpoint.sim.evacuation.run import zone_order_times
+from musterpoint.sim.evacuation.agents import zone_order_times
 from musterpoint.sim.world import World
 
 __all__ = ["StagedSchedule", "staged_schedule", "write_scenario_with_plan",

@@ -1,6 +1,6 @@
 """A tabletop drill session: a run under a trainer's control, event-sourced to SQLite.
 
-A :class:`DrillSession` owns one :class:`~musterpoint.sim.evacuation.run.EvacuationRun` and
+A :class:`DrillSession` owns one run (made by :func:`musterpoint.sim.engine.new_run`) and
 one append-only :class:`~musterpoint.sim.drill.store.DrillStore`. The simulated clock
 moves only when told to: ``start`` and ``pause`` (while running, :meth:`DrillSession.tick`
 moves it by the wall time elapsed times the speed factor), ``step`` by N minutes,
@@ -32,31 +32,27 @@ This module gathers the public names of the drill's parts:
 :mod:`~musterpoint.sim.drill.state` (what a session holds),
 :mod:`~musterpoint.sim.drill.clock` (the clock), :mod:`~musterpoint.sim.drill.inputs`
 (injects, decisions, observations), :mod:`~musterpoint.sim.drill.commands` (command
-specs and the script's checks), :mod:`~musterpoint.sim.drill.views` (live KPIs, vehicles,
-per-agent state) and :mod:`~musterpoint.sim.drill.after_action` (the replays).
+specs and the script's checks), :mod:`~musterpoint.sim.evacuation.live` (the run's live KPIs,
+vehicles, per-agent state) and :mod:`~musterpoint.sim.drill.after_action` (the replays).
 """
 
 from __future__ import annotations
 
 from musterpoint.sim.drill.after_action import COMPARED_KPIS, after_action
 from musterpoint.sim.drill.clock import MAX_SPEED
-from musterpoint.sim.drill.commands import ENGINE_COMMAND_SPECS, coerce_args, command_specs
+from musterpoint.sim.drill.commands import coerce_args
 from musterpoint.sim.drill.inputs import NOTE_SECTIONS
 from musterpoint.sim.drill.session import DrillSession
 from musterpoint.sim.drill.state import CLOCK_ACTIONS, DEFAULT_SPEED, ScriptInject
-from musterpoint.sim.drill.views import MAX_CARS_ON_MAP
 
 __all__ = [
     "CLOCK_ACTIONS",
     "COMPARED_KPIS",
     "DEFAULT_SPEED",
-    "ENGINE_COMMAND_SPECS",
-    "MAX_CARS_ON_MAP",
     "MAX_SPEED",
     "NOTE_SECTIONS",
     "DrillSession",
     "ScriptInject",
     "after_action",
     "coerce_args",
-    "command_specs",
 ]

@@ -20,8 +20,8 @@ import numpy as np
 
 from musterpoint.sim.drill.session import DrillSession
 from musterpoint.sim.drill.store import Record
-from musterpoint.sim.evacuation.kpis import clean_json
 from musterpoint.sim.kpis.standards import evaluate
+from musterpoint.sim.result import clean_json
 
 __all__ = ["COMPARED_KPIS", "after_action"]
 
@@ -123,7 +123,7 @@ def after_action(session: DrillSession, *, max_attributions: int = 12) -> dict[s
         fired = dict(session.fired)
     t0 = time.perf_counter()
     decisions = [r for r in recs if r.type == "decision" and r.kind]
-    ext_names = [e.name for e in session.run.extensions]
+    ext_names = session.run.extension_names
     actual_res = session.replay_run(records=recs)
     actual = _with_hours(actual_res.kpis)
     cf = _with_hours(session.replay_run({r.seq for r in decisions}, records=recs).kpis)
@@ -161,7 +161,7 @@ def after_action(session: DrillSession, *, max_attributions: int = 12) -> dict[s
                     "effect": (s.inject.effect.model_dump() if s.inject.effect else None),
                     "fired_seq": fired.get(s.inject.id)} for s in session.script],
         "shelters": [{"id": d.id, "name": d.name, "capacity": float(d.capacity)}
-                     for d in session.world.destinations[: session.run.n_shelters]],
+                     for d in session.world.destinations],
     }
     result["improvements"] = _improvements(result)
     meta["compute_s"] = round(time.perf_counter() - t0, 2)

@@ -1,57 +1,25 @@
-"""Command kinds of a drill: their specs, typed arguments, and the script's checks.
+"""Command arguments of a drill, and the exercise script's checks.
 
-The engine's own commands (:data:`musterpoint.sim.evacuation.commands.ENGINE_COMMANDS`) and those
-extensions add are described here for forms and for the terminal
-(:func:`command_specs`), typed from text (:func:`coerce_args`) and normalised to what the
-event store reads back (:func:`normalise_args`). :func:`script_problems` checks the
-effects of an exercise script's injects against a run before a drill starts.
+The commands a run accepts are described by the run itself
+(:func:`musterpoint.sim.evacuation.commands.command_specs`: the engine's
+:data:`~musterpoint.sim.evacuation.commands.ENGINE_COMMAND_SPECS` and its extensions'
+own). Here they are typed from text (:func:`coerce_args`) and normalised to what the
+event store reads back (:func:`normalise_args`); :func:`script_problems` checks the
+effects of an exercise script's injects before a drill starts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.msel_schema import check_script
-from musterpoint.sim.evacuation.commands import ENGINE_COMMANDS
-from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.world import World
 
-__all__ = [
-    "ENGINE_COMMAND_SPECS",
-    "coerce_args",
-    "command_specs",
-    "normalise_args",
-    "script_problems",
-]
-
-#: Arguments and labels of the engine's commands, for forms and for the terminal.
-#: Argument types: ``links``, ``zones`` (lists of ids), ``shelter`` (an id), ``number``,
-#: ``text``, ``json``.
-ENGINE_COMMAND_SPECS: dict[str, dict[str, Any]] = {
-    "close_links": {"label": {"en": "Close roads", "zh": "封闭道路"},
-                    "args": {"links": "links", "reason": "text"}},
-    "reopen_links": {"label": {"en": "Reopen roads", "zh": "重新开放道路"},
-                     "args": {"links": "links"}},
-    "link_capacity": {"label": {"en": "Change road capacity (factor)",
-                                "zh": "调整道路通行能力（系数）"},
-                      "args": {"links": "links", "factor": "number"}},
-    "order_zones": {"label": {"en": "Order zones out now", "zh": "立即下达区域疏散令"},
-                    "args": {"zones": "zones"}},
-    "shelter_capacity": {"label": {"en": "Set shelter capacity", "zh": "调整避难所容量"},
-                         "args": {"shelter": "shelter", "capacity": "number"}},
-    "open_shelter": {"label": {"en": "Open shelter", "zh": "开放避难所"},
-                     "args": {"shelter": "shelter"}},
-    "close_shelter": {"label": {"en": "Close shelter", "zh": "关闭避难所"},
-                      "args": {"shelter": "shelter"}},
-}
-assert set(ENGINE_COMMAND_SPECS) == set(ENGINE_COMMANDS)
-
-_ARG_TYPES = ("links", "zones", "shelter", "number", "integer", "text", "json")
-
+__all__ = ["coerce_args", "normalise_args", "script_problems"]
 
 def normalise_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
     """Arguments as they read back from the store (a JSON round trip).
@@ -80,57 +48,13 @@ def normalise_args(args: Mapping[str, Any] | None) -> dict[str, Any]:
     return out
 
 
-def _spec_of(spec: Any, kind: str, source: str) -> dict[str, Any]:
-    """An extension's description of one command kind, in the engine's form."""
-    out: dict[str, Any] = {"label": {"en": kind.replace("_", " "), "zh": None},
-                           "args": None, "source": source, "description": ""}
-    if isinstance(spec, str):
-        out["label"] = {"en": spec, "zh": None}
-    elif isinstance(spec, Mapping):
-        lab = spec.get("label")
-        if isinstance(lab, Mapping):
-            out["label"] = {"en": str(lab.get("en") or kind), "zh": lab.get("zh")}
-        elif isinstance(lab, str):
-            out["label"] = {"en": lab, "zh": None}
-        args = spec.get("args")
-        if isinstance(args, Mapping):
-            out["args"] = {str(k): (str(v) if str(v) in _ARG_TYPES else "json")
-                           for k, v in args.items()}
-        elif isinstance(args, list | tuple):
-            out["args"] = {str(k): "json" for k in args}
-        desc = spec.get("description", "")
-        out["description"] = desc if isinstance(desc, str) else ""
-    return out
-
-
-def command_specs(run: EvacuationRun) -> dict[str, dict[str, Any]]:
-    """Every command kind this run accepts: the engine's and its extensions' own.
-
-    Extensions list their kinds in a ``COMMANDS`` attribute: a sequence of kinds, or a
-    mapping of kind to a label or to ``{"label": {en, zh}, "args": {name: type},
-    "description": ...}``. Kinds with no argument types take JSON arguments.
-    """
-    specs = {k: {**v, "source": "engine", "description": ""}
-             for k, v in ENGINE_COMMAND_SPECS.items()}
-    for ext in run.extensions:
-        cmds = getattr(ext, "COMMANDS", ())
-        items: Iterable[tuple[str, Any]]
-        if isinstance(cmds, Mapping):
-            items = ((str(k), v) for k, v in cmds.items())
-        else:
-            items = ((str(k), None) for k in cmds)
-        for kind, spec in items:
-            specs.setdefault(kind, _spec_of(spec, kind, ext.name))
-    return specs
-
-
 def coerce_args(spec: Mapping[str, Any] | None, raw: Mapping[str, str]) -> dict[str, Any]:
     """Typed command arguments from text (``key=value`` pairs typed at a terminal).
 
     Parameters
     ----------
     spec : mapping, optional
-        A command spec from :func:`command_specs` (its ``args`` give the types).
+        A command spec of the run (its ``args`` give the types).
     raw : mapping of str to str
         The values as typed; lists are comma-separated.
 
@@ -168,7 +92,7 @@ def coerce_args(spec: Mapping[str, Any] | None, raw: Mapping[str, str]) -> dict[
     return out
 
 
-def script_problems(loaded: LoadedScenario, world: World, run: EvacuationRun,
+def script_problems(loaded: LoadedScenario, world: World,
                     specs: Mapping[str, Any]) -> list[Problem]:
     """What is wrong with the exercise script's injects for this run.
 
@@ -177,11 +101,9 @@ def script_problems(loaded: LoadedScenario, world: World, run: EvacuationRun,
     loaded : LoadedScenario
         The scenario (its ``injects`` are the script).
     world : World
-        Its world.
-    run : EvacuationRun
-        A run of it (its links and shelters are the ids the effects may name).
+        Its world (its links, zones and shelters are the ids the effects may name).
     specs : mapping
-        Command specs from :func:`command_specs`.
+        The command specs of a run of it.
 
     Returns
     -------
@@ -191,9 +113,9 @@ def script_problems(loaded: LoadedScenario, world: World, run: EvacuationRun,
     sc = loaded.scenario
     file = str(loaded.path)
     problems = check_script(list(sc.injects), sc.duration_h, file)
-    links = set(run.link_pos)
+    links = {str(i) for i in world.network.link_id}
     zones = set(world.zones.ids)
-    shelters = {d.id for d in run.dest[: run.n_shelters]}
+    shelters = {d.id for d in world.destinations}
     for i, inj in enumerate(sc.injects):
         eff = inj.effect
         if eff is None:

@@ -20,7 +20,7 @@ from pathlib import Path
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.loader import LoadedScenario, load_scenario, resolve_scenario
 from musterpoint.sim.drill.clock import DrillClock
-from musterpoint.sim.drill.commands import command_specs, normalise_args, script_problems
+from musterpoint.sim.drill.commands import normalise_args, script_problems
 from musterpoint.sim.drill.inputs import DrillInputs
 from musterpoint.sim.drill.store import DrillStore, Record
 from musterpoint.sim.engine import BUILTIN_EXTENSIONS, new_run
@@ -69,7 +69,7 @@ class DrillSession(DrillClock, DrillInputs):
 
     Attributes
     ----------
-    run : EvacuationRun
+    run : LiveRun
         The live run.
     running : bool
         Whether the clock is running (see :meth:`tick`).
@@ -130,7 +130,7 @@ class DrillSession(DrillClock, DrillInputs):
         }
         # a bad script must stop the drill before anything is written
         run = new_run(world, the_plan, seed, extensions=extensions)
-        problems = script_problems(loaded, world, run, command_specs(run))
+        problems = script_problems(loaded, world, run.command_specs())
         if problems:
             raise InputError(problems)
         store = DrillStore.create(path, meta)

@@ -24,14 +24,12 @@ from musterpoint.scenarios.errors import InputError, SimulationError
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.msel_schema import Inject
 from musterpoint.scenarios.schema import Plan
-from musterpoint.sim.drill.commands import command_specs, normalise_args, script_problems
+from musterpoint.sim.drill.commands import normalise_args, script_problems
 from musterpoint.sim.drill.store import DrillStore, Record
-from musterpoint.sim.drill.views import agent_state as run_agent_state
-from musterpoint.sim.drill.views import live_kpis, vehicles_on_map
 from musterpoint.sim.engine import BUILTIN_EXTENSIONS, new_run
 from musterpoint.sim.evacuation.extension import ExtensionFactory
-from musterpoint.sim.evacuation.kpis import clean_json
-from musterpoint.sim.evacuation.run import EvacuationRun
+from musterpoint.sim.evacuation.live import LiveRun
+from musterpoint.sim.result import clean_json
 from musterpoint.sim.world import World
 
 __all__ = ["CLOCK_ACTIONS", "DEFAULT_SPEED", "DrillState", "ScriptInject"]
@@ -66,7 +64,7 @@ class DrillState:
     """
 
     def __init__(self, store: DrillStore, loaded: LoadedScenario, world: World, plan: Plan,
-                 seed: int, *, run: EvacuationRun | None = None,
+                 seed: int, *, run: LiveRun | None = None,
                  extensions: Sequence[ExtensionFactory] = BUILTIN_EXTENSIONS) -> None:
         self.store, self.loaded, self.world, self.plan, self.seed = \
             store, loaded, world, plan, int(seed)
@@ -76,7 +74,7 @@ class DrillState:
         self.run.start()
         self.script = [ScriptInject(i, inj) for i, inj in enumerate(loaded.scenario.injects)]
         self.script.sort(key=lambda s: (s.time_s, s.index))
-        self.specs = command_specs(self.run)
+        self.specs = self.run.command_specs()
         self._check_script()
         self.fired: dict[str, int] = {}  # inject id -> seq of the record that fired it
         self.running = False
@@ -94,7 +92,7 @@ class DrillState:
         self.warnings.append(msg)
 
     def _check_script(self) -> None:
-        problems = script_problems(self.loaded, self.world, self.run, self.specs)
+        problems = script_problems(self.loaded, self.world, self.specs)
         if problems:
             raise InputError(problems)
 
@@ -167,7 +165,7 @@ class DrillState:
     def kpis(self) -> dict[str, Any]:
         """Live KPIs now (flat; extension figures as ``name.key``)."""
         with self._lock:
-            out: dict[str, Any] = clean_json(live_kpis(self.run))
+            out: dict[str, Any] = clean_json(self.run.live_kpis())
             return out
 
     def snapshot(self) -> dict[str, Any]:
@@ -177,7 +175,7 @@ class DrillState:
             ids = self.world.network.link_id
             snap["closed_manual"] = [str(ids[i]) for i in
                                      np.flatnonzero(self.run.manual_closed).tolist()]
-            snap["vehicles"] = vehicles_on_map(self.run)
+            snap["vehicles"] = self.run.vehicles_on_map()
             out: dict[str, Any] = clean_json(snap)
             return out
 
@@ -189,7 +187,7 @@ class DrillState:
         place on the road, shelters, closures, zone orders and the run's event log.
         """
         with self._lock:
-            return run_agent_state(self.run)
+            return self.run.agent_state()
 
     # ------------------------------------------------------------------ shared checks
     def _not_ended(self) -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,12 +11,11 @@ from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.demand.departure import departure_delays_s
 from musterpoint.sim.demand.extra_traffic import background_vehicles, shadow_vehicles
 from musterpoint.sim.demand.population import Vehicles, make_vehicles
+from musterpoint.sim.rng import RandomStreams
+from musterpoint.sim.traffic.queue_model import TrafficModel, VehicleState
 from musterpoint.sim.world import World
 
-if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
-
-__all__ = ["Agents", "concat_vehicles", "prepare_agents", "zone_order_times"]
+__all__ = ["AgentBook", "Agents", "concat_vehicles", "prepare_agents", "zone_order_times"]
 
 
 def zone_order_times(world: World, plan: Plan) -> np.ndarray:
@@ -56,10 +55,12 @@ class Agents:
     first_order_s: float
 
 
-def prepare_agents(run: EvacuationRun) -> Agents:
+def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
+                   exit_dest: Sequence[int]) -> Agents:
     """Households and vehicles of a run: evacuees (or none, for a plan that does not
-    evacuate), shadow evacuees and background traffic, with their departure times."""
-    w, plan, sc = run.world, run.plan, run.world.loaded.scenario
+    evacuate), shadow evacuees and background traffic (bound for the router destinations
+    ``exit_dest``), with their departure times."""
+    sc = w.loaded.scenario
     roles: list[np.ndarray] = []
     if w.trips is not None:
         veh = w.trips
@@ -68,21 +69,21 @@ def prepare_agents(run: EvacuationRun) -> Agents:
     else:
         assert w.places is not None
         if plan.evacuate:
-            veh = make_vehicles(w.places, sc.households, w.node_index, run.streams,
+            veh = make_vehicles(w.places, sc.households, w.node_index, streams,
                                 sc.max_snap_m, str(w.loaded.path))
             zone_order = zone_order_times(w, plan)
         else:  # nobody is ordered out
             veh = Vehicles(*(np.zeros(0, dtype=np.int64),) * 4, np.zeros(0),
                            np.zeros(0, dtype=np.int64), np.zeros(0))
             zone_order = np.full(len(w.zones.ids), np.inf)
-        u = run.streams.stream("departure").random(veh.zone.size)
+        u = streams.stream("departure").random(veh.zone.size)
         depart = zone_order[veh.zone] + departure_delays_s(plan.departure, u)
     finite = zone_order[np.isfinite(zone_order)]
     first_order_s = float(np.min(finite)) if finite.size else 0.0
     parts, departs = [veh], [depart]
     roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
     if plan.shadow_share > 0 and w.places is not None:
-        sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, run.streams,
+        sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, streams,
                                  plan, first_order_s, sc.max_snap_m,
                                  str(w.loaded.path))
         parts.append(sv)
@@ -91,10 +92,116 @@ def prepare_agents(run: EvacuationRun) -> Agents:
     if plan.background_vph > 0:
         has_out = np.unique(w.network.link_from)
         bv, bd = background_vehicles(plan.background_vph, w.duration_s, has_out,
-                                     len(run.exit_dest), run.streams)
-        bv.destination = np.array(run.exit_dest, dtype=np.int64)[bv.destination]
+                                     len(exit_dest), streams)
+        bv.destination = np.array(exit_dest, dtype=np.int64)[bv.destination]
         parts.append(bv)
         departs.append(bd)
         roles.append(np.full(bv.zone.size, "background", dtype=object))
     return Agents(concat_vehicles(parts) if len(parts) > 1 else veh, np.concatenate(roles),
                   np.concatenate(departs), zone_order, first_order_s)
+
+
+class AgentBook:
+    """Every agent of a run and where it is in its life (arrays indexed by agent).
+
+    Parameters
+    ----------
+    agents : Agents
+        The agents and their planned departures.
+
+    Attributes
+    ----------
+    veh : Vehicles
+        Zone, place, origin, persons, PCU (0: no transport), destination of each agent.
+    role : ndarray
+        ``evacuee``, ``shadow`` or ``background``.
+    depart_s_all, depart_s : ndarray
+        Planned departure of every agent; of those who drive (NaN without transport).
+    zone_order : ndarray
+        Order time of each zone (s).
+    status, reason : ndarray of str
+        One of the four exclusive end states, and why.
+    arrive_s, final_dest, vehicle : ndarray
+        Arrival time, router destination reached, traffic-model vehicle number (-1).
+    bus_road_exposure, exposed_home_s, exposed_road_s, left_hazard_s : ndarray
+        Exposure (s) on buses, at home, on the road, and when it ended.
+    """
+
+    def __init__(self, agents: Agents) -> None:
+        self.veh: Vehicles = agents.veh
+        self.role = agents.role
+        self.depart_s_all = agents.depart_s_all
+        self.zone_order = agents.zone_order
+        self.first_order_s = agents.first_order_s
+        self.depart_s = np.where(self.veh.pcu > 0, self.depart_s_all, np.nan)
+        n = self.veh.zone.size
+        self.status = np.array(["never_departed"] * n, dtype=object)
+        self.reason = np.array([""] * n, dtype=object)
+        self.reason[self.veh.pcu <= 0] = "no transport (needs a bus or a ride)"
+        self.arrive_s = np.full(n, np.nan)
+        self.final_dest = np.full(n, -1, dtype=np.int64)
+        self.vehicle = np.full(n, -1, dtype=np.int64)
+        self.bus_road_exposure = np.zeros(n)
+        self.exposed_home_s = np.zeros(n)
+        self.exposed_road_s = np.zeros(n)
+        self.left_hazard_s = np.full(n, np.nan)
+        self.depart_token = [0] * n
+
+    @property
+    def size(self) -> int:
+        """Number of agents."""
+        return int(self.status.size)
+
+    def arrive(self, v: int, d: int, t: float) -> None:
+        """Agent ``v`` reached router destination ``d`` at ``t``."""
+        self.status[v] = "arrived"
+        self.reason[v] = ""
+        self.arrive_s[v] = t
+        self.final_dest[v] = d
+
+    def strand(self, v: int, reason: str) -> None:
+        """Agent ``v`` can go no further, for ``reason``."""
+        self.status[v] = "stranded"
+        self.reason[v] = reason
+
+    def close_books(self, traffic: TrafficModel, world: World, boarded: dict[int, float],
+                    until: float) -> None:
+        """Final reasons, exposure at home and on the road, and when exposure ended.
+
+        ``boarded`` is when bus riders boarded (they left home then)."""
+        tm = traffic
+        n = self.size
+        home = np.zeros(n)
+        road = self.bus_road_exposure.copy()
+        left_hazard = np.full(n, np.nan)
+        fl = world.place_flooded
+        for v in range(n):
+            tv = int(self.vehicle[v])
+            end_road = -np.inf
+            if tv >= 0:
+                road[v] += tm.exposed_s[tv]
+                end_road = tm.exposure_end[tv]
+                if self.status[v] == "en_route":
+                    if tm.state[tv] == VehicleState.WAITING:
+                        self.reason[v] = "waiting to enter the road"
+                    elif tm.state[tv] == VehicleState.ON_ROAD:
+                        self.reason[v] = "on the road"
+            left = until
+            if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
+                left = tm.first_enter_t[tv]
+            elif v in boarded:
+                left = boarded[v]
+            end_home = -np.inf
+            p = int(self.veh.place[v])
+            if fl is not None and p >= 0 and fl[p] and self.role[v] == "evacuee":
+                for s, e in fl[p]:
+                    lo, hi = max(s, 0.0), min(e, left)
+                    if hi > lo:
+                        home[v] += hi - lo
+                        end_home = hi
+            last = max(end_home, end_road)
+            if np.isfinite(last):
+                left_hazard[v] = last
+        self.exposed_home_s = home
+        self.exposed_road_s = road
+        self.left_hazard_s = left_hazard

@@ -23,7 +23,7 @@ from musterpoint.sim.evacuation.extension import RunExtension
 from musterpoint.sim.geo import LocalProjection
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.context import RunContext
 
 __all__ = ["BusService", "bus_service"]
 
@@ -35,20 +35,20 @@ class BusService(RunExtension):
 
     Parameters
     ----------
-    run : EvacuationRun
-        The run (owns the clock, traffic model, shelters and records).
+    ctx : RunContext
+        What the buses may use of the run (clock, roads, shelters, households, records).
     """
 
     name = "transit"
 
-    def __init__(self, run: EvacuationRun) -> None:
-        super().__init__(run)
-        plan = run.plan.buses
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        plan = ctx.plan.buses
         assert plan is not None
         self.plan = plan
-        f = run.plan_file
-        self.depot_node = run.snap(plan.depot.lon, plan.depot.lat, f, "buses.depot")
-        self.pickup_nodes = [run.snap(p.lon, p.lat, f, f"buses.pickups ({p.id})")
+        f = ctx.plan_file
+        self.depot_node = ctx.snap(plan.depot.lon, plan.depot.lat, f, "buses.depot")
+        self.pickup_nodes = [ctx.snap(p.lon, p.lat, f, f"buses.pickups ({p.id})")
                              for p in plan.pickups]
         self.pickup_ids = [p.id for p in plan.pickups]
         n = len(plan.pickups)
@@ -82,62 +82,63 @@ class BusService(RunExtension):
         return [self.first_dest + k for k in range(len(self.pickup_nodes))]
 
     def _assign_riders(self) -> None:
-        run = self.run
-        riders = np.flatnonzero((run.veh.pcu <= 0) & (run.role == "evacuee"))
-        run.reason[riders] = "no transport: waiting for the bus"
+        ctx = self.ctx
+        riders = np.flatnonzero((ctx.agents.veh.pcu <= 0) & (ctx.agents.role == "evacuee"))
+        ctx.agents.reason[riders] = "no transport: waiting for the bus"
         self.riders = riders
-        p = run.world.places
+        p = ctx.world.places
         assert p is not None
         proj = LocalProjection(float(p.lon.mean()), float(p.lat.mean()))
-        hx, hy = proj.forward(p.lon[run.veh.place[riders]], p.lat[run.veh.place[riders]])
+        home = ctx.agents.veh.place[riders]
+        hx, hy = proj.forward(p.lon[home], p.lat[home])
         px, py = proj.forward(np.array([q.lon for q in self.plan.pickups]),
                               np.array([q.lat for q in self.plan.pickups]))
         d = (hx[:, None] - px[None, :]) ** 2 + (hy[:, None] - py[None, :]) ** 2
         near = np.argmin(d, axis=1) if riders.size else np.zeros(0, np.int64)
         self.pickup_of = {int(v): int(k) for v, k in zip(riders, near, strict=True)}
-        rng = run.streams.stream("bus_mobilisation")
+        rng = ctx.streams.stream("bus_mobilisation")
         lo, hi = self.plan.mobilisation_min
-        self.ready_s = run.first_order_s + rng.uniform(lo, hi, size=self.plan.buses) * 60.0
+        self.ready_s = ctx.agents.first_order_s + rng.uniform(lo, hi, size=self.plan.buses) * 60.0
 
     # ------------------------------------------------------------------ processes
     def start(self) -> None:
         """Assign riders to pickup points and start the bus and rider processes."""
         self._assign_riders()
-        env = self.run.env
+        env = self.ctx.env
         env.process(self._buses_ready())
         env.process(self._riders_ready())
 
     def _buses_ready(self) -> Any:
-        env = self.run.env
+        env = self.ctx.env
         for b in np.argsort(self.ready_s, kind="stable").tolist():
             t = float(self.ready_s[b])
             if t > env.now:
                 yield env.timeout(t - env.now)
             self.idle[b] = True
-            self.run.log(env.now, "bus_ready", detail=f"bus {b}")
+            self.ctx.log(env.now, "bus_ready", detail=f"bus {b}")
             self._dispatch()
 
     def _riders_ready(self) -> Any:
-        env, run = self.run.env, self.run
-        ready = run.depart_s_all[self.riders]
+        env, ctx = self.ctx.env, self.ctx
+        ready = ctx.agents.depart_s_all[self.riders]
         order = self.riders[np.argsort(ready, kind="stable")]
         for v in order.tolist():
-            t = float(run.depart_s_all[v])
+            t = float(ctx.agents.depart_s_all[v])
             if not np.isfinite(t):
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
             k = self.pickup_of[v]
             self.waiting[k].append(v)
-            run.status[v] = "en_route"
-            run.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
-            run.log(env.now, "at_pickup", v, shelter=self.pickup_ids[k],
-                    value=float(run.veh.persons[v]))
+            ctx.agents.status[v] = "en_route"
+            ctx.agents.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
+            ctx.log(env.now, "at_pickup", v, shelter=self.pickup_ids[k],
+                    value=float(ctx.agents.veh.persons[v]))
             self._dispatch()
 
     # ------------------------------------------------------------------ decisions
     def _unclaimed(self) -> np.ndarray:
-        persons = self.run.veh.persons
+        persons = self.ctx.agents.veh.persons
         waiting = np.array([sum(int(persons[v]) for v in q) for q in self.waiting])
         return np.asarray(waiting - self.claimed)
 
@@ -148,7 +149,7 @@ class BusService(RunExtension):
             free = self._unclaimed()
             if (free <= 0).all():
                 return
-            dist = np.array([self.run.router.dist_s[d, self.node[b]] for d in self.pickup_dest])
+            dist = np.array([self.ctx.dist_s(d, self.node[b]) for d in self.pickup_dest])
             cand = np.flatnonzero((free > 0) & np.isfinite(dist))
             if not cand.size:
                 continue
@@ -161,7 +162,7 @@ class BusService(RunExtension):
             self._drive(b, self.pickup_dest[best])
 
     def _drive(self, b: int, dest: int) -> None:
-        self.run.launch(self.node[b], dest, self.plan.pcu, owner=self, local=b)
+        self.ctx.launch(self.node[b], dest, self.plan.pcu, self, b)
         self.legs[b] += 1
 
     # ------------------------------------------------------------------ callbacks
@@ -182,61 +183,62 @@ class BusService(RunExtension):
 
     def on_strand(self, tv: int, b: int, t: float, reason: str) -> None:
         """A bus leg has no route left: its riders are stranded with it."""
-        run = self.run
+        ctx = self.ctx
         self._add_leg_exposure(b, tv)
         if self.target[b] >= 0:
             self.claimed[self.target[b]] -= self.claim[b]
             self.target[b] = -1
         for v in self.onboard[b]:
-            run.status[v] = "stranded"
-            run.reason[v] = f"on a bus: {reason}"
-            run.log(t, "stranded", v, detail=f"bus {b}: {reason}")
+            ctx.agents.status[v] = "stranded"
+            ctx.agents.reason[v] = f"on a bus: {reason}"
+            ctx.log(t, "stranded", v, detail=f"bus {b}: {reason}")
         self.onboard[b] = []
         self.out_of_service[b] = True
-        run.log(t, "bus_stranded", detail=f"bus {b}: {reason}")
+        ctx.log(t, "bus_stranded", detail=f"bus {b}: {reason}")
         self._dispatch()
 
     def _add_leg_exposure(self, b: int, tv: int) -> None:
-        ex = self.run.traffic.exposed_s[tv]
+        ex = self.ctx.vehicle_exposure_s(tv)
         if ex > 0:
             for v in self.onboard[b]:
-                self.run.bus_road_exposure[v] += ex
+                self.ctx.agents.bus_road_exposure[v] += ex
 
     def _board(self, b: int, k: int, t: float) -> None:
-        run = self.run
+        ctx = self.ctx
         q = self.waiting[k]
         seats = self.plan.seats
         took = 0
-        while q and took + int(run.veh.persons[q[0]]) <= seats:
+        while q and took + int(ctx.agents.veh.persons[q[0]]) <= seats:
             v = q.popleft()
-            took += int(run.veh.persons[v])
+            took += int(ctx.agents.veh.persons[v])
             self.onboard[b].append(v)
             self.boarded_s[v] = t
-            run.reason[v] = "on a bus"
-            run.log(t, "board", v, shelter=self.pickup_ids[k], value=float(run.veh.persons[v]))
+            ctx.agents.reason[v] = "on a bus"
+            ctx.log(t, "board", v, shelter=self.pickup_ids[k],
+                    value=float(ctx.agents.veh.persons[v]))
         if not self.onboard[b]:
             self.idle[b] = True
             self._dispatch()
             return
         dwell = took * self.plan.boarding_s_per_person
-        run.env.process(self._leave_pickup(b, dwell))
+        ctx.env.process(self._leave_pickup(b, dwell))
 
     def _leave_pickup(self, b: int, dwell: float) -> Any:
-        yield self.run.env.timeout(dwell)
+        yield self.ctx.env.timeout(dwell)
         self._to_shelter(b, exclude=-1)
 
     def _to_shelter(self, b: int, exclude: int) -> None:
-        run = self.run
-        persons = sum(int(run.veh.persons[v]) for v in self.onboard[b])
-        d = run.choose_shelter(self.node[b], persons, exclude=exclude, reserve=False)
+        ctx = self.ctx
+        persons = sum(int(ctx.agents.veh.persons[v]) for v in self.onboard[b])
+        d = ctx.choose_shelter(self.node[b], persons, exclude, False)
         if d < 0:
-            d = run.choose_shelter(self.node[b], 1, exclude=exclude, reserve=False)
+            d = ctx.choose_shelter(self.node[b], 1, exclude, False)
         if d < 0:
-            t = run.env.now
+            t = ctx.env.now
             for v in self.onboard[b]:
-                run.status[v] = "stranded"
-                run.reason[v] = "every shelter full"
-                run.log(t, "stranded", v, detail="every shelter full (bus)")
+                ctx.agents.status[v] = "stranded"
+                ctx.agents.reason[v] = "every shelter full"
+                ctx.log(t, "stranded", v, detail="every shelter full (bus)")
             self.onboard[b] = []
             self.idle[b] = True
             self._dispatch()
@@ -244,18 +246,18 @@ class BusService(RunExtension):
         self._drive(b, d)
 
     def _unload(self, b: int, tv: int, node: int, t: float) -> None:
-        run = self.run
-        d = run.traffic.dest[tv]
+        ctx = self.ctx
+        d = ctx.vehicle_dest(tv)
         left = []
         for v in self.onboard[b]:
-            if run.admit(v, d, t):
-                self.delivered[b] += int(run.veh.persons[v])
+            if ctx.admit(v, d, t):
+                self.delivered[b] += int(ctx.agents.veh.persons[v])
             else:
                 left.append(v)
         self.trips[b] += 1
         self.onboard[b] = left
         if left:
-            run.log(t, "redirect", detail=f"bus {b}: {run.dest[d].id} full")
+            ctx.log(t, "redirect", detail=f"bus {b}: {ctx.shelters.dest[d].id} full")
             self._to_shelter(b, exclude=d)
             return
         self.idle[b] = True
@@ -271,10 +273,10 @@ class BusService(RunExtension):
 
     def kpis(self) -> dict[str, Any]:
         """The ``transit`` KPI family."""
-        run = self.run
-        persons = run.veh.persons[self.riders]
-        arrived = run.status[self.riders] == "arrived"
-        times = run.arrive_s[self.riders][arrived]
+        ctx = self.ctx
+        persons = ctx.agents.veh.persons[self.riders]
+        arrived = ctx.agents.status[self.riders] == "arrived"
+        times = ctx.agents.arrive_s[self.riders][arrived]
         return {
             "buses": int(self.plan.buses),
             "riders": int(persons.sum()),
@@ -286,16 +288,16 @@ class BusService(RunExtension):
 
     def snapshot(self) -> dict[str, Any]:
         """Buses idle and on the road, and people waiting at each pickup point."""
-        persons = self.run.veh.persons
+        persons = self.ctx.agents.veh.persons
         return {"waiting": {self.pickup_ids[k]: int(sum(int(persons[v]) for v in q))
                             for k, q in enumerate(self.waiting)},
                 "buses_idle": int(sum(self.idle)),
                 "buses_out_of_service": int(sum(self.out_of_service))}
 
 
-def bus_service(run: EvacuationRun) -> BusService | None:
+def bus_service(ctx: RunContext) -> BusService | None:
     """The bus extension of a run, if its plan has buses and its scenario a population."""
-    if run.plan.buses is None or run.world.places is None:
+    if ctx.plan.buses is None or ctx.world.places is None:
         return None
-    return BusService(run)
+    return BusService(ctx)
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.context import RunContext
 
 __all__ = ["ExtensionFactory", "RunExtension"]
 
@@ -29,16 +29,16 @@ class RunExtension:
     ----------
     name : str
         The KPI family and table prefix (``transit``, ``relief``, ``health``).
-    run : EvacuationRun
-        The run the extension lives in (set by the engine).
+    ctx : RunContext
+        What the extension may use of the run it lives in.
     first_dest : int
         Router index of the first destination this extension asked for.
     """
 
     name = "extension"
 
-    def __init__(self, run: EvacuationRun) -> None:
-        self.run = run
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
         self.first_dest = -1
 
     def destinations(self) -> list[list[int]]:
@@ -54,13 +54,13 @@ class RunExtension:
         self.first_dest = first_dest
 
     def start(self) -> None:
-        """Register processes with ``run.env``; called once, at time 0."""
+        """Register processes with ``ctx.env``; called once, at time 0."""
 
     def on_reach(self, tv: int, local: int, node: int, t: float) -> bool:
         """A vehicle of this extension reached its destination node.
 
         Return True when it leaves the road there (the usual case), or set a new
-        destination with ``run.traffic.set_destination`` and return False.
+        destination with ``ctx.roads.traffic.set_destination`` and return False.
         """
         return True
 
@@ -91,5 +91,6 @@ class RunExtension:
         return {}
 
 
-#: A factory gets the run and returns its extension, or None when the plan has none.
-ExtensionFactory = Callable[["EvacuationRun"], "RunExtension | None"]
+#: A factory gets the run's context and returns its extension, or None when the plan has
+#: none.
+ExtensionFactory = Callable[["RunContext"], "RunExtension | None"]

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from musterpoint.sim.kpis.evacuation import check_ledger, evacuation_kpis, ledger
+from musterpoint.sim.result import clean_json
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.run import EvacuationRun
 
-__all__ = ["clean_json", "run_kpis"]
-
-
-def clean_json(x: Any) -> Any:
-    """Replace NaN/inf by None and numpy scalars by Python ones, for strict JSON."""
-    if isinstance(x, dict):
-        return {k: clean_json(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [clean_json(v) for v in x]
-    if isinstance(x, np.generic):
-        x = x.item()
-    if isinstance(x, float) and not np.isfinite(x):
-        return None
-    return x
+__all__ = ["run_kpis"]
 
 
 def _zone_hazard_exit(agents: pd.DataFrame) -> dict[str, dict[str, Any]]:
@@ -59,10 +46,10 @@ def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
     kpis: dict[str, Any] = {
         "evacuation": ev,
         "traffic": {
-            "events": int(run.traffic.events_processed),
-            "link_traversals": int(run.traffic.traversals),
-            "gridlock_forced_moves": int(run.traffic.forced_moves),
-            "route_rebuilds": int(run.router.rebuilds),
+            "events": int(run.roads.traffic.events_processed),
+            "link_traversals": int(run.roads.traffic.traversals),
+            "gridlock_forced_moves": int(run.roads.traffic.forced_moves),
+            "route_rebuilds": int(run.roads.router.rebuilds),
             "vehicle_km": extra["vehicle_km"],
         },
         "ledger": led,

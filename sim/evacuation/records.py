@@ -1,145 +1,107 @@
-"""Records a run keeps as it goes and closes at the end: link states, progress, exposure."""
+"""What a run records as it goes: the event log, link states, zone progress, occupancy."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import simpy
 
-from musterpoint.sim.traffic.queue_model import VehicleState
+from musterpoint.sim.result import Event
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.agents import AgentBook
+    from musterpoint.sim.evacuation.roads import RoadState
+    from musterpoint.sim.evacuation.shelters import ShelterBook
 
-__all__ = ["MONITOR_S", "finish_states", "monitor_process", "run_meta", "snapshot_links"]
+__all__ = ["MONITOR_S", "RunRecorder"]
 
 #: Interval of link states and time series (seconds).
 MONITOR_S = 300.0
 
 
-def monitor_process(run: EvacuationRun, until: float) -> Any:
-    """Every 5 minutes: link states, zone progress, shelter occupancy, progress."""
-    env = run.env
-    run.link_rows = []
-    run.zone_rows = []
-    run.shelter_rows = []
-    nz = len(run.world.zones.ids)
-    ev = (run.role == "evacuee") & (run.veh.zone >= 0)
-    zone, persons = run.veh.zone[ev], run.veh.persons[ev]
-    while True:
-        t0 = env.now
-        yield env.timeout(min(MONITOR_S, until - t0))
-        snapshot_links(run, t0)
-        t = env.now
-        st = run.status[ev]
-        gone = st != "never_departed"
-        arr = st == "arrived"
-        dep = np.bincount(zone[gone], persons[gone], minlength=nz)
-        got = np.bincount(zone[arr], persons[arr], minlength=nz)
-        for z in range(nz):
-            run.zone_rows.append((t, z, int(dep[z]), int(got[z])))
-        for s in range(run.n_shelters):
-            run.shelter_rows.append((t, s, int(run.occupancy[s])))
-        if run.progress is not None:
-            run.progress(min(t / until, 1.0))
-        if t >= until:
+class RunRecorder:
+    """The records of one run: every event, and the 5-minute link, zone and shelter rows.
+
+    Attributes
+    ----------
+    events : list of Event
+        One typed record per event, in the order they happened.
+    link_rows : list of DataFrame
+        Link states of each monitoring interval (links with traffic or closed).
+    zone_rows : list of tuple
+        ``(time_s, zone, departed persons, arrived persons)`` per zone and step.
+    shelter_rows : list of tuple
+        ``(time_s, shelter, occupancy)`` per shelter and step.
+    """
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.link_rows: list[pd.DataFrame] = []
+        self.zone_rows: list[tuple[float, int, int, int]] = []
+        self.shelter_rows: list[tuple[float, int, int]] = []
+
+    def log(self, t: float, kind: str, v: int = -1, link: str = "", zone: str = "",
+            shelter: str = "", value: float = math.nan, detail: str = "") -> None:
+        """Append one event."""
+        self.events.append(Event(t, kind, v, link, zone, shelter, value, detail))
+
+    def monitor(self, env: simpy.Environment, agents: AgentBook, shelters: ShelterBook,
+                roads: RoadState, n_zones: int, until: float,
+                progress: Callable[[float], None] | None) -> Any:
+        """SimPy process: every 5 minutes, link states, zone progress, shelter occupancy
+        and the progress callback."""
+        self.link_rows = []
+        self.zone_rows = []
+        self.shelter_rows = []
+        ev = (agents.role == "evacuee") & (agents.veh.zone >= 0)
+        zone, persons = agents.veh.zone[ev], agents.veh.persons[ev]
+        while True:
+            t0 = env.now
+            yield env.timeout(min(MONITOR_S, until - t0))
+            self.snapshot_links(roads, t0)
+            t = env.now
+            st = agents.status[ev]
+            gone = st != "never_departed"
+            arr = st == "arrived"
+            dep = np.bincount(zone[gone], persons[gone], minlength=n_zones)
+            got = np.bincount(zone[arr], persons[arr], minlength=n_zones)
+            for z in range(n_zones):
+                self.zone_rows.append((t, z, int(dep[z]), int(got[z])))
+            for s in range(shelters.n):
+                self.shelter_rows.append((t, s, int(shelters.occupancy[s])))
+            if progress is not None:
+                progress(min(t / until, 1.0))
+            if t >= until:
+                return
+
+    def snapshot_links(self, roads: RoadState, t0: float) -> None:
+        """Record link states of the interval from ``t0`` and start new counters."""
+        tm = roads.traffic
+        c = tm.take_counters()
+        ent = np.array(c.entered)
+        roads.entered_total += ent
+        ext = np.array(c.exited)
+        used = np.array(tm.used)
+        active = (ent > 0) | (ext > 0) | (used > 0) | roads.closed
+        idx = np.flatnonzero(active)
+        if not idx.size:
             return
-
-
-def snapshot_links(run: EvacuationRun, t0: float) -> None:
-    """Record link states of the interval from ``t0`` and start new counters."""
-    c = run.traffic.take_counters()
-    ent = np.array(c.entered)
-    run.entered_total += ent
-    ext = np.array(c.exited)
-    used = np.array(run.traffic.used)
-    active = (ent > 0) | (ext > 0) | (used > 0) | run.closed
-    idx = np.flatnonzero(active)
-    if not idx.size:
-        return
-    trav = np.array(c.travel_s)[idx]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean_tt = np.where(ext[idx] > 0, trav / ext[idx], np.nan)
-    net = run.world.network
-    run.link_rows.append(pd.DataFrame({
-        "interval_start_s": t0,
-        "link_id": net.link_id[idx].astype(str),
-        "entered": ent[idx],
-        "exited": ext[idx],
-        "pcu_end": used[idx],
-        "occupancy": used[idx] / run.storage[idx],
-        "mean_travel_s": mean_tt,
-        "freeflow_s": net.freeflow_s[idx],
-        "closed": run.closed[idx],
-    }))
-
-
-def finish_states(run: EvacuationRun, until: float) -> None:
-    """Final reasons, exposure at home and on the road, and when exposure ended."""
-    tm = run.traffic
-    n = run.status.size
-    home = np.zeros(n)
-    road = run.bus_road_exposure.copy()
-    left_hazard = np.full(n, np.nan)
-    buses = run.extension("transit")
-    boarded: dict[int, float] = getattr(buses, "boarded_s", {})
-    fl = run.world.place_flooded
-    for v in range(n):
-        tv = int(run.tm_id[v])
-        end_road = -np.inf
-        if tv >= 0:
-            road[v] += tm.exposed_s[tv]
-            end_road = tm.exposure_end[tv]
-            if run.status[v] == "en_route":
-                if tm.state[tv] == VehicleState.WAITING:
-                    run.reason[v] = "waiting to enter the road"
-                elif tm.state[tv] == VehicleState.ON_ROAD:
-                    run.reason[v] = "on the road"
-        left = until
-        if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
-            left = tm.first_enter_t[tv]
-        elif v in boarded:
-            left = boarded[v]
-        end_home = -np.inf
-        p = int(run.veh.place[v])
-        if fl is not None and p >= 0 and fl[p] and run.role[v] == "evacuee":
-            for s, e in fl[p]:
-                lo, hi = max(s, 0.0), min(e, left)
-                if hi > lo:
-                    home[v] += hi - lo
-                    end_home = hi
-        last = max(end_home, end_road)
-        if np.isfinite(last):
-            left_hazard[v] = last
-    run.exposed_home_s = home
-    run.exposed_road_s = road
-    run.left_hazard_s = left_hazard
-
-
-def run_meta(run: EvacuationRun, wall: float) -> dict[str, Any]:
-    """The run.json metadata of a run."""
-    from musterpoint.sim import __version__
-
-    sc = run.world.loaded.scenario
-    r = run.world.network.report
-    return {
-        "scenario": sc.name,
-        "scenario_title": sc.title.en,
-        "scenario_title_zh": sc.title.zh,
-        "plan": run.plan.name,
-        "plan_title": run.plan.title.en,
-        "plan_title_zh": run.plan.title.zh,
-        "seed": run.seed,
-        "version": __version__,
-        "wall_time_s": round(wall, 3),
-        "start": sc.start.isoformat(),
-        "timezone": sc.timezone,
-        "duration_s": run.world.duration_s,
-        "first_order_s": run.first_order_s,
-        "attribution": list(sc.attribution),
-        "network": {"source": r.source, "nodes_read": r.nodes_read,
-                    "links_read": r.links_read, "nodes_kept": r.nodes_kept,
-                    "links_kept": r.links_kept, "notes": list(r.notes)},
-        "warnings": list(run.world.warnings),
-    }
+        trav = np.array(c.travel_s)[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_tt = np.where(ext[idx] > 0, trav / ext[idx], np.nan)
+        net = roads.net
+        self.link_rows.append(pd.DataFrame({
+            "interval_start_s": t0,
+            "link_id": net.link_id[idx].astype(str),
+            "entered": ent[idx],
+            "exited": ext[idx],
+            "pcu_end": used[idx],
+            "occupancy": used[idx] / roads.storage[idx],
+            "mean_travel_s": mean_tt,
+            "freeflow_s": net.freeflow_s[idx],
+            "closed": roads.closed[idx],
+        }))

@@ -1,81 +1,176 @@
-"""The road network during a run: hazard closures, plan levers, commands, rerouting."""
+"""The roads during a run: closures (hazard, plan levers, commands), capacities, rerouting,
+and the vehicles launched onto them."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import simpy
+
+from musterpoint.scenarios.schema import Plan
+from musterpoint.sim.hazards.closures import ClosureSchedule
+from musterpoint.sim.network.routing import Router
+from musterpoint.sim.traffic.levers import NetworkLevers
+from musterpoint.sim.traffic.queue_model import TrafficModel
+from musterpoint.sim.world import World
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.extension import RunExtension
+    from musterpoint.sim.evacuation.records import RunRecorder
 
-__all__ = ["apply_closures", "apply_levers", "closure_at", "hazard_process",
-           "levers_process", "reroute_process", "route_costs"]
+__all__ = ["RoadState"]
 
 
-def apply_closures(run: EvacuationRun) -> None:
-    """Close and reopen links to match hazard, levers and commands now; rebuild the
-    routing trees when anything changed."""
-    run.hazard_closed = run.schedule.closed_at(run.env.now)
-    now_closed = run.hazard_closed | run.lever_closed | run.manual_closed
-    changed = np.flatnonzero(now_closed != run.closed)
-    if not changed.size:
-        return
-    net = run.world.network
-    for i in changed.tolist():
-        run.traffic.set_closed(i, bool(now_closed[i]))
-        run.log(run.env.now, "link_closed" if now_closed[i] else "link_reopened",
-                 link=str(net.link_id[i]))
-    run.closed = now_closed
-    run.router.rebuild(run.closed, cost_s=route_costs(run))
-    run.traffic.after_reroute()
+class RoadState:
+    """Which links are closed and why, their storage, and who drives on them.
 
-def route_costs(run: EvacuationRun) -> np.ndarray | None:
-    """Link times for routing: free-flow, or with congestion-aware rerouting the
-    free-flow time or the time to discharge the queue on the link, if longer."""
-    if run.plan.reroute_interval_min <= 0:
-        return None
-    tm = run.traffic
-    queue_s = np.array(tm.used) * np.array(tm.headway)
-    return np.asarray(np.maximum(run.world.network.freeflow_s, queue_s))
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's clock.
+    world : World
+        The network and the hazard's closure intervals.
+    plan : Plan
+        Its rerouting interval.
+    levers : NetworkLevers
+        The plan's contraflow and control points over time.
+    recorder : RunRecorder
+        Where closures and capacity changes are logged.
 
-def reroute_process(run: EvacuationRun, every: float, until: float) -> Any:
-    """Congestion-aware rerouting: rebuild the trees on current queues every ``every`` s."""
-    while run.env.now + every <= until:
-        yield run.env.timeout(every)
-        run.router.rebuild(run.closed, cost_s=route_costs(run))
-        run.traffic.after_reroute(everyone=True)
+    Attributes
+    ----------
+    hazard_closed, lever_closed, manual_closed, closed : ndarray of bool
+        Links closed by the hazard, by the plan's levers, by commands, and by any.
+    storage : ndarray
+        Storage of each link now (PCU); levers change it.
+    entered_total : ndarray
+        Vehicles that entered each link so far (counted at each monitoring step).
+    owner, local : list
+        For each vehicle on the roads (by traffic-model number): the extension that
+        launched it (None for households) and that owner's own number for it.
+    """
 
-def hazard_process(run: EvacuationRun, step: float, until: float) -> Any:
-    """Apply hazard closures at every hazard step."""
-    while run.env.now <= until:
-        apply_closures(run)
-        yield run.env.timeout(step)
+    def __init__(self, env: simpy.Environment, world: World, plan: Plan,
+                 levers: NetworkLevers, recorder: RunRecorder) -> None:
+        net = world.network
+        self.env, self.net, self.levers, self.recorder = env, net, levers, recorder
+        self.reroute = plan.reroute_interval_min > 0
+        self.schedule = ClosureSchedule.from_lists(world.link_flooded, world.closures,
+                                                   net.n_links)
+        self.hazard_closed = np.zeros(net.n_links, dtype=bool)
+        self.lever_closed = np.zeros(net.n_links, dtype=bool)
+        self.manual_closed = np.zeros(net.n_links, dtype=bool)
+        self.closed = np.zeros(net.n_links, dtype=bool)
+        self.entered_total = np.zeros(net.n_links)
+        self.storage = net.storage_pcu.copy()
+        self.link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+        self.owner: list[RunExtension | None] = []
+        self.local: list[int] = []
+        self._router: Router | None = None
+        self._traffic: TrafficModel | None = None
 
-def closure_at(run: EvacuationRun, t: float) -> Any:
-    """Apply an explicit closure exactly at its time."""
-    yield run.env.timeout(t - run.env.now)
-    apply_closures(run)
+    def attach(self, router: Router, traffic: TrafficModel) -> None:
+        """Give the roads their routing trees and traffic model (made after the
+        destinations are known)."""
+        self._router, self._traffic = router, traffic
 
-def apply_levers(run: EvacuationRun) -> None:
-    """Capacities and lever closures of the plan's contraflow and control points now."""
-    st = run.levers.state_at(run.env.now)
-    net = run.world.network
-    cur = np.array(run.traffic.headway)
-    new_head = 3600.0 / st.capacity_vph
-    for i in np.flatnonzero((new_head != cur) | (st.storage_pcu != run.storage)).tolist():
-        run.traffic.set_capacity(i, float(st.capacity_vph[i]), float(st.storage_pcu[i]))
-        run.storage[i] = st.storage_pcu[i]
-        run.log(run.env.now, "capacity", link=str(net.link_id[i]),
-                 value=float(st.capacity_vph[i]))
-    run.lever_closed = st.closed
-    apply_closures(run)
+    @property
+    def router(self) -> Router:
+        """Shortest-time trees to every destination."""
+        assert self._router is not None, "the roads have no router yet"
+        return self._router
 
-def levers_process(run: EvacuationRun, until: float) -> Any:
-    """Apply the levers at each time one starts or ends."""
-    for t in run.levers.change_times():
-        if t > until:
+    @property
+    def traffic(self) -> TrafficModel:
+        """The queue model moving the vehicles."""
+        assert self._traffic is not None, "the roads have no traffic model yet"
+        return self._traffic
+
+    def launch(self, origin: int, dest: int, pcu: float, owner: RunExtension | None = None,
+               local: int = -1) -> int:
+        """Put a vehicle on the road now, from ``origin`` to router destination ``dest``.
+
+        ``owner`` (an extension) hears when it arrives or is stranded, with ``local``, its
+        own number for the vehicle. Returns the traffic-model vehicle number.
+        """
+        tv = self.traffic.add_vehicle(origin, dest, pcu)
+        self.local.append(local)
+        self.owner.append(owner)
+        self.traffic.depart(tv)
+        return tv
+
+    # ------------------------------------------------------------------ closures
+    def apply_closures(self) -> None:
+        """Close and reopen links to match hazard, levers and commands now; rebuild the
+        routing trees when anything changed."""
+        now = self.env.now
+        self.hazard_closed = self.schedule.closed_at(now)
+        now_closed = self.hazard_closed | self.lever_closed | self.manual_closed
+        changed = np.flatnonzero(now_closed != self.closed)
+        if not changed.size:
             return
-        if t > run.env.now:
-            yield run.env.timeout(t - run.env.now)
-        apply_levers(run)
+        for i in changed.tolist():
+            self.traffic.set_closed(i, bool(now_closed[i]))
+            self.recorder.log(now, "link_closed" if now_closed[i] else "link_reopened",
+                              link=str(self.net.link_id[i]))
+        self.closed = now_closed
+        self.router.rebuild(self.closed, cost_s=self.route_costs())
+        self.traffic.after_reroute()
+
+    def set_manual(self, links: np.ndarray, closed: bool) -> None:
+        """Close or reopen links by command, now."""
+        self.manual_closed[links] = closed
+        self.apply_closures()
+
+    def route_costs(self) -> np.ndarray | None:
+        """Link times for routing: free-flow, or with congestion-aware rerouting the
+        free-flow time or the time to discharge the queue on the link, if longer."""
+        if not self.reroute:
+            return None
+        tm = self.traffic
+        queue_s = np.array(tm.used) * np.array(tm.headway)
+        return np.asarray(np.maximum(self.net.freeflow_s, queue_s))
+
+    def apply_levers(self) -> None:
+        """Capacities and lever closures of the plan's contraflow and control points now."""
+        now = self.env.now
+        st = self.levers.state_at(now)
+        cur = np.array(self.traffic.headway)
+        new_head = 3600.0 / st.capacity_vph
+        for i in np.flatnonzero((new_head != cur) | (st.storage_pcu != self.storage)).tolist():
+            self.traffic.set_capacity(i, float(st.capacity_vph[i]), float(st.storage_pcu[i]))
+            self.storage[i] = st.storage_pcu[i]
+            self.recorder.log(now, "capacity", link=str(self.net.link_id[i]),
+                              value=float(st.capacity_vph[i]))
+        self.lever_closed = st.closed
+        self.apply_closures()
+
+    # ------------------------------------------------------------------ processes
+    def reroute_process(self, every: float, until: float) -> Any:
+        """Congestion-aware rerouting: rebuild the trees on current queues every ``every`` s."""
+        env = self.env
+        while env.now + every <= until:
+            yield env.timeout(every)
+            self.router.rebuild(self.closed, cost_s=self.route_costs())
+            self.traffic.after_reroute(everyone=True)
+
+    def hazard_process(self, step: float, until: float) -> Any:
+        """Apply hazard closures at every hazard step."""
+        while self.env.now <= until:
+            self.apply_closures()
+            yield self.env.timeout(step)
+
+    def closure_at(self, t: float) -> Any:
+        """Apply an explicit closure exactly at its time."""
+        yield self.env.timeout(t - self.env.now)
+        self.apply_closures()
+
+    def levers_process(self, until: float) -> Any:
+        """Apply the levers at each time one starts or ends."""
+        for t in self.levers.change_times():
+            if t > until:
+                return
+            if t > self.env.now:
+                yield self.env.timeout(t - self.env.now)
+            self.apply_levers()

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from musterpoint.sim.result import Event
 from musterpoint.sim.traffic.queue_model import VehicleState
 from musterpoint.sim.world import hazard_frames
 
@@ -15,7 +16,6 @@ if TYPE_CHECKING:
 
 __all__ = ["build_tables"]
 
-EVENT_COLUMNS = ["time_s", "type", "vehicle_id", "link_id", "zone", "shelter", "value", "detail"]
 
 
 def _wkt_line(c: np.ndarray) -> str:
@@ -24,19 +24,19 @@ def _wkt_line(c: np.ndarray) -> str:
 
 def _still_exposed(run: EvacuationRun, until: float) -> np.ndarray:
     """Whether each agent is in the hazard at the end (at home or on a hazard link)."""
-    out = np.zeros(run.status.size, dtype=bool)
+    out = np.zeros(run.agents.status.size, dtype=bool)
     fl = run.world.place_flooded
     link_fl = run.world.link_flooded
-    tm = run.traffic
-    for v in range(run.status.size):
-        if run.status[v] == "arrived":
+    tm = run.roads.traffic
+    for v in range(run.agents.status.size):
+        if run.agents.status[v] == "arrived":
             continue
-        tv = int(run.tm_id[v])
+        tv = int(run.agents.vehicle[v])
         if tv >= 0 and tm.state[tv] == VehicleState.ON_ROAD and link_fl is not None:
             out[v] = any(s <= until < e for s, e in link_fl[tm.link[tv]])
-        elif fl is not None and run.veh.place[v] >= 0 and (
+        elif fl is not None and run.agents.veh.place[v] >= 0 and (
                 tv < 0 or tm.state[tv] == VehicleState.WAITING):
-            out[v] = any(s <= until < e for s, e in fl[int(run.veh.place[v])])
+            out[v] = any(s <= until < e for s, e in fl[int(run.agents.veh.place[v])])
     return out
 
 
@@ -45,17 +45,17 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     """All tables of the run, plus extra figures (``vehicle_km``)."""
     w = run.world
     net = w.network
-    veh = run.veh
-    tm = run.traffic
+    veh = run.agents.veh
+    tm = run.roads.traffic
     zids = np.array([*w.zones.ids, "(outside)"], dtype=object)
     n = veh.zone.size
-    n_dest = len(run.router.destinations)
+    n_dest = len(run.roads.router.destinations)
     dest_ids = np.array([run.dest_id(d) for d in range(n_dest)] + [""], dtype=object)
     cur = np.full(n, -1, dtype=np.int64)
     for v in range(n):
-        tv = int(run.tm_id[v])
-        if run.final_dest[v] >= 0:
-            cur[v] = run.final_dest[v]
+        tv = int(run.agents.vehicle[v])
+        if run.agents.final_dest[v] >= 0:
+            cur[v] = run.agents.final_dest[v]
         elif tv >= 0 and tm.state[tv] != VehicleState.STRANDED:
             cur[v] = tm.dest[tv]
     persons = veh.persons.astype(np.int64)
@@ -63,10 +63,10 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     buses = run.extension("transit")
     if buses is not None:
         mode[buses.riders] = "bus"  # type: ignore[attr-defined]
-    zone_order = np.append(run.zone_order, np.nan)
+    zone_order = np.append(run.agents.zone_order, np.nan)
     agents = pd.DataFrame({
         "vehicle_id": np.arange(n, dtype=np.int64),
-        "role": run.role.astype(str),
+        "role": run.agents.role.astype(str),
         "mode": mode.astype(str),
         "zone": zids[veh.zone],
         "origin_node": net.node_id[veh.origin].astype(np.int64),
@@ -75,22 +75,22 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "destination": dest_ids[cur],
         "persons": persons,
         "pcu": veh.pcu.astype(float),
-        "order_s": zone_order[veh.zone] if w.trips is None else run.depart_s,
-        "depart_s": np.where(mode == "bus", run.depart_s_all, run.depart_s),
-        "arrive_s": run.arrive_s,
-        "status": run.status.astype(str),
-        "reason": run.reason.astype(str),
-        "exposed_home_person_s": run.exposed_home_s * persons,
-        "exposed_road_person_s": run.exposed_road_s * persons,
+        "order_s": zone_order[veh.zone] if w.trips is None else run.agents.depart_s,
+        "depart_s": np.where(mode == "bus", run.agents.depart_s_all, run.agents.depart_s),
+        "arrive_s": run.agents.arrive_s,
+        "status": run.agents.status.astype(str),
+        "reason": run.agents.reason.astype(str),
+        "exposed_home_person_s": run.agents.exposed_home_s * persons,
+        "exposed_road_person_s": run.agents.exposed_road_s * persons,
     })
     agents["exposed_person_s"] = agents["exposed_home_person_s"] + agents["exposed_road_person_s"]
-    agents["left_hazard_s"] = run.left_hazard_s
+    agents["left_hazard_s"] = run.agents.left_hazard_s
     agents["still_exposed"] = _still_exposed(run, until)
 
-    events = pd.DataFrame(run.events, columns=EVENT_COLUMNS)
+    events = pd.DataFrame(run.recorder.events, columns=list(Event._fields))
     if run.record_link_events and tm.link_trace:
         tr = np.array(tm.link_trace)
-        vid = np.array(run.by_tm)[tr[:, 0].astype(int)]
+        vid = np.array(run.roads.local)[tr[:, 0].astype(int)]
         lid = net.link_id[tr[:, 1].astype(int)].astype(str)
         extra = [pd.DataFrame({"time_s": tr[:, col], "type": kind, "vehicle_id": vid,
                                "link_id": lid, "zone": "", "shelter": "", "value": np.nan,
@@ -100,7 +100,8 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     events = events.sort_values(["time_s"], kind="stable").reset_index(drop=True)
     events["vehicle_id"] = events["vehicle_id"].astype(np.int64)
 
-    link_states = (pd.concat(run.link_rows, ignore_index=True) if run.link_rows else
+    rows = run.recorder.link_rows
+    link_states = (pd.concat(rows, ignore_index=True) if rows else
                    pd.DataFrame(columns=["interval_start_s", "link_id", "entered", "exited",
                                          "pcu_end", "occupancy", "mean_travel_s",
                                          "freeflow_s", "closed"]))
@@ -117,7 +118,7 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "length_m": net.length_m,
         "lanes": net.lanes,
         "capacity_vph": net.capacity_vph,
-        "storage_pcu": run.storage,
+        "storage_pcu": run.roads.storage,
         "freeflow_s": net.freeflow_s,
         "elevation_m": (w.link_elevation if w.link_elevation is not None
                         else np.full(net.n_links, np.nan)),
@@ -126,7 +127,7 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     })
     links["elevation_m"] = links["elevation_m"].replace([np.inf], np.nan)
 
-    ev_rows = (run.role == "evacuee") & (veh.zone >= 0)
+    ev_rows = (run.agents.role == "evacuee") & (veh.zone >= 0)
     zf = np.full(len(zids) - 1, np.nan)
     if w.place_flooded is not None and w.places is not None:
         for p, iv in enumerate(w.place_flooded):
@@ -138,32 +139,32 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "population": w.zones.population.astype(np.int64),
         "evacuees": np.bincount(veh.zone[ev_rows], persons[ev_rows],
                                 minlength=len(zids))[: len(zids) - 1].astype(np.int64),
-        "elevation_m": w.zones.elevation, "order_s": run.zone_order,
+        "elevation_m": w.zones.elevation, "order_s": run.agents.zone_order,
         "flooded_from_s": zf, "wkt": w.zones.wkt,
     })
     shelters = pd.DataFrame({
-        "shelter": [d.id for d in run.dest], "name": [d.name for d in run.dest],
-        "lon": [d.lon for d in run.dest], "lat": [d.lat for d in run.dest],
-        "capacity": run.capacity, "elevation_m": [d.elevation for d in run.dest],
-        "occupancy_end": run.occupancy.astype(np.int64),
+        "shelter": [d.id for d in run.shelters.dest], "name": [d.name for d in run.shelters.dest],
+        "lon": [d.lon for d in run.shelters.dest], "lat": [d.lat for d in run.shelters.dest],
+        "capacity": run.shelters.capacity, "elevation_m": [d.elevation for d in run.shelters.dest],
+        "occupancy_end": run.shelters.occupancy.astype(np.int64),
     })
 
-    zr = pd.DataFrame(run.zone_rows, columns=["time_s", "z", "departed", "arrived"])
+    zr = pd.DataFrame(run.recorder.zone_rows, columns=["time_s", "z", "departed", "arrived"])
     zr["zone"] = zids[zr["z"].to_numpy()].astype(str)
     zr["evacuees"] = zones["evacuees"].to_numpy()[zr["z"].to_numpy()]
     tot = zr.groupby("time_s", as_index=False)[["departed", "arrived", "evacuees"]].sum()
     tot["zone"] = "ALL"
     timeseries = pd.concat([zr.drop(columns="z"), tot], ignore_index=True)[
         ["time_s", "zone", "evacuees", "departed", "arrived"]]
-    st = pd.DataFrame(run.shelter_rows, columns=["time_s", "s", "occupancy"])
-    st["shelter"] = np.array([d.id for d in run.dest] + [""],
+    st = pd.DataFrame(run.recorder.shelter_rows, columns=["time_s", "s", "occupancy"])
+    st["shelter"] = np.array([d.id for d in run.shelters.dest] + [""],
                              dtype=object)[st["s"].to_numpy(dtype=np.int64)]
     shelter_ts = st[["time_s", "shelter", "occupancy"]]
 
     frames = hazard_frames(w, until)
     frames_df = pd.DataFrame(frames, columns=["time_s", "kind", "level_m", "geojson"])
 
-    vkm = float((run.entered_total * net.length_m).sum() / 1000.0)
+    vkm = float((run.roads.entered_total * net.length_m).sum() / 1000.0)
 
     tables = {"agents": agents, "events": events, "link_states": link_states, "links": links,
               "zones": zones, "shelters": shelters, "timeseries": timeseries,

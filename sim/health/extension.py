@@ -53,7 +53,7 @@ from musterpoint.sim.health.results import (
 from musterpoint.sim.health.supply import SupplySystem
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.context import RunContext
 
 __all__ = ["PLACES", "HealthExtension", "health_extension"]
 
@@ -81,31 +81,31 @@ class HealthExtension(RunExtension):
     name = "health"
     COMMANDS: ClassVar[tuple[str, ...]] = ("health_lockdown", "health_staff", "health_beds")
 
-    def __init__(self, run: EvacuationRun) -> None:
-        super().__init__(run)
-        sc = run.world.loaded.scenario
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        sc = ctx.world.loaded.scenario
         assert sc.health is not None
         self.hw: HealthWorld = sc.health
-        self.hp: HealthPlan = run.plan.health or HealthPlan()
-        self.file = str(run.world.loaded.path)
-        pf = run.plan_file
+        self.hp: HealthPlan = ctx.plan.health or HealthPlan()
+        self.file = str(ctx.world.loaded.path)
+        pf = ctx.plan_file
         problems = [Problem(pf, f, r) for f, r in check_health_plan(self.hw, self.hp)]
         if problems:
             raise InputError(problems)
         self._warn(health_warnings(self.hw, self.hp))
         pop = np.array([c.population for c in self.hw.compounds], dtype=np.int64)
-        zones_pop = int(run.world.zones.population.sum())
+        zones_pop = int(ctx.world.zones.population.sum())
         if abs(zones_pop - int(pop.sum())) > 0.01 * max(zones_pop, 1):
             self._warn([f"{self.file}: health.compounds hold {int(pop.sum()):,} residents "
                         f"but the population layer {zones_pop:,}; the epidemic uses the "
                         "compounds"])
-        self.nodes = HealthNodes(run, self.hw, self.hp)
+        self.nodes = HealthNodes(ctx, self.hw, self.hp)
         start = sc.start
         self.tod0_s = float(start.hour * 3600 + start.minute * 60 + start.second)
-        self.horizon_s = run.world.duration_s
+        self.horizon_s = ctx.world.duration_s
         self.lockdowns: list[Lockdown] = list(self.hp.lockdowns)
         self.epi = CompoundEpidemic(self.hw.epidemic, pop, [c.id for c in self.hw.compounds],
-                                    self.lockdowns, run.streams)
+                                    self.lockdowns, ctx.streams)
         self.vehicles: list[tuple[Any, int]] = []
         self.campaign: CampaignSim | None = None
         self.supply: SupplySystem | None = None
@@ -122,9 +122,9 @@ class HealthExtension(RunExtension):
     # ------------------------------------------------------------------ set-up
     def _warn(self, messages: list[str]) -> None:
         for msg in messages:
-            if msg not in self.run.world.warnings:
+            if msg not in self.ctx.world.warnings:
                 logger.warning(msg)
-                self.run.world.warnings.append(msg)
+                self.ctx.world.warnings.append(msg)
 
     def destinations(self) -> list[list[int]]:
         """Gates, sites, hospitals, the depot and pick-up points."""
@@ -140,11 +140,11 @@ class HealthExtension(RunExtension):
     # ------------------------------------------------------------------ start
     def start(self) -> None:
         """Build the modules (router destinations are known now) and start processes."""
-        run, nodes, epi = self.run, self.nodes, self.epi
-        env, streams = run.env, run.streams
+        ctx, nodes, epi = self.ctx, self.nodes, self.epi
+        env, streams = ctx.env, ctx.streams
         cp = self.hp.campaign
         if cp is not None:
-            travel = site_travel_s(run, self.hw, self.hp, nodes, self.first_dest)
+            travel = site_travel_s(ctx, self.hw, self.hp, nodes, self.first_dest)
             if cp.kind == "vaccination":
                 base = epi.pop - epi.y0_v.astype(np.int64)
             else:
@@ -164,7 +164,7 @@ class HealthExtension(RunExtension):
             flat_dest = [self._abs(d) for ds in nodes.gate_dest for d in ds]
             hub_walk = None
             if sp.mode == "pickup":
-                walk = walk_m(run.world.network, nodes.pickup_nodes)[:, flat_nodes]
+                walk = walk_m(ctx.world.network, nodes.pickup_nodes)[:, flat_nodes]
                 speed = np.array([p.cart_speed_mps for p in sp.pickup_points])[:, None]
                 hub_walk = np.where(np.isfinite(walk), walk, 3000.0) / speed
                 stop_nodes, stop_dest = nodes.pickup_nodes, [self._abs(d)
@@ -187,11 +187,11 @@ class HealthExtension(RunExtension):
         env.process(self._epidemic())
 
     def _announce(self, lk: Lockdown) -> Any:
-        env = self.run.env
+        env = self.ctx.env
         if lk.from_h * 3600.0 > self.horizon_s:
             return
         yield env.timeout(lk.from_h * 3600.0)
-        self.run.log(env.now, "lockdown", value=lk.contact_cut,
+        self.ctx.log(env.now, "lockdown", value=lk.contact_cut,
                      detail=", ".join(lk.compounds or ["all compounds"]))
 
     # ------------------------------------------------------------------ road (Road protocol)
@@ -201,15 +201,15 @@ class HealthExtension(RunExtension):
         self.vehicles.append((handler, local))
         pcu = (self.hp.ambulances.pcu if handler is self.hospital and self.hp.ambulances
                else (self.hp.supply.truck_pcu if self.hp.supply else 1.0))
-        self.run.launch(origin, dest, pcu, owner=self, local=k)
+        self.ctx.launch(origin, dest, pcu, self, k)
 
     def dist_s(self, dest: int, node: int) -> float:
         """Free-flow driving time (s) from ``node`` to router destination ``dest``."""
-        return float(self.run.router.dist_s[dest, node])
+        return self.ctx.dist_s(dest, node)
 
     def log(self, t: float, kind: str, detail: str = "", value: float = float("nan")) -> None:
         """Record an event in the run's event log."""
-        self.run.log(t, kind, value=value, detail=detail)
+        self.ctx.log(t, kind, value=value, detail=detail)
 
     def on_reach(self, tv: int, local: int, node: int, t: float) -> bool:
         """A health vehicle reached its destination."""
@@ -237,7 +237,7 @@ class HealthExtension(RunExtension):
         return self.epi.cut_at(t)
 
     def _epidemic(self) -> Any:
-        env = self.run.env
+        env = self.ctx.env
         step = self.hw.epidemic.step_h * 3600.0
         while env.now < self.horizon_s - 1e-9:
             t0 = float(env.now)
@@ -253,18 +253,18 @@ class HealthExtension(RunExtension):
         for c in np.flatnonzero(new).tolist():
             for _ in range(int(new[c])):
                 self.hospital.new_case(c)
-        self.epi.track_peak(float(self.run.env.now))
+        self.epi.track_peak(float(self.ctx.env.now))
 
     # ------------------------------------------------------------------ ledger
     def _check(self) -> None:
         self.checks += 1
-        t = self.run.env.now
+        t = self.ctx.env.now
         bad = ledger_problems(self)
         if bad and len(self.failures) < 20:
             self.failures.extend(f"t={t:.0f} s: {b}" for b in bad)
 
     def _record(self) -> None:
-        self.ts_rows.extend(self.epi.rows(float(self.run.env.now)))
+        self.ts_rows.extend(self.epi.rows(float(self.ctx.env.now)))
 
     # ------------------------------------------------------------------ outputs
     def finish(self, until: float) -> None:
@@ -290,7 +290,7 @@ class HealthExtension(RunExtension):
     def command(self, kind: str, args: dict[str, Any]) -> bool:
         """Drill commands: ``health_lockdown`` {contact_cut, compounds?, until_h?},
         ``health_staff`` {site, station, staff}, ``health_beds`` {hospital, ward, icu}."""
-        now_h = float(self.run.env.now) / 3600.0
+        now_h = float(self.ctx.env.now) / 3600.0
         if kind == "health_lockdown":
             lk = Lockdown(from_h=now_h, until_h=args.get("until_h"),
                           contact_cut=float(args["contact_cut"]),
@@ -299,7 +299,7 @@ class HealthExtension(RunExtension):
             if lk.compounds and not set(lk.compounds) <= known:
                 raise InputError.single("command", "compounds", "unknown compound")
             self.lockdowns.append(lk)
-            self.run.log(self.run.env.now, "lockdown", value=lk.contact_cut, detail="drill")
+            self.ctx.log(self.ctx.env.now, "lockdown", value=lk.contact_cut, detail="drill")
             return True
         if kind == "health_staff" and self.campaign is not None:
             if not self.campaign.set_staff(str(args["site"]), str(args["station"]),
@@ -314,13 +314,13 @@ class HealthExtension(RunExtension):
         return False
 
 
-def health_extension(run: EvacuationRun) -> HealthExtension | None:
+def health_extension(ctx: RunContext) -> HealthExtension | None:
     """The health extension of a run whose scenario has a ``health:`` section."""
-    sc = run.world.loaded.scenario
+    sc = ctx.world.loaded.scenario
     if sc.health is None:
-        if run.plan.health is not None:
-            raise InputError.single(run.plan_file, "health", "the plan has a health section "
+        if ctx.plan.health is not None:
+            raise InputError.single(ctx.plan_file, "health", "the plan has a health section "
                                     "but the scenario has none (health: in scenario.yaml)")
         return None
-    return HealthExtension(run)
+    return HealthExtension(ctx)
 

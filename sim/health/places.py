@@ -21,7 +21,7 @@ from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
 from musterpoint.sim.geo import LocalProjection
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.context import RunContext
     from musterpoint.sim.network.graph import Network
 
 __all__ = ["HealthNodes", "site_travel_s", "walk_m"]
@@ -56,27 +56,27 @@ class HealthNodes:
         (-1 without supply).
     """
 
-    def __init__(self, run: EvacuationRun, hw: HealthWorld, hp: HealthPlan) -> None:
-        f = str(run.world.loaded.path)
+    def __init__(self, ctx: RunContext, hw: HealthWorld, hp: HealthPlan) -> None:
+        f = str(ctx.world.loaded.path)
         comps = hw.compounds
-        self.comp_node = [run.snap(c.lon, c.lat, f, f"health.compounds ({c.id})") for c in comps]
+        self.comp_node = [ctx.snap(c.lon, c.lat, f, f"health.compounds ({c.id})") for c in comps]
         self.gate_nodes: list[list[int]] = [
-            [run.snap(g.lon, g.lat, f, f"health.compounds ({c.id}).gates ({g.id})")
+            [ctx.snap(g.lon, g.lat, f, f"health.compounds ({c.id}).gates ({g.id})")
              for g in c.gates] for c in comps]
-        self.hosp_nodes = [run.snap(h.lon, h.lat, f, f"health.hospitals ({h.id})")
+        self.hosp_nodes = [ctx.snap(h.lon, h.lat, f, f"health.hospitals ({h.id})")
                            for h in hw.hospitals]
         site_loc = {s.id: s for s in hw.sites}
         cp = hp.campaign
         self.site_locs = [site_loc[s.site] for s in cp.sites] if cp is not None else []
-        self.site_nodes = [run.snap(s.lon, s.lat, f, f"health.sites ({s.id})")
+        self.site_nodes = [ctx.snap(s.lon, s.lat, f, f"health.sites ({s.id})")
                            for s in self.site_locs]
         sp = hp.supply
         self.depot_node = -1
         self.pickup_nodes: list[int] = []
         if sp is not None:
             d = next(x for x in hw.depots if x.id == sp.depot)
-            self.depot_node = run.snap(d.lon, d.lat, f, f"health.depots ({d.id})")
-            self.pickup_nodes = [run.snap(p.lon, p.lat, run.plan_file,
+            self.depot_node = ctx.snap(d.lon, d.lat, f, f"health.depots ({d.id})")
+            self.pickup_nodes = [ctx.snap(p.lon, p.lat, ctx.plan_file,
                                           f"health.supply.pickup_points ({p.id})")
                                  for p in sp.pickup_points]
         # destinations: gates, sites, hospitals, depot, pick-up points
@@ -108,7 +108,7 @@ def walk_m(net: Network, sources: list[int]) -> np.ndarray:
     return np.asarray(dijkstra(g, directed=False, indices=sources))
 
 
-def site_travel_s(run: EvacuationRun, hw: HealthWorld, hp: HealthPlan, nodes: HealthNodes,
+def site_travel_s(ctx: RunContext, hw: HealthWorld, hp: HealthPlan, nodes: HealthNodes,
                   first_dest: int) -> np.ndarray:
     """Compound -> site travel times (s) of the campaign, shape (compounds, sites).
 
@@ -123,10 +123,10 @@ def site_travel_s(run: EvacuationRun, hw: HealthWorld, hp: HealthPlan, nodes: He
     out = np.zeros((k, n))
     if cp.access == "drive":
         for s in range(n):
-            d = run.router.dist_s[first_dest + nodes.site_dest[s], nodes.comp_node]
+            d = ctx.router.dist_s[first_dest + nodes.site_dest[s], nodes.comp_node]
             out[:, s] = np.where(np.isfinite(d), d, 3600.0) + 300.0
         return out
-    net = run.world.network
+    net = ctx.world.network
     walk = walk_m(net, nodes.site_nodes)
     proj = LocalProjection(float(net.lon.mean()), float(net.lat.mean()))
     cx, cy = proj.forward(np.array([c.lon for c in hw.compounds]),

@@ -162,7 +162,7 @@ def health_snapshot(ext: HealthExtension) -> dict[str, Any]:
         out["site_queues"] = ext.campaign.queue_now()
     hosp = ext.hospital
     if hosp is not None:
-        now = float(ext.run.env.now)
+        now = float(ext.ctx.env.now)
         out["hospitals"] = {
             h.id: {"ward": b.ward_occ, "icu": b.icu_occ,
                    "ward_beds": hosp.capacity(k, now)[0],

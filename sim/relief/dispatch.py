@@ -145,7 +145,7 @@ def _take(svc: ReliefService, job: Job, k: int) -> bool:
 
 def assign_jobs(svc: ReliefService) -> None:
     """Give queued jobs to idle trucks of their depots; then run need-driven dispatch."""
-    now = svc.run.now
+    now = svc.ctx.now
     inp = svc.inp
     for d, depot in enumerate(inp.depots):
         if depot.open_s > now:
@@ -160,7 +160,7 @@ def assign_jobs(svc: ReliefService) -> None:
                 continue
             queue.pop(i)
             if not job.reserved and not _take(svc, job, k):
-                svc.run.log(now, "relief_nothing_to_load", detail=f"{job.route or job.policy}"
+                svc.ctx.log(now, "relief_nothing_to_load", detail=f"{job.route or job.policy}"
                             f" at depot {depot.id}")
                 continue
             svc.start_trip(k, job)
@@ -177,8 +177,8 @@ def _deficit(svc: ReliefService, horizon_s: float) -> np.ndarray:
 def need_driven_round(svc: ReliefService) -> None:
     """Send idle trucks to the points with the largest weighted projected deficit."""
     nd = svc.plan.need_driven
-    inp, st, run = svc.inp, svc.state, svc.run
-    now = run.now
+    inp, st, ctx = svc.inp, svc.state, svc.ctx
+    now = ctx.now
     vul = np.array([p.vulnerable for p in inp.points])
     weight = 1.0 + (nd.vulnerable_weight - 1.0) * vul
     skip: set[int] = set()
@@ -234,7 +234,7 @@ def periodic_review(svc: ReliefService) -> None:
     """Order up to the target level at every point; queue the truckloads."""
     pp = svc.plan.periodic
     inp, st = svc.inp, svc.state
-    now = svc.run.now
+    now = svc.ctx.now
     target = st.daily_need() * pp.up_to_days
     order = np.ceil(np.maximum(target - st.inv - svc.committed, 0.0) - 1e-9)
     ids = [d.id for d in inp.depots]
@@ -264,21 +264,21 @@ def periodic_review(svc: ReliefService) -> None:
             if left.sum() <= 0:
                 break
         if left.sum() > 0:
-            svc.run.log(now, "relief_order_short", shelter=p.id, value=float(left @ inp.kg),
+            svc.ctx.log(now, "relief_order_short", shelter=p.id, value=float(left @ inp.kg),
                         detail="no reachable depot with stock for the whole order (kg short)")
 
 
 def fixed_route_process(svc: ReliefService, r: int) -> Any:
     """SimPy process: queue route ``r``'s job at each of its departure times."""
     route = svc.plan.routes[r]
-    env = svc.run.env
+    env = svc.ctx.env
     inp = svc.inp
     depot = [d.id for d in inp.depots].index(route.depot)
     ttype = -1 if route.truck_type is None else \
         [t.id for t in inp.types].index(route.truck_type)
     pos = {p.id: i for i, p in enumerate(inp.points)}
     for t in route_times(route.depart_h, route.every_h, route.start_h, route.until_h,
-                         svc.run.world.duration_s):
+                         svc.ctx.world.duration_s):
         if t > env.now:
             yield env.timeout(t - env.now)
         stops = [(pos[s.point], np.array([float(s.load.get(c, 0)) for c in inp.commodities]))
@@ -308,5 +308,5 @@ def command_job(svc: ReliefService, args: dict[str, Any]) -> Job:
            for v in load.values()):
         raise InputError.single("command", "load", "units must be numbers >= 0")
     q = np.array([float(load.get(c, 0)) for c in inp.commodities])
-    return Job(dids.index(str(d)), [(pids.index(str(p)), q)], "command", svc.run.now,
+    return Job(dids.index(str(d)), [(pids.index(str(p)), q)], "command", svc.ctx.now,
                route=json.dumps(load, sort_keys=True))

@@ -17,7 +17,7 @@ from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.relief_schema import ReliefPlan, ReliefWorld, TruckType
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.context import RunContext
 
 __all__ = ["DepotState", "PointSpec", "ReliefInputs", "TruckState", "resolve_inputs"]
 
@@ -64,7 +64,7 @@ class PointSpec:
     kind: str
     lon: float
     lat: float
-    shelter: int  # index of the shelter among run.dest (kind shelter), else -1
+    shelter: int  # index of the shelter among ctx.shelters.dest, else -1
     population: float
     from_s: float
     vulnerable: float
@@ -114,10 +114,10 @@ def _stock(stock: dict[str, float], ids: list[str]) -> np.ndarray:
     return np.array([float(stock.get(c, 0.0)) for c in ids])
 
 
-def resolve_inputs(run: EvacuationRun, world: ReliefWorld, plan: ReliefPlan) -> ReliefInputs:
+def resolve_inputs(ctx: RunContext, world: ReliefWorld, plan: ReliefPlan) -> ReliefInputs:
     """Resolve the relief sections of a scenario and a plan on a run (or raise)."""
-    sc_file = str(run.world.loaded.path)
-    pf = run.plan_file
+    sc_file = str(ctx.world.loaded.path)
+    pf = ctx.plan_file
     problems: list[Problem] = []
     ids = [c.id for c in world.commodities]
     need = np.array([c.per_person_day for c in world.commodities])
@@ -127,20 +127,20 @@ def resolve_inputs(run: EvacuationRun, world: ReliefWorld, plan: ReliefPlan) -> 
     depot_ids = [d.id for d in world.depots]
     depots = []
     for i, d in enumerate(world.depots):
-        node = run.snap(d.lon, d.lat, sc_file, f"relief.depots[{i}] ({d.id})")
+        node = ctx.snap(d.lon, d.lat, sc_file, f"relief.depots[{i}] ({d.id})")
         stock = dict(d.stock)
         stock.update(override.get(d.id, {}))
         depots.append(DepotState(d.id, d.name or d.id, d.lon, d.lat, node, d.open_h * 3600.0,
                                  _stock(stock, ids), d.bays, d.load_min_fixed * 60.0,
                                  d.load_min_per_tonne * 60.0 / 1000.0))
-    shelters = {s.id: k for k, s in enumerate(run.dest[: run.n_shelters])}
+    shelters = {s.id: k for k, s in enumerate(ctx.shelters.dest[: ctx.shelters.n])}
     explicit = {p.shelter_id for p in world.points if p.kind == "shelter"}
     specs = list(world.points)
     if world.all_shelters:
         from musterpoint.scenarios.relief_schema import DemandPoint
 
         taken = {p.id for p in specs}
-        for s in run.world.loaded.scenario.shelters:
+        for s in ctx.world.loaded.scenario.shelters:
             if s.id not in explicit and s.id not in taken:
                 specs.append(DemandPoint(id=s.id, name=s.name, kind="shelter"))
     points: list[PointSpec] = []
@@ -156,12 +156,12 @@ def resolve_inputs(run: EvacuationRun, world: ReliefWorld, plan: ReliefPlan) -> 
                                         f"no shelter {p.shelter_id!r} in this scenario; "
                                         f"shelters: {', '.join(shelters)}"))
                 continue
-            dst = run.dest[k]
+            dst = ctx.shelters.dest[k]
             points.append(PointSpec(p.id, p.name or dst.name, "shelter", dst.lon, dst.lat, k,
                                     0.0, 0.0, vul, 0.0, list(dst.nodes)))
         else:
             assert p.lon is not None and p.lat is not None and p.population is not None
-            node = run.snap(p.lon, p.lat, sc_file, where)
+            node = ctx.snap(p.lon, p.lat, sc_file, where)
             rate = p.throughput_per_day / 86_400.0 if p.kind == "pod" else 0.0
             points.append(PointSpec(p.id, p.name or p.id, p.kind, p.lon, p.lat, -1,
                                     float(p.population), p.from_h * 3600.0, vul, rate, [node]))

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 def _closed_during(svc: ReliefService, a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
     """Links closed at any time in [a, b), and links closed at ``a``."""
-    w = svc.run.world
+    w = svc.ctx.world
     n = w.network.n_links
     during = np.zeros(n, dtype=bool)
     at_a = np.zeros(n, dtype=bool)
@@ -60,7 +60,7 @@ def _closed_during(svc: ReliefService, a: float, b: float) -> tuple[np.ndarray, 
 def network_matrices(svc: ReliefService, nodes: list[int],
                      closed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distance (m) and free-flow time (s) between nodes along shortest-time paths."""
-    net = svc.run.world.network
+    net = svc.ctx.world.network
     open_ = np.flatnonzero(~closed)
     frm, to = net.link_from[open_], net.link_to[open_]
     cost = np.maximum(net.freeflow_s[open_], 1e-3)
@@ -184,9 +184,9 @@ def _one_day(svc: ReliefService, n_day: int, a: float, b: float,
             demand.append((min(ckg, cap_kg), min(cdm3, cap_dm3)))
             service.append(round(t0.unload_min_fixed * 60 + t0.unload_min_per_tonne * 60
                                  * ckg / 1000 + load_fixed + load_per_kg * ckg))
-    run = svc.run
+    ctx = svc.ctx
     node_of = [inp.depots[d].node for d in depots] + [
-        run.dest[inp.points[i].shelter].node if inp.points[i].shelter >= 0
+        ctx.shelters.dest[inp.points[i].shelter].node if inp.points[i].shelter >= 0
         else inp.points[i].nodes[0] for i in sorted(got)]
     during, at_a = _closed_during(svc, a, b)
     dist, dur = network_matrices(svc, node_of, during)

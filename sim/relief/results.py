@@ -58,7 +58,7 @@ def _f(x: float) -> float | None:
 
 
 def _wkt(svc: ReliefService, origin: int, links: list[int]) -> str:
-    net = svc.run.world.network
+    net = svc.ctx.world.network
     if not links:
         return f"POINT ({net.lon[origin]:.6f} {net.lat[origin]:.6f})"
     parts = [net.link_coords(links[0])[:1]] + [net.link_coords(h)[1:] for h in links]
@@ -74,7 +74,7 @@ def _waits(svc: ReliefService) -> np.ndarray:
 def relief_tables(svc: ReliefService) -> dict[str, pd.DataFrame]:
     """All relief tables of a finished run."""
     inp, st = svc.inp, svc.state
-    until = svc.run.world.duration_s
+    until = svc.ctx.world.duration_s
     dep_s = st.deprivation_s()
     unmet_pd = (st.unmet / inp.need[None, :]).sum(axis=1)
     points = pd.DataFrame({
@@ -110,7 +110,7 @@ def relief_tables(svc: ReliefService) -> dict[str, pd.DataFrame]:
                                          "fill_rate", "stockout_s"])
     series = pd.DataFrame(svc.series, columns=["time_s", "site", "site_kind", "commodity",
                                                "stock", "available", "population", "status"])
-    legs = pd.DataFrame([(*r[:3], int(svc.run.world.network.node_id[r[3]]), *r[4:9],
+    legs = pd.DataFrame([(*r[:3], int(svc.ctx.world.network.node_id[r[3]]), *r[4:9],
                           _wkt(svc, r[3], r[9])) for r in svc.legs],
                         columns=["truck", "trip", "leg", "from_node", "to", "depart_s",
                                  "arrive_s", "km", "status", "wkt"])
@@ -138,7 +138,7 @@ def relief_tables(svc: ReliefService) -> dict[str, pd.DataFrame]:
 def relief_kpis(svc: ReliefService) -> dict[str, Any]:
     """The ``relief`` KPI family (see the README of the relief model)."""
     inp, st = svc.inp, svc.state
-    until = svc.run.world.duration_s
+    until = svc.ctx.world.duration_s
     ids = inp.commodities
     demand = st.demand.sum(axis=0)
     consumed = st.consumed.sum(axis=0)

@@ -41,7 +41,7 @@ from musterpoint.sim.relief.inventories import PointInventories
 from musterpoint.sim.relief.trips import trip_process
 
 if TYPE_CHECKING:
-    from musterpoint.sim.evacuation.run import EvacuationRun
+    from musterpoint.sim.evacuation.context import RunContext
 
 __all__ = ["ReliefService", "relief_service"]
 
@@ -60,14 +60,14 @@ class ReliefService(RunExtension):
     name = "relief"
     COMMANDS = ("send_truck",)
 
-    def __init__(self, run: EvacuationRun) -> None:
-        super().__init__(run)
-        world = run.world.loaded.scenario.relief
-        plan = run.plan.relief
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
+        world = ctx.world.loaded.scenario.relief
+        plan = ctx.plan.relief
         assert world is not None and plan is not None
         self.world_cfg = world
         self.plan = plan
-        self.inp = resolve_inputs(run, world, plan)
+        self.inp = resolve_inputs(ctx, world, plan)
         inp = self.inp
         pods = np.array([p.kind == "pod" for p in inp.points], dtype=bool)
         self.state = PointInventories(inp.need, inp.mask, inp.point_stock, pods,
@@ -75,7 +75,7 @@ class ReliefService(RunExtension):
         n, c = inp.mask.shape
         self.committed = np.zeros((n, c))
         self.queues: list[list[Job]] = [[] for _ in inp.depots]
-        self.shelter_point = {run.dest[p.shelter].id: i for i, p in enumerate(inp.points)
+        self.shelter_point = {ctx.shelters.dest[p.shelter].id: i for i, p in enumerate(inp.points)
                               if p.shelter >= 0}
         self.cursor = 0
         self.record_s = world.record_min * 60.0
@@ -116,12 +116,12 @@ class ReliefService(RunExtension):
 
     def travel_s(self, node: int, dest: int) -> float:
         """Shortest travel time now from ``node`` to router destination ``dest``."""
-        return float(self.run.router.dist_s[dest, node])
+        return self.ctx.dist_s(dest, node)
 
     def path(self, node: int, dest: int) -> tuple[float, list[int]]:
         """Length (km) and links of the route now from ``node`` to ``dest``."""
-        hop = self.run.router.next_hop[dest]
-        net = self.run.world.network
+        hop = self.ctx.router.next_hop[dest]
+        net = self.ctx.world.network
         links: list[int] = []
         n = node
         for _ in range(net.n_nodes):
@@ -136,7 +136,7 @@ class ReliefService(RunExtension):
     def start(self) -> None:
         """Check reachability, open depots and start the policy processes."""
         self._check_reach()
-        env = self.run.env
+        env = self.ctx.env
         for dep in self.inp.depots:
             dep.resource = simpy.Resource(env, capacity=dep.bays)
             if dep.open_s > 0:
@@ -162,15 +162,15 @@ class ReliefService(RunExtension):
         dests = [p.dest for p in inp.points]
         problems = []
         for i, dep in enumerate(inp.depots):
-            if not dests or not np.isfinite(self.run.router.dist_s[dests, dep.node]).any():
-                problems.append(Problem(str(self.run.world.loaded.path),
+            if not dests or not np.isfinite(self.ctx.router.dist_s[dests, dep.node]).any():
+                problems.append(Problem(str(self.ctx.world.loaded.path),
                                         f"relief.depots[{i}] ({dep.id})",
                                         "cannot reach any demand point by road at the start "
                                         "(no open route); move it, or check the network and "
                                         "the hazard"))
         nodes = [d.node for d in inp.depots]
         for p in inp.points:
-            if not np.isfinite(self.run.router.dist_s[p.dest, nodes]).any():
+            if not np.isfinite(self.ctx.router.dist_s[p.dest, nodes]).any():
                 self.cut_off_at_start.append(p.id)
                 logger.warning("relief: demand point %r cannot be reached from any depot at "
                                "the start", p.id)
@@ -178,15 +178,15 @@ class ReliefService(RunExtension):
             raise InputError(problems)
 
     def _at(self, t: float, fn: Any) -> Any:
-        env = self.run.env
+        env = self.ctx.env
         if t > env.now:
             yield env.timeout(t - env.now)
         fn()
 
     def _every(self, step: float, first: float, fn: Any) -> Any:
-        env = self.run.env
+        env = self.ctx.env
         t = first
-        while t <= self.run.world.duration_s:
+        while t <= self.ctx.world.duration_s:
             if t > env.now:
                 yield env.timeout(t - env.now)
             fn()
@@ -206,8 +206,8 @@ class ReliefService(RunExtension):
     # ------------------------------------------------------------------ state
     def sync(self) -> None:
         """Bring point inventories to now, applying shelter admissions at their times."""
-        st, run = self.state, self.run
-        ev = run.events
+        st, ctx = self.state, self.ctx
+        ev = ctx.events
         for k in range(self.cursor, len(ev)):
             e = ev[k]
             if e[1] == "arrive":
@@ -216,10 +216,10 @@ class ReliefService(RunExtension):
                     st.advance(e[0])
                     st.set_population(i, st.pop[i] + float(e[6]))
         self.cursor = len(ev)
-        st.advance(run.now)
+        st.advance(ctx.now)
         for i, p in enumerate(self.inp.points):
-            if p.shelter >= 0 and st.pop[i] != run.occupancy[p.shelter]:
-                st.set_population(i, float(run.occupancy[p.shelter]))
+            if p.shelter >= 0 and st.pop[i] != ctx.shelters.occupancy[p.shelter]:
+                st.set_population(i, float(ctx.shelters.occupancy[p.shelter]))
 
     def reserve(self, d: int, point: int, units: np.ndarray) -> None:
         """Promise depot stock to a point (queued or on a truck)."""
@@ -256,9 +256,9 @@ class ReliefService(RunExtension):
         """Truck ``k`` takes ``job`` now."""
         tr = self.inp.trucks[k]
         tr.state = "loading"
-        tr.busy_since = self.run.now
+        tr.busy_since = self.ctx.now
         self._trip_no += 1
-        self.run.env.process(trip_process(self, k, job, self._trip_no))
+        self.ctx.env.process(trip_process(self, k, job, self._trip_no))
 
     def on_reach(self, tv: int, local: int, node: int, t: float) -> bool:
         """A truck reached its stop or its depot."""
@@ -270,14 +270,14 @@ class ReliefService(RunExtension):
     def on_strand(self, tv: int, local: int, t: float, reason: str) -> None:
         """A truck has no open route left: it stays where it is with its cargo."""
         tr = self.inp.trucks[local]
-        tr.node = int(self.run.traffic.node[tv])
+        tr.node = int(self.ctx.vehicle_node(tv))
         tr.reason = reason
         tr.arrival.succeed(None)
 
     # ------------------------------------------------------------------ records
     def _recorder(self) -> Any:
-        env = self.run.env
-        until = self.run.world.duration_s
+        env = self.ctx.env
+        until = self.ctx.world.duration_s
         while True:
             self.sync()
             self._record(env.now)
@@ -317,7 +317,7 @@ class ReliefService(RunExtension):
         snapshot changes no state, so watching a run never changes its results.
         """
         inp, st = self.inp, self.state
-        dt = max(self.run.now - st.t, 0.0)
+        dt = max(self.ctx.now - st.t, 0.0)
         inv = np.maximum(st.inv - st.daily_need() * dt / 86_400.0, 0.0)
         out = ((inv <= 0) & inp.mask).any(axis=1)
         states: dict[str, int] = {}
@@ -369,13 +369,13 @@ class ReliefService(RunExtension):
         return relief_ledger(self)
 
 
-def relief_service(run: EvacuationRun) -> ReliefService | None:
+def relief_service(ctx: RunContext) -> ReliefService | None:
     """The relief extension of a run, if its plan has ``relief:`` (the scenario must too)."""
-    if run.plan.relief is None:
+    if ctx.plan.relief is None:
         return None
-    if run.world.loaded.scenario.relief is None:
-        raise InputError.single(run.plan_file, "relief", "the plan has a relief section but "
-                                f"the scenario {run.world.loaded.path} has none; add relief: "
+    if ctx.world.loaded.scenario.relief is None:
+        raise InputError.single(ctx.plan_file, "relief", "the plan has a relief section but "
+                                f"the scenario {ctx.world.loaded.path} has none; add relief: "
                                 "(depots, points) to the scenario or remove it from the plan")
-    return ReliefService(run)
+    return ReliefService(ctx)
 

@@ -32,8 +32,8 @@ logger = logging.getLogger(__name__)
 
 def trip_process(svc: ReliefService, k: int, job: Job, trip: int) -> Any:
     """SimPy process: truck ``k`` loads ``job`` at its depot, serves its stops, returns."""
-    run, inp = svc.run, svc.inp
-    env = run.env
+    ctx, inp = svc.ctx, svc.inp
+    env = ctx.env
     tr = inp.trucks[k]
     dep = inp.depots[job.depot]
     ttype = inp.types[tr.type]
@@ -50,18 +50,18 @@ def trip_process(svc: ReliefService, k: int, job: Job, trip: int) -> Any:
         if out.any():
             dep.stockout_s[out] = env.now
             for c in np.flatnonzero(out).tolist():
-                run.log(env.now, "relief_depot_out", shelter=dep.id,
+                ctx.log(env.now, "relief_depot_out", shelter=dep.id,
                         detail=inp.commodities[c])
         kg = float(total @ inp.kg)
         yield env.timeout(dep.load_fixed_s + dep.load_s_per_kg * kg)
-    run.log(env.now, "relief_dispatch", detail=f"{tr.id} from {dep.id}: {kg:,.0f} kg")
+    ctx.log(env.now, "relief_dispatch", detail=f"{tr.id} from {dep.id}: {kg:,.0f} kg")
     tr.trips += 1
     first = env.now
     for point, q in job.stops:
         pid = inp.points[point].id
         if not np.isfinite(svc.travel_s(tr.node, inp.points[point].dest)):
             svc.committed[point] -= q  # cut off since dispatch: skip the stop
-            run.log(env.now, "relief_stop_skipped", shelter=pid,
+            ctx.log(env.now, "relief_stop_skipped", shelter=pid,
                     detail=f"{tr.id}: no open route")
             continue
         tr.state = "driving"
@@ -82,7 +82,7 @@ def trip_process(svc: ReliefService, k: int, job: Job, trip: int) -> Any:
             svc.deliveries.append((env.now, arrive, tr.id, trip, pid, dep.id,
                                     inp.commodities[c], float(q[c]), float(q[c] * inp.kg[c]),
                                     job.policy))
-        run.log(env.now, "relief_delivery", shelter=pid, value=qkg, detail=tr.id)
+        ctx.log(env.now, "relief_delivery", shelter=pid, value=qkg, detail=tr.id)
     tr.state = "returning"
     if tr.node != dep.node:
         if not np.isfinite(svc.travel_s(tr.node, dep.dest)):
@@ -96,7 +96,7 @@ def trip_process(svc: ReliefService, k: int, job: Job, trip: int) -> Any:
     if tr.cargo.sum() > 0:  # stops skipped: the load goes back on the shelves
         dep.stock += tr.cargo
         dep.shipped -= tr.cargo
-        run.log(env.now, "relief_returned", shelter=dep.id,
+        ctx.log(env.now, "relief_returned", shelter=dep.id,
                 value=float(tr.cargo @ inp.kg), detail=tr.id)
         tr.cargo = np.zeros_like(tr.cargo)
     svc.trip_rows.append((trip, tr.id, dep.id, job.policy, job.route, job.created_s,
@@ -108,35 +108,35 @@ def trip_process(svc: ReliefService, k: int, job: Job, trip: int) -> Any:
 
 def drive(svc: ReliefService, k: int, trip: int, dest: int, to: str) -> Any:
     """Drive truck ``k`` to router destination ``dest`` in traffic; True if it got there."""
-    run = svc.run
+    ctx = svc.ctx
     tr = svc.inp.trucks[k]
     km, links = svc.path(tr.node, dest)
-    ev = run.env.event()
+    ev = ctx.env.event()
     tr.arrival = ev
-    t0 = run.now
+    t0 = ctx.now
     origin = tr.node
-    run.launch(tr.node, dest, svc.inp.types[tr.type].pcu, owner=svc, local=k)
+    ctx.launch(tr.node, dest, svc.inp.types[tr.type].pcu, svc, k)
     result = yield ev
     tr.legs += 1
     tr.km += km
     ok = result is not None
-    svc.legs.append((tr.id, trip, tr.legs, origin, to, t0, run.now, km,
+    svc.legs.append((tr.id, trip, tr.legs, origin, to, t0, ctx.now, km,
                       "arrived" if ok else "stranded", links))
     return ok
 
 def strand_truck(svc: ReliefService, k: int, job: Job, point: int) -> None:
     """Truck ``k`` can go no further: it keeps its cargo; later stops are given up."""
-    run = svc.run
+    ctx = svc.ctx
     tr = svc.inp.trucks[k]
     tr.state = "stranded"
-    tr.busy_s += run.now - tr.busy_since
+    tr.busy_s += ctx.now - tr.busy_since
     left = [p for p, _ in job.stops]
     start = left.index(point) if point >= 0 else len(left)
     for p, q in job.stops[start:]:
         svc.committed[p] -= q
-    run.log(run.now, "relief_truck_stranded", detail=f"{tr.id}: {tr.reason}")
+    ctx.log(ctx.now, "relief_truck_stranded", detail=f"{tr.id}: {tr.reason}")
     svc.trip_rows.append((-1, tr.id, svc.inp.depots[job.depot].id, job.policy,
                            job.route, job.created_s, tr.busy_since, np.nan, np.nan,
-                           run.now, len(job.stops), float(tr.cargo @ svc.inp.kg),
+                           ctx.now, len(job.stops), float(tr.cargo @ svc.inp.kg),
                            "stranded"))
     svc.assign()

@@ -18,6 +18,7 @@ from musterpoint.scenarios.loader import load_scenario
 from musterpoint.sim.drill import DrillSession, after_action, coerce_args
 from musterpoint.sim.drill.store import DrillStore
 from musterpoint.sim.engine import BUILTIN_EXTENSIONS, new_run
+from musterpoint.sim.evacuation.context import RunContext
 from musterpoint.sim.evacuation.extension import RunExtension
 from tests.helpers.scenario_factory import base_scenario, make_scenario
 
@@ -73,7 +74,7 @@ def test_clock_script_and_records(drill_scenario: Path, tmp_path: Path) -> None:
     s.run_to(3700)  # media and gym-power fire on the way
     assert s.now == 3700.0
     assert set(s.fired) == {"levee", "media", "gym-power"}
-    assert s.run.capacity[1] == 200  # south gym after the power cut
+    assert s.run.shelters.capacity[1] == 200  # south gym after the power cut
     # running: the clock moves by wall time x speed, and pauses itself at the end
     s.set_speed(600)
     s.start()
@@ -300,8 +301,8 @@ class _Pumps(RunExtension):
         "deploy_pump": {"label": {"en": "Deploy pumps", "zh": "部署水泵"},
                         "args": {"site": "text", "units": "integer"}}}
 
-    def __init__(self, run: Any) -> None:
-        super().__init__(run)
+    def __init__(self, ctx: RunContext) -> None:
+        super().__init__(ctx)
         self.deployed: list[tuple[float, str, int]] = []
 
     def destinations(self) -> list[list[int]]:
@@ -313,7 +314,7 @@ class _Pumps(RunExtension):
     def command(self, kind: str, args: dict[str, Any]) -> bool:
         if kind != "deploy_pump":
             return False
-        self.deployed.append((self.run.now, str(args["site"]), int(args["units"])))
+        self.deployed.append((self.ctx.now, str(args["site"]), int(args["units"])))
         return True
 
     def snapshot(self) -> dict[str, Any]:
@@ -323,8 +324,8 @@ class _Pumps(RunExtension):
         return {"units_deployed": sum(u for _, _, u in self.deployed)}
 
 
-def _pumps(run: Any) -> _Pumps:
-    return _Pumps(run)
+def _pumps(ctx: RunContext) -> _Pumps:
+    return _Pumps(ctx)
 
 
 def test_a_new_extension_appears_without_changes(drill_scenario: Path,

@@ -1,8 +1,9 @@
-"""Live views of a drill's run: KPIs so far, vehicles for the map, per-agent state.
+"""Live views of a run: KPIs so far, vehicles for the map, per-agent state.
 
-Each function takes a started :class:`~musterpoint.sim.evacuation.run.EvacuationRun`, reads
-it mid-way (the finished run's KPIs come from :mod:`musterpoint.sim.evacuation.kpis`) without
-changing it, and returns JSON-ready data.
+Each function takes a started run, reads it mid-way (the finished run's KPIs come from
+:mod:`musterpoint.sim.evacuation.kpis`) without changing it, and returns JSON-ready
+data. The drill reads a run only through these views and the methods of
+:class:`LiveRun`.
 """
 
 from __future__ import annotations
@@ -11,18 +12,67 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from musterpoint.sim.evacuation.kpis import clean_json
-from musterpoint.sim.evacuation.run import EvacuationRun
+from musterpoint.sim.result import RunResult, clean_json
 from musterpoint.sim.traffic.queue_model import VehicleState
 
-__all__ = ["MAX_CARS_ON_MAP", "agent_state", "live_kpis", "vehicles_on_map"]
+if TYPE_CHECKING:
+    from musterpoint.sim.evacuation.run import EvacuationRun
+
+__all__ = ["MAX_CARS_ON_MAP", "LiveRun", "agent_state", "live_kpis", "service_places",
+           "vehicles_on_map"]
 
 #: Most cars drawn on the live map (buses, trucks and other service vehicles: all).
 MAX_CARS_ON_MAP = 2000
+
+
+class LiveRun(Protocol):
+    """What a driver of a run (the drill) may do with it: step it, command it, watch it."""
+
+    @property
+    def now(self) -> float:
+        """Current simulated time (s)."""
+
+    @property
+    def manual_closed(self) -> np.ndarray:
+        """Links closed by commands now."""
+
+    @property
+    def extension_names(self) -> list[str]:
+        """Names (KPI families) of the run's services, in attachment order."""
+
+    def start(self) -> None:
+        """Set up every process at time 0."""
+
+    def advance(self, t: float) -> None:
+        """Run up to time ``t``."""
+
+    def finish(self) -> RunResult:
+        """Run to the end and return the result."""
+
+    def command(self, kind: str, args: dict[str, Any]) -> None:
+        """Apply a command now."""
+
+    def command_specs(self) -> dict[str, dict[str, Any]]:
+        """Every command the run accepts."""
+
+    def snapshot(self) -> dict[str, Any]:
+        """State now, for a live map."""
+
+    def live_kpis(self) -> dict[str, Any]:
+        """Headline figures now."""
+
+    def vehicles_on_map(self) -> dict[str, Any]:
+        """Vehicles on the road now."""
+
+    def agent_state(self) -> dict[str, Any]:
+        """Every agent's state and a digest."""
+
+    def service_places(self) -> list[dict[str, Any]]:
+        """Where the run's services drive to (depots, sites, pickup points)."""
 
 
 def _flat_numbers(prefix: str, value: Any, out: dict[str, Any], limit: int = 40) -> None:
@@ -44,25 +94,26 @@ def live_kpis(run: EvacuationRun) -> dict[str, Any]:
     so far, and up to 40 numbers of each extension's snapshot.
     """
     snap_totals = _totals(run)
-    ev = run.role == "evacuee"
-    evacuees = int(run.veh.persons[ev].sum())
-    tm = run.traffic
+    ev = run.agents.role == "evacuee"
+    evacuees = int(run.agents.veh.persons[ev].sum())
+    tm = run.roads.traffic
     state = np.asarray(tm.state, dtype=np.int64)
-    cap = run.capacity[np.isfinite(run.capacity)]
-    occ = int(run.occupancy.sum())
+    cap = run.shelters.capacity[np.isfinite(run.shelters.capacity)]
+    occ = int(run.shelters.occupancy.sum())
+    sh = run.shelters
     out: dict[str, Any] = {
         "time_s": run.now,
         "evacuees": evacuees,
         **snap_totals,
         "share_arrived": snap_totals["arrived"] / evacuees if evacuees else None,
         "vehicles_on_road": int((state == VehicleState.ON_ROAD).sum()),
-        "closed_links": int(run.closed.sum()),
-        "closed_by_command": int(run.manual_closed.sum()),
+        "closed_links": int(run.roads.closed.sum()),
+        "closed_by_command": int(run.roads.manual_closed.sum()),
         "shelter_occupancy": occ,
         "shelter_capacity": float(cap.sum()),
-        "shelters_full": int(((run.occupancy >= run.capacity) & np.isfinite(run.capacity))[
-            : run.n_shelters].sum()),
-        "zones_ordered": int((run.zone_order <= run.now).sum()),
+        "shelters_full": int(((sh.occupancy >= sh.capacity) & np.isfinite(sh.capacity))[
+            : sh.n].sum()),
+        "zones_ordered": int((run.agents.zone_order <= run.now).sum()),
         "exposed_person_h_so_far": _exposure_so_far(run) / 3600.0,
         "persons_in_hazard_at_home": _at_home_in_hazard(run),
     }
@@ -74,19 +125,19 @@ def live_kpis(run: EvacuationRun) -> dict[str, Any]:
 
 
 def _totals(run: EvacuationRun) -> dict[str, int]:
-    ev = run.role == "evacuee"
-    p = run.veh.persons
-    return {s: int(p[ev & (run.status == s)].sum())
+    ev = run.agents.role == "evacuee"
+    p = run.agents.veh.persons
+    return {s: int(p[ev & (run.agents.status == s)].sum())
             for s in ("arrived", "stranded", "en_route", "never_departed")}
 
 
 def _home_left(run: EvacuationRun) -> np.ndarray:
     """When each household left home (its car entered the road), else now."""
-    tm = run.traffic
-    left = np.full(run.status.size, run.now)
-    has = run.tm_id >= 0
+    tm = run.roads.traffic
+    left = np.full(run.agents.status.size, run.now)
+    has = run.agents.vehicle >= 0
     if has.any():
-        first = np.asarray(tm.first_enter_t, dtype=float)[run.tm_id[has]]
+        first = np.asarray(tm.first_enter_t, dtype=float)[run.agents.vehicle[has]]
         left[has] = np.where(np.isfinite(first), np.minimum(first, run.now), run.now)
     boarded: dict[int, float] = getattr(run.extension("transit"), "boarded_s", {}) or {}
     for v, t in boarded.items():
@@ -97,17 +148,17 @@ def _home_left(run: EvacuationRun) -> np.ndarray:
 def _exposure_so_far(run: EvacuationRun) -> float:
     """Person-seconds in the hazard so far: at home, and in cars on the road."""
     fl = run.world.place_flooded
-    persons = run.veh.persons.astype(float)
-    ev = run.role == "evacuee"
+    persons = run.agents.veh.persons.astype(float)
+    ev = run.agents.role == "evacuee"
     total = 0.0
-    has = run.tm_id >= 0
+    has = run.agents.vehicle >= 0
     if has.any():
-        road = np.asarray(run.traffic.exposed_s, dtype=float)[run.tm_id[has]]
+        road = np.asarray(run.roads.traffic.exposed_s, dtype=float)[run.agents.vehicle[has]]
         total += float((road * persons[has]).sum())
     if fl is None:
         return total
     left = _home_left(run)
-    place = run.veh.place
+    place = run.agents.veh.place
     for v in np.flatnonzero(ev & (place >= 0)).tolist():
         iv = fl[int(place[v])]
         if not iv:
@@ -125,10 +176,10 @@ def _at_home_in_hazard(run: EvacuationRun) -> int:
         return 0
     t = run.now
     wet = np.array([any(s <= t < e for s, e in iv) for iv in fl], dtype=bool)
-    place = run.veh.place
-    ok = (run.role == "evacuee") & (place >= 0) & (run.status == "never_departed")
+    place = run.agents.veh.place
+    ok = (run.agents.role == "evacuee") & (place >= 0) & (run.agents.status == "never_departed")
     idx = np.flatnonzero(ok)
-    return int(run.veh.persons[idx[wet[place[idx]]]].sum()) if idx.size else 0
+    return int(run.agents.veh.persons[idx[wet[place[idx]]]].sum()) if idx.size else 0
 
 
 def vehicles_on_map(run: EvacuationRun) -> dict[str, Any]:
@@ -137,7 +188,7 @@ def vehicles_on_map(run: EvacuationRun) -> dict[str, Any]:
     ``on_road`` counts them; ``cars`` has ``[lon, lat]`` of at most
     :data:`MAX_CARS_ON_MAP` cars, ``fleet`` ``[lon, lat, owner]`` of every other vehicle.
     """
-    tm = run.traffic
+    tm = run.roads.traffic
     net = run.world.network
     state = np.asarray(tm.state, dtype=np.int64)
     on = np.flatnonzero(state == VehicleState.ON_ROAD)
@@ -151,7 +202,7 @@ def vehicles_on_map(run: EvacuationRun) -> dict[str, Any]:
     a, b = net.link_from[link], net.link_to[link]
     lon = net.lon[a] + (net.lon[b] - net.lon[a]) * f
     lat = net.lat[a] + (net.lat[b] - net.lat[a]) * f
-    owners = [run.tm_owner[int(v)] for v in on.tolist()]
+    owners = [run.roads.owner[int(v)] for v in on.tolist()]
     fleet = [[round(float(lon[k]), 6), round(float(lat[k]), 6), o.name]
              for k, o in enumerate(owners) if o is not None]
     cars = np.array([k for k, o in enumerate(owners) if o is None], dtype=np.int64)
@@ -160,6 +211,21 @@ def vehicles_on_map(run: EvacuationRun) -> dict[str, Any]:
     return {"on_road": int(on.size),
             "cars": [[round(float(lon[k]), 6), round(float(lat[k]), 6)] for k in cars.tolist()],
             "fleet": fleet}
+
+
+def service_places(run: EvacuationRun) -> list[dict[str, Any]]:
+    """The destinations of the run's extensions: ``extension``, ``id``, ``lon``, ``lat``."""
+    net = run.world.network
+    places = []
+    for lo, hi, ext in run.ext_dest:
+        for k in range(hi - lo):
+            nodes = run.roads.router.destinations[lo + k]
+            if not nodes:
+                continue
+            n = nodes[0]
+            places.append({"extension": ext.name, "id": ext.dest_label(k),
+                           "lon": float(net.lon[n]), "lat": float(net.lat[n])})
+    return places
 
 
 def _plain(values: Iterable[Any]) -> list[Any]:
@@ -180,15 +246,15 @@ def agent_state(run: EvacuationRun) -> dict[str, Any]:
     ``vehicles`` hold a list per field; shelters, closures, zone orders and extensions'
     snapshots follow.
     """
-    tm = run.traffic
+    tm = run.roads.traffic
     ids = run.world.network.link_id
     agents = {
-        "status": _plain(run.status.tolist()),
-        "reason": _plain(run.reason.tolist()),
-        "depart_s": _plain(run.depart_s.tolist()),
-        "arrive_s": _plain(run.arrive_s.tolist()),
-        "destination": [run.dest_id(int(d)) for d in run.final_dest.tolist()],
-        "vehicle": _plain(run.tm_id.tolist()),
+        "status": _plain(run.agents.status.tolist()),
+        "reason": _plain(run.agents.reason.tolist()),
+        "depart_s": _plain(run.agents.depart_s.tolist()),
+        "arrive_s": _plain(run.agents.arrive_s.tolist()),
+        "destination": [run.dest_id(int(d)) for d in run.agents.final_dest.tolist()],
+        "vehicle": _plain(run.agents.vehicle.tolist()),
     }
     vehicles = {
         "state": _plain(tm.state),
@@ -200,17 +266,17 @@ def agent_state(run: EvacuationRun) -> dict[str, Any]:
     }
     other = {
         "time_s": run.now,
-        "occupancy": _plain(run.occupancy.tolist()),
-        "capacity": _plain(run.capacity.tolist()),
-        "open_s": _plain(run.open_s.tolist()),
-        "closed": [str(ids[i]) for i in np.flatnonzero(run.closed).tolist()],
-        "zone_order_s": _plain(run.zone_order.tolist()),
+        "occupancy": _plain(run.shelters.occupancy.tolist()),
+        "capacity": _plain(run.shelters.capacity.tolist()),
+        "open_s": _plain(run.shelters.open_s.tolist()),
+        "closed": [str(ids[i]) for i in np.flatnonzero(run.roads.closed).tolist()],
+        "zone_order_s": _plain(run.agents.zone_order.tolist()),
         "queued": [len(q) for q in tm.queue],
-        "events": len(run.events),
+        "events": len(run.recorder.events),
         "extensions": clean_json({e.name: e.snapshot() for e in run.extensions}),
     }
     h = hashlib.sha256()
     for part in (agents, vehicles, other):
         h.update(json.dumps(part, sort_keys=True, ensure_ascii=False).encode())
-    h.update(repr(run.events).encode())
+    h.update(repr(run.recorder.events).encode())
     return {"digest": h.hexdigest(), "agents": agents, "vehicles": vehicles, **other}
