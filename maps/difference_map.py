@@ -12,7 +12,6 @@ the page works offline except for the base tiles. All text is escaped.
 
 from __future__ import annotations
 
-import html
 import logging
 from pathlib import Path
 from typing import Any, cast
@@ -22,6 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.maps.offline import write_offline_page
 
@@ -49,9 +49,6 @@ _TEXT: dict[str, tuple[str, str]] = {
 }
 _BLUE, _RED, _GREY = "#1565c0", "#c62828", "#9e9e9e"
 
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _geom(wkt: Any, lon: Any = None, lat: Any = None) -> dict[str, Any] | None:
@@ -112,10 +109,10 @@ def _zone_layer(comp: dict[str, Any], zones: pd.DataFrame, plan: str, kpi: str,
                 (base, f"{_fmt(kpi, a.get('mean'))} ({lab['reached']} {a.get('n', 0)}/{reps})"),
                 (plan, f"{_fmt(kpi, b.get('mean'))} ({lab['reached']} {b.get('n', 0)}/{reps})"),
                 ("Δ", f"{_fmt(kpi, d, True)}{ci}")]
-        popup = "<table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
+        popup = "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
                                     for k, v in rows) + "</table>"
         feats.append({"type": "Feature", "geometry": geom, "properties": {
-            "popup": popup, "tip": _esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True)}"),
+            "popup": popup, "tip": esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True)}"),
             "fill": colour, "alpha": round(alpha, 3)}})
     group = folium.FeatureGroup(name=name, show=show)
     if feats:
@@ -149,7 +146,7 @@ def _link_layer(comp: dict[str, Any], links: pd.DataFrame, plan: str,
         tip = (f"{lab['link']} {lid}: {lab['peak']} {a:.0%} → {b:.0%} "
                f"({'+' if d > 0 else ''}{d * 100:.0f} pt)")
         feats.append({"type": "Feature", "geometry": geom, "properties": {
-            "tip": _esc(tip), "colour": _RED if d > 0 else _BLUE,
+            "tip": esc(tip), "colour": _RED if d > 0 else _BLUE,
             "w": round(2.0 + 6.0 * min(1.0, abs(d)), 2)}})
     if not feats:
         return None
@@ -165,13 +162,13 @@ def _link_layer(comp: dict[str, Any], links: pd.DataFrame, plan: str,
 
 def _legend(lab: dict[str, str], title: str) -> str:
     sw = '<span style="display:inline-block;width:14px;height:10px;background:{}"></span> {}'
-    items = [sw.format(_BLUE, _esc(lab["better"])), sw.format(_RED, _esc(lab["worse"])),
-             sw.format(_GREY, _esc(lab["none"])),
-             sw.format(_RED, _esc(lab["more"])) + " / " + sw.format(_BLUE, _esc(lab["less"]))]
+    items = [sw.format(_BLUE, esc(lab["better"])), sw.format(_RED, esc(lab["worse"])),
+             sw.format(_GREY, esc(lab["none"])),
+             sw.format(_RED, esc(lab["more"])) + " / " + sw.format(_BLUE, esc(lab["less"]))]
     return ('<div id="musterpoint-legend" style="position:fixed;top:10px;left:50px;'
             "z-index:1000;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
             "font:12px/1.4 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:300px\">"
-            f"<b>{_esc(title)}</b><br>{'<br>'.join(items)}</div>")
+            f"<b>{esc(title)}</b><br>{'<br>'.join(items)}</div>")
 
 
 def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links: pd.DataFrame,

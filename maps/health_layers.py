@@ -10,7 +10,6 @@ other in brackets). All text is HTML-escaped; a run without health tables adds n
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import pandas as pd
 from folium.plugins import Timeline
 from folium.utilities import JsCode
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import epoch_ms
 from musterpoint.sim.result import RunResult
@@ -75,9 +75,6 @@ def _missing(x: Any) -> bool:
     return isinstance(x, float) and math.isnan(x)
 
 
-def _esc(x: Any) -> str:
-    return html.escape(str(x), quote=True)
-
 
 def _hours(s: Any) -> str:
     if s is None or _missing(s):
@@ -86,7 +83,7 @@ def _hours(s: Any) -> str:
 
 
 def _popup(rows: list[tuple[str, Any]]) -> str:
-    return "<table>" + "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>"
+    return "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
                                for k, v in rows) + "</table>"
 
 
@@ -172,8 +169,8 @@ def add_health_layers(result: RunResult, fmap: folium.Map) -> list[Timeline]:
                                     f"{_hours(s.get('delay_p95_s'))}"),
                      (lab["status"], lab.get(status, status))]
         feature = {"type": "Feature", "geometry": _point(row["lon"], row["lat"]),
-                   "properties": {"popup": f"<b>{_esc(name)}</b>" + _popup(rows),
-                                  "tooltip": _esc(name)}}
+                   "properties": {"popup": f"<b>{esc(name)}</b>" + _popup(rows),
+                                  "tooltip": esc(name)}}
         folium.GeoJson(
             feature, control=False, on_each_feature=_BIND,
             marker=folium.CircleMarker(
@@ -199,14 +196,14 @@ def add_health_layers(result: RunResult, fmap: folium.Map) -> list[Timeline]:
         timelines.append(_hospital_layer(hosp, hts, clock, lab, zh))
     swatch = '<span style="display:inline-block;width:12px;height:12px;border-radius:6px;' \
              'background:{}"></span> {}'
-    legend = "<br>".join(swatch.format(STATUS_COLOURS[k], _esc(lab[k]))
+    legend = "<br>".join(swatch.format(STATUS_COLOURS[k], esc(lab[k]))
                          for k in ("ok", "strained", "failing"))
     cast_root: Any = fmap.get_root()
     cast_root.html.add_child(folium.Element(
         '<div id="musterpoint-health-legend" style="position:fixed;top:260px;right:10px;'
         "z-index:1000;background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
         "font:12px/1.4 'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif\">"
-        f"<b>{_esc(lab['legend'])}</b><br>{legend}</div>"))
+        f"<b>{esc(lab['legend'])}</b><br>{legend}</div>"))
     return timelines
 
 
@@ -232,7 +229,7 @@ def _daily_layer(daily: pd.DataFrame, names: dict[str, tuple[str, Any, Any, floa
             feats.append({"type": "Feature", "geometry": _point(lon, lat), "properties": {
                 "start": clock(t_prev), "end": clock(t_end) - 1,
                 "r": 6 + math.sqrt(pop) / 8, "c": STATUS_COLOURS[status],
-                "tooltip": _esc(f"{name}: {text}")}})
+                "tooltip": esc(f"{name}: {text}")}})
             t_prev = t_end
     return _timeline(feats, lab["compounds_daily"], _CIRCLE)
 
@@ -254,7 +251,7 @@ def _site_layer(sites: pd.DataFrame, sts: pd.DataFrame, clock: Callable[[float],
         feats.append({"type": "Feature", "geometry": _point(r["lon"], r["lat"]),
                       "properties": {"start": clock(run["start"]), "end": clock(run["end"]) - 1,
                                      "r": 7 + 2.5 * math.sqrt(q), "c": colour,
-                                     "tooltip": _esc(tip)}})
+                                     "tooltip": esc(tip)}})
     return _timeline(feats, lab["sites"], _CIRCLE)
 
 
@@ -277,5 +274,5 @@ def _hospital_layer(hosp: pd.DataFrame, hts: pd.DataFrame, clock: Callable[[floa
                f"; {lab['peak']} {int(r['peak_ward'])} + {int(r['peak_icu'])}")
         feats.append({"type": "Feature", "geometry": _point(r["lon"], r["lat"]),
                       "properties": {"start": clock(run["start"]), "end": clock(run["end"]) - 1,
-                                     "r": 10, "c": colour, "tooltip": _esc(tip)}})
+                                     "r": 10, "c": colour, "tooltip": esc(tip)}})
     return _timeline(feats, lab["hospitals"], _CIRCLE)

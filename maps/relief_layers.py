@@ -19,7 +19,6 @@ without them gets no layer. All text is escaped.
 
 from __future__ import annotations
 
-import html
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +30,7 @@ from folium.plugins import Timeline
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import epoch_ms
 from musterpoint.sim.result import RunResult
@@ -76,9 +76,6 @@ _CIRCLE = JsCode(
 def _labels(meta: dict[str, Any]) -> dict[str, str]:
     return pick_labels(_TEXT, meta.get("language"))
 
-
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def _point(lon: float, lat: float) -> dict[str, Any]:
@@ -137,7 +134,7 @@ def _depot_features(tables: dict[str, pd.DataFrame], lab: dict[str, str],
         feats.append({"type": "Feature", "geometry": _point(*loc[site]),
                       "properties": {"start": clock(s), "end": clock(end) - 1,
                                      "r": 6 + 10 * share, "fill": fill,
-                                     "tooltip": _esc(tip)}})
+                                     "tooltip": esc(tip)}})
     return feats
 
 
@@ -164,12 +161,12 @@ def _depot_markers(tables: dict[str, pd.DataFrame], lab: dict[str, str]) -> list
     loc = _depot_locations(tables)
     feats = []
     for site, g in sup[sup["site_kind"] == "depot"].groupby("site", sort=True):
-        rows = "".join(f"<tr><th>{_esc(r.commodity)}</th><td>{r.initial:,.0f}</td>"
+        rows = "".join(f"<tr><th>{esc(r.commodity)}</th><td>{r.initial:,.0f}</td>"
                        f"<td>{r.end:,.0f}</td></tr>" for r in g.itertuples(index=False))
-        popup = (f"<b>{_esc(site)}</b><table><tr><th></th><th>{_esc(lab['initial'])}</th>"
-                 f"<th>{_esc(lab['end'])}</th></tr>{rows}</table>")
+        popup = (f"<b>{esc(site)}</b><table><tr><th></th><th>{esc(lab['initial'])}</th>"
+                 f"<th>{esc(lab['end'])}</th></tr>{rows}</table>")
         feats.append({"type": "Feature", "geometry": _point(*loc[str(site)]),
-                      "properties": {"popup": popup, "tooltip": _esc(site)}})
+                      "properties": {"popup": popup, "tooltip": esc(site)}})
     return feats
 
 
@@ -207,7 +204,7 @@ def _point_features(tables: dict[str, pd.DataFrame], lab: dict[str, str],
         feats.append({"type": "Feature", "geometry": _point(p["lon"], p["lat"]),
                       "properties": {"start": clock(s), "end": clock(end) - 1, "r": 10,
                                      "fill": STATUS_COLOURS.get(status, "#9e9e9e"),
-                                     "tooltip": _esc(tip)}})
+                                     "tooltip": esc(tip)}})
     return feats
 
 
@@ -222,7 +219,7 @@ def _route_features(tables: dict[str, pd.DataFrame], lab: dict[str, str]) -> lis
         if geom is None or geom["type"] != "LineString":
             continue
         feats.append({"type": "Feature", "geometry": geom,
-                      "properties": {"tooltip": _esc(f"{lab['legs']}: {int(n)}"),
+                      "properties": {"tooltip": esc(f"{lab['legs']}: {int(n)}"),
                                      "w": min(2 + int(n), 9)}})
     return feats
 
@@ -286,11 +283,11 @@ def add_relief_layers(result: RunResult, fmap: folium.Map,
         out.append(tl)
     legend = "".join(
         f'<span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-        f'background:{c}"></span> {_esc(lab[k])}<br>' for k, c in STATUS_COLOURS.items())
+        f'background:{c}"></span> {esc(lab[k])}<br>' for k, c in STATUS_COLOURS.items())
     cast_root: Any = fmap.get_root()
     cast_root.html.add_child(folium.Element(
         '<div id="musterpoint-relief-legend" style="position:fixed;bottom:190px;right:10px;'
         "z-index:1000;background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
-        f'font:12px/1.4 sans-serif"><b>{_esc(lab["points"])}</b><br>{legend}</div>'))
+        f'font:12px/1.4 sans-serif"><b>{esc(lab["points"])}</b><br>{legend}</div>'))
     logger.info("relief map layers: %d routes, %d timelines", len(routes), len(out))
     return out

@@ -9,7 +9,6 @@ names, attributions) is HTML-escaped and goes in as JSON data, never as raw mark
 
 from __future__ import annotations
 
-import html
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -24,6 +23,7 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 from musterpoint.maps.health_layers import add_health_layers
@@ -67,9 +67,6 @@ def _labels(meta: dict[str, Any]) -> dict[str, str]:
     return pick_labels(TEXT, meta.get("language"))
 
 
-def _esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
 
 def _js(value: str) -> str:
     """A JSON string literal that is safe inside an inline ``<script>``."""
@@ -90,7 +87,7 @@ def _count(value: Any) -> str:
 
 
 def _popup(rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th>{_esc(k)}</th><td>{_esc(v)}</td></tr>" for k, v in rows)
+    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return f"<table>{cells}</table>"
 
 
@@ -239,7 +236,7 @@ def _zone_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
             rows.append((f"ETE{pctl}", format_hmm(kz.get(f"ete{pctl}_s"), lab["not_reached"])))
         style = {"color": "#424242", "weight": 1.5, "fillOpacity": 0.45}
         style["fillColor"] = _share_colour(share)
-        tooltip = _esc(f"{lab['zone']} {zone_id}{pct}")
+        tooltip = esc(f"{lab['zone']} {zone_id}{pct}")
         props = {"popup": _popup(rows), "tooltip": tooltip, "style": style}
         features.append({"type": "Feature", "geometry": geom, "properties": props})
     return features
@@ -265,7 +262,7 @@ def _shelter_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-                "properties": {"popup": _popup(rows), "tooltip": _esc(name)},
+                "properties": {"popup": _popup(rows), "tooltip": esc(name)},
             }
         )
     return features
@@ -324,19 +321,19 @@ def _legend(meta: dict[str, Any], lab: dict[str, str]) -> str:
     swatch = '<span style="display:inline-block;width:14px;height:10px;background:{}"></span> {}'
     keys = ("free", "busy", "jammed", "closed")
     congestion = [
-        swatch.format(c, _esc(lab[k])) for c, k in zip(CONGESTION_COLOURS, keys, strict=True)
+        swatch.format(c, esc(lab[k])) for c, k in zip(CONGESTION_COLOURS, keys, strict=True)
     ]
     bins = ("<25%", "25–50%", "50–75%", "75–99%", "100%")
     colours = [c for _, c in _SHARE_BINS] + [_SHARE_DONE]
-    share = [swatch.format(c, _esc(s)) for c, s in zip(colours, bins, strict=True)]
+    share = [swatch.format(c, esc(s)) for c, s in zip(colours, bins, strict=True)]
     credits = [_OSM_CREDIT, *(str(a) for a in meta.get("attribution") or [])]
     return (
         '<div id="musterpoint-legend" style="position:fixed;top:90px;left:10px;z-index:1000;'
         "background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;font:12px/1.4 "
         "'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;max-width:260px\">"
-        f"<b>{_esc(lab['congestion'])}</b><br>{'<br>'.join(congestion)}<br>"
-        f"<b>{_esc(lab['share'])}</b><br>{'<br>'.join(share)}<br>"
-        f"<b>{_esc(lab['data'])}</b><br>{'<br>'.join(_esc(c) for c in credits)}</div>"
+        f"<b>{esc(lab['congestion'])}</b><br>{'<br>'.join(congestion)}<br>"
+        f"<b>{esc(lab['share'])}</b><br>{'<br>'.join(share)}<br>"
+        f"<b>{esc(lab['data'])}</b><br>{'<br>'.join(esc(c) for c in credits)}</div>"
         "<style>.leaflet-control-container .leaflet-timeline-controls"
         "{margin-bottom:26px !important}</style>"
     )
@@ -390,7 +387,7 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         return int(epoch_ms(start, tz, t))
 
     fmap = folium.Map(tiles=None, control_scale=True)
-    credit = "".join(f" | {_esc(a)}" for a in meta.get("attribution") or [])
+    credit = "".join(f" | {esc(a)}" for a in meta.get("attribution") or [])
     osm = f'<a href="https://www.openstreetmap.org/copyright">{_OSM_CREDIT}</a>'
     folium.TileLayer(_OSM_TILES, attr=osm + credit, name="OpenStreetMap", max_zoom=19).add_to(fmap)
 
@@ -415,7 +412,7 @@ def write_run_map(result: RunResult, path: Path) -> Path:
                 continue
             end_s = max(end_s, float(group["time_s"].max()))
             label = (lab[str(kind)] if str(kind) in ("flood", "plume")
-                     else lab["hazard"].format(kind=html.escape(str(kind))))
+                     else lab["hazard"].format(kind=esc(kind)))
             timelines.append(_timeline(feats, label, _FLOOD_STYLE, flood_tooltip))
 
     if has("link_states") and has("links"):
@@ -442,8 +439,8 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         links = tables["links"]
         sel = links[links["link_id"].astype(str).isin(bottleneck)]
         feats = [{"type": "Feature", "geometry": g,
-                  "properties": {"link": html.escape(str(lid)),
-                                 "name": html.escape(str(nm))}}
+                  "properties": {"link": esc(lid),
+                                 "name": esc(nm)}}
                  for lid, nm, g in zip(sel["link_id"], sel["name"], _wkt_geometries(sel["wkt"]),
                                        strict=True) if g]
         if feats:

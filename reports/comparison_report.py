@@ -11,7 +11,6 @@ re-rendered from the results catalog without re-running anything.
 
 from __future__ import annotations
 
-import html
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese
 from musterpoint.display.timefmt import as_seconds
 from musterpoint.reports.run_report import LABELS as RUN_LABELS
@@ -175,7 +175,6 @@ def _curves_svg(curves: dict[str, Any], plans: list[dict[str, Any]], lab: dict[s
     def sy(p: float) -> float:
         return top + ph - max(0.0, min(100.0, p)) / 100.0 * ph
 
-    esc = html.escape
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} '
              f'{height}" role="img" aria-label="{esc(lab["curves"])}">'
              f'<title>{esc(lab["curves"])}</title>']

@@ -10,7 +10,6 @@ run report's CSS classes (``boxes``, ``box``, ``status``, ``secs``, ``chart``).
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.sim.result import RunResult
 
@@ -79,9 +79,6 @@ _PLACES = {"home": ("home", "家中"), "travelling": ("travelling", "途中"),
            "hospital": ("hospital", "医院")}
 
 
-def _esc(x: Any) -> str:
-    return html.escape(str(x), quote=True)
-
 
 def _num(x: Any, fmt: str = ",.0f") -> str:
     if x is None or (isinstance(x, float) and not math.isfinite(x)):
@@ -110,14 +107,14 @@ def _name(d: dict[str, Any], key: str, zh: bool) -> str:
 
 
 def _kv(rows: list[tuple[str, str]]) -> str:
-    return "<table>" + "".join(f"<tr><td>{_esc(k)}</td><td>{_esc(v)}</td></tr>"
+    return "<table>" + "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>"
                                for k, v in rows) + "</table>"
 
 
 def _table(head: list[str], rows: list[list[str]]) -> str:
-    h = "".join(f'<th{" class=text" if i == 0 else ""}>{_esc(x)}</th>'
+    h = "".join(f'<th{" class=text" if i == 0 else ""}>{esc(x)}</th>'
                 for i, x in enumerate(head))
-    body = "".join("<tr>" + "".join(f"<td>{_esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{h}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -161,10 +158,10 @@ def _chart(result: RunResult, lab: dict[str, str]) -> str:
                  f'{i_max:,.0f}</text><text x="{w - right + 5}" y="{top + 10}" '
                  f'fill="#1a237e">{b_max:,.0f}</text>')
     parts.append(f'<text class="label" x="{left + 8}" y="{top + 16}" fill="#c62828">— '
-                 f'{_esc(lab["infectious"])}</text><text class="label" x="{left + 8}" '
-                 f'y="{top + 32}" fill="#1a237e">- - {_esc(lab["beds"])}</text>'
+                 f'{esc(lab["infectious"])}</text><text class="label" x="{left + 8}" '
+                 f'y="{top + 32}" fill="#1a237e">- - {esc(lab["beds"])}</text>'
                  f'<text x="{w - right}" y="{h - 2}" text-anchor="end">'
-                 f'{_esc(lab["day"])}</text></svg>')
+                 f'{esc(lab["day"])}</text></svg>')
     return "".join(parts)
 
 
@@ -190,9 +187,9 @@ def health_section(result: RunResult, lang: str | None = None) -> Markup | None:
     zh = is_chinese(language)
     lab = pick_labels(_T, language)
     ep = h.get("epidemic") or {}
-    out = [f'<section class="health"><h2>{_esc(lab["title"])}</h2>']
+    out = [f'<section class="health"><h2>{esc(lab["title"])}</h2>']
     peak_t = ep.get("peak_time_s")
-    out.append(f'<h3>{_esc(lab["epidemic"])}</h3>' + _kv([
+    out.append(f'<h3>{esc(lab["epidemic"])}</h3>' + _kv([
         (lab["model"], lab.get(str(ep.get("model")), str(ep.get("model")))),
         (lab["r0"], _num(ep.get("r0"), ".2f")),
         (lab["population"], _num(ep.get("population"))),
@@ -205,11 +202,11 @@ def health_section(result: RunResult, lang: str | None = None) -> Markup | None:
     ]))
     chart = _chart(result, lab)
     if chart:
-        out.append(f'<h3>{_esc(lab["chart"])}</h3>{chart}')
+        out.append(f'<h3>{esc(lab["chart"])}</h3>{chart}')
     cp = h.get("campaign")
     if cp:
         title = lab["vaccination"] if cp.get("kind") == "vaccination" else lab["campaign"]
-        out.append(f"<h3>{_esc(title)}</h3>" + _kv([
+        out.append(f"<h3>{esc(title)}</h3>" + _kv([
             (lab["target"], _num(cp.get("target"))),
             (lab["served"], _num(cp.get("served"))),
             (lab["by_deadline"], f"{_num(cp.get('served_by_deadline'))} "
@@ -240,7 +237,7 @@ def health_section(result: RunResult, lang: str | None = None) -> Markup | None:
                            f"{lab['overtime']} (h)"], rows))
     sp = h.get("supply")
     if sp:
-        out.append(f'<h3>{_esc(lab["supply"])}</h3>' + _kv([
+        out.append(f'<h3>{esc(lab["supply"])}</h3>' + _kv([
             (lab["mode"], lab.get(str(sp.get("mode")), str(sp.get("mode")))),
             (lab["orders"], f"{_num(sp.get('orders_placed'))} / "
                             f"{_num(sp.get('orders_delivered'))}"),
@@ -259,7 +256,7 @@ def health_section(result: RunResult, lang: str | None = None) -> Markup | None:
                           rows))
     hp = h.get("hospitals")
     if hp:
-        out.append(f'<h3>{_esc(lab["hospitals"])}</h3>' + _kv([
+        out.append(f'<h3>{esc(lab["hospitals"])}</h3>' + _kv([
             (lab["severe"], _num(hp.get("severe_cases"))),
             (lab["calls"], _num(hp.get("calls"))),
             (lab["admitted"], f"{_num(hp.get('admitted'))} ({_num(hp.get('admitted_icu'))})"),
@@ -280,9 +277,9 @@ def health_section(result: RunResult, lang: str | None = None) -> Markup | None:
         comp = led.get("compartments") or {}
         places = led.get("places") or {}
         out.append(
-            f'<h3>{_esc(lab["ledger"])}</h3><p class="status {"ok" if ok else "bad"}">'
-            f'{"✓" if ok else "✗"} {_esc(lab["balanced" if ok else "unbalanced"])}: '
-            f'{_esc(lab["ledger_text"].format(checks=led.get("checks", 0)))}</p>'
+            f'<h3>{esc(lab["ledger"])}</h3><p class="status {"ok" if ok else "bad"}">'
+            f'{"✓" if ok else "✗"} {esc(lab["balanced" if ok else "unbalanced"])}: '
+            f'{esc(lab["ledger_text"].format(checks=led.get("checks", 0)))}</p>'
             + _kv([(lab["compartments"], " / ".join(_num(comp.get(k)) for k in "SEIRV")),
                    (lab["places"], ", ".join(
                        f"{_PLACES.get(k, (k, k))[1 if zh else 0]} {_num(v)}"

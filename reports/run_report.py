@@ -7,7 +7,6 @@ English or Simplified Chinese, chosen by ``meta["language"]``.
 
 from __future__ import annotations
 
-import html
 import logging
 import math
 import re
@@ -19,6 +18,7 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm
 from musterpoint.reports.health_section import health_section
@@ -232,7 +232,6 @@ def _chart_svg(result: RunResult, lab: dict[str, str]) -> Markup | None:
             out.append(f"{'L' if i else 'M'}{x:.1f},{y:.1f}")
         return " ".join(out)
 
-    esc = html.escape
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
         f'role="img" aria-label="{esc(lab["chart"])}"><title>{esc(lab["chart"])}</title>'
