@@ -153,7 +153,8 @@ def format_value(kpi: str, value: Any, signed: bool = False) -> str:
     return f"{v:{sign},.2f}"
 
 
-def _hw(kpi: str, iv: dict[str, Any]) -> str:
+def _half_width(kpi: str, iv: dict[str, Any]) -> str:
+    """``± half-width`` of an interval, formatted like its KPI (empty without one)."""
     if iv.get("half_width") is None:
         return ""
     return "± " + format_value(kpi, iv["half_width"]).lstrip("+")
@@ -225,7 +226,7 @@ def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
 
     def cell(k: str, iv: dict[str, Any]) -> dict[str, str]:
         n = f"({iv['n']}/{iv['n_total']})" if iv["n"] != iv["n_total"] else ""
-        return {"mean": format_value(k, iv["mean"]), "hw": _hw(k, iv), "n": n}
+        return {"mean": format_value(k, iv["mean"]), "hw": _half_width(k, iv), "n": n}
 
     ranking = comp["score"]["ranking"]
     best = ranking[0]["plan"]

@@ -1,4 +1,4 @@
-"""The best any routing could do: a flow-over-time upper bound on persons safe (issue 8).
+"""The best any routing could do: a flow-over-time upper bound on persons safe.
 
 Public API: :func:`evacuation_bound` (a World and a run's agents in, a
 :class:`BoundResult` out) and :func:`bound_kpis` (the ``bounds`` KPI family). The
@@ -300,7 +300,9 @@ def _bus_riders(world: World, plan: Plan, t0: float, ready: np.ndarray, persons:
     return np.maximum(ready, bus_at) + ride, persons
 
 
-def _eff(bound: float | None, sim: float | None) -> float | None:
+def _efficiency(bound: float | None, sim: float | None) -> float | None:
+    """Bound ETE over simulated ETE (1: as good as any plan could be), None if either
+    is not reached."""
     if bound is None or sim is None:
         return None
     if sim <= 0:
@@ -336,7 +338,7 @@ def bound_kpis(bound: BoundResult, sim_kpis: dict[str, Any]) -> dict[str, Any]:
     for k in ("50", "90", "100"):
         b = getattr(bound, f"ete{k}_s")
         out[f"ete{k}_s"] = b
-        out[f"efficiency{k}"] = _eff(b, ev.get(f"ete{k}_s"))
+        out[f"efficiency{k}"] = _efficiency(b, ev.get(f"ete{k}_s"))
     out["bottleneck_links"] = list(bound.bottleneck_links[:KPI_BOTTLENECKS])
     out["bottleneck_link_pcu"] = [round(x, 1) for x in
                                   bound.bottleneck_link_pcu[:KPI_BOTTLENECKS]]

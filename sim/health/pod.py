@@ -32,19 +32,16 @@ import pandas as pd
 import simpy
 
 from musterpoint.scenarios.health_schema import Campaign, SiteLocation
-from musterpoint.sim.des import call_later
+from musterpoint.sim.des import DAY_S, call_later
 from musterpoint.sim.health.stations import Sampler, ServiceFn, Tandem, server_changes
 from musterpoint.sim.rng import RandomStreams
 
-__all__ = ["DAY_S", "CampaignSim", "PodHooks", "SiteState"]
+__all__ = ["CampaignSim", "PodHooks", "SiteState"]
 
 logger = logging.getLogger(__name__)
 
-DAY_S = 86400.0
 #: Visitor states.
 PLANNED, TRAVEL_OUT, AT_SITE, TRAVEL_BACK, DONE, NO_SHOW, UNBOOKED = range(7)
-STATE_NAMES = ("planned", "travelling_to_site", "at_site", "travelling_home", "served",
-               "no_show", "no_slot")
 #: Queue lengths are sampled this often (s).
 SAMPLE_S = 900.0
 

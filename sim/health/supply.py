@@ -35,7 +35,7 @@ import pandas as pd
 import simpy
 
 from musterpoint.scenarios.health_schema import Compound, SupplyPlan
-from musterpoint.sim.des import call_later
+from musterpoint.sim.des import DAY_S, call_later
 from musterpoint.sim.health.hospital import Road
 from musterpoint.sim.health.stations import Sampler, Station, server_changes
 from musterpoint.sim.rng import RandomStreams
@@ -44,7 +44,6 @@ __all__ = ["ORDER_STATES", "SupplySystem"]
 
 logger = logging.getLogger(__name__)
 
-DAY_S = 86400.0
 #: Order states.
 FUTURE, AT_DEPOT, ON_TRUCK, AT_HUB, TO_GATE, AT_GATE, DELIVERED = range(7)
 ORDER_STATES = ("future", "at_depot", "on_truck", "at_pickup_point", "carried_to_gate",

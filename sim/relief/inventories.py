@@ -25,12 +25,13 @@ import logging
 
 import numpy as np
 
-__all__ = ["DAY_S", "PointInventories"]
+from musterpoint.sim.des import DAY_S
+
+__all__ = ["PointInventories"]
 
 logger = logging.getLogger(__name__)
 
 #: Seconds in a day.
-DAY_S = 86_400.0
 
 
 class PointInventories:

@@ -53,7 +53,8 @@ def gini(x: np.ndarray) -> float:
     return float((n + 1 - 2 * (cum.sum() / cum[-1])) / n)
 
 
-def _f(x: float) -> float | None:
+def _finite_or_none(x: float) -> float | None:
+    """``x`` as a float, or None when it is NaN or infinite (JSON has neither)."""
     return float(x) if np.isfinite(x) else None
 
 
@@ -159,7 +160,7 @@ def relief_kpis(svc: ReliefService) -> dict[str, Any]:
     depot_out: dict[str, dict[str, float | None]] = {}
     first: dict[str, Any] | None = None
     for d in inp.depots:
-        depot_out[d.id] = {c: _f(d.stockout_s[k]) for k, c in enumerate(ids)
+        depot_out[d.id] = {c: _finite_or_none(d.stockout_s[k]) for k, c in enumerate(ids)
                            if d.initial[k] > 0}
         for k, c in enumerate(ids):
             t = d.stockout_s[k]
@@ -173,8 +174,8 @@ def relief_kpis(svc: ReliefService) -> dict[str, Any]:
         by_point[p.id] = {
             "kind": p.kind,
             "population_peak": float(st.pop_peak[i]),
-            "first_delivery_s": _f(st.first_delivery[i]),
-            "wait_s": _f(all_wait[i]),
+            "first_delivery_s": _finite_or_none(st.first_delivery[i]),
+            "wait_s": _finite_or_none(all_wait[i]),
             "deliveries": int(st.deliveries[i]),
             "deprivation_s": float(all_dep[i]),
             "unmet_person_days": float((st.unmet[i] / inp.need).sum()),
@@ -196,8 +197,8 @@ def relief_kpis(svc: ReliefService) -> dict[str, Any]:
         "unmet_person_days": float(unmet_pd.sum()),
         "unmet_person_days_by_commodity": {c: float(unmet_pd[k]) for k, c in enumerate(ids)},
         "persons_without_peak": float(svc.persons_without_peak),
-        "first_delivery_median_s": _f(med),
-        "first_delivery_worst_s": _f(worst),
+        "first_delivery_median_s": _finite_or_none(med),
+        "first_delivery_worst_s": _finite_or_none(worst),
         "first_delivery_worst_point": str(need_names[worst_k]) if worst_k >= 0 else None,
         "points_never_served": int((~np.isfinite(waits)).sum()),
         "longest_stockout_s": float(longest),

@@ -1,4 +1,4 @@
-"""The flow-over-time bound (issue 8): hand-checkable networks, validity against the
+"""The flow-over-time bound: hand-checkable networks, validity against the
 simulator on random networks, shelter capacity, and the staged plan it suggests.
 
 Conventions checked here: times are the grid ``T_j = T_0 + j * step`` with ``T_0`` the first
