@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -176,7 +176,7 @@ def _hm(s: float | None) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-def _summary(kpis: dict[str, Any], out: Path, wall: float, args: argparse.Namespace) -> None:
+def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Namespace) -> None:
     e = kpis["evacuation"]
     if e["evacuees"]:
         print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,7 +64,7 @@ def _duration(value: Any, missing: str) -> dict[str, str]:
     }
 
 
-def _ledger(kpis: dict[str, Any], lab: dict[str, str]) -> dict[str, Any]:
+def _ledger(kpis: Mapping[str, Any], lab: dict[str, str]) -> dict[str, Any]:
     ev = kpis.get("evacuation") or {}
     keys = ("arrived", "stranded", "en_route", "never_departed")
     values = [as_seconds(ev.get(k)) for k in keys]
@@ -341,7 +342,7 @@ def write_run_report(result: RunResult, path: Path) -> Path:
     person_s = as_seconds(ev.get("exposed_person_s"))
     ete = [(f"ETE{p}", _duration(ev.get(f"ete{p}_s"), lab["not_reached"])) for p in (50, 90, 100)]
     shelters, shelter_total = _shelter_rows(result)
-    traffic = kpis.get("traffic") or {}
+    traffic: Mapping[str, Any] = kpis.get("traffic") or {}
     context = {
         "lang": lang,
         "lab": lab,

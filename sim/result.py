@@ -3,34 +3,9 @@
 A run folder holds ``run.json`` (metadata), ``kpis.json`` and one Parquet file per table.
 Maps and reports read only a :class:`RunResult`; they never need the engine.
 
-Tables and their columns (times are seconds since the scenario start):
-
-``agents`` (one row per vehicle; households without transport have pcu 0)
-    vehicle_id, role (evacuee / shadow / background), mode (car / bus / none), zone,
-    origin_node, origin_lon, origin_lat, destination, persons, pcu,
-    order_s, depart_s, arrive_s, status (arrived / stranded / en_route / never_departed),
-    reason, exposed_home_person_s, exposed_road_person_s, exposed_person_s,
-    left_hazard_s (when its exposure ended), still_exposed (in the hazard at the end)
-``events`` (one row per event)
-    time_s, type, vehicle_id (-1 if none), link_id, zone, shelter, value, detail
-``link_states`` (one row per link and 5-minute interval with any traffic or a closure)
-    interval_start_s, link_id, entered, exited, pcu_end, occupancy (pcu_end / storage),
-    mean_travel_s, freeflow_s, closed
-``links`` (one row per network link)
-    link_id, highway, name, length_m, lanes, capacity_vph, storage_pcu, freeflow_s,
-    elevation_m, flooded_from_s (NaN if never), wkt
-``zones`` (one row per zone)
-    zone, lon, lat, population, evacuees, elevation_m, order_s, flooded_from_s, wkt
-``shelters`` (one row per shelter)
-    shelter, name, lon, lat, capacity, elevation_m, occupancy_end
-``timeseries`` (one row per zone and 5-minute step; zone "ALL" for the whole area)
-    time_s, zone, evacuees, departed, arrived, exposed_persons
-``shelter_timeseries``
-    time_s, shelter, occupancy
-``hazard_frames`` (hazard area at each change, for maps)
-    time_s, kind (flood / fire / plume / ...), level_m (floods), geojson
-``buses`` (one row per bus, if the plan has buses)
-    bus, ready_s, legs, shelter_trips, delivered, in_service
+The tables and their columns, with units, are defined in :mod:`musterpoint.sim.tables`
+(:data:`~musterpoint.sim.tables.TABLES`); ``save`` refuses a table whose columns differ
+from its schema.
 """
 
 from __future__ import annotations
@@ -39,33 +14,65 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["TABLES", "Event", "RunResult", "clean_json"]
+from musterpoint.sim.tables import TABLES, check_columns
+
+__all__ = ["EvacuationKpis", "RunKpis", "RunResult", "TrafficKpis", "clean_json"]
 
 
-class Event(NamedTuple):
-    """One event of a run: a row of the ``events`` table (columns in this order)."""
+class EvacuationKpis(TypedDict, total=False):
+    """The ``evacuation`` family of kpis.json (persons unless named otherwise)."""
 
-    time_s: float
-    """Simulated time (s since the scenario start)."""
-    type: str
-    """What happened: order, depart, arrive, redirect, stranded, link_closed, ..."""
-    vehicle_id: int
-    """Agent it happened to, or -1."""
-    link_id: str
-    """Link it happened on, or empty."""
-    zone: str
-    """Zone it concerns, or empty."""
-    shelter: str
-    """Shelter (or pickup point, depot, exit) it concerns, or empty."""
-    value: float
-    """A number that goes with it (persons, capacity, ...), or NaN."""
-    detail: str
-    """Free text: a reason, a command in JSON, ..."""
+    evacuees: int
+    vehicles: int
+    arrived: int
+    stranded: int
+    en_route: int
+    never_departed: int
+    ete50_s: float | None
+    ete90_s: float | None
+    ete100_s: float | None
+    travel_time_mean_s: float | None
+    travel_time_p95_s: float | None
+    exposed_persons: int
+    exposed_person_s: float
+    exposed_person_s_at_home: float
+    exposed_person_s_on_road: float
+    still_exposed_persons: int
+    by_zone: dict[str, dict[str, Any]]
+
+
+class TrafficKpis(TypedDict):
+    """The ``traffic`` family of kpis.json."""
+
+    events: int
+    link_traversals: int
+    gridlock_forced_moves: int
+    route_rebuilds: int
+    vehicle_km: float
+
+
+class RunKpis(TypedDict, total=False):
+    """kpis.json: one family per part of the run (a JSON tree; these keys are typed).
+
+    ``evacuation`` and ``traffic`` always; ``ledger`` (per role, with ``balanced``);
+    ``bounds`` when the bound ran; ``shadow``/``background`` when the plan has such
+    traffic; one family per extension (``transit``, ``relief``, ``health``).
+    """
+
+    evacuation: EvacuationKpis
+    traffic: TrafficKpis
+    ledger: dict[str, Any]
+    bounds: dict[str, Any]
+    shadow: dict[str, Any]
+    background: dict[str, Any]
+    transit: dict[str, Any]
+    relief: dict[str, Any]
+    health: dict[str, Any]
 
 
 def clean_json(x: Any) -> Any:
@@ -79,21 +86,6 @@ def clean_json(x: Any) -> Any:
     if isinstance(x, float) and not math.isfinite(x):
         return None
     return x
-
-#: Table names, in the order they are written.
-TABLES = (
-    "agents",
-    "events",
-    "link_states",
-    "links",
-    "zones",
-    "shelters",
-    "timeseries",
-    "shelter_timeseries",
-    "hazard_frames",
-    "buses",
-)
-
 
 @dataclass
 class RunResult:
@@ -109,11 +101,11 @@ class RunResult:
     kpis : dict
         The KPI tree written to ``kpis.json``.
     tables : dict of str to DataFrame
-        The tables listed in :data:`TABLES`.
+        The tables of :data:`musterpoint.sim.tables.TABLES`, and the extensions' own.
     """
 
     meta: dict[str, Any]
-    kpis: dict[str, Any]
+    kpis: RunKpis
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
@@ -125,11 +117,13 @@ class RunResult:
 
     def save(self, folder: str | Path) -> Path:
         """Write the run into ``folder`` (created if needed) and return it."""
-        out = Path(folder)
-        out.mkdir(parents=True, exist_ok=True)
         # the engine's tables first, then those of extensions, in name order
         names = [n for n in TABLES if n in self.tables]
         names += sorted(n for n in self.tables if n not in TABLES)
+        for name in names:
+            check_columns(name, list(self.tables[name].columns))
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
         for name in names:
             self.tables[name].to_parquet(out / f"{name}.parquet", index=False)
         (out / "kpis.json").write_text(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -310,7 +311,7 @@ def _efficiency(bound: float | None, sim: float | None) -> float | None:
     return float(bound) / float(sim)
 
 
-def bound_kpis(bound: BoundResult, sim_kpis: dict[str, Any]) -> dict[str, Any]:
+def bound_kpis(bound: BoundResult, sim_kpis: Mapping[str, Any]) -> dict[str, Any]:
     """The ``bounds`` KPI family: the bound's ETEs, the plan's efficiency, bottlenecks.
 
     Parameters

@@ -52,11 +52,13 @@ def _get(kpis: Mapping[str, Any], path: str) -> Any:
     return node
 
 
-def _with_hours(kpis: dict[str, Any]) -> dict[str, Any]:
-    ev = kpis.get("evacuation", {})
+def _with_hours(kpis: Mapping[str, Any]) -> dict[str, Any]:
+    """The KPI tree with exposure also in person-hours (``evacuation.exposed_person_h``)."""
+    out = dict(kpis)
+    ev = out.get("evacuation", {})
     if "exposed_person_s" in ev and ev["exposed_person_s"] is not None:
         ev["exposed_person_h"] = ev["exposed_person_s"] / 3600.0
-    return kpis
+    return out
 
 
 def _diff(a: Any, b: Any) -> float | None:

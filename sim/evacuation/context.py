@@ -20,8 +20,8 @@ import simpy
 
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.network.routing import Router
-from musterpoint.sim.result import Event
 from musterpoint.sim.rng import RandomStreams
+from musterpoint.sim.tables import Event
 from musterpoint.sim.world import World
 
 if TYPE_CHECKING:

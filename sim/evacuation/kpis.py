@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from musterpoint.sim.kpis.evacuation import check_ledger, evacuation_kpis, ledger
-from musterpoint.sim.result import clean_json
+from musterpoint.sim.result import RunKpis, clean_json
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.run import EvacuationRun
@@ -30,7 +30,7 @@ def _zone_hazard_exit(agents: pd.DataFrame) -> dict[str, dict[str, Any]]:
 
 
 def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
-             extra: dict[str, Any]) -> dict[str, Any]:
+             extra: dict[str, Any]) -> RunKpis:
     """All KPI families of a run; raises SimulationError if a ledger does not balance."""
     agents = tables["agents"]
     evac = agents[agents["role"] == "evacuee"]
@@ -71,4 +71,5 @@ def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
                 "travel_time_mean_s": (float((arr["arrive_s"] - arr["depart_s"]).mean())
                                        if len(arr) else None),
             }
-    return dict(clean_json(kpis))
+    out: RunKpis = clean_json(kpis)
+    return out

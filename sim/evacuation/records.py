@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import simpy
 
-from musterpoint.sim.result import Event
+from musterpoint.sim.tables import Event
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.agents import AgentBook

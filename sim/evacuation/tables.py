@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from musterpoint.sim.result import Event
+from musterpoint.sim.tables import Event
 from musterpoint.sim.traffic.queue_model import VehicleState
 from musterpoint.sim.world import hazard_frames
 

@@ -102,7 +102,7 @@ def summarise_run(result: RunResult, replication: int) -> RunSummary:
     ev = result.kpis.get("evacuation") or {}
     return RunSummary(
         plan=str(meta["plan"]), replication=replication, seed=int(meta["seed"]),
-        version=str(meta.get("version", "")), kpis=result.kpis,
+        version=str(meta.get("version", "")), kpis=dict(result.kpis),
         duration_s=float(meta.get("duration_s") or 0.0),
         first_order_s=float(meta.get("first_order_s") or 0.0),
         evacuees=int(ev.get("evacuees") or 0), curve_time_s=times, curve_departed=dep,

@@ -87,6 +87,8 @@ def _agents(rng: np.random.Generator) -> pd.DataFrame:
             rows.append(
                 {
                     "vehicle_id": len(rows),
+                    "role": "evacuee",
+                    "mode": "car",
                     "zone": zone,
                     "origin_node": 100 + len(rows),
                     "origin_lon": _LON0 + float(rng.uniform(0, 0.015)),
@@ -99,7 +101,11 @@ def _agents(rng: np.random.Generator) -> pd.DataFrame:
                     "arrive_s": arrive,
                     "status": status,
                     "reason": reason,
+                    "exposed_home_person_s": 900.0 if status == "stranded" else 0.0,
+                    "exposed_road_person_s": 0.0,
                     "exposed_person_s": 900.0 if status == "stranded" else 0.0,
+                    "left_hazard_s": np.nan,
+                    "still_exposed": status == "stranded",
                 }
             )
     return pd.DataFrame(rows)
@@ -165,9 +171,6 @@ def _timeseries(ag: pd.DataFrame) -> pd.DataFrame:
                     "evacuees": int(g["persons"].sum()),
                     "departed": int(g.loc[g["depart_s"] <= t, "persons"].sum()),
                     "arrived": int(g.loc[g["arrive_s"] <= t, "persons"].sum()),
-                    "exposed_persons": int(
-                        g.loc[(g["status"] == "stranded") & (t >= 3600), "persons"].sum()
-                    ),
                 }
             )
     return pd.DataFrame(rows)
@@ -219,7 +222,8 @@ def _hazard_frames() -> pd.DataFrame:
                 "type": "FeatureCollection",
                 "features": [{"type": "Feature", "properties": {}, "geometry": geom}],
             }
-        rows.append({"time_s": float(t), "level_m": 2.0 + 0.25 * k, "geojson": json.dumps(obj)})
+        rows.append({"time_s": float(t), "kind": "flood", "level_m": 2.0 + 0.25 * k,
+                     "geojson": json.dumps(obj)})
     return pd.DataFrame(rows)
 
 
