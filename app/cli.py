@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
-import tempfile
 import time
 import traceback
 from collections.abc import Mapping, Sequence
@@ -220,12 +218,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # an internal bug: no traceback on screen, but kept
-        fd, log = tempfile.mkstemp(prefix="muster-crash-", suffix=".txt")
-        with os.fdopen(fd, "w") as fh:
-            traceback.print_exc(file=fh)
+        from musterpoint.crash_log import write_crash_log
+
+        log = write_crash_log(traceback.format_exc())
+        where = f"The details are in {log}" if log else "The details could not be saved"
         print(f"internal error: {type(exc).__name__}: {exc}\n"
-              f"This is a bug in musterpoint. The details are in {log}; please report it.",
-              file=sys.stderr)
+              f"This is a bug in musterpoint. {where}; please report it.", file=sys.stderr)
         return EXIT_INTERNAL
 
 

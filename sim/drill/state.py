@@ -98,23 +98,47 @@ class DrillState:
 
     def _replay(self, records: Sequence[Record]) -> None:
         for rec in records:
+            self._check_replayable(rec)
             self.run.advance(rec.sim_time_s)
             if rec.type == "clock":
                 if rec.kind == "speed":
-                    self.speed = float(rec.args.get("speed", self.speed))
+                    self.speed = float(rec.args["speed"])
                 elif rec.kind == "settings":
-                    self.pause_on_inject = bool(rec.args.get("pause_on_inject",
-                                                             self.pause_on_inject))
+                    self.pause_on_inject = bool(rec.args["pause_on_inject"])
             elif rec.is_command:
                 try:
                     self.run.command(rec.kind, rec.args)
-                except InputError as exc:
+                except (InputError, ValueError, TypeError, KeyError) as exc:
                     raise SimulationError(f"{self.store.path}: record {rec.seq} "
                                           f"({rec.kind}) cannot be replayed: {exc}") from exc
             if rec.inject_id:
                 self.fired[rec.inject_id] = rec.seq
             self._records.append(rec)
         self.running = False
+
+    def _check_replayable(self, rec: Record) -> None:
+        """Refuse a record the session could not have written (the store has checked the
+        chain, the JSON and that times never go back)."""
+        from musterpoint.sim.drill.clock import MAX_SPEED
+
+        problem = ""
+        if rec.sim_time_s > self.duration_s + 1e-6:  # the run ends 1e-9 s past the end
+            problem = (f"it is at {rec.sim_time_s:g} s, beyond the scenario's end "
+                       f"({self.duration_s:g} s)")
+        elif rec.type == "clock" and rec.kind not in CLOCK_ACTIONS:
+            problem = f"{rec.kind!r} is not a clock action"
+        elif rec.type == "clock" and rec.kind == "speed":
+            speed = rec.args.get("speed")
+            if isinstance(speed, bool) or not isinstance(speed, int | float) \
+                    or not 0.1 <= speed <= MAX_SPEED:
+                problem = f"its speed {speed!r} is not from 0.1 to {MAX_SPEED:,.0f}"
+        elif rec.type == "clock" and rec.kind == "settings" \
+                and not isinstance(rec.args.get("pause_on_inject"), bool):
+            problem = "its pause_on_inject setting is not true or false"
+        if problem:
+            raise InputError.single(str(self.store.path), f"record {rec.seq}",
+                                    f"{problem}: the session could not have written it; "
+                                    "resume from a copy of the session you trust")
 
     # ------------------------------------------------------------------ state
     @property
