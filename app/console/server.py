@@ -70,10 +70,8 @@ class DrillServer:
         How often the running clock moves (wall seconds).
     allow_hosts : iterable of str
         More names the ``Host`` header may give (besides the bound address's).
-    limits : ServeLimits
-        Connection limits.
-    max_body : int
-        Largest request body (bytes).
+    limits : ServeLimits, optional
+        Connection and request limits (default :class:`ServeLimits`'s).
 
     Raises
     ------
@@ -86,8 +84,8 @@ class DrillServer:
     def __init__(self, session: DrillSession, host: str = "127.0.0.1",
                  port: int = DEFAULT_PORT, *, token: str | None = None,
                  tiles: str | None = OSM_TILES, lang: str = "en", tick_s: float = 0.5,
-                 allow_hosts: Iterable[str] = (), limits: ServeLimits | None = None,
-                 max_body: int = 1 << 20) -> None:
+                 allow_hosts: Iterable[str] = (),
+                 limits: ServeLimits | None = None) -> None:
         if token is not None:
             check_token(token)
         self.session = session
@@ -110,7 +108,8 @@ class DrillServer:
         self.port = self.service.port
         self.policy = AccessPolicy(port=self.port, hosts=bound_host_names(host, allow_hosts),
                                    token=token, csp=content_security_policy(tiles),
-                                   max_body=max_body)
+                                   max_body=self.limits.max_body_bytes,
+                                   body_timeout_s=self.limits.body_timeout_s)
         self.app = console_app(self)
         self._clock = threading.Thread(target=self._run_clock, name="drill-clock", daemon=True)
 

@@ -6,7 +6,8 @@ background thread until :meth:`HttpService.stop`. The limits (:class:`ServeLimit
 uvicorn's, plus one it lacks: a connection must deliver a whole request head within
 ``head_timeout_s`` of opening or of its previous answer, or it is closed (a client
 trickling a header byte by byte would otherwise hold its connection forever). Bodies are
-bounded in time and size by :class:`~musterpoint.console.security.AccessGuard`.
+bounded in time and size by :class:`~musterpoint.console.security.AccessGuard`, with the
+limits given here.
 """
 
 from __future__ import annotations
@@ -37,8 +38,13 @@ class ServeLimits:
         An idle keep-alive connection is closed after this many seconds.
     head_timeout_s : float
         A request head (request line and headers) must arrive within this many seconds.
+    body_timeout_s : float
+        A whole request body must arrive within this many seconds (checked by
+        :class:`~musterpoint.console.security.AccessGuard`).
     max_head_bytes : int
         Largest request head.
+    max_body_bytes : int
+        Largest request body (checked by the guard).
     max_connections : int
         Most connections and requests at once; beyond, new requests get ``503``.
     shutdown_grace_s : int
@@ -47,7 +53,9 @@ class ServeLimits:
 
     keep_alive_s: int = 5
     head_timeout_s: float = 10.0
+    body_timeout_s: float = 10.0
     max_head_bytes: int = 16 * 1024
+    max_body_bytes: int = 1 << 20
     max_connections: int = 1000
     shutdown_grace_s: int = 3
 
