@@ -53,6 +53,8 @@ class Client:
     async def call(self, method: str, path: str,
                    body: dict[str, Any] | None = None) -> tuple[int, Any]:
         """Send one request; (status, parsed JSON). Reconnects when the server closed."""
+        if self._r is not None and self._r.at_eof():  # closed by the server while idle
+            await self.close()
         if self._w is None or self._w.is_closing():
             self._r, self._w = await asyncio.open_connection("127.0.0.1", self.port)
         assert self._r is not None and self._w is not None
