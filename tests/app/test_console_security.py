@@ -174,6 +174,18 @@ def test_bad_json_bodies_get_a_400_with_a_message(served: tuple[DrillServer, str
     assert status == 413 and "4,096 bytes" in res["error"]
 
 
+def test_paths_outside_the_console_files_are_404(served: tuple[DrillServer, str]) -> None:
+    """Traversal, encoded traversal and a NUL byte in a static path: 404, never 500."""
+    srv, host = served
+    for path in ("/static/console.js%00.png", "/static/..%2f..%2fdrill_console.py",
+                 "/static/%2e%2e/drill_console.py", "//etc/passwd", "/static//etc/passwd",
+                 "/vendor/leaflet/../../drill_static/console.js", "/static/..\\x"):
+        answers = _raw(srv.port, _request("GET", path, host, {"Connection": "close"}))
+        assert answers == [b"404"], (path, answers)
+    assert _raw(srv.port, _request("GET", "/static/console.js", host,
+                                   {"Connection": "close"})) == [b"200"]
+
+
 def test_trickling_and_idle_connections_are_closed(served: tuple[DrillServer, str]) -> None:
     """A half-sent head, a body shorter than declared and an idle connection time out."""
     srv, host = served
