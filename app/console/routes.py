@@ -73,7 +73,7 @@ def _not_found(request: Request, exc: Exception) -> Response:
         return error_reply(404, f"no such {what}")
     if exc.status_code == 405:
         return error_reply(405, "method not allowed", {"allow": "GET, HEAD, POST"})
-    return error_reply(exc.status_code, str(exc.detail), exc.headers)
+    return error_reply(exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
 
 def _internal(request: Request, exc: Exception) -> Response:
