@@ -119,9 +119,11 @@ class HttpService:
     """
 
     def __init__(self, host: str, port: int) -> None:
-        family, kind, proto, _, addr = socket.getaddrinfo(
-            host.strip("[]") or None, port, type=socket.SOCK_STREAM,
-            flags=socket.AI_PASSIVE)[0]
+        infos = socket.getaddrinfo(host.strip("[]") or None, port, type=socket.SOCK_STREAM,
+                                   flags=socket.AI_PASSIVE)
+        # a name with both (localhost) binds IPv4, as the printed 127.0.0.1 URLs expect
+        family, kind, proto, _, addr = next((i for i in infos if i[0] == socket.AF_INET),
+                                            infos[0])
         sock = socket.socket(family, kind, proto)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
