@@ -15,9 +15,12 @@ import cmd
 import json
 import logging
 import shlex
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,8 +53,11 @@ def register(subparsers: Any) -> dict[str, Handler]:
                         "requires the access token)")
     d.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
     d.add_argument("--token", default=None,
-                   help="access token required on every request (made up when --host is "
-                        "not a loopback address and none is given)")
+                   help="access token (at least 16 characters) required on every request; "
+                        "made up when --host is not a loopback address and none is given")
+    d.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="another name the console is reached by (a DNS name of this "
+                        "machine); requests naming any other host are refused")
     d.add_argument("--terminal", action="store_true",
                    help="text console on this terminal instead of the web console")
     d.add_argument("--lang", choices=("en", "zh"), default="en", help="console language")
@@ -126,6 +132,10 @@ def _open_session(args: argparse.Namespace) -> DrillSession:
 
 
 def _cmd_drill(args: argparse.Namespace) -> int:
+    if args.token is not None:
+        from musterpoint.console.security import check_token
+
+        check_token(args.token)  # before the session is opened and replayed
     session = _open_session(args)
     n = session.last_seq()
     print(f"session: {session.path} ({n} records; at {format_hmm(session.now)}, paused)",
@@ -133,34 +143,66 @@ def _cmd_drill(args: argparse.Namespace) -> int:
     for w in session.warnings:
         print(f"warning: {w}", file=sys.stderr)
     if args.terminal:
+        term = DrillTerminal(session)
         try:
-            DrillTerminal(session).cmdloop()
+            with _sigterm_raises():
+                term.cmdloop()
+        except _Terminated:
+            print(f"terminated (SIGTERM); session saved: {term.session.path}", flush=True)
         finally:
-            session.close()
+            term.session.close()
         return 0
-    from musterpoint.drill_server import DrillServer
+    from musterpoint.console import DrillServer
     from musterpoint.maps.drill_console import OSM_TILES
 
     tiles = None if args.no_tiles else (args.tiles or OSM_TILES)
     try:
         server = DrillServer(session, args.host, args.port, token=args.token, tiles=tiles,
-                             lang=args.lang)
+                             lang=args.lang, allow_hosts=args.allow_host)
     except OSError as exc:
         session.close()
         raise InputError.single("--port", "", f"cannot serve on {args.host}:{args.port} "
                                 f"({exc}); choose another --port") from exc
+    except BaseException:
+        session.close()
+        raise
     if not server.loopback:
         print(f"note: serving on {args.host}; every request needs the access token",
               file=sys.stderr)
     print(f"console: {server.url}", flush=True)
+    how = "stopped"
     try:
-        server.serve_forever()
+        with _sigterm_raises():
+            server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        how = "interrupted"
+    except _Terminated:
+        how = "terminated (SIGTERM)"
     finally:
         server.shutdown()
-        print(f"session saved: {session.path}", flush=True)
+        print(f"{how}; session saved: {server.session.path}", flush=True)
     return 0
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: leave like Ctrl-C (stop serving, close the session file)."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Within: SIGTERM raises :class:`_Terminated` in the main thread (elsewhere: as is)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -91,7 +91,7 @@ def static_file(kind: str, rel: str) -> tuple[bytes, str] | None:
         the folder).
     """
     base = {"static": STATIC_DIR, "vendor": VENDOR_DIR}.get(kind)
-    if base is None or not rel or "\\" in rel or rel.startswith("/"):
+    if base is None or not rel or "\\" in rel or "\x00" in rel or rel.startswith("/"):
         return None
     root = base.resolve()
     target = (root / rel).resolve()

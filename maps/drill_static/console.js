@@ -190,7 +190,8 @@
         style: { color: '#424242', weight: 1, fillColor: '#e53935', fillOpacity: 0.15 }
       });
       const id = f.properties.id;
-      layer.bindTooltip(() => zoneText(id));
+      // Leaflet puts string content in as HTML: give it an element holding text
+      layer.bindTooltip(() => el('span', zoneText(id), 'zone-tip'));
       layer.addTo(layers.zones);
       S.zoneLayers.set(id, layer);
     }
@@ -336,7 +337,7 @@
       const line = L.polyline(linkLatLngs(i), byCmd
         ? { renderer: svg, color: '#000', weight: 6, opacity: 0.9, dashArray: '8 6', className: 'closed-link manual' }
         : { renderer: svg, color: '#c62828', weight: 3, opacity: 0.8, className: 'closed-link hazard' });
-      line.bindTooltip(id);
+      line.bindTooltip(() => el('span', id, 'link-tip'));
       line.addTo(layers.closed);
       const path = line.getElement ? line.getElement() : null;
       if (path) path.setAttribute('data-link', id);

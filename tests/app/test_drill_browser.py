@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from musterpoint.drill_server import DrillServer
+from musterpoint.console import DrillServer
 from musterpoint.maps.drill_console import OSM_TILES
 from musterpoint.sim.drill import DrillSession
 from tests.helpers.scenario_factory import base_scenario, make_scenario

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from musterpoint.drill_server import DrillServer, is_loopback
+from musterpoint.console import DrillServer, is_loopback
 from musterpoint.sim.drill import DrillSession
 from tests.helpers.scenario_factory import make_scenario
 
@@ -38,7 +38,7 @@ SCRIPT = [
 def _call(base: str, path: str, body: dict[str, Any] | None = None,
           headers: dict[str, str] | None = None, method: str | None = None) -> tuple[int, Any]:
     data = None if body is None else json.dumps(body).encode()
-    h = {"Content-Type": "application/json"} if body is not None else {}
+    h = {"Content-Type": "application/json", "Origin": base} if body is not None else {}
     h.update(headers or {})
     req = urllib.request.Request(base + path, data=data, headers=h, method=method)
     try:
@@ -107,7 +107,8 @@ def test_endpoints_drive_the_session(served: tuple[DrillServer, str]) -> None:
     assert "演练评估报告".encode() in _call(base, "/report?lang=zh")[1]
     # JSON only: a form post (what another web page could send) is refused
     req = urllib.request.Request(base + "/api/clock", data=b"action=start",
-                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+                                 headers={"Content-Type": "application/x-www-form-urlencoded",
+                                          "Origin": base})
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(req, timeout=10)
     assert err.value.code == 415
@@ -132,7 +133,7 @@ def test_non_loopback_requires_the_token_for_every_request(scenario: Path,
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
     s = DrillSession.create(tmp_path / "d.sqlite", scenario, "late", 3)
-    srv = DrillServer(s, "0.0.0.0", 0, token="s3cret-token", tiles=None)
+    srv = DrillServer(s, "0.0.0.0", 0, token="s3cret-token-for-tests", tiles=None)
     srv.start()
     base = f"http://127.0.0.1:{srv.port}"
     try:
@@ -154,18 +155,18 @@ def test_non_loopback_requires_the_token_for_every_request(scenario: Path,
             for method in ("PUT", "DELETE", "OPTIONS"):
                 assert _call(base, "/api/clock", headers=bad, method=method)[0] == 401
         assert s.records() == []  # nothing got through
-        ok = {"X-Muster-Token": "s3cret-token"}
+        ok = {"X-Muster-Token": "s3cret-token-for-tests"}
         assert _call(base, "/api/state", headers=ok)[0] == 200
-        assert _call(base, "/api/state", headers={"Authorization": "Bearer s3cret-token"})[0] \
-            == 200
+        bearer = {"Authorization": "Bearer s3cret-token-for-tests"}
+        assert _call(base, "/api/state", headers=bearer)[0] == 200
         assert _call(base, "/api/clock", {"action": "step", "minutes": 5}, headers=ok)[0] == 200
         # the page given ?token= sets a cookie that then works alone
-        req = urllib.request.Request(base + "/?token=s3cret-token")
+        req = urllib.request.Request(base + "/?token=s3cret-token-for-tests")
         with urllib.request.urlopen(req, timeout=10) as r:
             cookie = r.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
         assert _call(base, "/api/setup", headers={"Cookie": cookie.split(";")[0]})[0] == 200
-        assert srv.url.endswith("?token=s3cret-token")
+        assert srv.url.endswith("?token=s3cret-token-for-tests")
     finally:
         srv.shutdown()
     # bound to a non-loopback address without a token, the server makes one up
@@ -174,8 +175,7 @@ def test_non_loopback_requires_the_token_for_every_request(scenario: Path,
     try:
         assert srv2.token and len(srv2.token) >= 24
     finally:
-        srv2.httpd.server_close()
-        s2.close()
+        srv2.shutdown()
 
 
 # ---------------------------------------------------------------------- SIGKILL
