@@ -24,7 +24,7 @@ room can discuss it.
 participants' decisions (the counterfactual: same scenario, seed, script and trainer
 injects), and without each decision in turn, for the after-action report.
 
-No web code here: the console (:mod:`musterpoint.drill_server`) and the terminal
+No web code here: the console (:mod:`musterpoint.console`) and the terminal
 (:mod:`musterpoint.drill_cmd`) drive this class.
 
 This module gathers the public names of the drill's parts:
