@@ -34,7 +34,7 @@ from musterpoint.scenarios.errors import InputError, MusterError
 from musterpoint.sim.kpis.statistics import flatten_kpis
 
 if TYPE_CHECKING:
-    from musterpoint.sim.experiments.runner import RunSummary
+    from musterpoint.sim.experiments.jobs import RunSummary
 
 __all__ = ["DEFAULT_CATALOG", "ENV_VAR", "Catalog", "catalog_path", "comparison_json"]
 

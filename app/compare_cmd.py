@@ -30,7 +30,8 @@ from musterpoint.scenarios.errors import InputError, Problem
 if TYPE_CHECKING:
     from musterpoint.scenarios.loader import LoadedScenario
     from musterpoint.scenarios.schema import Plan
-    from musterpoint.sim.experiments.runner import Executor, RunSummary
+    from musterpoint.sim.experiments.jobs import RunSummary
+    from musterpoint.sim.experiments.runner import Executor
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 

@@ -342,7 +342,7 @@ def write_comparison_report(comparison: dict[str, Any], path: Path, lang: str = 
     ----------
     comparison : dict
         The content of comparison.json (as built by
-        :func:`musterpoint.sim.experiments.runner.build_comparison`).
+        :func:`musterpoint.sim.experiments.comparison.build_comparison`).
     path : Path
         Output ``.html`` file; parent folders are created.
     lang : str

@@ -35,12 +35,6 @@ from typing import Any, Protocol
 from musterpoint.scenarios.errors import MusterError
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim import __version__
-from musterpoint.sim.experiments.comparison import (
-    FORMAT,
-    LINK_CHANGE,
-    NULL_POLICY,
-    build_comparison,
-)
 from musterpoint.sim.experiments.jobs import (
     JobFailure,
     ReplicationError,
@@ -51,23 +45,14 @@ from musterpoint.sim.experiments.jobs import (
 from musterpoint.sim.world import World
 
 __all__ = [
-    "FORMAT",
-    "LINK_CHANGE",
-    "NULL_POLICY",
     "DaskExecutor",
     "Executor",
-    "JobFailure",
     "LocalProcessExecutor",
-    "ReplicationError",
-    "RunJob",
-    "RunSummary",
     "SerialExecutor",
-    "build_comparison",
     "make_jobs",
     "prime_world",
     "run_job",
     "run_replications",
-    "summarise_run",
 ]
 
 logger = logging.getLogger(__name__)
