@@ -38,7 +38,7 @@ __all__ = [
 JSON_TYPE = "application/json; charset=utf-8"
 #: Deepest nesting of arrays and objects a request body may have.
 MAX_DEPTH = 32
-#: Longest text field kept (longer text is cut).
+#: Longest text field accepted (longer text is refused with a message, never cut).
 MAX_TEXT = 4000
 _GZIP_FROM = 2048
 
@@ -100,13 +100,19 @@ def json_bytes(obj: Any) -> bytes:
 
 
 def text_field(body: dict[str, Any], key: str) -> str:
-    """A text field of a request body, stripped and cut at 4,000 characters ("" if absent)."""
+    """A text field of a request body, stripped ("" if absent); longer than
+    :data:`MAX_TEXT` characters is refused with a message naming the field."""
     v = body.get(key, "")
     if v is None:
         return ""
     if not isinstance(v, str):
         raise InputError.single("request", key, "give text")
-    return v.strip()[:MAX_TEXT]
+    text = v.strip()
+    if len(text) > MAX_TEXT:
+        raise InputError.single("request", key, f"is {len(text):,} characters long; at most "
+                                f"{MAX_TEXT:,} are recorded: shorten it or split it into "
+                                "several notes")
+    return text
 
 
 def number_field(body: dict[str, Any], key: str) -> float:

@@ -174,6 +174,21 @@ def test_bad_json_bodies_get_a_400_with_a_message(served: tuple[DrillServer, str
     assert status == 413 and "4,096 bytes" in res["error"]
 
 
+def test_a_note_longer_than_the_limit_is_refused_not_cut(
+        served: tuple[DrillServer, str]) -> None:
+    """A 4,001-character note gets a 400 naming the field and the limit; nothing is
+    recorded (the review found such notes cut silently)."""
+    srv, host = served
+    h = {"Content-Type": "application/json", "Origin": f"http://{host}"}
+    status, res = _post(srv, "/api/note", {"text": "x" * 4001}, h)
+    assert status == 400 and "text" in res["error"] and "4,000" in res["error"], res
+    assert srv.session.records() == []
+    status, _ = _post(srv, "/api/note", {"text": "y" * 4000}, h)
+    assert status == 200
+    assert srv.session.records()[-1].rationale.endswith("y" * 10) or \
+        "y" * 4000 in str(srv.session.records()[-1].to_dict())
+
+
 def test_paths_outside_the_console_files_are_404(served: tuple[DrillServer, str]) -> None:
     """Traversal, encoded traversal and a NUL byte in a static path: 404, never 500."""
     srv, host = served
