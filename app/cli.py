@@ -141,9 +141,11 @@ def _check_out(out: Path, force: bool) -> None:
     if not parent.is_dir():
         raise InputError.single(name, "--out", f"{parent} is a file, not a folder; choose "
                                 "another place for the results")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError.single(name, "--out", f"cannot create folders in {parent} (no write "
-                                "permission); choose a writable place")
+    try:  # the one sure test: create (and remove) a folder where the results will go
+        os.rmdir(tempfile.mkdtemp(prefix=".muster-check.", dir=parent))
+    except OSError as exc:
+        raise InputError.single(name, "--out", f"cannot create folders in {parent} "
+                                f"({exc.strerror}); choose a writable place") from exc
     try:
         name_max = os.pathconf(parent, "PC_NAME_MAX")
         path_max = os.pathconf(parent, "PC_PATH_MAX")
