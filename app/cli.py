@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -213,18 +213,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _simulate_with_progress(world: World, plan: Plan,
                             args: argparse.Namespace) -> RunResult:
+    from musterpoint.sim.drill.checks import run_script_problems
     from musterpoint.sim.engine import new_run
 
+    progress: Callable[[float], None] | None = None
     show = not args.no_progress and sys.stderr.isatty()
-    if not show:
-        return new_run(world, plan, args.seed, record_link_events=args.link_events).run()
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    if show:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), transient=True) as bar:
+        bar = Progress(TextColumn("simulating"), BarColumn(),
+                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                       transient=True)
         task = bar.add_task("sim", total=1.0)
-        return new_run(world, plan, args.seed, record_link_events=args.link_events,
-                   progress=lambda f: bar.update(task, completed=f)).run()
+
+        def progress(f: float) -> None:
+            bar.update(task, completed=f)
+
+    run = new_run(world, plan, args.seed, record_link_events=args.link_events,
+                  progress=progress)
+    # the exercise script is part of the scenario: a broken one is refused here as in drill
+    problems = run_script_problems(run)
+    if problems:
+        raise InputError(problems)
+    if not show:
+        return run.run()
+    with bar:
+        return run.run()
 
 
 def _hm(s: float | None) -> str:

@@ -128,13 +128,19 @@ def build_world(loaded: LoadedScenario) -> World:
     problems: list[Problem] = []
     warnings: list[str] = []
     ns = sc.network
-    if ns.osm:
-        net = read_network(loaded.file(ns.osm))
-    elif ns.layer:
-        net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
-    else:
-        assert ns.nodes and ns.links
-        net = read_network(loaded.file(ns.nodes), links_csv=loaded.file(ns.links), crs=ns.crs)
+    key = "network.osm" if ns.osm else "network.layer" if ns.layer else "network.nodes"
+    try:
+        if ns.osm:
+            net = read_network(loaded.file(ns.osm))
+        elif ns.layer:
+            net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
+        else:
+            assert ns.nodes and ns.links
+            net = read_network(loaded.file(ns.nodes), links_csv=loaded.file(ns.links),
+                               crs=ns.crs)
+    except InputError as exc:  # name the scenario field where the reader names none
+        raise InputError([Problem(p.file, p.field or key, p.reason)
+                          for p in exc.problems]) from exc
     if net.n_links == 0:
         raise InputError.single(file, "network", "the network has no drivable links")
     has_out = np.zeros(net.n_nodes, dtype=bool)

@@ -25,7 +25,8 @@ from musterpoint.sim.engine import new_run
 from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.world import World, build_world
 
-__all__ = ["PROBE_DURATION_H", "ScenarioCheck", "check_scenario", "check_standard_names"]
+__all__ = ["PROBE_DURATION_H", "ScenarioCheck", "check_scenario", "check_standard_names",
+           "run_script_problems"]
 
 #: Length of the run whose KPI tree gives the KPI names standards may use (hours).
 PROBE_DURATION_H = 1e-6
@@ -33,17 +34,9 @@ PROBE_DURATION_H = 1e-6
 
 @dataclass(frozen=True)
 class ScenarioCheck:
-    """What :func:`check_scenario` found for a scenario that passed.
-
-    Attributes
-    ----------
-    world : World
-        The world built from the scenario.
-    plans : list of str
-        The plans whose runs were constructed.
-    warnings : list of str
-        Implausible-but-legal input (the world's warnings).
-    """
+    """What :func:`check_scenario` found for a scenario that passed: the ``world`` it
+    built, the ``plans`` whose runs it set up and the ``warnings`` about implausible but
+    legal input (the world's)."""
 
     world: World
     plans: list[str]
@@ -91,6 +84,25 @@ def check_standard_names(world: World, plan: Plan) -> list[Problem]:
     return []
 
 
+def run_script_problems(run: EvacuationRun) -> list[Problem]:
+    """Problems with the exercise script's inject effects for ``run`` (as ``muster drill``).
+
+    Parameters
+    ----------
+    run : EvacuationRun
+        A constructed run (not started) of the scenario.
+
+    Returns
+    -------
+    list of Problem
+        Empty when the scenario has no script or the script can be played.
+    """
+    loaded = run.world.loaded
+    if not loaded.scenario.injects:
+        return []
+    return script_problems(loaded, run.world, run, command_specs(run))
+
+
 def check_scenario(loaded: LoadedScenario, plans: Sequence[str] | None = None,
                    *, standards: bool = True) -> ScenarioCheck:
     """Build the world and every plan's run without simulating; raise on any problem.
@@ -136,8 +148,8 @@ def check_scenario(loaded: LoadedScenario, plans: Sequence[str] | None = None,
             continue
         if standards:
             problems.extend(check_standard_names(world, plan))
-    if loaded.scenario.injects and runs:
-        problems.extend(script_problems(loaded, world, runs[0], command_specs(runs[0])))
+    if runs:
+        problems.extend(run_script_problems(runs[0]))
     if problems:
         raise InputError(_unique(problems))
     return ScenarioCheck(world, names, list(world.warnings))
