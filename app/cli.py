@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import tempfile
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +22,7 @@ from musterpoint import __version__
 from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
-from musterpoint.scenarios.errors import InputError, MusterError
+from musterpoint.scenarios.errors import InputError, MusterError, Problem
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
@@ -68,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="also write a staged plan derived from the bound")
 
     v = sub.add_parser("validate", help="check scenario and plan files without running")
-    v.add_argument("files", nargs="+", type=Path)
+    v.add_argument("files", nargs="+", type=Path,
+                   help="scenario files (or bundled names) and plan files")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(handlers={**register(sub), **register_drill(sub)})
@@ -96,11 +99,66 @@ def _cmd_scenarios() -> int:
 
 
 def _cmd_validate(files: list[Path]) -> int:
-    from musterpoint.scenarios.loader import validate_files
+    """Check files as ``run`` would, up to the start of the simulation (world and runs)."""
+    from musterpoint.scenarios.loader import bundled_scenarios, check_files
+    from musterpoint.sim.drill.checks import check_scenario
 
-    for line in validate_files(files):
+    bundled = bundled_scenarios()
+    checked = check_files([bundled.get(str(f), f) if not f.exists() else f for f in files])
+    problems: list[Problem] = []
+    lines: list[str] = []
+    for ls in checked.scenarios:
+        try:
+            res = check_scenario(ls)
+        except InputError as exc:
+            problems.extend(exc.problems)
+            continue
+        for w in res.warnings:
+            lines.append(f"warning: {w}")
+        lines.append(f"{ls.path}: scenario {ls.scenario.name!r} with plans "
+                     f"{', '.join(ls.plans)}: OK (world built, every plan's run set up)")
+    for path, plan in checked.plans:
+        lines.append(f"{path}: plan {plan.name!r}: OK (schema only; give its scenario too "
+                     "to check it against the world)")
+    if problems:
+        raise InputError(problems)
+    for line in lines:
         print(line)
     return 0
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse an output folder that cannot be written, before anything is simulated."""
+    name = str(out)
+    if out.exists() and not out.is_dir():
+        raise InputError.single(name, "--out", "is a file, not a folder; choose a folder name")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError.single(name, "--out",
+                                "folder exists and is not empty; choose another or add --force")
+    parent = out.absolute().parent
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError.single(name, "--out", f"{parent} is a file, not a folder; choose "
+                                "another place for the results")
+    try:  # the one sure test: create (and remove) a folder where the results will go
+        os.rmdir(tempfile.mkdtemp(prefix=".muster-check.", dir=parent))
+    except OSError as exc:
+        raise InputError.single(name, "--out", f"cannot create folders in {parent} "
+                                f"({exc.strerror}); choose a writable place") from exc
+    try:
+        name_max = os.pathconf(parent, "PC_NAME_MAX")
+        path_max = os.pathconf(parent, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        name_max, path_max = 255, 4096
+    # the results are written to a hidden ".<name>.xxxxxxxx" folder beside --out first
+    longest = max(len(os.fsencode(part)) for part in out.absolute().parts)
+    if longest + 10 > name_max:
+        raise InputError.single(name, "--out", f"a folder name is longer than {name_max - 10} "
+                                "bytes; choose a shorter name (or give --out)")
+    if len(os.fsencode(str(out.absolute()))) + 10 > path_max:
+        raise InputError.single(name, "--out", f"the path is longer than {path_max - 10} "
+                                "bytes; choose a shorter one")
 
 
 def _default_out(scenario: str, plan: str, seed: int) -> Path:
@@ -110,6 +168,7 @@ def _default_out(scenario: str, plan: str, seed: int) -> Path:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
+    from musterpoint.sim.drill.checks import check_standard_names
     from musterpoint.sim.world import build_world
 
     if args.seed < 0:
@@ -117,11 +176,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     loaded = load_scenario(resolve_scenario(args.scenario))
     plan = loaded.plan(args.plan)
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise InputError.single(str(out), "--out",
-                                "folder exists and is not empty; choose another or add --force")
+    _check_out(out, args.force)
     t0 = time.perf_counter()
     world = build_world(loaded)
+    problems = check_standard_names(world, plan)
+    if problems:
+        raise InputError(problems)
     result = _simulate_with_progress(world, plan, args)
     bound = None
     if not args.no_bound:
@@ -153,18 +213,32 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _simulate_with_progress(world: World, plan: Plan,
                             args: argparse.Namespace) -> RunResult:
+    from musterpoint.sim.drill.checks import run_script_problems
     from musterpoint.sim.engine import new_run
 
+    progress: Callable[[float], None] | None = None
     show = not args.no_progress and sys.stderr.isatty()
-    if not show:
-        return new_run(world, plan, args.seed, record_link_events=args.link_events).run()
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    if show:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), transient=True) as bar:
+        bar = Progress(TextColumn("simulating"), BarColumn(),
+                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                       transient=True)
         task = bar.add_task("sim", total=1.0)
-        return new_run(world, plan, args.seed, record_link_events=args.link_events,
-                   progress=lambda f: bar.update(task, completed=f)).run()
+
+        def progress(f: float) -> None:
+            bar.update(task, completed=f)
+
+    run = new_run(world, plan, args.seed, record_link_events=args.link_events,
+                  progress=progress)
+    # the exercise script is part of the scenario: a broken one is refused here as in drill
+    problems = run_script_problems(world, run)
+    if problems:
+        raise InputError(problems)
+    if not show:
+        return run.run()
+    with bar:
+        return run.run()
 
 
 def _hm(s: float | None) -> str:

@@ -1,6 +1,7 @@
-"""Field types, the base model and the time distribution shared by the health schema.
+"""Field types and the time distribution shared by the health schema.
 
-Every health model derives from :class:`HealthModel`: frozen, unknown keys rejected,
+Every health model derives from the schema's base model
+(:class:`musterpoint.scenarios._base.SchemaModel`): frozen, unknown keys rejected,
 strings stripped. The annotated types range-check ids, coordinates, shares and hours of
 the day; :class:`Dist` is a service or delay time distribution in minutes.
 """
@@ -9,11 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
+
+from musterpoint.scenarios._base import SchemaModel
 
 __all__ = [
     "Dist",
-    "HealthModel",
     "HourOfDay",
     "Id",
     "Lat",
@@ -21,7 +23,6 @@ __all__ = [
     "NonNeg",
     "Pos",
     "Share",
-    "check_unique",
 ]
 
 Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -33,20 +34,7 @@ Share = Annotated[float, Field(ge=0, le=1)]
 HourOfDay = Annotated[float, Field(ge=0, le=24)]
 
 
-class HealthModel(BaseModel):
-    """Base of the health models: frozen, rejects unknown keys, strips strings."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def check_unique(ids: list[str], what: str) -> None:
-    """Raise ValueError naming the repeated ids, if any (``what``: e.g. ``"gate"``)."""
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise ValueError(f"{what} ids must be unique; repeated: {', '.join(dup)}")
-
-
-class Dist(HealthModel):
+class Dist(SchemaModel):
     """A service or delay time distribution, in minutes.
 
     ``exponential`` (mean), ``deterministic`` (mean), ``lognormal`` (mean and sd),

@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from musterpoint.scenarios._base import SchemaModel, check_unique
 from musterpoint.scenarios.health_fields import (
     Dist,
-    HealthModel,
     HourOfDay,
     Id,
     Lat,
@@ -23,7 +23,6 @@ from musterpoint.scenarios.health_fields import (
     NonNeg,
     Pos,
     Share,
-    check_unique,
 )
 
 __all__ = [
@@ -40,7 +39,7 @@ __all__ = [
 ]
 
 
-class _Named(HealthModel):
+class _Named(SchemaModel):
     """A plan item with an id and an optional display name (and its Chinese form)."""
 
     id: Id
@@ -48,7 +47,7 @@ class _Named(HealthModel):
     name_zh: str | None = None
 
 
-class Lockdown(HealthModel):
+class Lockdown(SchemaModel):
     """From ``from_h`` (until ``until_h``), contacts in the compounds fall by ``contact_cut``."""
 
     from_h: NonNeg
@@ -72,7 +71,7 @@ class StationSpec(_Named):
     )
 
 
-class Shift(HealthModel):
+class Shift(SchemaModel):
     """Staff on duty from ``from_h`` to ``to_h`` (hours of the day), per station id."""
 
     from_h: HourOfDay
@@ -98,7 +97,7 @@ def _require_staff(site: str, open_h: tuple[float, float], shift: Shift,
                          "while the site is open")
 
 
-class SitePlan(HealthModel):
+class SitePlan(SchemaModel):
     """A site that opens in this plan: where (a candidate site id), when, with whom."""
 
     site: Id
@@ -131,7 +130,7 @@ class SitePlan(HealthModel):
         return self
 
 
-class Campaign(HealthModel):
+class Campaign(SchemaModel):
     """A mass testing or vaccination campaign: sites, stations, staffing and demand."""
 
     kind: Literal["testing", "vaccination"]
@@ -186,7 +185,7 @@ class PickupPoint(_Named):
     load_min: NonNeg = 5.0
 
 
-class SupplyPlan(HealthModel):
+class SupplyPlan(SchemaModel):
     """Lockdown supply: households order, trucks bring orders, volunteers carry them home.
 
     ``mode: gate``: trucks deliver to each compound's gates. ``mode: pickup``: trucks
@@ -226,7 +225,7 @@ class SupplyPlan(HealthModel):
         return self
 
 
-class SurgeBeds(HealthModel):
+class SurgeBeds(SchemaModel):
     """Extra beds a hospital opens at a time (a surge plan)."""
 
     hospital: Id
@@ -235,7 +234,7 @@ class SurgeBeds(HealthModel):
     icu_beds: Annotated[int, Field(ge=0)] = 0
 
 
-class AmbulancePlan(HealthModel):
+class AmbulancePlan(SchemaModel):
     """Ambulances: how many, where they wait, and their times on scene and at hospital."""
 
     ambulances: Annotated[int, Field(ge=1, le=1000)]
@@ -249,7 +248,7 @@ class AmbulancePlan(HealthModel):
     surge: list[SurgeBeds] = Field(default_factory=list)
 
 
-class HealthPlan(HealthModel):
+class HealthPlan(SchemaModel):
     """Public-health decisions of a plan."""
 
     lockdowns: list[Lockdown] = Field(default_factory=list)

@@ -12,15 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from musterpoint.scenarios._base import SchemaModel, check_unique
 from musterpoint.scenarios.health_fields import (
     Dist,
-    HealthModel,
     Id,
     Lat,
     Lon,
     NonNeg,
     Share,
-    check_unique,
 )
 
 __all__ = [
@@ -42,7 +41,7 @@ R0_MAX = 25.0
 R0_PLAUSIBLE = (1.0, 10.0)
 
 
-class Epidemic(HealthModel):
+class Epidemic(SchemaModel):
     """The disease, how people mix, and the state at the start of the scenario.
 
     Compartments: susceptible S, exposed E (infected, not yet infectious), infectious I,
@@ -86,7 +85,7 @@ class Epidemic(HealthModel):
         return self
 
 
-class Gate(HealthModel):
+class Gate(SchemaModel):
     """A gate of a compound, where deliveries are handed over."""
 
     id: Id
@@ -94,7 +93,7 @@ class Gate(HealthModel):
     lat: Lat
 
 
-class Compound(HealthModel):
+class Compound(SchemaModel):
     """A residential compound (小区): the unit of the epidemic, of lockdown and of supply."""
 
     id: Id
@@ -121,7 +120,7 @@ class Compound(HealthModel):
         return int(self.households or max(1, round(self.population / 2.6)))
 
 
-class SiteLocation(HealthModel):
+class SiteLocation(SchemaModel):
     """A candidate place for a testing or vaccination site (a school, a square, ...)."""
 
     id: Id
@@ -131,7 +130,7 @@ class SiteLocation(HealthModel):
     lat: Lat
 
 
-class Hospital(HealthModel):
+class Hospital(SchemaModel):
     """A hospital with ward and ICU beds (beds for this district's patients)."""
 
     id: Id
@@ -153,7 +152,7 @@ class Hospital(HealthModel):
         return self
 
 
-class Depot(HealthModel):
+class Depot(SchemaModel):
     """A supply depot (a supermarket distribution centre) that trucks load at."""
 
     id: Id
@@ -163,7 +162,7 @@ class Depot(HealthModel):
     lat: Lat
 
 
-class HealthWorld(HealthModel):
+class HealthWorld(SchemaModel):
     """Public-health world of a scenario."""
 
     epidemic: Epidemic

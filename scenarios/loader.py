@@ -7,6 +7,7 @@ reason. Paths inside a file are resolved against that file's folder.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ from musterpoint.scenarios.schema import Plan, Scenario
 
 __all__ = [
     "BUNDLED_DIR",
+    "CheckedFiles",
     "LoadedScenario",
     "bundled_scenarios",
+    "check_files",
     "load_plan",
     "load_scenario",
     "resolve_scenario",
-    "validate_files",
 ]
 
 logger = logging.getLogger(__name__)
@@ -65,6 +67,51 @@ class LoadedScenario:
         return self.plans[name]
 
 
+#: Largest scenario or plan file read (bytes).
+MAX_YAML_BYTES = 8 * 1024 * 1024
+#: Deepest nesting of mappings and lists allowed in a scenario or plan file.
+MAX_YAML_DEPTH = 64
+#: Most values a file may stand for once its YAML aliases are expanded.
+MAX_YAML_NODES = 1_000_000
+
+
+def _yaml_limits(text: str) -> str | None:
+    """The first limit ``text`` breaks (depth, alias expansion), or None.
+
+    Walks the YAML event stream (no recursion, no objects built), counting nesting depth
+    and the size every anchor stands for, so a deeply nested file or an alias bomb is
+    refused before :func:`yaml.safe_load` would recurse or a consumer would expand it.
+    """
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, size so far]
+    total = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, yaml.CollectionStartEvent):
+            stack.append([ev.anchor, 1])
+            if len(stack) > MAX_YAML_DEPTH:
+                return (f"nested more than {MAX_YAML_DEPTH} levels deep; "
+                        "flatten the structure")
+            continue
+        if isinstance(ev, yaml.CollectionEndEvent):
+            anchor, size = stack.pop()
+        elif isinstance(ev, yaml.AliasEvent):
+            anchor, size = None, sizes.get(str(ev.anchor), 1)
+        elif isinstance(ev, yaml.ScalarEvent):
+            anchor, size = ev.anchor, 1
+        else:
+            continue
+        if anchor is not None:
+            sizes[str(anchor)] = size
+        if stack:
+            stack[-1][1] += size
+        else:
+            total += size
+        if total + sum(s for _, s in stack) > MAX_YAML_NODES:
+            return (f"its aliases (*name) expand to more than {MAX_YAML_NODES:,} values; "
+                    "write the values out or use fewer aliases")
+    return None
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     if not path.exists():
         problems.append(Problem(str(path), "", "file not found; check the path"))
@@ -72,20 +119,55 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     if path.is_dir():
         problems.append(Problem(str(path), "", "is a folder, not a YAML file"))
         return None
+    if not path.is_file():
+        problems.append(Problem(str(path), "", "is not a regular file; give a YAML file"))
+        return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_YAML_BYTES + 1)
+    except OSError as exc:
+        problems.append(Problem(str(path), "", f"cannot read the file ({exc.strerror})"))
+        return None
+    if len(raw) > MAX_YAML_BYTES:
+        problems.append(Problem(str(path), "", f"larger than {MAX_YAML_BYTES // 2**20} MiB; "
+                                "a scenario or plan file is a few kilobytes: put data in "
+                                "the files it names"))
+        return None
+    if not raw.strip():
+        problems.append(Problem(str(path), "", "the file is empty; it must hold a mapping "
+                                "of keys (key: value lines)"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+        limit = _yaml_limits(text)
+        data = None if limit else yaml.safe_load(text)
     except UnicodeDecodeError:
         problems.append(Problem(str(path), "", "not UTF-8 text; save the file as UTF-8"))
         return None
     except yaml.YAMLError as exc:
+        # only the position and the parser's words: no quoted lines of the file
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problems.append(Problem(str(path), where, f"not valid YAML: {exc}"))
+        what = " ".join(str(s) for s in (getattr(exc, "context", None),
+                                         getattr(exc, "problem", None)) if s)
+        problems.append(Problem(str(path), where, f"not valid YAML: {what or 'syntax error'}"))
+        return None
+    if limit:
+        problems.append(Problem(str(path), "", f"the YAML is {limit}"))
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(str(path), "", "the file must hold a mapping of keys"))
+        problems.append(Problem(str(path), "", "the file must hold a mapping of keys "
+                                f"(key: value lines), not {_kind(data)}"))
         return None
     return data
+
+
+def _kind(data: object) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "a single text"
+    return "a single value"
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:
@@ -98,6 +180,26 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
+#: pydantic error types reworded for people (others keep pydantic's message).
+_REWORDED = {
+    "extra_forbidden": "unknown key; remove it or check its spelling",
+    "missing": "required key is missing",
+    "string_pattern_mismatch": "use only letters, digits, '_', '.' and '-' (no spaces or "
+                               "accents)",
+    "datetime_from_date_parsing": "give a date and time such as 2024-05-03T06:00:00",
+    "datetime_parsing": "give a date and time such as 2024-05-03T06:00:00",
+    "datetime_type": "give a date and time such as 2024-05-03T06:00:00",
+}
+
+
+def _message(err: Any) -> str:
+    kind = str(err["type"])
+    if kind in _REWORDED:
+        return _REWORDED[kind]
+    msg = str(err["msg"])
+    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
 def _validate(
     model: type[BaseModel], data: dict[str, Any], path: Path, problems: list[Problem]
 ) -> Any:
@@ -105,12 +207,7 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            msg = err["msg"]
-            if err["type"] == "extra_forbidden":
-                msg = "unknown key; remove it or check its spelling"
-            elif err["type"] == "missing":
-                msg = "required key is missing"
-            problems.append(Problem(str(path), _loc(err["loc"]) or "(file)", msg))
+            problems.append(Problem(str(path), _loc(err["loc"]) or "(file)", _message(err)))
         return None
 
 
@@ -161,24 +258,34 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     plan_paths: dict[str, Path] = {}
     if sc is not None:
         _check_files(sc, path, problems)
+        plan_problem = False
         for i, rel in enumerate(sc.plans):
             p = Path(rel)
             p = p if p.is_absolute() else path.parent / p
             sub: list[Problem] = []
             pdata = _read_yaml(p, sub)
-            if pdata is None and sub and sub[0].reason.startswith("file not found"):
-                problems.append(Problem(str(path), f"plans[{i}]", f"plan file {rel!r} not found"))
+            if pdata is None:
+                plan_problem = True
+                for prob in sub:
+                    if prob.field:
+                        problems.append(prob)
+                    else:
+                        problems.append(Problem(str(path), f"plans[{i}]",
+                                                f"plan file {rel!r}: {prob.reason}"))
                 continue
-            plan = _validate(Plan, pdata, p, sub) if pdata is not None else None
+            plan = _validate(Plan, pdata, p, sub)
             problems.extend(sub)
-            if plan is not None:
-                if plan.name in plans:
-                    problems.append(
-                        Problem(str(p), "name", f"plan name {plan.name!r} is used twice")
-                    )
-                plans[plan.name] = plan
-                plan_paths[plan.name] = p
-        if sc.default_plan is not None and plans and sc.default_plan not in plans:
+            if plan is None:
+                plan_problem = True
+                continue
+            if plan.name in plans:
+                problems.append(
+                    Problem(str(p), "name", f"plan name {plan.name!r} is used twice")
+                )
+            plans[plan.name] = plan
+            plan_paths[plan.name] = p
+        # a plan that failed to load is named in its own problem, not again here
+        if sc.default_plan is not None and not plan_problem and sc.default_plan not in plans:
             problems.append(Problem(str(path), "default_plan",
                                     f"no plan named {sc.default_plan!r} among {sorted(plans)}"))
     if problems:
@@ -218,24 +325,56 @@ def resolve_scenario(name_or_path: str | None) -> Path:
     return p
 
 
-def validate_files(paths: list[Path]) -> list[str]:
-    """Validate scenario or plan files; return a line per valid file, raise on problems."""
+#: Keys only a scenario has: a file with one of them is checked as a scenario.
+_SCENARIO_ONLY = frozenset(Scenario.model_fields) - frozenset(Plan.model_fields)
+
+
+@dataclass(frozen=True)
+class CheckedFiles:
+    """Files that passed :func:`check_files`: scenarios with their plans, and lone plans."""
+
+    scenarios: list[LoadedScenario]
+    plans: list[tuple[Path, Plan]]
+
+
+def check_files(paths: Sequence[Path]) -> CheckedFiles:
+    """Load scenario or plan files; raise one InputError listing every problem once.
+
+    A file with any scenario-only key (``plans``, ``network``, ``shelters``, ...) is read
+    as a scenario, with its plans; any other file as a plan. A plan file that a scenario
+    given alongside already lists is checked once, as part of that scenario.
+    """
     problems: list[Problem] = []
-    ok: list[str] = []
+    scenarios: list[LoadedScenario] = []
+    lone: list[tuple[Path, Plan]] = []
+    datas: list[tuple[Path, dict[str, Any] | None]] = []
     for p in paths:
         sub: list[Problem] = []
-        data = _read_yaml(p, sub)
-        if data is not None and "plans" in data:
+        datas.append((p, _read_yaml(p, sub)))
+        problems.extend(sub)
+    covered: set[Path] = set()
+    for p, data in datas:
+        if data is not None and _SCENARIO_ONLY & set(data):
+            covered.add(p.resolve())
             try:
                 ls = load_scenario(p)
-                ok.append(f"{p}: scenario {ls.scenario.name!r} with plans "
-                          f"{', '.join(ls.plans)}: OK")
             except InputError as exc:
-                sub.extend(exc.problems)
-        elif data is not None:
-            if _validate(Plan, data, p, sub) is not None:
-                ok.append(f"{p}: plan {data.get('name')!r}: OK")
+                problems.extend(exc.problems)
+                base = p.parent
+                for rel in data.get("plans") or []:
+                    if isinstance(rel, str):
+                        covered.add((base / rel).resolve())
+                continue
+            covered.update(q.resolve() for q in ls.plan_paths.values())
+            scenarios.append(ls)
+    for p, data in datas:
+        if data is None or p.resolve() in covered:
+            continue
+        sub = []
+        plan = _validate(Plan, data, p, sub)
         problems.extend(sub)
+        if plan is not None:
+            lone.append((p, plan))
     if problems:
-        raise InputError(problems)
-    return ok
+        raise InputError(list(dict.fromkeys(problems)))
+    return CheckedFiles(scenarios, lone)

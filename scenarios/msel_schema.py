@@ -23,18 +23,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from musterpoint.scenarios._base import SchemaModel, repeated_id_problems
 from musterpoint.scenarios.errors import Problem
 
 __all__ = ["Effect", "Inject", "ScriptText", "check_script"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class ScriptText(_Model):
+class ScriptText(SchemaModel):
     """A text of the exercise script in English and, optionally, Chinese.
 
     A plain string is read as the English text.
@@ -60,7 +57,7 @@ class ScriptText(_Model):
         return self.zh if lang.startswith("zh") and self.zh else self.en
 
 
-class Effect(_Model):
+class Effect(SchemaModel):
     """What an inject does to the simulation: one command, applied when it comes due.
 
     Attributes
@@ -77,7 +74,7 @@ class Effect(_Model):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
-class Inject(_Model):
+class Inject(SchemaModel):
     """One scheduled inject of the exercise script.
 
     Attributes
@@ -126,13 +123,8 @@ def check_script(injects: list[Inject], duration_h: float, file: str) -> list[Pr
     list of Problem
         Repeated ids and injects after the scenario's end (empty when all is well).
     """
-    problems: list[Problem] = []
-    seen: set[str] = set()
+    problems = repeated_id_problems([inj.id for inj in injects], file, "injects", "inject")
     for i, inj in enumerate(injects):
-        if inj.id in seen:
-            problems.append(Problem(file, f"injects[{i}].id",
-                                    f"inject id {inj.id!r} is used twice; make ids unique"))
-        seen.add(inj.id)
         if inj.time_h > duration_h:
             problems.append(Problem(file, f"injects[{i}].time_h",
                                     f"{inj.time_h} h is after the scenario's end "

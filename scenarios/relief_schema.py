@@ -23,7 +23,9 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from musterpoint.scenarios._base import SchemaModel, check_unique
 
 __all__ = [
     "DEFAULT_COMMODITIES",
@@ -53,10 +55,6 @@ Lat = Annotated[float, Field(ge=-90, le=90)]
 POD_PERSONS_PER_DAY = {"I": 20_000, "II": 10_000, "III": 5_000}
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
 def _check_stock(stock: dict[str, float], what: str) -> dict[str, float]:
     """Stock must be finite and not negative: say which commodity is wrong."""
     for c, v in stock.items():
@@ -66,7 +64,7 @@ def _check_stock(stock: dict[str, float], what: str) -> dict[str, float]:
     return stock
 
 
-class Commodity(_Model):
+class Commodity(SchemaModel):
     """A relief commodity and what one person needs of it per day."""
 
     id: Id
@@ -95,7 +93,7 @@ DEFAULT_COMMODITIES: tuple[Commodity, ...] = (
 )
 
 
-class TruckType(_Model):
+class TruckType(SchemaModel):
     """A kind of truck: payload by weight and volume, road space, unloading time."""
 
     id: Id
@@ -126,7 +124,7 @@ DEFAULT_TRUCK_TYPES: tuple[TruckType, ...] = (
 )
 
 
-class Depot(_Model):
+class Depot(SchemaModel):
     """A relief depot: a real place with stock, loading bays and an opening time."""
 
     id: Id
@@ -145,7 +143,7 @@ class Depot(_Model):
         return _check_stock(v, "depot")
 
 
-class DemandPoint(_Model):
+class DemandPoint(SchemaModel):
     """A place whose people consume relief supplies.
 
     ``shelter``: a shelter of the scenario; its population is its simulated occupancy.
@@ -202,7 +200,7 @@ class DemandPoint(_Model):
         return float(POD_PERSONS_PER_DAY[self.pod_type or "III"])
 
 
-class ReliefWorld(_Model):
+class ReliefWorld(SchemaModel):
     """Relief-supply world of a scenario: commodities, trucks, depots, demand points."""
 
     commodities: list[Commodity] = Field(default_factory=lambda: list(DEFAULT_COMMODITIES),
@@ -222,19 +220,14 @@ class ReliefWorld(_Model):
         known = [c.id for c in self.commodities]
         names = ", ".join(known)
 
-        def dups(ids: list[str], what: str) -> None:
-            rep = sorted({i for i in ids if ids.count(i) > 1})
-            if rep:
-                raise ValueError(f"{what} ids must be unique; repeated: {', '.join(rep)}")
-
-        dups(known, "commodity")
+        check_unique(known, "commodity")
         refs = [p.shelter_id for p in self.points if p.kind == "shelter"]
         twice = sorted({r for r in refs if refs.count(r) > 1})
         if twice:
             raise ValueError(f"shelter {twice[0]!r} is named by more than one demand point; "
                              "keep one point per shelter")
-        dups([t.id for t in self.truck_types], "truck type")
-        dups([d.id for d in self.depots] + [p.id for p in self.points], "depot and point")
+        check_unique([t.id for t in self.truck_types], "truck type")
+        check_unique([d.id for d in self.depots] + [p.id for p in self.points], "depot and point")
         for i, d in enumerate(self.depots):
             for c in d.stock:
                 if c not in known:
@@ -249,7 +242,7 @@ class ReliefWorld(_Model):
         return self
 
 
-class FleetEntry(_Model):
+class FleetEntry(SchemaModel):
     """``count`` trucks of a type based at a depot."""
 
     depot: str
@@ -257,14 +250,14 @@ class FleetEntry(_Model):
     count: Annotated[int, Field(ge=1, le=10_000)] = 1
 
 
-class RouteStop(_Model):
+class RouteStop(SchemaModel):
     """One stop of a fixed route: a demand point and what to unload there."""
 
     point: str
     load: dict[str, Annotated[int, Field(ge=0)]] = Field(..., min_length=1)
 
 
-class FixedRoute(_Model):
+class FixedRoute(SchemaModel):
     """A route written in the plan: a truck of a depot leaves at set times."""
 
     id: Id
@@ -285,7 +278,7 @@ class FixedRoute(_Model):
         return self
 
 
-class PeriodicPolicy(_Model):
+class PeriodicPolicy(SchemaModel):
     """Periodic review, order-up-to: every ``review_h`` each point orders up to
     ``up_to_days`` of its current daily need, from its depot (``serve``) or the nearest
     depot with stock."""
@@ -296,7 +289,7 @@ class PeriodicPolicy(_Model):
     serve: dict[str, str] = Field(default_factory=dict, description="point id -> depot id")
 
 
-class NeedDrivenPolicy(_Model):
+class NeedDrivenPolicy(SchemaModel):
     """Need-driven: the point with the largest projected deficit over ``projection_h``
     (weighted up for vulnerable people) is served from the nearest depot with stock and an
     idle truck, whenever a truck is free and every ``review_min``."""
@@ -310,7 +303,7 @@ class NeedDrivenPolicy(_Model):
         "is already out of stock")
 
 
-class ReferenceSettings(_Model):
+class ReferenceSettings(SchemaModel):
     """The optimised reference: each planning day's deliveries as a CVRP (PyVRP)."""
 
     enabled: bool = True
@@ -318,7 +311,7 @@ class ReferenceSettings(_Model):
     seed: Annotated[int, Field(ge=0)] = 1
 
 
-class ReliefPlan(_Model):
+class ReliefPlan(SchemaModel):
     """Relief-supply decisions of a plan: fleet, prepositioned stock, dispatch policy."""
 
     policy: Literal["fixed", "periodic", "need_driven"]
@@ -343,8 +336,5 @@ class ReliefPlan(_Model):
     def _policy(self) -> ReliefPlan:
         if self.policy == "fixed" and not self.routes:
             raise ValueError("policy 'fixed' needs routes (each with depot, times and stops)")
-        ids = [r.id for r in self.routes]
-        rep = sorted({i for i in ids if ids.count(i) > 1})
-        if rep:
-            raise ValueError(f"route ids must be unique; repeated: {', '.join(rep)}")
+        check_unique([r.id for r in self.routes], "route")
         return self

@@ -12,8 +12,9 @@ from itertools import pairwise
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from musterpoint.scenarios._base import SchemaModel, check_unique
 from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
 from musterpoint.scenarios.msel_schema import Inject
 from musterpoint.scenarios.relief_schema import ReliefPlan, ReliefWorld
@@ -46,18 +47,14 @@ NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-class Label(_Model):
+class Label(SchemaModel):
     """A text in English and, optionally, Chinese."""
 
     en: str
     zh: str | None = None
 
 
-class NetworkSource(_Model):
+class NetworkSource(SchemaModel):
     """Where the road network comes from (exactly one of ``osm``, ``layer``, ``nodes``)."""
 
     osm: str | None = Field(None, description="OSM extract: .osm.pbf, .osm or .osm.gz")
@@ -77,7 +74,7 @@ class NetworkSource(_Model):
         return self
 
 
-class PopulationSource(_Model):
+class PopulationSource(SchemaModel):
     """Population points (or polygons) with a population column, aggregated into zones."""
 
     file: str
@@ -93,7 +90,7 @@ class PopulationSource(_Model):
     area: str | None = Field(None, description="polygon layer: only places inside are ordered out")
 
 
-class Households(_Model):
+class Households(SchemaModel):
     """How people become households and vehicles."""
 
     mean_size: Annotated[float, Field(ge=1.0, le=10.0)] = 2.6
@@ -104,7 +101,7 @@ class Households(_Model):
     origin_nodes_per_place: Annotated[int, Field(ge=1, le=20)] = 4
 
 
-class FloodHazard(_Model):
+class FloodHazard(SchemaModel):
     """A flood as water level over time (stage hydrograph) over an elevation raster."""
 
     elevation: str
@@ -124,7 +121,7 @@ class FloodHazard(_Model):
         return v
 
 
-class Closure(_Model):
+class Closure(SchemaModel):
     """Links closed from a time until an optional reopening time."""
 
     links: list[str] = Field(..., min_length=1)
@@ -133,7 +130,7 @@ class Closure(_Model):
     reason: str = "closure"
 
 
-class PolygonHazard(_Model):
+class PolygonHazard(SchemaModel):
     """A series of hazard polygons over time (fire perimeters, dam-break extents)."""
 
     file: str = Field(..., description="layer whose features have from_h (and until_h)")
@@ -142,7 +139,7 @@ class PolygonHazard(_Model):
     kind: str = Field("fire", description="what the polygons are, for maps and reports")
 
 
-class WindPeriod(_Model):
+class WindPeriod(SchemaModel):
     """Wind from a time on (until the next period)."""
 
     time_h: NonNeg
@@ -151,7 +148,7 @@ class WindPeriod(_Model):
     stability: Literal["A", "B", "C", "D", "E", "F"]
 
 
-class PlumeHazard(_Model):
+class PlumeHazard(SchemaModel):
     """A continuous chemical release dispersing as a Gaussian plume."""
 
     substance: str
@@ -173,7 +170,7 @@ class PlumeHazard(_Model):
         return v
 
 
-class Hazard(_Model):
+class Hazard(SchemaModel):
     """The hazards of a scenario."""
 
     flood: FloodHazard | None = None
@@ -183,7 +180,7 @@ class Hazard(_Model):
     step_min: Pos = Field(1.0, description="how often hazard closures are applied (minutes)")
 
 
-class Shelter(_Model):
+class Shelter(SchemaModel):
     """A shelter or safe destination at a real place, with a capacity in persons."""
 
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -197,7 +194,7 @@ class Shelter(_Model):
     )
 
 
-class Exit(_Model):
+class Exit(SchemaModel):
     """A place outside the study area where traffic leaving the area goes."""
 
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -206,7 +203,7 @@ class Exit(_Model):
     lat: Annotated[float, Field(ge=-90, le=90)]
 
 
-class Scenario(_Model):
+class Scenario(SchemaModel):
     """The world: network, people, hazard, places of safety; and the plans that go with it."""
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
@@ -253,14 +250,11 @@ class Scenario(_Model):
     def _demand(self) -> Scenario:
         if (self.population is None) == (self.trips is None):
             raise ValueError("give exactly one of 'population' or 'trips'")
-        ids = [s.id for s in self.shelters]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"shelter ids must be unique; repeated: {', '.join(dup)}")
+        check_unique([s.id for s in self.shelters], "shelter")
         return self
 
 
-class DepartureCurve(_Model):
+class DepartureCurve(SchemaModel):
     """Mobilisation: the delay between an evacuation order and a household leaving.
 
     ``all_at_once``: no delay. ``rayleigh``: ``F(t) = 1 - exp(-t^2 / (2 sigma^2))``.
@@ -292,7 +286,7 @@ class DepartureCurve(_Model):
         return self
 
 
-class OrderStage(_Model):
+class OrderStage(SchemaModel):
     """Order zones out at a time: those with ground at or below an elevation, or listed."""
 
     time_h: NonNeg
@@ -306,7 +300,7 @@ class OrderStage(_Model):
         return self
 
 
-class Contraflow(_Model):
+class Contraflow(SchemaModel):
     """Reverse the opposite lanes of these links for outbound traffic from a time."""
 
     links: list[str] = Field(..., min_length=1, description="ids of the outbound links")
@@ -314,7 +308,7 @@ class Contraflow(_Model):
     until_h: NonNeg | None = None
 
 
-class ControlPoint(_Model):
+class ControlPoint(SchemaModel):
     """A traffic control point: a link's or a junction's capacity times a factor."""
 
     links: list[str] = Field(default_factory=list)
@@ -330,7 +324,7 @@ class ControlPoint(_Model):
         return self
 
 
-class Place(_Model):
+class Place(SchemaModel):
     """A named point."""
 
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
@@ -338,7 +332,7 @@ class Place(_Model):
     lat: Annotated[float, Field(ge=-90, le=90)]
 
 
-class BusPlan(_Model):
+class BusPlan(SchemaModel):
     """Buses for households without transport: depot -> pickup points -> shelters."""
 
     depot: Place
@@ -357,7 +351,7 @@ class BusPlan(_Model):
         return v
 
 
-class Plan(_Model):
+class Plan(SchemaModel):
     """The decisions: when each zone is ordered out, how people leave, where they go."""
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]

@@ -14,20 +14,21 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from musterpoint.scenarios._base import SchemaModel
 
 __all__ = ["Standard", "StandardLabel"]
 
 
-class StandardLabel(BaseModel):
+class StandardLabel(SchemaModel):
     """The standard's wording in English and, optionally, Chinese."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     en: str
     zh: str | None = None
 
 
-class Standard(BaseModel):
+class Standard(SchemaModel):
     """One quantified service standard.
 
     Attributes
@@ -48,7 +49,6 @@ class Standard(BaseModel):
         How the standard reads to people.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
     kpi: Annotated[str, Field(min_length=1)]
     op: Literal["<=", "<", ">=", ">", "=="]

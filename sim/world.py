@@ -15,7 +15,7 @@ import numpy as np
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
-from musterpoint.scenarios.schema import PlumeHazard, Shelter
+from musterpoint.scenarios.schema import PlumeHazard, PopulationSource, Shelter
 from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places, read_trips
 from musterpoint.sim.geo import NodeIndex
 from musterpoint.sim.hazards.flood import (
@@ -30,11 +30,17 @@ from musterpoint.sim.intervals import union
 from musterpoint.sim.network.graph import Network
 from musterpoint.sim.network.read import read_network
 
-__all__ = ["Destination", "World", "build_world", "closed_at", "hazard_frames", "make_plume"]
+__all__ = ["TRIP_PERSONS_WARN", "Destination", "World", "build_world", "closed_at",
+           "hazard_frames", "make_plume"]
 
 logger = logging.getLogger(__name__)
 
 Interval = tuple[float, float]
+
+#: A trip (one vehicle) with more persons than this is warned about (a full bus).
+TRIP_PERSONS_WARN = 90
+#: Populated places this far outside the network's bounding box are off its area (m).
+PLACE_MARGIN_M = 5000.0
 
 
 @dataclass(frozen=True)
@@ -83,9 +89,20 @@ def _warn(world_warnings: list[str], msg: str) -> None:
     world_warnings.append(msg)
 
 
+def _dropped_note(net: Network) -> str:
+    """Why a place may be off the network: parts dropped as not strongly connected."""
+    r = net.report
+    if r.nodes_dropped <= 0:
+        return ""
+    return (f"; note: {r.nodes_dropped:,} of {r.nodes_read:,} nodes of the network were "
+            "dropped because they cannot be reached from, or cannot reach, its largest part "
+            "(an island, or one-way links leading only away); if it stands on those roads, "
+            "connect them both ways")
+
+
 def _snap_shelters(
     shelters: list[Shelter], idx: NodeIndex, max_snap_m: float, file: str,
-    problems: list[Problem],
+    problems: list[Problem], note: str = "",
 ) -> list[tuple[int, float]]:
     lon = np.array([s.lon for s in shelters])
     lat = np.array([s.lat for s in shelters])
@@ -97,7 +114,8 @@ def _snap_shelters(
             problems.append(Problem(
                 file, f"shelters[{i}] ({s.id})",
                 f"is {d:,.0f} m from the nearest road of the network (limit max_snap_m = "
-                f"{max_snap_m:,.0f} m); check lon/lat (lon first) or move it onto the network",
+                f"{max_snap_m:,.0f} m); check lon/lat (lon first) or move it onto the "
+                f"network{note}",
             ))
         out.append((int(node[i, 0]), d))
     return out
@@ -110,13 +128,19 @@ def build_world(loaded: LoadedScenario) -> World:
     problems: list[Problem] = []
     warnings: list[str] = []
     ns = sc.network
-    if ns.osm:
-        net = read_network(loaded.file(ns.osm))
-    elif ns.layer:
-        net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
-    else:
-        assert ns.nodes and ns.links
-        net = read_network(loaded.file(ns.nodes), links_csv=loaded.file(ns.links), crs=ns.crs)
+    key = "network.osm" if ns.osm else "network.layer" if ns.layer else "network.nodes"
+    try:
+        if ns.osm:
+            net = read_network(loaded.file(ns.osm))
+        elif ns.layer:
+            net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
+        else:
+            assert ns.nodes and ns.links
+            net = read_network(loaded.file(ns.nodes), links_csv=loaded.file(ns.links),
+                               crs=ns.crs)
+    except InputError as exc:  # name the scenario field where the reader names none
+        raise InputError([Problem(p.file, p.field or key, p.reason)
+                          for p in exc.problems]) from exc
     if net.n_links == 0:
         raise InputError.single(file, "network", "the network has no drivable links")
     has_out = np.zeros(net.n_nodes, dtype=bool)
@@ -131,6 +155,7 @@ def build_world(loaded: LoadedScenario) -> World:
             np.array([t * 3600.0 for t, _ in flood.stage]),
             np.array([h for _, h in flood.stage]),
         )
+        _check_coverage(raster, net, file, warnings)
 
     places: Places | None = None
     trips: Vehicles | None = None
@@ -147,20 +172,36 @@ def build_world(loaded: LoadedScenario) -> World:
         if src.area is not None:
             area_mask = _inside_area(loaded.file(src.area), ppath, src)
         places, zones = read_places(ppath, src, elev, area_mask)
-        if not zones.ids:
+        where = _population_location(places, net, src)
+        if where:
+            problems.append(Problem(str(ppath), "population", where))
+        elif not zones.ids:
             problems.append(Problem(file, "population",
                                     "nobody is in the evacuation area; check max_elevation_m "
-                                    "and area"))
+                                    "and area" + _unflooded_note(places, raster)))
+        elif places.evacuate.any():
+            ev = np.flatnonzero(places.evacuate)
+            _, dist = idx.nearest(places.lon[ev], places.lat[ev])
+            far = int((dist[:, 0] > sc.max_snap_m).sum())
+            if far:
+                _warn(warnings, f"{file}: {far} populated places are more than "
+                                f"{sc.max_snap_m:.0f} m from the road network; their people "
+                                "start at the nearest road node")
     else:
         assert sc.trips is not None
         node_of = {int(n): i for i, n in enumerate(net.node_id)}
-        trips, _ = read_trips(loaded.file(sc.trips), node_of)
+        trips, _ = read_trips(loaded.file(sc.trips), node_of, _dropped_note(net))
+        big = int(trips.persons.max())
+        if big > TRIP_PERSONS_WARN:
+            _warn(warnings, f"{loaded.file(sc.trips)}: persons: a trip carries {big:,} "
+                            f"persons in one vehicle (more than {TRIP_PERSONS_WARN}); check "
+                            "the column")
         zones = Zones(["trips"], np.array([net.lon.mean()]), np.array([net.lat.mean()]),
                       [""], np.array([trips.persons.sum()]), np.array([trips.persons.sum()]),
                       np.array([np.nan]))
 
-    snapped = (_snap_shelters(sc.shelters, idx, sc.max_snap_m, file, problems)
-               if sc.shelters else [])
+    snapped = (_snap_shelters(sc.shelters, idx, sc.max_snap_m, file, problems,
+                              _dropped_note(net)) if sc.shelters else [])
     dests: list[Destination] = []
     for s, (node, _) in zip(sc.shelters, snapped, strict=True):
         el = float(raster.sample(np.array([s.lon]), np.array([s.lat]))[0]) if raster else np.nan
@@ -361,3 +402,48 @@ def _inside_area(area: Path, ppath: Path, src: object) -> np.ndarray:
     poly = gdf.to_crs("EPSG:4326").geometry.union_all()
     tab = read_population_table(ppath, src)  # type: ignore[arg-type]
     return np.asarray(poly.contains(points(tab["lon"].to_numpy(), tab["lat"].to_numpy())))
+
+
+def _check_coverage(raster: ElevationRaster, net: Network, file: str,
+                    warnings: list[str]) -> None:
+    """Refuse an elevation raster that covers none of the network; warn if it covers little."""
+    el = raster.sample(net.lon, net.lat)
+    share = float(np.isfinite(el).mean()) if el.size else 0.0
+    lo = net.bounds()
+    area = f"lon {lo[0]:.3f} to {lo[2]:.3f}, lat {lo[1]:.3f} to {lo[3]:.3f}"
+    if share == 0.0:
+        raise InputError.single(
+            str(raster.path), "hazard.flood.elevation",
+            f"the raster covers none of the road network ({area}) or has no data there; "
+            f"give an elevation raster of the scenario's area (its CRS is {raster.crs})")
+    if share < 0.5:
+        _warn(warnings, f"{raster.path}: hazard.flood.elevation: the raster covers only "
+                        f"{share:.0%} of the network's nodes ({area}); roads outside it never "
+                        "flood")
+
+
+def _population_location(places: Places, net: Network, src: PopulationSource) -> str:
+    """Why the populated places lie off the network's area, or '' if they do not."""
+    if places.lon.size == 0:
+        return ""
+    lo = net.bounds()
+    mid = (lo[1] + lo[3]) / 2.0
+    dlat = PLACE_MARGIN_M / 111_000.0
+    dlon = dlat / max(np.cos(np.radians(mid)), 0.05)
+    inside = ((places.lon >= lo[0] - dlon) & (places.lon <= lo[2] + dlon)
+              & (places.lat >= lo[1] - dlat) & (places.lat <= lo[3] + dlat))
+    if inside.any():
+        return ""
+    return (f"none of the {places.lon.size:,} populated places lies within "
+            f"{PLACE_MARGIN_M / 1000:.0f} km of the road network (places around lon "
+            f"{np.median(places.lon):.3f}, lat {np.median(places.lat):.3f}; network lon "
+            f"{lo[0]:.3f} to {lo[2]:.3f}, lat {lo[1]:.3f} to {lo[3]:.3f}); check population.crs "
+            f"({src.crs}) and x_column / y_column ({src.x_column}, {src.y_column}: x is the "
+            "longitude or easting)")
+
+
+def _unflooded_note(places: Places, raster: ElevationRaster | None) -> str:
+    if raster is None or places.elevation.size == 0 or np.isfinite(places.elevation).any():
+        return ""
+    return ("; no populated place lies on the elevation raster (hazard.flood.elevation), so "
+            "none has a ground level below max_elevation_m: check the raster's area and CRS")

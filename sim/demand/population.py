@@ -22,12 +22,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Households, PopulationSource
 from musterpoint.sim.geo import LocalProjection, NodeIndex
 from musterpoint.sim.rng import RandomStreams
 
 __all__ = [
+    "MAX_PERSONS",
+    "MAX_TRIP_PERSONS",
     "Places",
     "Vehicles",
     "Zones",
@@ -38,6 +40,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Most persons a population file may hold (the simulation keeps a record per household).
+MAX_PERSONS = 50_000_000
+#: Most persons one trip (one vehicle) may carry.
+MAX_TRIP_PERSONS = 1000
 
 
 @dataclass
@@ -92,7 +99,11 @@ def read_population_table(path: Path, src: PopulationSource) -> pd.DataFrame:
                     f"column missing (have: {', '.join(map(str, df.columns))}); set "
                     "population.x_column / y_column / population_column in the scenario",
                 )
-        lon, lat = df[src.x_column].to_numpy(float), df[src.y_column].to_numpy(float)
+        if df.empty:
+            raise InputError.single(str(path), field, "the population file has no rows; it "
+                                    "needs one row per populated place")
+        lon = _coordinate(df[src.x_column], path, src.x_column)
+        lat = _coordinate(df[src.y_column], path, src.y_column)
         if src.crs.upper() not in ("EPSG:4326", "WGS84"):
             from pyproj import Transformer
 
@@ -111,6 +122,9 @@ def read_population_table(path: Path, src: PopulationSource) -> pd.DataFrame:
         if src.population_column not in gdf.columns:
             raise InputError.single(str(path), src.population_column,
                                     "population column missing; set population_column")
+        if gdf.empty:
+            raise InputError.single(str(path), field, "the population layer has no "
+                                    "features; it needs one per populated place")
         gdf = gdf.to_crs("EPSG:4326")
         pts = gdf.geometry.representative_point()
         out = pd.DataFrame({"lon": pts.x, "lat": pts.y,
@@ -118,15 +132,34 @@ def read_population_table(path: Path, src: PopulationSource) -> pd.DataFrame:
     pop = pd.to_numeric(out["population"], errors="coerce")
     bad = np.flatnonzero(~np.isfinite(pop.to_numpy(float)) | (pop.to_numpy(float) < 0))
     if bad.size:
+        first = out["population"].iloc[int(bad[0])]
         raise InputError.single(
             str(path), src.population_column,
-            f"{bad.size} rows have a missing or negative population (first at row {bad[0] + 2})",
+            f"{bad.size} rows have a missing, non-numeric or negative population (first at "
+            f"row {bad[0] + 2}: {str(first)[:40]!r}); give a number of persons >= 0",
         )
+    total = float(pop.sum())
+    if total > MAX_PERSONS:
+        raise InputError.single(
+            str(path), src.population_column,
+            f"{total:,.0f} persons in all: more than musterpoint simulates ({MAX_PERSONS:,}; it "
+            "keeps a record per household); check the column's unit or scale")
     if (np.abs(out["lat"]) > 90).any() or (np.abs(out["lon"]) > 180).any():
         raise InputError.single(str(path), "crs",
                                 f"coordinates are not degrees; the CRS {src.crs} looks wrong")
     out["population"] = np.rint(pop.to_numpy(float)).astype(np.int64)
     return out
+
+
+def _coordinate(col: pd.Series, path: Path, name: str) -> np.ndarray:
+    """A coordinate column as floats; refuse text, empty cells and infinities."""
+    val = pd.to_numeric(col, errors="coerce").to_numpy(float)
+    bad = np.flatnonzero(~np.isfinite(val))
+    if bad.size:
+        raise InputError.single(
+            str(path), name, f"{bad.size} rows have a missing or non-numeric coordinate "
+            f"(first at row {bad[0] + 2}: {str(col.iloc[int(bad[0])])[:40]!r}); give a number")
+    return val
 
 
 def read_places(
@@ -216,9 +249,9 @@ def make_vehicles(
     ev = np.flatnonzero(places.evacuate if which is None else which)
     near, dist = nodes.nearest(places.lon[ev], places.lat[ev], k=hh.origin_nodes_per_place)
     far = int((dist[:, 0] > max_snap_m).sum())
-    if far and not prefix:
-        logger.warning("%s: %d populated places are more than %.0f m from the road network; "
-                       "their people start at the nearest road node", source, far, max_snap_m)
+    if far and not prefix:  # the world warns once (see sim/world.py)
+        logger.debug("%s: %d populated places are more than %.0f m from the road network; "
+                     "their people start at the nearest road node", source, far, max_snap_m)
     zone_l: list[int] = []
     place_l: list[int] = []
     origin_l: list[int] = []
@@ -271,37 +304,70 @@ def make_vehicles(
     )
 
 
-def read_trips(path: Path, node_index: dict[int, int]) -> tuple[Vehicles, pd.DataFrame]:
-    """Read a trips CSV: ``id,origin,destination,depart_s[,persons]`` (node ids)."""
+def _trip_nodes(df: pd.DataFrame, col: str, node_index: dict[int, int], file: str,
+                note: str, problems: list[Problem]) -> np.ndarray:
+    """Node positions of a trips column; collect a problem for text or unknown ids."""
+    val = pd.to_numeric(df[col], errors="coerce").to_numpy(float)
+    whole = np.isfinite(val) & (val == np.round(val))
+    if not whole.all():
+        k = int(np.flatnonzero(~whole)[0])
+        problems.append(Problem(file, col, f"{int((~whole).sum())} rows are not node ids "
+                                f"(first at line {k + 2}: {str(df[col].iloc[k])[:40]!r}); give "
+                                "the whole-number id of a network node"))
+        return np.zeros(len(df), dtype=np.int64)
+    pos = np.array([node_index.get(int(v), -1) for v in val], dtype=np.int64)
+    if (pos < 0).any():
+        k = int(np.flatnonzero(pos < 0)[0])
+        problems.append(Problem(file, col, f"node {int(val[k])} is not on the network "
+                                f"({int((pos < 0).sum())} rows, first at line {k + 2}); use "
+                                f"node ids of the network{note}"))
+    return pos
+
+
+def read_trips(path: Path, node_index: dict[int, int],
+               note: str = "") -> tuple[Vehicles, pd.DataFrame]:
+    """Read a trips CSV: ``id,origin,destination,depart_s[,persons]`` (node ids).
+
+    ``note`` is added to the message about ids that are not on the network (why nodes
+    may be missing from it).
+    """
+    file = str(path)
     try:
         df = pd.read_csv(path)
     except Exception as exc:
-        raise InputError.single(str(path), "trips", f"cannot read the CSV: {exc}") from exc
+        raise InputError.single(file, "trips", f"cannot read the CSV: {exc}") from exc
     for col in ("id", "origin", "destination", "depart_s"):
         if col not in df.columns:
-            raise InputError.single(str(path), col, "column missing; a trips file has "
+            raise InputError.single(file, col, "column missing; a trips file has "
                                     "id,origin,destination,depart_s[,persons]")
     if df.empty:
-        raise InputError.single(str(path), "trips", "the file has no trips")
-    problems = []
-    for col in ("origin", "destination"):
-        bad = [v for v in df[col] if int(v) not in node_index]
-        if bad:
-            problems.append(f"{col}: node {bad[0]} is not on the network "
-                            f"({len(bad)} rows); use node ids of the network")
+        raise InputError.single(file, "trips", "the file has no trips")
+    problems: list[Problem] = []
+    origin = _trip_nodes(df, "origin", node_index, file, note, problems)
+    destination = _trip_nodes(df, "destination", node_index, file, note, problems)
     dep = pd.to_numeric(df["depart_s"], errors="coerce").to_numpy(float)
-    if (~np.isfinite(dep) | (dep < 0)).any():
-        problems.append("depart_s: must be a number >= 0 on every row")
+    bad = np.flatnonzero(~np.isfinite(dep) | (dep < 0))
+    if bad.size:
+        problems.append(Problem(file, "depart_s", f"must be a number >= 0 on every row "
+                                f"(line {bad[0] + 2}: {str(df['depart_s'].iloc[bad[0]])[:40]!r})"))
+    persons = np.ones(len(df), dtype=np.int64)
+    if "persons" in df.columns:
+        raw = pd.to_numeric(df["persons"], errors="coerce").to_numpy(float)
+        ok = np.isfinite(raw) & (raw == np.round(raw)) & (raw >= 1) & (raw <= MAX_TRIP_PERSONS)
+        if not ok.all():
+            k = int(np.flatnonzero(~ok)[0])
+            problems.append(Problem(file, "persons", f"{int((~ok).sum())} rows hold no whole "
+                                    f"number from 1 to {MAX_TRIP_PERSONS} (first at line "
+                                    f"{k + 2}: {str(df['persons'].iloc[k])[:40]!r}); a trip is "
+                                    "one vehicle with its occupants"))
+        else:
+            persons = raw.astype(np.int64)
     if problems:
-        raise InputError.single(str(path), "trips", "; ".join(problems))
-    persons = (df["persons"].to_numpy(np.int64) if "persons" in df.columns
-               else np.ones(len(df), dtype=np.int64))
+        raise InputError(problems)
     n = len(df)
     veh = Vehicles(
         zone=np.zeros(n, dtype=np.int64), place=np.full(n, -1, dtype=np.int64),
-        origin=np.array([node_index[int(v)] for v in df["origin"]], dtype=np.int64),
-        persons=persons, pcu=np.ones(n),
-        destination=np.array([node_index[int(v)] for v in df["destination"]], dtype=np.int64),
+        origin=origin, persons=persons, pcu=np.ones(n), destination=destination,
         depart_s=dep,
     )
     return veh, df

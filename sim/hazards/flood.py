@@ -112,7 +112,9 @@ class ElevationRaster:
                 self.crs = src.crs
                 nodata = src.nodata
         except rasterio.errors.RasterioIOError as exc:
-            raise InputError.single(str(path), field, f"cannot read the raster: {exc}") from exc
+            raise InputError.single(
+                str(path), field, f"cannot read the raster ({exc}); give a GeoTIFF (or "
+                "another raster GDAL reads) of ground elevation in metres") from exc
         if self.crs is None:
             raise InputError.single(str(path), field,
                                     "the raster has no CRS; add one (e.g. with gdal_edit -a_srs)")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from musterpoint.scenarios._base import repeated_id_problems
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.standards import Standard
 from musterpoint.sim.kpis.statistics import flatten_kpis, flatten_zone_kpis, wilson_interval
@@ -121,12 +122,8 @@ def collect_standards(scenario_standards: Sequence[Standard], scenario_file: str
            for i, s in enumerate(scenario_standards)]
     problems: list[Problem] = []
     for name, stds, file in [("", scenario_standards, scenario_file), *plans]:
-        seen: set[str] = set()
-        for i, s in enumerate(stds):
-            if s.id in seen:
-                problems.append(Problem(file, f"standards[{i}].id",
-                                        f"standard id {s.id!r} is used twice; make ids unique"))
-            seen.add(s.id)
+        problems.extend(repeated_id_problems([s.id for s in stds], file, "standards",
+                                             "standard"))
         if name:
             out.extend(ScopedStandard(s, "plan", file, i, (name,)) for i, s in enumerate(stds))
     if problems:
