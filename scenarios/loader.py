@@ -233,6 +233,17 @@ def _check_files(sc: Scenario, path: Path, problems: list[Problem]) -> None:
         if not p.exists():
             problems.append(Problem(str(path), fieldname,
                                     f"file {rel!r} not found (looked in {p.parent})"))
+            return
+        if p.is_char_device() or p.is_block_device() or p.is_fifo() or p.is_socket():
+            problems.append(Problem(str(path), fieldname,
+                                    f"{rel!r} is a device or a pipe, not a data file; give "
+                                    "the path of a file"))
+            return
+        try:
+            p.resolve().relative_to(base.resolve())
+        except ValueError:  # allowed (shared extracts), but said: a path may be a mistake
+            logger.warning("%s: %s reads %s, outside the scenario's folder", path, fieldname,
+                           p.resolve())
 
     need(sc.network.osm, "network.osm")
     need(sc.network.layer, "network.layer")
