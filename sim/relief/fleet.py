@@ -40,8 +40,8 @@ from musterpoint.sim.relief.inputs import TruckState
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
 
-__all__ = ["LEG_COLUMNS", "TRIP_COLUMNS", "TRUCK_COLUMNS", "Base", "Cargo", "Fleet", "Place",
-           "Site", "Trip", "trip_process"]
+__all__ = ["LEG_COLUMNS", "TRIP_COLUMNS", "TRUCK_COLUMNS", "Base", "Cargo", "Fleet", "Located",
+           "Place", "Site", "Trip", "trip_process"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,8 +59,8 @@ TRIP_COLUMNS = ["trip", "truck", "depot", "policy", "route", "created_s", "assig
 Launch = Callable[["Fleet", int, int, int, float], int]
 
 
-class Place(Protocol):
-    """A stop a truck drives to: its id, router destination and road nodes."""
+class Located(Protocol):
+    """Somewhere a truck drives to: its id and router destination."""
 
     @property
     def id(self) -> str:
@@ -69,26 +69,22 @@ class Place(Protocol):
     @property
     def dest(self) -> int:
         """Its router destination."""
+
+
+class Place(Located, Protocol):
+    """A stop: also its road nodes (a truck at one of them is there)."""
 
     @property
     def nodes(self) -> Sequence[int]:
         """Its road nodes."""
 
 
-class Base(Protocol):
-    """A depot trucks are based at: id, road node, router destination, opening time."""
-
-    @property
-    def id(self) -> str:
-        """Its id, for records."""
+class Base(Located, Protocol):
+    """A depot trucks are based at: also its road node and opening time."""
 
     @property
     def node(self) -> int:
         """Its road node."""
-
-    @property
-    def dest(self) -> int:
-        """Its router destination."""
 
     @property
     def open_s(self) -> float:
