@@ -3,7 +3,9 @@ records, the same goods ledger, beside relief trucks in one run."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+import yaml
 
 from musterpoint.scenarios.loader import load_scenario
 from musterpoint.sim.engine import simulate
@@ -72,3 +74,25 @@ def test_the_fleet_ledgers_balance(both):
     assert fleet["unloaded"] == [orders["at_gate"] + orders["delivered"]]
     assert fleet["on_trucks"] == [orders["on_truck"]]
     assert fleet["loaded"][0] == fleet["unloaded"][0] + fleet["on_trucks"][0]
+
+
+def test_stops_cut_off_are_skipped_and_the_goods_go_back_to_the_depot(tmp_path):
+    """The depot's roads closed from hour 1: each truck loads, finds no open road to any
+    of its stops, and unloads at the depot again; the orders wait there, nothing is lost."""
+    path = make_health_scenario(tmp_path / "s", duration_h=12)
+    links = pd.read_csv(path.parent / "links.csv")
+    at_depot = links[(links["from"] == 6) | (links["to"] == 6)]["id"].tolist()  # D1: node 6
+    sc = yaml.safe_load(path.read_text())
+    sc["hazard"] = {"closures": [{"links": at_depot, "from_h": 1}]}
+    path.write_text(yaml.safe_dump(sc, allow_unicode=True, sort_keys=False))
+    loaded = load_scenario(path)
+    res = simulate(build_world(loaded), loaded.plan("health"), 1)
+    led = res.kpis["ledger"]["health"]
+    fleet, orders = led["supply_fleet"], led["orders"]
+    assert led["balanced"] is True and fleet["balanced"] is True
+    assert fleet["loaded"][0] > 0 and fleet["unloaded"] == [0.0]
+    assert fleet["given_back"][0] + fleet["on_trucks"][0] == fleet["loaded"][0]
+    assert orders["at_gate"] == orders["delivered"] == 0
+    assert len(res.tables["health_supply_legs"]) == 0
+    trips = res.tables["health_supply_trips"]
+    assert len(trips) > 0 and set(trips["status"]) == {"done"}
