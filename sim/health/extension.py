@@ -51,6 +51,7 @@ from musterpoint.sim.health.results import (
     ledger_problems,
 )
 from musterpoint.sim.health.supply import SupplySystem
+from musterpoint.sim.relief.fleet import Site
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
@@ -161,20 +162,21 @@ class HealthExtension(RunExtension):
                 gate_index.append(list(range(k, k + len(gates))))
                 k += len(gates)
             flat_nodes = [n for gates in nodes.gate_nodes for n in gates]
-            flat_dest = [self._abs(d) for ds in nodes.gate_dest for d in ds]
             hub_walk = None
             if sp.mode == "pickup":
                 walk = walk_m(ctx.world.network, nodes.pickup_nodes)[:, flat_nodes]
                 speed = np.array([p.cart_speed_mps for p in sp.pickup_points])[:, None]
                 hub_walk = np.where(np.isfinite(walk), walk, 3000.0) / speed
-                stop_nodes, stop_dest = nodes.pickup_nodes, [self._abs(d)
-                                                             for d in nodes.pickup_dest]
+                stops = [Site(p.id, n, self._abs(d)) for p, n, d in
+                         zip(sp.pickup_points, nodes.pickup_nodes, nodes.pickup_dest,
+                             strict=True)]
             else:
-                stop_nodes, stop_dest = flat_nodes, flat_dest
-            self.supply = SupplySystem(sp, list(self.hw.compounds), stop_nodes, stop_dest,
-                                       nodes.depot_node, self._abs(nodes.depot_dest),
-                                       gate_index, hub_walk, env, streams, self, self.tod0_s,
-                                       self.horizon_s)
+                stops = [Site(nodes.labels[d], n, self._abs(d)) for n, d in
+                         zip(flat_nodes, (d for ds in nodes.gate_dest for d in ds),
+                             strict=True)]
+            depot = Site(sp.depot, nodes.depot_node, self._abs(nodes.depot_dest))
+            self.supply = SupplySystem(sp, list(self.hw.compounds), stops, depot, gate_index,
+                                       hub_walk, ctx, self, self.tod0_s, self.horizon_s)
             self.supply.start()
         self.hospital = HospitalSystem(
             list(self.hw.hospitals), nodes.hosp_nodes, [self._abs(d) for d in nodes.hosp_dest],
@@ -195,13 +197,16 @@ class HealthExtension(RunExtension):
                      detail=", ".join(lk.compounds or ["all compounds"]))
 
     # ------------------------------------------------------------------ road (Road protocol)
-    def drive(self, handler: Any, local: int, origin: int, dest: int) -> None:
-        """Put a health vehicle on the road (``dest`` is a router destination)."""
+    def drive(self, handler: Any, local: int, origin: int, dest: int,
+              pcu: float | None = None) -> int:
+        """Put a health vehicle on the road (``dest`` is a router destination; ``pcu``:
+        the vehicle's road space, by default an ambulance's); returns the traffic-model
+        vehicle number."""
         k = len(self.vehicles)
         self.vehicles.append((handler, local))
-        pcu = (self.hp.ambulances.pcu if handler is self.hospital and self.hp.ambulances
-               else (self.hp.supply.truck_pcu if self.hp.supply else 1.0))
-        self.ctx.launch(origin, dest, pcu, self, k)
+        if pcu is None:
+            pcu = self.hp.ambulances.pcu if self.hp.ambulances else 1.0
+        return self.ctx.launch(origin, dest, pcu, self, k)
 
     def dist_s(self, dest: int, node: int) -> float:
         """Free-flow driving time (s) from ``node`` to router destination ``dest``."""
@@ -268,7 +273,9 @@ class HealthExtension(RunExtension):
 
     # ------------------------------------------------------------------ outputs
     def finish(self, until: float) -> None:
-        """A last ledger check at the end."""
+        """Close the supply trucks' books; a last ledger check at the end."""
+        if self.supply is not None:
+            self.supply.fleet.close(until)
         self._check()
 
     def tables(self) -> dict[str, pd.DataFrame]:

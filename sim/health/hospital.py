@@ -41,9 +41,11 @@ SAMPLE_S = 3600.0
 class Road(Protocol):
     """What a health module needs from the extension to use the shared roads."""
 
-    def drive(self, handler: Any, local: int, origin: int, dest: int) -> None:
-        """Put a vehicle of ``handler`` (its number ``local``) on the road to router
-        destination ``dest``; the handler hears ``on_reach``/``on_strand``."""
+    def drive(self, handler: Any, local: int, origin: int, dest: int,
+              pcu: float | None = None) -> int:
+        """Put a vehicle of ``handler`` (its number ``local``, ``pcu`` of road space, an
+        ambulance's by default) on the road to router destination ``dest``; the handler
+        hears ``on_reach``/``on_strand``. Returns the traffic-model vehicle number."""
 
     def dist_s(self, dest: int, node: int) -> float:
         """Free-flow driving time from ``node`` to router destination ``dest``."""

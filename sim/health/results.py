@@ -139,16 +139,20 @@ def health_kpis(ext: HealthExtension) -> dict[str, Any]:
 
 
 def health_ledger(ext: HealthExtension) -> dict[str, Any]:
-    """Persons by compartment and by place, orders by state; ``balanced`` flag."""
+    """Persons by compartment and by place, orders by state, the supply trucks' goods
+    (the fleet's ledger); ``balanced`` flag."""
     orders = ext.supply.counts() if ext.supply is not None else None
+    fleet = ext.supply.fleet.ledger() if ext.supply is not None else None
     orders_ok = True
-    if orders is not None and ext.supply is not None:
+    if orders is not None and ext.supply is not None and fleet is not None:
         placed = int((ext.supply.o_time <= ext.horizon_s).sum())
-        orders_ok = sum(v for k, v in orders.items() if k != "future") == placed
+        orders_ok = (sum(v for k, v in orders.items() if k != "future") == placed
+                     and fleet["balanced"])
     return {
         "persons": int(ext.epi.pop.sum()),
         **_totals(ext),
         "orders": orders,
+        "supply_fleet": fleet,
         "checks": ext.checks,
         "failures": list(ext.failures),
         "balanced": bool(not ext.failures and orders_ok and ext.checks > 0),

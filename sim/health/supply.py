@@ -1,13 +1,17 @@
 """Lockdown supply to residential compounds: orders, trucks to the gates, gate to door.
 
-This is a minimal delivery model of its own (the fleet and supply model of the relief
-issue was being built at the same time). Each household of a compound orders every
-``order_interval_h`` (a random phase per household; orders outside ``order_hours`` wait
-for the next morning). Every ``dispatch_every_h`` within the volunteers' hours the depot
-loads its idle trucks: a truck starts with the stop that has the oldest waiting order,
-takes up to ``truck_orders`` orders (oldest first) and adds the nearest further stops with
-waiting orders (at most four stops), drives its round on the shared roads, unloads at
-each stop (``unload_min_per_order``) and returns.
+Each household of a compound orders every ``order_interval_h`` (a random phase per
+household; orders outside ``order_hours`` wait for the next morning). Every
+``dispatch_every_h`` within the volunteers' hours, and whenever a truck is back, the
+depot loads its idle trucks by the orders rule of the relief fleet
+(:func:`musterpoint.sim.relief.dispatch.order_round`: the stop with the oldest waiting
+order first, up to ``truck_orders`` orders, the nearest further stops, at most
+:data:`~musterpoint.sim.relief.dispatch.MAX_STOPS` stops). The trucks are a
+:class:`~musterpoint.sim.relief.fleet.Fleet` (of ``trucks`` trucks of ``truck_pcu``):
+their trips, legs in traffic, stranding and records are the relief extension's. Loading
+takes ``depot_load_min``, unloading ``unload_min_per_order`` per order. Orders on a truck
+that is stranded, or whose stop is cut off, go back to the depot's queue (the goods stay
+on the truck or go back to the depot: the fleet's ledger).
 
 * ``mode: gate``: the stops are the compounds' gates (a household's orders go to one of
   its compound's gates, households spread evenly over the gates).
@@ -26,9 +30,9 @@ served per day, the delay from order to doorstep, orders still waiting at the en
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from collections.abc import Generator
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -38,9 +42,15 @@ from musterpoint.scenarios.health_schema import Compound, SupplyPlan
 from musterpoint.sim.des import DAY_S, call_later
 from musterpoint.sim.health.hospital import Road
 from musterpoint.sim.health.stations import Sampler, Station, server_changes
+from musterpoint.sim.relief.dispatch import order_round
+from musterpoint.sim.relief.fleet import Fleet, Site, Trip
+from musterpoint.sim.relief.inputs import TruckState
 from musterpoint.sim.rng import RandomStreams
 
-__all__ = ["ORDER_STATES", "SupplySystem"]
+if TYPE_CHECKING:
+    from musterpoint.sim.evacuation.context import RunContext
+
+__all__ = ["ORDER_STATES", "SUPPLY_TRUCK", "SupplySystem"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,16 +58,8 @@ logger = logging.getLogger(__name__)
 FUTURE, AT_DEPOT, ON_TRUCK, AT_HUB, TO_GATE, AT_GATE, DELIVERED = range(7)
 ORDER_STATES = ("future", "at_depot", "on_truck", "at_pickup_point", "carried_to_gate",
                 "at_gate", "delivered")
-MAX_STOPS = 4
-
-
-@dataclass
-class _Truck:
-    node: int
-    idle: bool = True
-    stops: list[tuple[int, list[int]]] = field(default_factory=list)  # (stop, orders)
-    trips: int = 0
-    legs: int = 0
+#: Truck type id of the supply trucks in the fleet's records.
+SUPPLY_TRUCK = "supply"
 
 
 class _Hub:
@@ -125,33 +127,42 @@ class SupplySystem:
         The plan's supply section.
     compounds : list of Compound
         The scenario's compounds.
-    stop_nodes, stop_dest : list of int
-        Road node and router destination of each stop: every gate (compound by compound,
+    stops : list of Site
+        Each stop (id, road node, router destination): every gate (compound by compound,
         in order) in ``gate`` mode, every pick-up point in ``pickup`` mode.
-    depot_node, depot_dest : int
+    depot : Site
         The depot.
     gate_index : list of list of int
         Global gate number of each compound's gates.
     hub_walk_s : ndarray or None
         Cart walking time one way from each pick-up point to each gate (pickup mode).
-    env, streams, road, tod0_s, horizon_s
-        The run's clock, random streams, roads, time of day at 0 and end.
+    ctx : RunContext
+        The run (clock, random streams, roads, event log).
+    road : Road
+        The extension, which puts the trucks on the roads.
+    tod0_s, horizon_s : float
+        Time of day at 0 and the end of the run.
+
+    Attributes
+    ----------
+    fleet : Fleet
+        The supply trucks, their trips and legs (the relief fleet model).
     """
 
-    def __init__(self, plan: SupplyPlan, compounds: list[Compound], stop_nodes: list[int],
-                 stop_dest: list[int], depot_node: int, depot_dest: int,
-                 gate_index: list[list[int]], hub_walk_s: np.ndarray | None,
-                 env: simpy.Environment, streams: RandomStreams, road: Road,
-                 tod0_s: float, horizon_s: float) -> None:
+    def __init__(self, plan: SupplyPlan, compounds: list[Compound], stops: list[Site],
+                 depot: Site, gate_index: list[list[int]], hub_walk_s: np.ndarray | None,
+                 ctx: RunContext, road: Road, tod0_s: float, horizon_s: float) -> None:
+        env, streams = ctx.env, ctx.streams
         self.plan, self.compounds, self.env, self.road = plan, compounds, env, road
-        self.stop_nodes, self.stop_dest = stop_nodes, stop_dest
-        self.depot_node, self.depot_dest = depot_node, depot_dest
+        self.stops, self.depot = stops, depot
         self.gate_index = gate_index
         self.hub_walk_s = hub_walk_s
         self.tod0_s, self.horizon_s = tod0_s, horizon_s
         self.n_gates = sum(len(g) for g in gate_index)
         self.gate_compound = np.array([c for c, gs in enumerate(gate_index) for _ in gs])
-        self.trucks = [_Truck(depot_node) for _ in range(plan.trucks)]
+        trucks = [TruckState(k, f"{depot.id}-{SUPPLY_TRUCK}-{k + 1}", 0, 0, depot.node,
+                             np.zeros(1)) for k in range(plan.trucks)]
+        self.fleet = Fleet(ctx, trucks, [SUPPLY_TRUCK], [plan.truck_pcu], [depot], self._launch)
         self._make_orders(streams)
         days = int(np.ceil((horizon_s + tod0_s) / DAY_S)) + 1
         self.vol_changes = self._changes(plan.volunteer_hours, plan.volunteers_per_gate, days)
@@ -212,7 +223,7 @@ class SupplySystem:
         self.o_gate_s = np.full(n, np.nan)
         self.o_done = np.full(n, np.nan)
         self.next_order = 0  # orders before this index are placed
-        self.queue_by_stop: list[list[int]] = [[] for _ in self.stop_nodes]
+        self.queue_by_stop: list[list[int]] = [[] for _ in self.stops]
         logger.info("supply: %d orders from %d households", n,
                     sum(c.n_households for c in self.compounds))
 
@@ -267,83 +278,72 @@ class SupplySystem:
             yield env.timeout(step)
 
     def _dispatch(self) -> None:
-        plan = self.plan
-        for k, tr in enumerate(self.trucks):
-            if not tr.idle:
-                continue
-            waiting = [(q[0], s) for s, q in enumerate(self.queue_by_stop) if q]
-            if not waiting:
+        fleet, now = self.fleet, float(self.env.now)
+        while (k := fleet.idle_truck(0)) >= 0:
+            stops = order_round(self.queue_by_stop, self.plan.truck_orders, self._stop_to_stop)
+            if not stops:
                 return
-            first = min(waiting)[1]
-            room = plan.truck_orders
-            stops: list[tuple[int, list[int]]] = []
-            cur = first
-            while cur >= 0 and room > 0 and len(stops) < MAX_STOPS:
-                q = self.queue_by_stop[cur]
-                take, self.queue_by_stop[cur] = q[:room], q[room:]
-                room -= len(take)
-                for o in take:
-                    self.o_state[o] = ON_TRUCK
-                stops.append((cur, take))
-                cand = [s for s, q in enumerate(self.queue_by_stop) if q
-                        and s not in {x for x, _ in stops}]
-                node = self.stop_nodes[cur]
-                cur = min(cand, key=lambda s: (self.road.dist_s(self.stop_dest[s], node), s)) \
-                    if cand else -1
-            tr.idle = False
-            tr.stops = stops
-            tr.trips += 1
-            call_later(self.env, plan.depot_load_min * 60.0, partial(self._next_leg, k))
+            for _, orders in stops:
+                self.o_state[orders] = ON_TRUCK
+            fleet.start(k, Trip(0, list(stops), "orders", now), self)
 
-    def _next_leg(self, k: int) -> None:
-        tr = self.trucks[k]
-        tr.legs += 1
-        if tr.stops:
-            s = tr.stops[0][0]
-            if self.stop_nodes[s] == tr.node:
-                self.on_reach(k, tr.node, float(self.env.now))
-                return
-            self.road.drive(self, k, tr.node, self.stop_dest[s])
-        elif tr.node == self.depot_node:
-            self.on_reach(k, tr.node, float(self.env.now))
-        else:
-            self.road.drive(self, k, tr.node, self.depot_dest)
+    def _stop_to_stop(self, a: int, b: int) -> float:
+        return self.road.dist_s(self.stops[b].dest, self.stops[a].node)
 
-    def on_reach(self, k: int, node: int, t: float) -> None:
-        """A truck reached a stop or the depot."""
-        tr = self.trucks[k]
-        tr.node = node
-        if not tr.stops:
-            tr.idle = True
-            self._place_orders()
-            if self._on_duty():
-                self._dispatch()
-            return
-        s, orders = tr.stops.pop(0)
-        call_later(self.env, len(orders) * self.plan.unload_min_per_order * 60.0,
-                   partial(self._unloaded, k, s, orders))
+    def _launch(self, fleet: Fleet, k: int, origin: int, dest: int, pcu: float) -> int:
+        return self.road.drive(fleet, k, origin, dest, pcu)
 
-    def on_strand(self, k: int, t: float, reason: str) -> None:
-        """A truck has no route left: its orders go back to the depot's queue."""
-        tr = self.trucks[k]
-        for s, orders in tr.stops:
-            for o in orders:
-                self.o_state[o] = AT_DEPOT
-            self.queue_by_stop[s] = sorted(orders + self.queue_by_stop[s])
-        tr.stops = []
-        self.road.log(t, "truck_stranded", detail=f"truck {k}: {reason}")
+    # ------------------------------------------------------------------ trips (Cargo)
+    def load(self, k: int, trip: Trip) -> Generator[Any, Any, None]:
+        """The truck's orders go on board; loading takes ``depot_load_min``."""
+        trip.load_start_s = float(self.env.now)
+        self.fleet.take_on(k, trip, np.array([float(sum(len(o) for _, o in trip.stops))]))
+        yield self.env.timeout(self.plan.depot_load_min * 60.0)
 
-    def _unloaded(self, k: int, s: int, orders: list[int]) -> None:
+    def place(self, stop: int) -> Site:
+        """The gate or pick-up point."""
+        return self.stops[stop]
+
+    def unload_s(self, k: int, trip: Trip, i: int) -> float:
+        """``unload_min_per_order`` per order."""
+        return len(trip.stops[i][1]) * self.plan.unload_min_per_order * 60.0
+
+    def unloaded(self, k: int, trip: Trip, i: int, arrive_s: float) -> None:
+        """The orders are at the gate's queue, or the pick-up point's piles."""
+        s, orders = trip.stops[i]
+        self.fleet.put_off(k, np.array([float(len(orders))]))
         if self.plan.mode == "gate":
             self._to_gate(s, orders)
-        else:
-            by_gate: dict[int, list[int]] = {}
-            for o in orders:
-                self.o_state[o] = AT_HUB
-                by_gate.setdefault(int(self.o_gate[o]), []).append(o)
-            for g in sorted(by_gate):
-                self.hubs[s].add(g, by_gate[g])
-        self._next_leg(k)
+            return
+        by_gate: dict[int, list[int]] = {}
+        for o in orders:
+            self.o_state[o] = AT_HUB
+            by_gate.setdefault(int(self.o_gate[o]), []).append(o)
+        for g in sorted(by_gate):
+            self.hubs[s].add(g, by_gate[g])
+
+    def _requeue(self, stops: list[tuple[int, list[int]]]) -> None:
+        for s, orders in stops:
+            self.o_state[orders] = AT_DEPOT
+            self.queue_by_stop[s] = sorted(orders + self.queue_by_stop[s])
+
+    def skipped(self, k: int, trip: Trip, i: int) -> None:
+        """A stop cut off: its orders wait at the depot again."""
+        self._requeue(trip.stops[i: i + 1])
+
+    def stranded(self, k: int, trip: Trip, i: int) -> None:
+        """The orders of the stops not reached wait at the depot again."""
+        self._requeue(trip.stops[i:])
+
+    def returned(self, k: int, trip: Trip) -> None:
+        """Goods of skipped stops go back into the depot."""
+        self.fleet.give_back(k)
+
+    def idle(self, k: int) -> None:
+        """A truck is free: send trucks if the volunteers are on duty."""
+        self._place_orders()
+        if self._on_duty():
+            self._dispatch()
 
     def _to_gate(self, g: int, orders: list[int]) -> None:
         now = float(self.env.now)
@@ -443,7 +443,9 @@ class SupplySystem:
             "delay_p95_s": float(np.percentile(delay, 95)) if delay.size else None,
             "share_within_24h": float((delay <= DAY_S).sum() / placed.sum()) if placed.any()
             else None,
-            "truck_trips": int(sum(t.trips for t in self.trucks)),
+            "truck_trips": int(self.fleet.started),
+            "truck_km": float(sum(tr.km for tr in self.fleet.trucks)),
+            "trucks_stranded": int(sum(tr.state == "stranded" for tr in self.fleet.trucks)),
             "gate_volunteer_utilisation": float(np.mean(util)) if util else None,
             "pickup_volunteer_utilisation": (
                 float(np.mean([h.area_busy / h.area_duty for h in self.hubs
@@ -454,8 +456,13 @@ class SupplySystem:
         }
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """``health_supply_daily``: per day and compound, placed, delivered, backlog."""
+        """``health_supply_daily``: per day and compound, placed, delivered, backlog; and
+        the fleet's ``health_supply_legs``, ``health_supply_trucks``,
+        ``health_supply_trips`` (the columns of ``relief_legs``, ``relief_trucks``,
+        ``relief_trips``; ``kg`` is not known for orders)."""
         df = pd.DataFrame(self.daily, columns=["day", "c", "placed", "delivered", "backlog",
                                                "delay_mean_s"])
         df.insert(1, "compound", [self.compounds[c].id for c in df["c"]])
-        return {"health_supply_daily": df.drop(columns="c")}
+        legs, trucks, trips = self.fleet.tables(self.horizon_s)
+        return {"health_supply_daily": df.drop(columns="c"), "health_supply_legs": legs,
+                "health_supply_trucks": trucks, "health_supply_trips": trips}

@@ -1,4 +1,4 @@
-"""Dispatch policies of relief trucks: fixed routes, periodic order-up-to, need-driven.
+"""Dispatch policies of trucks: fixed routes, periodic order-up-to, need-driven, orders.
 
 A *job* is one truck trip from a depot: an ordered list of stops, each a demand point and
 the units to unload there. Jobs wait in their depot's queue (first in, first out) until a
@@ -17,6 +17,10 @@ truck of that depot (of the job's type, if it names one) is idle and the depot i
   the nearest open depot that has stock it lacks and an idle truck; repeated while trucks
   are idle. A trip is not worth it for less than ``min_load_share`` of a truck unless the
   point is already out of something.
+* orders (:func:`order_round`, the lockdown supply's rule): a truck starts with the stop
+  that has the oldest waiting order, takes up to its room of orders there (oldest first),
+  then goes on to the nearest further stop with waiting orders, up to ``max_stops``
+  stops or until it is full.
 
 Loads are whole units. :func:`fit_load` scales a wish list down to a truck's weight and
 volume, then tops it up greedily so that the truck leaves as full as the wish list allows.
@@ -27,6 +31,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,10 +42,13 @@ from musterpoint.scenarios.errors import InputError
 if TYPE_CHECKING:
     from musterpoint.sim.relief.service import ReliefService
 
-__all__ = ["Job", "assign_jobs", "command_job", "fit_load", "need_driven_round", "periodic_review",
-           "route_times", "split_loads"]
+__all__ = ["MAX_STOPS", "Job", "assign_jobs", "command_job", "fit_load", "need_driven_round",
+           "order_round", "periodic_review", "route_times", "split_loads"]
 
 logger = logging.getLogger(__name__)
+
+#: Most stops of one truck round of the orders policy.
+MAX_STOPS = 4
 
 
 @dataclass
@@ -266,6 +274,44 @@ def periodic_review(svc: ReliefService) -> None:
         if left.sum() > 0:
             svc.ctx.log(now, "relief_order_short", shelter=p.id, value=float(left @ inp.kg),
                         detail="no reachable depot with stock for the whole order (kg short)")
+
+
+def order_round(queues: list[list[int]], room: int, dist: Callable[[int, int], float],
+                max_stops: int = MAX_STOPS) -> list[tuple[int, list[int]]]:
+    """One truck's round by the orders rule; the orders it takes leave the queues.
+
+    Parameters
+    ----------
+    queues : list of list of int
+        Waiting orders of each stop, oldest first (order numbers rise with their time).
+    room : int
+        Orders the truck carries.
+    dist : callable
+        ``dist(a, b)``: driving time from stop ``a`` to stop ``b``.
+    max_stops : int
+        Most stops of the round.
+
+    Returns
+    -------
+    list of (int, list of int)
+        The stops in driving order with the orders unloaded at each (empty: nothing
+        waits).
+    """
+    waiting = [(q[0], s) for s, q in enumerate(queues) if q]
+    if not waiting:
+        return []
+    cur = min(waiting)[1]
+    stops: list[tuple[int, list[int]]] = []
+    while cur >= 0 and room > 0 and len(stops) < max_stops:
+        q = queues[cur]
+        take, queues[cur] = q[:room], q[room:]
+        room -= len(take)
+        stops.append((cur, take))
+        done = {x for x, _ in stops}
+        cand = [s for s, q in enumerate(queues) if q and s not in done]
+        here = cur
+        cur = min(cand, key=lambda s: (dist(here, s), s)) if cand else -1
+    return stops
 
 
 def fixed_route_process(svc: ReliefService, r: int) -> Any:

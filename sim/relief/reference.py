@@ -223,7 +223,7 @@ def _one_day(svc: ReliefService, n_day: int, a: float, b: float,
             tot += max(0.0, t - start)
         return tot
 
-    plan_km = float(sum(leg[7] for leg in svc.legs if a <= leg[5] < b))
+    plan_km = float(sum(leg[7] for leg in svc.fleet.legs if a <= leg[5] < b))
     feasible = res.feasible and res.cost < UNREACHABLE
     return (n_day, a, b, len(clients), plan_km, res.cost / 1000.0, wait(first),
             wait(ref_first), bool(feasible))

@@ -58,15 +58,6 @@ def _finite_or_none(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def _wkt(svc: ReliefService, origin: int, links: list[int]) -> str:
-    net = svc.ctx.world.network
-    if not links:
-        return f"POINT ({net.lon[origin]:.6f} {net.lat[origin]:.6f})"
-    parts = [net.link_coords(links[0])[:1]] + [net.link_coords(h)[1:] for h in links]
-    xy = np.vstack(parts)
-    return "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in xy) + ")"
-
-
 def _waits(svc: ReliefService) -> np.ndarray:
     st = svc.state
     return np.asarray(st.first_delivery - st.need_start)
@@ -111,22 +102,10 @@ def relief_tables(svc: ReliefService) -> dict[str, pd.DataFrame]:
                                          "fill_rate", "stockout_s"])
     series = pd.DataFrame(svc.series, columns=["time_s", "site", "site_kind", "commodity",
                                                "stock", "available", "population", "status"])
-    legs = pd.DataFrame([(*r[:3], int(svc.ctx.world.network.node_id[r[3]]), *r[4:9],
-                          _wkt(svc, r[3], r[9])) for r in svc.legs],
-                        columns=["truck", "trip", "leg", "from_node", "to", "depart_s",
-                                 "arrive_s", "km", "status", "wkt"])
+    legs, trucks, trips = svc.fleet.tables(until)
     deliveries = pd.DataFrame(svc.deliveries, columns=["time_s", "arrive_s", "truck", "trip",
                                                        "point", "depot", "commodity", "units",
                                                        "kg", "policy"])
-    trucks = pd.DataFrame([
-        (tr.id, inp.types[tr.type].id, inp.depots[tr.depot].id, tr.trips, tr.legs, tr.km,
-         tr.busy_s, tr.busy_s / max(until - inp.depots[tr.depot].open_s, 1e-9), tr.state,
-         tr.reason) for tr in inp.trucks],
-        columns=["truck", "type", "depot", "trips", "legs", "km", "busy_s", "utilisation",
-                 "state", "reason"])
-    trips = pd.DataFrame(svc.trip_rows, columns=["trip", "truck", "depot", "policy", "route",
-                                                 "created_s", "assigned_s", "load_start_s",
-                                                 "depart_s", "end_s", "stops", "kg", "status"])
     reference = pd.DataFrame(svc.reference_rows,
                              columns=["day", "start_s", "end_s", "clients", "plan_km",
                                       "reference_km", "plan_wait_s", "reference_wait_s",
@@ -225,7 +204,8 @@ def relief_kpis(svc: ReliefService) -> dict[str, Any]:
 
 def relief_ledger(svc: ReliefService) -> dict[str, Any]:
     """Per commodity: depot stock in = delivered + left in depots + on trucks; and at the
-    points, initial + delivered = consumed + on hand."""
+    points, initial + delivered = consumed + on hand; ``balanced`` also needs the fleet's
+    own ledger (loaded = unloaded + given back + on trucks)."""
     inp, st = svc.inp, svc.state
     out: dict[str, Any] = {}
     ok = True
@@ -244,5 +224,5 @@ def relief_ledger(svc: ReliefService) -> dict[str, Any]:
         out[c] = {"depot_initial": initial, "delivered": delivered, "in_depots": in_depots,
                   "on_trucks": on_trucks, "points_initial": p_init, "consumed": consumed,
                   "at_points": on_hand, "balanced": bool(bal_d and bal_p)}
-    out["balanced"] = bool(ok)
+    out["balanced"] = bool(ok and svc.fleet.ledger()["balanced"])
     return out

@@ -36,9 +36,10 @@ from musterpoint.sim.relief.dispatch import (
     fixed_route_process,
     periodic_review,
 )
+from musterpoint.sim.relief.fleet import Fleet, Trip
 from musterpoint.sim.relief.inputs import resolve_inputs
 from musterpoint.sim.relief.inventories import PointInventories
-from musterpoint.sim.relief.trips import trip_process
+from musterpoint.sim.relief.trips import ReliefCargo
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
@@ -79,15 +80,16 @@ class ReliefService(RunExtension):
                               if p.shelter >= 0}
         self.cursor = 0
         self.record_s = world.record_min * 60.0
-        self.legs: list[tuple[Any, ...]] = []
+        self.fleet = Fleet(ctx, inp.trucks, [t.id for t in inp.types],
+                           [t.pcu for t in inp.types], inp.depots, self._launch, inp.kg,
+                           "relief_")
+        self.cargo = ReliefCargo(self)
         self.deliveries: list[tuple[Any, ...]] = []
-        self.trip_rows: list[tuple[Any, ...]] = []
         self.series: list[tuple[Any, ...]] = []
         self.persons_without_peak = 0.0
         self.reference: dict[str, Any] | None = None
         self.reference_rows: list[tuple[Any, ...]] = []
         self._own_points = [i for i, p in enumerate(inp.points) if p.shelter < 0]
-        self._trip_no = 0
         self.finished = False
         self.cut_off_at_start: list[str] = []
 
@@ -118,19 +120,8 @@ class ReliefService(RunExtension):
         """Shortest travel time now from ``node`` to router destination ``dest``."""
         return self.ctx.dist_s(dest, node)
 
-    def path(self, node: int, dest: int) -> tuple[float, list[int]]:
-        """Length (km) and links of the route now from ``node`` to ``dest``."""
-        hop = self.ctx.router.next_hop[dest]
-        net = self.ctx.world.network
-        links: list[int] = []
-        n = node
-        for _ in range(net.n_nodes):
-            h = hop[n]
-            if h < 0:
-                break
-            links.append(h)
-            n = int(net.link_to[h])
-        return float(net.length_m[links].sum()) / 1000.0 if links else 0.0, links
+    def _launch(self, fleet: Fleet, k: int, origin: int, dest: int, pcu: float) -> int:
+        return self.ctx.launch(origin, dest, pcu, self, k)
 
     # ------------------------------------------------------------------ set-up
     def start(self) -> None:
@@ -229,10 +220,7 @@ class ReliefService(RunExtension):
 
     def idle_truck(self, d: int, ttype: int) -> int:
         """First idle truck of depot ``d`` (of type ``ttype`` if >= 0), or -1."""
-        for tr in self.inp.trucks:
-            if tr.depot == d and tr.state == "idle" and (ttype < 0 or tr.type == ttype):
-                return tr.k
-        return -1
+        return self.fleet.idle_truck(d, ttype)
 
     def has_trucks(self, d: int) -> bool:
         """Whether any truck is based at depot ``d``."""
@@ -253,26 +241,18 @@ class ReliefService(RunExtension):
 
     # ------------------------------------------------------------------ trips
     def start_trip(self, k: int, job: Job) -> None:
-        """Truck ``k`` takes ``job`` now."""
-        tr = self.inp.trucks[k]
-        tr.state = "loading"
-        tr.busy_since = self.ctx.now
-        self._trip_no += 1
-        self.ctx.env.process(trip_process(self, k, job, self._trip_no))
+        """Truck ``k`` takes ``job`` now (a trip of the fleet)."""
+        self.fleet.start(k, Trip(job.depot, job.stops, job.policy, job.created_s, job.route),
+                         self.cargo)
 
     def on_reach(self, tv: int, local: int, node: int, t: float) -> bool:
         """A truck reached its stop or its depot."""
-        tr = self.inp.trucks[local]
-        tr.node = node
-        tr.arrival.succeed((node, t))
+        self.fleet.on_reach(local, node, t)
         return True
 
     def on_strand(self, tv: int, local: int, t: float, reason: str) -> None:
         """A truck has no open route left: it stays where it is with its cargo."""
-        tr = self.inp.trucks[local]
-        tr.node = int(self.ctx.vehicle_node(tv))
-        tr.reason = reason
-        tr.arrival.succeed(None)
+        self.fleet.on_strand(local, t, reason)
 
     # ------------------------------------------------------------------ records
     def _recorder(self) -> Any:
@@ -341,9 +321,7 @@ class ReliefService(RunExtension):
             return
         self.sync()
         self.state.close(until)
-        for tr in self.inp.trucks:
-            if tr.state not in ("idle", "stranded"):
-                tr.busy_s += until - tr.busy_since
+        self.fleet.close(until)
         self.finished = True
         if self.plan.reference.enabled:
             from musterpoint.sim.relief.reference import daily_reference

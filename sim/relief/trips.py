@@ -1,10 +1,11 @@
-"""Relief truck trips: load at the depot, drive in traffic, unload at each stop, return.
+"""Relief truck trips: what is relief-specific in a trip of the fleet.
 
-A trip waits for a loading bay (the depot's ``bays`` are a SimPy resource), takes its
-load off the depot's shelves when loading starts, and loads for ``load_min_fixed +
-load_min_per_tonne * t``. It then drives to each stop in the shared traffic model (the
-truck takes its type's PCU), unloads for ``unload_min_fixed + unload_min_per_tonne * t``
-and adds the stock to the point when unloading ends, and drives back to its depot.
+The trip itself (load, drive each leg in traffic, unload, return, stranding) is the
+fleet's (:func:`musterpoint.sim.relief.fleet.trip_process`). Here: a trip waits for a
+loading bay (the depot's ``bays`` are a SimPy resource), takes its load off the depot's
+shelves when loading starts, and loads for ``load_min_fixed + load_min_per_tonne * t``;
+at each stop it unloads for ``unload_min_fixed + unload_min_per_tonne * t`` (the truck
+type's) and adds the stock to the point when unloading ends.
 
 If a stop cannot be reached when the truck is about to drive there (the hazard closed
 the way since the truck was sent), the stop is skipped; whatever is still on the truck
@@ -16,127 +17,112 @@ counts it as on trucks).
 from __future__ import annotations
 
 import logging
+from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musterpoint.sim.relief.dispatch import Job
+from musterpoint.sim.relief.fleet import Trip
+from musterpoint.sim.relief.inputs import PointSpec
 
 if TYPE_CHECKING:
     from musterpoint.sim.relief.service import ReliefService
 
-__all__ = ["drive", "strand_truck", "trip_process"]
+__all__ = ["ReliefCargo"]
 
 logger = logging.getLogger(__name__)
 
 
-def trip_process(svc: ReliefService, k: int, job: Job, trip: int) -> Any:
-    """SimPy process: truck ``k`` loads ``job`` at its depot, serves its stops, returns."""
-    ctx, inp = svc.ctx, svc.inp
-    env = ctx.env
-    tr = inp.trucks[k]
-    dep = inp.depots[job.depot]
-    ttype = inp.types[tr.type]
-    total = np.sum([q for _, q in job.stops], axis=0)
-    assigned = env.now
-    with dep.resource.request() as req:
-        yield req
-        t_load = env.now
-        dep.stock -= total
-        dep.reserved -= total
-        dep.shipped += total
-        tr.cargo += total
-        out = (dep.stock <= 0) & (dep.initial > 0) & np.isnan(dep.stockout_s)
-        if out.any():
-            dep.stockout_s[out] = env.now
-            for c in np.flatnonzero(out).tolist():
-                ctx.log(env.now, "relief_depot_out", shelter=dep.id,
-                        detail=inp.commodities[c])
-        kg = float(total @ inp.kg)
-        yield env.timeout(dep.load_fixed_s + dep.load_s_per_kg * kg)
-    ctx.log(env.now, "relief_dispatch", detail=f"{tr.id} from {dep.id}: {kg:,.0f} kg")
-    tr.trips += 1
-    first = env.now
-    for point, q in job.stops:
+class ReliefCargo:
+    """The relief side of the fleet's trips (a :class:`~musterpoint.sim.relief.fleet.Cargo`).
+
+    Parameters
+    ----------
+    svc : ReliefService
+        The relief extension (depots, points, commitments, records).
+    """
+
+    def __init__(self, svc: ReliefService) -> None:
+        self.svc = svc
+
+    def load(self, k: int, trip: Trip) -> Generator[Any, Any, None]:
+        """Wait for a bay, take the load off the shelves, load."""
+        svc = self.svc
+        ctx, inp = svc.ctx, svc.inp
+        env = ctx.env
+        dep = inp.depots[trip.depot]
+        total = np.sum([q for _, q in trip.stops], axis=0)
+        with dep.resource.request() as req:
+            yield req
+            trip.load_start_s = float(env.now)
+            dep.stock -= total
+            dep.reserved -= total
+            dep.shipped += total
+            svc.fleet.take_on(k, trip, total)
+            out = (dep.stock <= 0) & (dep.initial > 0) & np.isnan(dep.stockout_s)
+            if out.any():
+                dep.stockout_s[out] = env.now
+                for c in np.flatnonzero(out).tolist():
+                    ctx.log(env.now, "relief_depot_out", shelter=dep.id,
+                            detail=inp.commodities[c])
+            yield env.timeout(dep.load_fixed_s + dep.load_s_per_kg * trip.kg)
+        ctx.log(env.now, "relief_dispatch",
+                detail=f"{inp.trucks[k].id} from {dep.id}: {trip.kg:,.0f} kg")
+
+    def place(self, stop: int) -> PointSpec:
+        """The demand point."""
+        return self.svc.inp.points[stop]
+
+    def unload_s(self, k: int, trip: Trip, i: int) -> float:
+        """The truck type's fixed time plus its time per tonne."""
+        inp = self.svc.inp
+        ttype = inp.types[inp.trucks[k].type]
+        qkg = float(trip.stops[i][1] @ inp.kg)
+        return float(ttype.unload_min_fixed * 60.0
+                     + ttype.unload_min_per_tonne * 60.0 / 1000.0 * qkg)
+
+    def unloaded(self, k: int, trip: Trip, i: int, arrive_s: float) -> None:
+        """The stock is the point's now."""
+        svc = self.svc
+        ctx, inp = svc.ctx, svc.inp
+        point, q = trip.stops[i]
         pid = inp.points[point].id
-        if not np.isfinite(svc.travel_s(tr.node, inp.points[point].dest)):
-            svc.committed[point] -= q  # cut off since dispatch: skip the stop
-            ctx.log(env.now, "relief_stop_skipped", shelter=pid,
-                    detail=f"{tr.id}: no open route")
-            continue
-        tr.state = "driving"
-        ok = yield from drive(svc, k, trip, inp.points[point].dest, pid)
-        if not ok:
-            strand_truck(svc, k, job, point)
-            return
-        tr.state = "unloading"
-        arrive = env.now
-        qkg = float(q @ inp.kg)
-        yield env.timeout(ttype.unload_min_fixed * 60.0 + ttype.unload_min_per_tonne
-                          * 60.0 / 1000.0 * qkg)
         svc.sync()
         svc.state.deliver(point, q)
-        tr.cargo -= q
+        svc.fleet.put_off(k, q)
         svc.committed[point] -= q
+        tid = inp.trucks[k].id
         for c in np.flatnonzero(q > 0).tolist():
-            svc.deliveries.append((env.now, arrive, tr.id, trip, pid, dep.id,
-                                    inp.commodities[c], float(q[c]), float(q[c] * inp.kg[c]),
-                                    job.policy))
-        ctx.log(env.now, "relief_delivery", shelter=pid, value=qkg, detail=tr.id)
-    tr.state = "returning"
-    if tr.node != dep.node:
-        if not np.isfinite(svc.travel_s(tr.node, dep.dest)):
-            tr.reason = "no open route back to the depot"
-            strand_truck(svc, k, job, -1)
-            return
-        ok = yield from drive(svc, k, trip, dep.dest, dep.id)
-        if not ok:
-            strand_truck(svc, k, job, -1)
-            return
-    if tr.cargo.sum() > 0:  # stops skipped: the load goes back on the shelves
-        dep.stock += tr.cargo
-        dep.shipped -= tr.cargo
-        ctx.log(env.now, "relief_returned", shelter=dep.id,
-                value=float(tr.cargo @ inp.kg), detail=tr.id)
-        tr.cargo = np.zeros_like(tr.cargo)
-    svc.trip_rows.append((trip, tr.id, dep.id, job.policy, job.route, job.created_s,
-                           assigned, t_load, first, env.now, len(job.stops),
-                           float(total @ inp.kg), "done"))
-    tr.busy_s += env.now - tr.busy_since
-    tr.state = "idle"
-    svc.assign()
+            svc.deliveries.append((ctx.now, arrive_s, tid, trip.no, pid,
+                                   inp.depots[trip.depot].id, inp.commodities[c],
+                                   float(q[c]), float(q[c] * inp.kg[c]), trip.policy))
+        ctx.log(ctx.now, "relief_delivery", shelter=pid, value=float(q @ inp.kg), detail=tid)
 
-def drive(svc: ReliefService, k: int, trip: int, dest: int, to: str) -> Any:
-    """Drive truck ``k`` to router destination ``dest`` in traffic; True if it got there."""
-    ctx = svc.ctx
-    tr = svc.inp.trucks[k]
-    km, links = svc.path(tr.node, dest)
-    ev = ctx.env.event()
-    tr.arrival = ev
-    t0 = ctx.now
-    origin = tr.node
-    ctx.launch(tr.node, dest, svc.inp.types[tr.type].pcu, svc, k)
-    result = yield ev
-    tr.legs += 1
-    tr.km += km
-    ok = result is not None
-    svc.legs.append((tr.id, trip, tr.legs, origin, to, t0, ctx.now, km,
-                      "arrived" if ok else "stranded", links))
-    return ok
+    def skipped(self, k: int, trip: Trip, i: int) -> None:
+        """Cut off since dispatch: the point no longer counts on this load."""
+        svc = self.svc
+        point, q = trip.stops[i]
+        svc.committed[point] -= q
+        svc.ctx.log(svc.ctx.now, "relief_stop_skipped", shelter=svc.inp.points[point].id,
+                    detail=f"{svc.inp.trucks[k].id}: no open route")
 
-def strand_truck(svc: ReliefService, k: int, job: Job, point: int) -> None:
-    """Truck ``k`` can go no further: it keeps its cargo; later stops are given up."""
-    ctx = svc.ctx
-    tr = svc.inp.trucks[k]
-    tr.state = "stranded"
-    tr.busy_s += ctx.now - tr.busy_since
-    left = [p for p, _ in job.stops]
-    start = left.index(point) if point >= 0 else len(left)
-    for p, q in job.stops[start:]:
-        svc.committed[p] -= q
-    ctx.log(ctx.now, "relief_truck_stranded", detail=f"{tr.id}: {tr.reason}")
-    svc.trip_rows.append((-1, tr.id, svc.inp.depots[job.depot].id, job.policy,
-                           job.route, job.created_s, tr.busy_since, np.nan, np.nan,
-                           ctx.now, len(job.stops), float(tr.cargo @ svc.inp.kg),
-                           "stranded"))
-    svc.assign()
+    def stranded(self, k: int, trip: Trip, i: int) -> None:
+        """The points of the stops not reached no longer count on this load."""
+        for p, q in trip.stops[i:]:
+            self.svc.committed[p] -= q
+
+    def returned(self, k: int, trip: Trip) -> None:
+        """Stock of skipped stops goes back on the depot's shelves."""
+        svc = self.svc
+        tr = svc.inp.trucks[k]
+        if tr.cargo.sum() > 0:
+            dep = svc.inp.depots[trip.depot]
+            back = svc.fleet.give_back(k)
+            dep.stock += back
+            dep.shipped -= back
+            svc.ctx.log(svc.ctx.now, "relief_returned", shelter=dep.id,
+                        value=float(back @ svc.inp.kg), detail=tr.id)
+
+    def idle(self, k: int) -> None:
+        """Hand out queued jobs and run the need-driven policy."""
+        self.svc.assign()
