@@ -17,11 +17,14 @@ from musterpoint.sim.evacuation.buses import bus_service
 from musterpoint.sim.evacuation.extension import ExtensionFactory
 from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.health.extension import health_extension
+from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
 from musterpoint.sim.relief.service import relief_service
+from musterpoint.sim.relief.tables import RELIEF_TABLE_SCHEMAS
 from musterpoint.sim.result import RunResult
+from musterpoint.sim.tables import TABLES, Table
 from musterpoint.sim.world import World
 
-__all__ = ["BUILTIN_EXTENSIONS", "new_run", "simulate"]
+__all__ = ["ALL_TABLES", "BUILTIN_EXTENSIONS", "new_run", "simulate"]
 
 #: Built-in services, in attachment order.
 BUILTIN_EXTENSIONS: tuple[ExtensionFactory, ...] = (
@@ -29,6 +32,12 @@ BUILTIN_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     relief_service,
     bus_service,
 )
+
+
+#: Every output table a run with the built-in services may write: the engine's, then the
+#: services' (the one schema the writer, the docs and the tests use).
+ALL_TABLES: dict[str, Table] = {**TABLES, **{t.name: t for t in (*HEALTH_TABLE_SCHEMAS,
+                                                                 *RELIEF_TABLE_SCHEMAS)}}
 
 
 def new_run(world: World, plan: Plan, seed: int, *,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["TABLES", "Column", "Event", "Table", "check_columns"]
+__all__ = ["TABLES", "Column", "Event", "Table", "check_columns", "fleet_tables", "table"]
 
 
 class Event(NamedTuple):
@@ -61,8 +61,56 @@ class Table:
         return [c.name for c in self.columns]
 
 
-def _t(name: str, row: str, *cols: tuple[str, str, str]) -> Table:
+def table(name: str, row: str, *cols: tuple[str, str, str]) -> Table:
+    """A table schema from ``(column, unit, meaning)`` triples."""
     return Table(name, row, tuple(Column(*c) for c in cols))
+
+
+_t = table
+
+
+def fleet_tables(prefix: str, what: str) -> tuple[Table, Table, Table]:
+    """The legs, trucks and trips tables every truck fleet writes (relief supply, lockdown
+    supply), named ``{prefix}_legs``, ``{prefix}_trucks``, ``{prefix}_trips``; ``what`` says
+    what the trucks carry."""
+    return (
+        table(f"{prefix}_legs", f"one drive of a truck ({what}) from one place to the next",
+              ("truck", "", "truck id"),
+              ("trip", "", "trip number (-1: not on a trip)"),
+              ("leg", "", "leg number of the truck"),
+              ("from_node", "", "road node id it left"),
+              ("to", "", "stop, depot or point it drove to"),
+              ("depart_s", "s", "when it left"),
+              ("arrive_s", "s", "when it arrived (or was stranded)"),
+              ("km", "km", "length of its route"),
+              ("status", "", "arrived or stranded"),
+              ("wkt", "WKT", "route geometry (WGS 84)")),
+        table(f"{prefix}_trucks", f"one truck ({what})",
+              ("truck", "", "truck id"),
+              ("type", "", "truck type"),
+              ("depot", "", "home depot"),
+              ("trips", "trips", "trips made"),
+              ("legs", "legs", "drives made"),
+              ("km", "km", "distance driven"),
+              ("busy_s", "s", "time on trips"),
+              ("utilisation", "", "busy_s / time its depot was open"),
+              ("state", "", "at the end: idle, loading, driving, unloading, returning or stranded"),
+              ("reason", "", "why it is stranded, or empty")),
+        table(f"{prefix}_trips", f"one trip of a truck ({what}): load, stops, return",
+              ("trip", "", "trip number"),
+              ("truck", "", "truck id"),
+              ("depot", "", "depot it loaded at"),
+              ("policy", "", "dispatch rule that made it (fixed, periodic, need, orders, ...)"),
+              ("route", "", "fixed route id, or empty"),
+              ("created_s", "s", "when the job was made"),
+              ("assigned_s", "s", "when a truck took it"),
+              ("load_start_s", "s", "when loading began, or NaN"),
+              ("depart_s", "s", "when it left the depot, or NaN"),
+              ("end_s", "s", "when it was back (or stranded)"),
+              ("stops", "stops", "stops planned"),
+              ("kg", "kg", "load (NaN for cargo counted in orders)"),
+              ("status", "", "done or stranded")),
+    )
 
 
 _EVENT_DOC = {

@@ -1,5 +1,6 @@
 """Write ``docs/outputs.md``: every output table of a run, its columns, units and meaning,
-from the one schema in :mod:`musterpoint.sim.tables` (a test checks the file is current).
+from the one schema (:data:`musterpoint.sim.engine.ALL_TABLES`; a test checks the file is
+current).
 
 Usage: ``python tools/write_output_docs.py`` (``--check``: exit 1 if the file is stale).
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from musterpoint.sim.tables import TABLES
+from musterpoint.sim.engine import ALL_TABLES
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
 
@@ -19,9 +20,11 @@ def render() -> str:
     lines = ["# Output tables", "",
              "Each run folder holds `run.json` (metadata), `kpis.json` and one Parquet file",
              "per table below. Times are seconds since the scenario start. This page is",
-             "generated from `sim/tables.py` by `tools/write_output_docs.py`; do not edit it.",
+             "generated from `sim/tables.py` and the services' `tables.py` by",
+             "`tools/write_output_docs.py`; do not edit it. Tables of a service (relief_*,",
+             "health_*) are written only by plans that use it.",
              ""]
-    for t in TABLES.values():
+    for t in ALL_TABLES.values():
         lines += [f"## `{t.name}`", "", f"One row: {t.row}.", "",
                   "| column | unit | meaning |", "|---|---|---|"]
         lines += [f"| `{c.name}` | {c.unit} | {c.description.replace('|', '/')} |"

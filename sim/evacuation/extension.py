@@ -12,9 +12,11 @@ the engine, the CLI, the reports and the drill console pick them up without chan
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
+
+from musterpoint.sim.tables import Table
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
@@ -36,6 +38,9 @@ class RunExtension:
     """
 
     name = "extension"
+    #: Schemas of the tables :meth:`tables` returns (columns, units, meaning); the run
+    #: refuses a table whose columns differ from its schema.
+    TABLE_SCHEMAS: ClassVar[tuple[Table, ...]] = ()
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from musterpoint.sim.tables import Event
+from musterpoint.sim.tables import Event, check_columns
 from musterpoint.sim.traffic.queue_model import VehicleState
 from musterpoint.sim.world import hazard_frames
 
@@ -170,5 +170,11 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
               "zones": zones, "shelters": shelters, "timeseries": timeseries,
               "shelter_timeseries": shelter_ts, "hazard_frames": frames_df}
     for ext in run.extensions:
-        tables.update(ext.tables())
+        schemas = {t.name: t for t in ext.TABLE_SCHEMAS}
+        for name, table in ext.tables().items():
+            if name not in schemas:
+                raise ValueError(f"the {ext.name} extension writes a table {name!r} it has no "
+                                 "schema for (add it to its TABLE_SCHEMAS)")
+            check_columns(name, list(table.columns), schemas)
+            tables[name] = table
     return tables, {"vehicle_km": vkm}

@@ -51,6 +51,7 @@ from musterpoint.sim.health.results import (
     ledger_problems,
 )
 from musterpoint.sim.health.supply import SupplySystem
+from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
 from musterpoint.sim.relief.fleet import Site
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class HealthExtension(RunExtension):
     """
 
     name = "health"
+    TABLE_SCHEMAS = HEALTH_TABLE_SCHEMAS
     COMMANDS: ClassVar[tuple[str, ...]] = ("health_lockdown", "health_staff", "health_beds")
 
     def __init__(self, ctx: RunContext) -> None:

@@ -39,6 +39,7 @@ from musterpoint.sim.relief.dispatch import (
 from musterpoint.sim.relief.fleet import Fleet, Trip
 from musterpoint.sim.relief.inputs import resolve_inputs
 from musterpoint.sim.relief.inventories import PointInventories
+from musterpoint.sim.relief.tables import RELIEF_TABLE_SCHEMAS
 from musterpoint.sim.relief.trips import ReliefCargo
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class ReliefService(RunExtension):
     """
 
     name = "relief"
+    TABLE_SCHEMAS = RELIEF_TABLE_SCHEMAS
     COMMANDS = ("send_truck",)
 
     def __init__(self, ctx: RunContext) -> None:

@@ -47,7 +47,8 @@ def golden_cases() -> list[tuple[str, str, int]]:
 _WORLDS: dict[str, Any] = {}
 
 
-def _world(name: str) -> Any:
+def short_world(name: str) -> Any:
+    """The World of bundled scenario ``name`` cut to its golden duration (built once)."""
     from musterpoint.scenarios.loader import bundled_scenarios, load_scenario
     from musterpoint.sim.world import build_world
 
@@ -63,7 +64,7 @@ def run_digests(name: str, plan_name: str, seed: int) -> dict[str, str]:
     from musterpoint.bound_step import attach_bound
     from musterpoint.sim.engine import simulate
 
-    world = _world(name)
+    world = short_world(name)
     plan = world.loaded.plan(plan_name)
     result = simulate(world, plan, seed)
     attach_bound(result, world, plan)

@@ -54,3 +54,18 @@ def test_a_loaded_run_has_the_tables_that_were_saved(grid_world, tmp_path):
     assert set(again.tables) == set(result.tables)
     for name, table in result.tables.items():
         assert list(again.tables[name].columns) == list(table.columns)
+
+
+@pytest.mark.parametrize("name,plan", [("porto-alegre-flood", "relief-need-driven"),
+                                       ("wuhan-optics-valley", "three-sites-gate-delivery"),
+                                       ("wuhan-optics-valley", "six-sites-pickup-points")])
+def test_the_services_tables_are_all_documented(name, plan):
+    """Every table a bundled plan writes, the services' included, has its schema."""
+    from musterpoint.sim.engine import ALL_TABLES
+    from tests.helpers.golden import short_world
+
+    world = short_world(name)
+    result = simulate(world, world.loaded.plan(plan), seed=1)
+    for table, df in result.tables.items():
+        assert table in ALL_TABLES, table
+        assert list(df.columns) == ALL_TABLES[table].names, table

@@ -1,0 +1,102 @@
+"""The public-health extension's output tables: columns, units and meaning (see
+:mod:`musterpoint.sim.tables`)."""
+
+from __future__ import annotations
+
+from musterpoint.sim.health.epidemic import PLACES
+from musterpoint.sim.health.seir import COMPARTMENTS
+from musterpoint.sim.tables import Table, fleet_tables, table
+
+__all__ = ["HEALTH_TABLE_SCHEMAS"]
+
+_COMPARTMENT = {"S": "susceptible", "E": "exposed (infected, not yet infectious)",
+                "I": "infectious", "R": "recovered or isolated", "V": "vaccinated"}
+_PLACE = {"home": "at home", "travelling": "on the way to or from a site",
+          "at_site": "at a testing or vaccination site", "ambulance": "in an ambulance",
+          "hospital": "in hospital"}
+
+#: The health tables, in the order they are written (those of parts a plan leaves out,
+#: such as the supply or the hospitals, are absent from its runs).
+HEALTH_TABLE_SCHEMAS: tuple[Table, ...] = (
+    table("health_timeseries", "one compound and sampling step",
+          ("time_s", "s", "time"),
+          ("compound", "", "compound id"),
+          *((c, "persons", _COMPARTMENT[c]) for c in COMPARTMENTS),
+          ("cum_infections", "persons", "infections so far"),
+          ("cum_severe", "persons", "severe cases so far"),
+          *((p, "persons", f"residents {_PLACE[p]}") for p in PLACES),
+          ("contact_cut", "", "share of contacts cut by lockdowns now (0-1)")),
+    table("health_compounds", "one residential compound",
+          ("compound", "", "compound id"),
+          ("name", "", "name"),
+          ("name_zh", "", "Chinese name, or empty"),
+          ("lon", "°", "longitude"),
+          ("lat", "°", "latitude"),
+          ("population", "persons", "residents"),
+          ("households", "households", "households"),
+          ("gates", "gates", "gates"),
+          ("infections", "persons", "infections over the run"),
+          ("attack_rate", "", "infections / population"),
+          ("supply_status", "", "lockdown supply at the end: ok, strained (orders half a "
+                                "day late) or failing (a day late); empty without supply")),
+    table("health_sites", "one testing or vaccination site",
+          ("site", "", "site id"),
+          ("name", "", "name"),
+          ("name_zh", "", "Chinese name, or empty"),
+          ("lon", "°", "longitude"),
+          ("lat", "°", "latitude"),
+          ("assigned", "persons", "residents assigned to it"),
+          ("served", "persons", "served by the end"),
+          ("served_by_deadline", "persons", "served by the campaign's deadline"),
+          ("time_in_system_mean_s", "s", "mean time from arrival to leaving, or NaN"),
+          ("time_in_system_p95_s", "s", "95th percentile of it, or NaN"),
+          ("queue_max", "persons", "longest queue at any of its stations")),
+    table("health_site_timeseries", "one site and sampling step",
+          ("time_s", "s", "time"),
+          ("site", "", "site id"),
+          ("queue", "persons", "waiting"),
+          ("in_system", "persons", "waiting or in service"),
+          ("servers", "staff", "staff on duty")),
+    table("health_supply_daily", "one compound and day of lockdown supply",
+          ("day", "", "day number (local days from the start)"),
+          ("compound", "", "compound id"),
+          ("placed", "orders", "orders placed that day"),
+          ("delivered", "orders", "orders delivered to the door that day"),
+          ("backlog", "orders", "orders placed and not delivered at the day's end"),
+          ("delay_mean_s", "s", "mean order-to-door time of that day's deliveries")),
+    *fleet_tables("health_supply", "lockdown supply orders"),
+    table("health_hospitals", "one hospital",
+          ("hospital", "", "hospital id"),
+          ("name", "", "name"),
+          ("name_zh", "", "Chinese name, or empty"),
+          ("lon", "°", "longitude"),
+          ("lat", "°", "latitude"),
+          ("ward_beds", "beds", "ward beds at the end (with surge beds)"),
+          ("icu_beds", "beds", "ICU beds at the end (with surge beds)"),
+          ("peak_ward", "patients", "most ward patients at once"),
+          ("peak_icu", "patients", "most ICU patients at once")),
+    table("health_hospital_timeseries", "one hospital and sampling step",
+          ("time_s", "s", "time"),
+          ("hospital", "", "hospital id"),
+          ("ward_occupied", "beds", "ward beds in use"),
+          ("ward_beds", "beds", "ward beds"),
+          ("icu_occupied", "beds", "ICU beds in use"),
+          ("icu_beds", "beds", "ICU beds"),
+          ("waiting_ward", "patients", "waiting for a ward bed"),
+          ("waiting_icu", "patients", "waiting for an ICU bed")),
+    table("health_patients", "one severe case",
+          ("patient", "", "patient number"),
+          ("compound", "", "compound number (order of the scenario's compounds)"),
+          ("icu", "", "needs intensive care"),
+          ("onset_s", "s", "onset of severe illness"),
+          ("call_s", "s", "call for an ambulance, or NaN"),
+          ("dispatch_s", "s", "ambulance sent, or NaN"),
+          ("on_scene_s", "s", "ambulance on scene, or NaN"),
+          ("arrive_s", "s", "arrival at hospital, or NaN"),
+          ("discharge_s", "s", "discharge, or NaN"),
+          ("hospital", "", "hospital id, or empty"),
+          ("ambulance", "", "ambulance number, or -1"),
+          ("status", "", "waiting, ambulance_on_the_way, on_scene, travelling, "
+                         "in_hospital, discharged or not_admitted"),
+          ("reason", "", "why not admitted, or empty")),
+)

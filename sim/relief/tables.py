@@ -1,0 +1,76 @@
+"""The relief extension's output tables: columns, units and meaning (see
+:mod:`musterpoint.sim.tables`)."""
+
+from __future__ import annotations
+
+from musterpoint.sim.tables import Table, fleet_tables, table
+
+__all__ = ["RELIEF_TABLE_SCHEMAS"]
+
+#: The relief tables, in the order they are written.
+RELIEF_TABLE_SCHEMAS: tuple[Table, ...] = (
+    table("relief_points", "one demand point (shelter, community, C-POD)",
+          ("point", "", "point id"),
+          ("name", "", "name"),
+          ("kind", "", "shelter, community or cpod"),
+          ("lon", "°", "longitude"),
+          ("lat", "°", "latitude"),
+          ("population_peak", "persons", "most people it served at once"),
+          ("need_start_s", "s", "when it first needed supplies, or NaN"),
+          ("first_delivery_s", "s", "first delivery, or NaN"),
+          ("wait_s", "s", "first delivery - need start (NaN: never served)"),
+          ("deliveries", "deliveries", "truck deliveries received"),
+          ("deprivation_s", "s", "time with some commodity out of stock while in need"),
+          ("unmet_person_days", "person·days", "unmet need over all commodities"),
+          ("queue_peak", "persons", "longest queue (C-PODs), else 0")),
+    table("relief_supply", "one site (depot or point) and commodity",
+          ("site", "", "depot or point id"),
+          ("site_kind", "", "depot, shelter, community or cpod"),
+          ("lon", "°", "longitude"),
+          ("lat", "°", "latitude"),
+          ("commodity", "", "commodity id"),
+          ("unit", "", "its unit (L, ration, kit, ...)"),
+          ("initial", "units", "stock at the start"),
+          ("delivered", "units", "shipped out (depots) or received (points)"),
+          ("consumed", "units", "used by people (points), NaN for depots"),
+          ("demand", "units", "Sphere need over the run (points), NaN for depots"),
+          ("unmet", "units", "need not met (points), NaN for depots"),
+          ("end", "units", "stock at the end"),
+          ("fill_rate", "", "consumed / demand (points), NaN for depots"),
+          ("stockout_s", "s", "time out of stock while in need")),
+    table("relief_timeseries", "one site, commodity and sampling time",
+          ("time_s", "s", "time"),
+          ("site", "", "depot or point id"),
+          ("site_kind", "", "depot, shelter, community or cpod"),
+          ("commodity", "", "commodity id"),
+          ("stock", "units", "on hand"),
+          ("available", "units", "on hand and not promised to a truck (depots), else NaN"),
+          ("population", "persons", "people it serves now (points), else NaN"),
+          ("status", "", "points: idle (nobody yet), ok, low (under 6 h of a commodity) "
+                         "or out (a commodity at zero); empty for depots")),
+    fleet_tables("relief", "relief supplies")[0],
+    table("relief_deliveries", "one commodity unloaded at one point",
+          ("time_s", "s", "when unloading ended"),
+          ("arrive_s", "s", "when the truck arrived"),
+          ("truck", "", "truck id"),
+          ("trip", "", "trip number"),
+          ("point", "", "point id"),
+          ("depot", "", "depot it came from"),
+          ("commodity", "", "commodity id"),
+          ("units", "units", "quantity"),
+          ("kg", "kg", "weight"),
+          ("policy", "", "dispatch rule of the trip")),
+    fleet_tables("relief", "relief supplies")[1],
+    fleet_tables("relief", "relief supplies")[2],
+    table("relief_reference", "one planning day: the plan's routes against PyVRP's",
+          ("day", "", "planning day number"),
+          ("start_s", "s", "start of the day"),
+          ("end_s", "s", "end of the day"),
+          ("clients", "points", "points served that day"),
+          ("plan_km", "km", "length of the legs the plan's trucks started that day"),
+          ("reference_km", "km", "PyVRP's routes for the same deliveries (free flow)"),
+          ("plan_wait_s", "s", "sum over points served that day of need (or day start) "
+                               "to first delivery, in the plan"),
+          ("reference_wait_s", "s", "the same with PyVRP's routes"),
+          ("feasible", "", "PyVRP found a feasible solution")),
+)
