@@ -15,8 +15,6 @@ Chinese. Example::
         description: {en: "Police report the bridge is under water.", zh: "警方报告桥面被淹。"}
         effect: {kind: close_links, args: {links: ["L12", "L13"], reason: "bridge flooded"}}
         expected_action: {en: "Reroute traffic; warn the shelters.", zh: "交通改道；通知避难所。"}
-
-Owned by the drill-console issue.
 """
 
 from __future__ import annotations

@@ -14,8 +14,6 @@ day (WASH standard 2.1), food 2,100 kcal per person per day as one ration pack (
 security standard 6.1), and medical kits as the basic unit of the WHO Interagency
 Emergency Health Kit 2017 (one unit serves 1,000 people for about three months). Weights
 and volumes are planning figures; every value can be overridden in the scenario.
-
-Owned by the relief-supply issue.
 """
 
 from __future__ import annotations
