@@ -22,8 +22,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from musterpoint.atomic import atomic_folder
 from musterpoint.scenarios.errors import InputError, Problem
 
@@ -96,12 +94,14 @@ def register(subparsers: Any) -> dict[str, Handler]:
 # ---------------------------------------------------------------------- plans
 def _owner(plan_file: Path) -> tuple[Path, str] | None:
     """The scenario file (next to or above the plan) that lists this plan file, if any."""
+    from musterpoint.scenarios.loader import read_yaml_mapping
+
     target = plan_file.resolve()
     for folder in (plan_file.parent, plan_file.parent.parent):
         for cand in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
             try:
-                data = yaml.safe_load(cand.read_text(encoding="utf-8"))
-            except (OSError, yaml.YAMLError, UnicodeDecodeError):
+                data = read_yaml_mapping(cand)
+            except InputError:
                 continue
             if not isinstance(data, dict) or not isinstance(data.get("plans"), list):
                 continue
@@ -114,7 +114,7 @@ def _owner(plan_file: Path) -> tuple[Path, str] | None:
 
 def _resolve_plans(loaded: LoadedScenario, wanted: Sequence[str] | None) -> list[
         tuple[Plan, Path]]:
-    from musterpoint.scenarios.loader import bundled_scenarios, load_plan
+    from musterpoint.scenarios.loader import bundled_scenarios, load_plan, read_yaml_mapping
 
     sc = loaded.scenario
     if not wanted:
@@ -143,7 +143,7 @@ def _resolve_plans(loaded: LoadedScenario, wanted: Sequence[str] | None) -> list
         elsewhere = []
         for name, f in bundled_scenarios().items():
             if f.resolve() != loaded.path.resolve():
-                data = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+                data = read_yaml_mapping(f)
                 names = [Path(str(x)).stem for x in data.get("plans", [])]
                 if w in names:
                     elsewhere.append(name)

@@ -26,6 +26,7 @@ __all__ = [
     "check_files",
     "load_plan",
     "load_scenario",
+    "read_yaml_mapping",
     "resolve_scenario",
 ]
 
@@ -159,6 +160,16 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(Problem(str(path), "", "the file must hold a mapping of keys "
                                 f"(key: value lines), not {_kind(data)}"))
         return None
+    return data
+
+
+def read_yaml_mapping(path: Path) -> dict[str, Any]:
+    """A YAML file of the user's (weights, plans, scenarios) read with the same limits as
+    scenarios: size, depth and alias expansion; raise one InputError naming the file."""
+    problems: list[Problem] = []
+    data = _read_yaml(Path(path), problems)
+    if data is None:
+        raise InputError(problems)
     return data
 
 

@@ -43,10 +43,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from musterpoint.scenarios.errors import InputError, Problem
+from musterpoint.scenarios.loader import read_yaml_mapping
 from musterpoint.sim.kpis.standards import lookup
 from musterpoint.sim.kpis.statistics import flatten_kpis, paired_difference, t_interval, verdict
 
@@ -105,12 +105,7 @@ def load_weights(path: Path | None) -> ScoreWeights:
     file = str(path)
     if not path.is_file():
         raise InputError.single(file, "", "weights file not found; check the path")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise InputError.single(file, "", f"not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise InputError.single(file, "", "the file must hold a mapping with 'categories'")
+    data = read_yaml_mapping(path)  # the limits of every user YAML: size, depth, aliases
     data.setdefault("terms", [t.model_dump() for t in DEFAULT_WEIGHTS.terms])
     data["source"] = file
     try:

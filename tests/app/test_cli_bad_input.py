@@ -169,3 +169,20 @@ def test_unknown_plan_and_scenario_names(tmp_path, capsys):
     assert "no plan named 'nope'" in capsys.readouterr().err
     assert main(["run", "no-such-scenario", "--no-progress"]) == 2
     assert "bundled" in capsys.readouterr().err
+
+
+def test_a_weights_file_gets_the_limits_of_every_user_yaml(tmp_path, capsys):
+    """An alias bomb in ``--weights`` is refused with a message (exit 2), before any run,
+    as it is in a scenario file."""
+    scenario = make_scenario(tmp_path / "grid")
+    bomb = ['a0: &a0 ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    bomb += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 9)]
+    weights = tmp_path / "weights.yaml"
+    weights.write_text("\n".join(bomb) + "\ncategories: {life_safety: 1}\n", encoding="utf-8")
+    code = main(["compare", str(scenario), "--plans", "now", "late", "-n", "2",
+                 "--weights", str(weights), "--out", str(tmp_path / "cmp"), "--no-progress",
+                 "--workers", "1"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert str(weights) in err and "aliases" in err
+    assert not (tmp_path / "cmp").exists()
