@@ -43,8 +43,9 @@ logger = logging.getLogger(__name__)
 
 #: Most persons a population file may hold (the simulation keeps a record per household).
 MAX_PERSONS = 50_000_000
-#: Most persons one trip (one vehicle) may carry.
-MAX_TRIP_PERSONS = 1000
+#: Most persons one trip may carry: a trip is usually one vehicle, but a group (people
+#: already in a shelter, a train) is legal; above this the figure is a unit error.
+MAX_TRIP_PERSONS = 1_000_000
 
 
 @dataclass
@@ -357,9 +358,13 @@ def read_trips(path: Path, node_index: dict[int, int],
         if not ok.all():
             k = int(np.flatnonzero(~ok)[0])
             problems.append(Problem(file, "persons", f"{int((~ok).sum())} rows hold no whole "
-                                    f"number from 1 to {MAX_TRIP_PERSONS} (first at line "
+                                    f"number from 1 to {MAX_TRIP_PERSONS:,} (first at line "
                                     f"{k + 2}: {str(df['persons'].iloc[k])[:40]!r}); a trip is "
-                                    "one vehicle with its occupants"))
+                                    "one vehicle (or group) with its occupants"))
+        elif raw.sum() > MAX_PERSONS:
+            problems.append(Problem(file, "persons", f"{raw.sum():,.0f} persons in all: more "
+                                    f"than musterpoint simulates ({MAX_PERSONS:,}); check the "
+                                    "column's unit"))
         else:
             persons = raw.astype(np.int64)
     if problems:
