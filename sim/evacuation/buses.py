@@ -21,6 +21,7 @@ import pandas as pd
 
 from musterpoint.sim.evacuation.extension import RunExtension
 from musterpoint.sim.geo import LocalProjection
+from musterpoint.sim.tables import TABLES
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
@@ -40,6 +41,7 @@ class BusService(RunExtension):
     """
 
     name = "transit"
+    TABLE_SCHEMAS = (TABLES["buses"],)
 
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(ctx)

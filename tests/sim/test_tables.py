@@ -57,6 +57,7 @@ def test_a_loaded_run_has_the_tables_that_were_saved(grid_world, tmp_path):
 
 
 @pytest.mark.parametrize("name,plan", [("porto-alegre-flood", "relief-need-driven"),
+                                       ("helsinki-ammonia", "downwind-first"),
                                        ("wuhan-optics-valley", "three-sites-gate-delivery"),
                                        ("wuhan-optics-valley", "six-sites-pickup-points")])
 def test_the_services_tables_are_all_documented(name, plan):
