@@ -23,7 +23,7 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from musterpoint.display.html import esc
+from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 from musterpoint.maps.health_layers import add_health_layers
@@ -340,12 +340,13 @@ def _legend(meta: dict[str, Any], lab: dict[str, str]) -> str:
     return (
         '<div id="musterpoint-legend" style="position:fixed;top:90px;left:10px;z-index:1000;'
         "background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;font:12px/1.4 "
-        "'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;max-width:260px\">"
+        f"{CJK_FONT_STACK};max-width:260px\">"
         f"<b>{esc(lab['congestion'])}</b><br>{'<br>'.join(congestion)}<br>"
         f"<b>{esc(lab['share'])}</b><br>{'<br>'.join(share)}<br>"
         f"<b>{esc(lab['data'])}</b><br>{'<br>'.join(esc(c) for c in credits)}</div>"
         "<style>.leaflet-control-container .leaflet-timeline-controls"
-        "{margin-bottom:26px !important}</style>"
+        "{margin-bottom:26px !important}"
+        f".leaflet-container{{font-family:{CJK_FONT_STACK}}}</style>"  # layer names, slider
     )
 
 
