@@ -30,8 +30,8 @@ from musterpoint.sim.tables import Table, geometry_columns
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["BOTTLENECK_LAYER", "CRS", "GEOPACKAGE", "GEOPARQUET_SUFFIX", "gis_layers",
-           "write_gis"]
+__all__ = ["BOTTLENECK_LAYER", "CRS", "GEOPACKAGE", "GEOPARQUET_SUFFIX", "GPKG_TIMESTAMP",
+           "gis_layers", "write_gis"]
 
 logger = logging.getLogger("musterpoint.gis_export")
 
@@ -44,6 +44,9 @@ GEOPACKAGE = "run.gpkg"
 GEOPARQUET_SUFFIX = ".geo.parquet"
 #: Layer of the links in the flow bound's bottleneck cut.
 BOTTLENECK_LAYER = "bound_bottlenecks"
+#: ``last_change`` stamped in the GeoPackage (GDAL's ``OGR_CURRENT_DATE``): a fixed value, so
+#: that a run repeated with the same seed writes the same bytes, as its other files.
+GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
 
 
 def _geojson_geometry(text: Any) -> Any:
@@ -161,11 +164,19 @@ def write_gis(result: RunResult, folder: Path) -> list[Path]:
     layers = gis_layers(result)
     if not layers:
         return []
+    import pyogrio
+
     gpkg = Path(folder) / GEOPACKAGE
     written = [gpkg]
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
+    try:
+        for name, layer in layers.items():
+            layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio",
+                          promote_to_multi=name == "hazard_frames")
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
     for name, layer in layers.items():
-        layer.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio",
-                      promote_to_multi=name == "hazard_frames")
         parquet = Path(folder) / f"{name}{GEOPARQUET_SUFFIX}"
         layer.to_parquet(parquet, index=False)
         written.append(parquet)

@@ -105,3 +105,22 @@ def test_spatial_tables_are_found_from_the_schema() -> None:
     assert layer.crs.to_epsg() == 4326
     assert layer.geometry.iloc[0].equals(shapely.Point(10.0, 60.0))
     assert layer.geometry.iloc[1] is None  # no coordinates: no geometry, the row is kept
+
+
+def test_the_same_run_writes_the_same_gis_bytes(run_folder: Path, tmp_path: Path) -> None:
+    """Like every other file of a run, the GeoPackage does not change with the wall clock."""
+    import hashlib
+
+    from musterpoint.gis_export import write_gis
+
+    result = RunResult.load(run_folder)
+    digests = []
+    for attempt in ("a", "b"):
+        folder = tmp_path / attempt
+        folder.mkdir()
+        write_gis(result, folder)
+        digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in sorted(folder.iterdir())})
+    assert digests[0] == digests[1]
+    assert digests[0]["run.gpkg"] == hashlib.sha256(
+        (run_folder / "run.gpkg").read_bytes()).hexdigest()
