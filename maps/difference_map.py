@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 from shapely.geometry import mapping
 
-from musterpoint.display.html import esc
+from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.maps.offline import write_offline_page
 
@@ -167,7 +167,7 @@ def _legend(lab: dict[str, str], title: str) -> str:
              sw.format(_RED, esc(lab["more"])) + " / " + sw.format(_BLUE, esc(lab["less"]))]
     return ('<div id="musterpoint-legend" style="position:fixed;top:10px;left:50px;'
             "z-index:1000;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
-            "font:12px/1.4 'Noto Sans CJK SC','Microsoft YaHei',sans-serif;max-width:300px\">"
+            f"font:12px/1.4 {CJK_FONT_STACK};max-width:300px\">"
             f"<b>{esc(title)}</b><br>{'<br>'.join(items)}</div>")
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 from folium.plugins import Timeline
 from folium.utilities import JsCode
 
-from musterpoint.display.html import esc
+from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import epoch_ms
 from musterpoint.sim.result import RunResult
@@ -202,7 +202,7 @@ def add_health_layers(result: RunResult, fmap: folium.Map) -> list[Timeline]:
     cast_root.html.add_child(folium.Element(
         '<div id="musterpoint-health-legend" style="position:fixed;top:260px;right:10px;'
         "z-index:1000;background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
-        "font:12px/1.4 'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif\">"
+        f"font:12px/1.4 {CJK_FONT_STACK}\">"
         f"<b>{esc(lab['legend'])}</b><br>{legend}</div>"))
     return timelines
 

@@ -30,7 +30,7 @@ from folium.plugins import Timeline
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from musterpoint.display.html import esc
+from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import epoch_ms
 from musterpoint.sim.result import RunResult
@@ -288,6 +288,6 @@ def add_relief_layers(result: RunResult, fmap: folium.Map,
     cast_root.html.add_child(folium.Element(
         '<div id="musterpoint-relief-legend" style="position:fixed;bottom:190px;right:10px;'
         "z-index:1000;background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
-        f'font:12px/1.4 sans-serif"><b>{esc(lab["points"])}</b><br>{legend}</div>'))
+        f'font:12px/1.4 {CJK_FONT_STACK}"><b>{esc(lab["points"])}</b><br>{legend}</div>'))
     logger.info("relief map layers: %d routes, %d timelines", len(routes), len(out))
     return out

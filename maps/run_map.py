@@ -23,13 +23,14 @@ from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from musterpoint.display.html import esc
+from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
 from musterpoint.maps.health_layers import add_health_layers
 from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
 from musterpoint.maps.run_map_text import TEXT
+from musterpoint.maps.timeline_span import timeline_end_s
 from musterpoint.sim.result import RunResult
 
 __all__ = ["CONGESTION_COLOURS", "INTERVAL_S", "MAX_LINK_STATE_ROWS", "write_run_map"]
@@ -121,12 +122,17 @@ def _wkt_geometries(wkt: Iterable[Any]) -> list[_Feature | None]:
 def _hazard_features(
     frames: pd.DataFrame, clock: Callable[[float], int], end_s: float
 ) -> list[_Feature]:
-    """One timed feature per flooded polygon, shown until the next hazard frame."""
+    """One timed feature per flooded polygon, shown until the next hazard frame.
+
+    The last frame lasts to ``end_s`` (the slider's last step) and includes it: the slider
+    shows a feature while ``start <= time <= end``.
+    """
     frames = frames.sort_values("time_s")
     times = [float(t) for t in frames["time_s"]]
     features: list[_Feature] = []
     for i, (text, level) in enumerate(zip(frames["geojson"], frames["level_m"], strict=True)):
-        until = times[i + 1] if i + 1 < len(times) else max(end_s, times[i] + INTERVAL_S)
+        last = i + 1 == len(times)
+        until = max(end_s, times[i] + INTERVAL_S) if last else times[i + 1]
         try:
             obj = json.loads(text) if isinstance(text, str) else text
         except json.JSONDecodeError:
@@ -139,7 +145,7 @@ def _hazard_features(
         else:
             geoms = [obj.get("geometry") if obj.get("type") == "Feature" else obj]
         lvl = as_seconds(level)
-        props = {"start": clock(times[i]), "end": clock(until) - 1, "level": lvl}
+        props = {"start": clock(times[i]), "end": clock(until) - (0 if last else 1), "level": lvl}
         props["level"] = None if lvl is None else round(lvl, 2)
         for geom in geoms:
             if isinstance(geom, dict) and "coordinates" in geom:
@@ -149,12 +155,15 @@ def _hazard_features(
 
 
 def _link_features(
-    states: pd.DataFrame, geoms: dict[str, _Feature], clock: Callable[[float], int]
+    states: pd.DataFrame, geoms: dict[str, _Feature], clock: Callable[[float], int],
+    end_s: float,
 ) -> list[_Feature]:
     """Timed lines classed by occupancy (``c``: 0-2 by occupancy, 3 closed).
 
     Consecutive intervals of one link in the same class become one feature (``o`` is the
     peak occupancy), so a link closed for hours costs one feature instead of one per row.
+    A state ends 1 ms before the next interval, except one lasting to ``end_s`` (the slider's
+    last step), which includes it.
     """
     occ = pd.to_numeric(states["occupancy"], errors="coerce").fillna(0.0)
     closed = states["closed"].fillna(False).astype(bool)
@@ -183,9 +192,10 @@ def _link_features(
     )
     features: list[_Feature] = []
     for key, first, last, c, o in runs.itertuples(index=False):
+        stop = float(last) + INTERVAL_S
         props = {
             "start": clock(float(first)),
-            "end": clock(float(last) + INTERVAL_S) - 1,
+            "end": clock(stop) - (0 if stop >= end_s else 1),
             "c": int(c),
             "o": round(float(o), 2),
             "l": key,
@@ -330,12 +340,13 @@ def _legend(meta: dict[str, Any], lab: dict[str, str]) -> str:
     return (
         '<div id="musterpoint-legend" style="position:fixed;top:90px;left:10px;z-index:1000;'
         "background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;font:12px/1.4 "
-        "'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;max-width:260px\">"
+        f"{CJK_FONT_STACK};max-width:260px\">"
         f"<b>{esc(lab['congestion'])}</b><br>{'<br>'.join(congestion)}<br>"
         f"<b>{esc(lab['share'])}</b><br>{'<br>'.join(share)}<br>"
         f"<b>{esc(lab['data'])}</b><br>{'<br>'.join(esc(c) for c in credits)}</div>"
         "<style>.leaflet-control-container .leaflet-timeline-controls"
-        "{margin-bottom:26px !important}</style>"
+        "{margin-bottom:26px !important}"
+        f".leaflet-container{{font-family:{CJK_FONT_STACK}}}</style>"  # layer names, slider
     )
 
 
@@ -402,7 +413,7 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         folium.GeoJson(collection, name=lab["zones"], on_each_feature=_BIND).add_to(fmap)
 
     timelines: list[Timeline] = []
-    end_s = as_seconds(meta.get("duration_s")) or 0.0
+    end_s = timeline_end_s(meta, tables, INTERVAL_S)
     if has("hazard_frames"):
         frames = tables["hazard_frames"]
         kinds = frames["kind"] if "kind" in frames else pd.Series("flood", index=frames.index)
@@ -410,7 +421,6 @@ def write_run_map(result: RunResult, path: Path) -> Path:
             feats = _hazard_features(group, clock, end_s)
             if not feats:
                 continue
-            end_s = max(end_s, float(group["time_s"].max()))
             label = (lab[str(kind)] if str(kind) in ("flood", "plume")
                      else lab["hazard"].format(kind=esc(kind)))
             timelines.append(_timeline(feats, label, _FLOOD_STYLE, flood_tooltip))
@@ -424,9 +434,8 @@ def write_run_map(result: RunResult, path: Path) -> Path:
             logger.info("Map: kept %d of %d link-state rows (>= 0.3 or closed)", len(states), total)
         links = tables["links"]
         geoms = zip(map(_key, links["link_id"]), _wkt_geometries(links["wkt"]), strict=True)
-        link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock)
+        link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s)
         if link_feats:
-            end_s = max(end_s, float(states["interval_start_s"].max()) + INTERVAL_S)
             timelines.append(_timeline(link_feats, name, _LINK_STYLE, link_tooltip))
     for add_layers in LAYER_WRITERS:
         timelines.extend(add_layers(result, fmap))

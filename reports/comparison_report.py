@@ -317,9 +317,11 @@ def _zone_etes(comp: dict[str, Any], plans: list[dict[str, Any]]) -> list[dict[s
         for p in plans:
             got = (v.get("plans") or {}).get(p["name"], {})
             for share in (50, 90, 100):
-                iv = got.get(f"ete{share}_s") or {}
+                # comparison.json keys per-zone KPIs by family, as flatten_zone_kpis does
+                key = f"evacuation.ete{share}_s"
+                iv = got.get(key) or {}
                 mean, n = iv.get("mean"), iv.get("n", 0)
-                text = "—" if mean is None else format_value(f"ete{share}_s", mean)
+                text = "—" if mean is None else format_value(key, mean)
                 cells.append(f"{text} ({n}/{n_all})")
         rows.append({"zone": zone, "cells": cells})
     return rows

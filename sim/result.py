@@ -142,5 +142,7 @@ class RunResult:
         src = Path(folder)
         meta = json.loads((src / "run.json").read_text(encoding="utf-8"))
         kpis = json.loads((src / "kpis.json").read_text(encoding="utf-8"))
-        tables = {p.stem: pd.read_parquet(p) for p in sorted(src.glob("*.parquet"))}
+        # GIS copies (*.geo.parquet, written by the CLI beside the tables) are not tables
+        tables = {p.stem: pd.read_parquet(p) for p in sorted(src.glob("*.parquet"))
+                  if not p.name.endswith(".geo.parquet")}
         return cls(meta=meta, kpis=kpis, tables=tables)

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["TABLES", "Column", "Event", "Table", "check_columns", "fleet_tables", "table"]
+__all__ = ["GEOMETRY_UNITS", "TABLES", "Column", "Event", "Table", "check_columns", "fleet_tables",
+           "geometry_columns", "table"]
 
 
 class Event(NamedTuple):
@@ -67,6 +68,24 @@ def table(name: str, row: str, *cols: tuple[str, str, str]) -> Table:
 
 
 _t = table
+
+#: Units of a column that holds a whole geometry as text (WGS 84), best first.
+GEOMETRY_UNITS = ("WKT", "GeoJSON")
+
+
+def geometry_columns(t: Table) -> tuple[str, ...]:
+    """The columns that place a table's rows on the map, or ``()`` for a non-spatial table.
+
+    A column whose unit is in :data:`GEOMETRY_UNITS` (``wkt``, ``geojson``) wins; else the
+    pair ``lon``, ``lat`` (points). Coordinates are WGS 84 (EPSG:4326). The GIS export of a
+    run and the output docs use this one rule.
+    """
+    for unit in GEOMETRY_UNITS:
+        for c in t.columns:
+            if c.unit == unit:
+                return (c.name,)
+    names = t.names
+    return ("lon", "lat") if "lon" in names and "lat" in names else ()
 
 
 def fleet_tables(prefix: str, what: str) -> tuple[Table, Table, Table]:

@@ -80,11 +80,13 @@ def _sim_part(module: str) -> str:
 
 
 def test_importing_the_engine_pulls_in_neither_folium_nor_jinja2():
-    """The engine stays light: no map or report library is loaded with it."""
+    """The engine stays light: no map, report or GIS-writing library is loaded with it."""
     code = (
         "import sys\n"
         "import musterpoint.sim, musterpoint.sim.engine, musterpoint.sim.world\n"
-        "bad = [m for m in ('folium', 'jinja2', 'branca', 'starlette') if m in sys.modules]\n"
+        "import musterpoint.gis_export\n"
+        "bad = [m for m in ('folium', 'jinja2', 'branca', 'starlette', 'geopandas',\n"
+        "                   'pyogrio') if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

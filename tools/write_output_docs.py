@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from musterpoint.sim.engine import ALL_TABLES
+from musterpoint.sim.tables import geometry_columns
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
 
@@ -23,9 +24,18 @@ def render() -> str:
              "generated from `sim/tables.py` and the services' `tables.py` by",
              "`tools/write_output_docs.py`; do not edit it. Tables of a service (relief_*,",
              "health_*) are written only by plans that use it.",
+             "",
+             "`muster run` also writes the spatial tables (those marked *GIS* below) for",
+             "QGIS and other GIS software: one GeoPackage, `run.gpkg`, with a layer per table",
+             "(plus `bound_bottlenecks`, the links of the flow bound's bottleneck cut, when it",
+             "found any), and one GeoParquet file per layer, `<layer>.geo.parquet`. Both are in",
+             "EPSG:4326 (WGS 84 lon/lat); the geometry replaces the `wkt` or `geojson` column.",
              ""]
     for t in ALL_TABLES.values():
-        lines += [f"## `{t.name}`", "", f"One row: {t.row}.", "",
+        geo = geometry_columns(t)
+        gis = (f" *GIS*: layer `{t.name}` of `run.gpkg` and `{t.name}.geo.parquet`, "
+               f"geometry from `{'`/`'.join(geo)}`." if geo else "")
+        lines += [f"## `{t.name}`", "", f"One row: {t.row}.{gis}", "",
                   "| column | unit | meaning |", "|---|---|---|"]
         lines += [f"| `{c.name}` | {c.unit} | {c.description.replace('|', '/')} |"
                   for c in t.columns]

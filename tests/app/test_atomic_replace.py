@@ -31,8 +31,11 @@ RUN = ("run", "--no-bound", "--no-catalog", "--no-progress", "--no-map", "--no-r
 RESULT_FILES = ("agents.parquet", "events.parquet", "hazard_frames.parquet", "kpis.json",
                 "link_states.parquet", "links.parquet", "run.json",
                 "shelter_timeseries.parquet", "shelters.parquet", "timeseries.parquet",
-                "zones.parquet")
-NOTES = 8  # user notes in the old result: 11 + 8 files and 2 folders, 21 deletions
+                "zones.parquet",
+                # the GIS copies of the spatial tables (musterpoint.gis_export)
+                "run.gpkg", "hazard_frames.geo.parquet", "links.geo.parquet",
+                "shelters.geo.parquet", "zones.geo.parquet")
+NOTES = 8  # user notes in the old result: 16 + 8 files and 2 folders, 26 deletions
 
 
 def _tree(folder: Path) -> dict[str, str]:

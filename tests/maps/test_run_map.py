@@ -166,3 +166,13 @@ def _layer_name(text: str) -> str:
     match = re.search(r'"(Congestion over time[^"]*)" : timeline_', text)
     assert match, "congestion layer missing from the layer control"
     return match.group(1)
+
+
+def test_chinese_map_text_asks_for_a_cjk_font_first(tmp_path: Path) -> None:
+    """The legend and Leaflet's controls (layer names, slider time) name Noto Sans CJK SC."""
+    from musterpoint.display.html import CJK_FONT_STACK
+
+    text = _write(make_run_result(language="zh"), tmp_path)
+    assert CJK_FONT_STACK.startswith("'Noto Sans CJK SC'")
+    assert f"font:12px/1.4 {CJK_FONT_STACK};" in text
+    assert f".leaflet-container{{font-family:{CJK_FONT_STACK}}}" in text
