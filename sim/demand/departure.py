@@ -7,10 +7,14 @@ Delays are drawn by inversion, ``delay = F^-1(u)`` with ``u`` uniform from the r
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import stats
 
 from musterpoint.scenarios.schema import DepartureCurve
+
+if TYPE_CHECKING:
+    from scipy.stats import rv_continuous
 
 __all__ = ["departure_cdf", "departure_delays_s"]
 
@@ -23,6 +27,8 @@ def departure_delays_s(curve: DepartureCurve, u: np.ndarray) -> np.ndarray:
     sigma of the log. Logistic and normal are truncated at zero (renormalised), so no
     household leaves before its order.
     """
+    from scipy import stats  # here, not at import: it costs a second or two of start-up
+
     u = np.asarray(u, dtype=np.float64)
     if curve.curve == "all_at_once":
         return np.zeros_like(u)
@@ -39,7 +45,9 @@ def departure_delays_s(curve: DepartureCurve, u: np.ndarray) -> np.ndarray:
     return np.maximum(np.asarray(m, dtype=np.float64), 0.0) * 60.0
 
 
-def _truncatable(curve: DepartureCurve) -> stats.rv_continuous:
+def _truncatable(curve: DepartureCurve) -> rv_continuous:
+    from scipy import stats
+
     if curve.curve == "logistic":
         assert curve.median_min is not None and curve.scale_min is not None
         return stats.logistic(loc=curve.median_min, scale=curve.scale_min)
@@ -49,6 +57,8 @@ def _truncatable(curve: DepartureCurve) -> stats.rv_continuous:
 
 def departure_cdf(curve: DepartureCurve, t_s: np.ndarray) -> np.ndarray:
     """Share of households gone ``t_s`` seconds after the order (for tests and reports)."""
+    from scipy import stats
+
     t = np.maximum(np.asarray(t_s, dtype=np.float64) / 60.0, 0.0)
     if curve.curve == "all_at_once":
         return np.ones_like(t)

@@ -151,6 +151,7 @@ def test_validate_reports_every_problem_at_once(tmp_path, capsys):
         assert field in err
 
 
+@pytest.mark.slow
 def test_validate_accepts_the_bundled_files(capsys):
     from musterpoint.scenarios.loader import resolve_scenario
 
