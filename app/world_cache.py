@@ -290,9 +290,14 @@ def save_entry(folder: Path, key: str, world: World) -> Path | None:
     Path or None
         The entry written.
     """
-    payload = pickle.dumps({"key": key, "fields": _fields(world)},
-                           protocol=pickle.HIGHEST_PROTOCOL)
     final = folder / f"{key}{_SUFFIX}"
+    try:
+        payload = pickle.dumps({"key": key, "fields": _fields(world)},
+                               protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # an object of a reader that cannot be pickled: no entry
+        logger.warning("could not cache the world (%s: %s); the run goes on",
+                       type(exc).__name__, exc)
+        return None
     tmp = folder / f".{key}.{secrets.token_hex(4)}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
@@ -462,7 +467,7 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
     InputError
         Whatever :func:`~musterpoint.sim.world.build_world` raises (never cached).
     """
-    from musterpoint.sim.world import build_world
+    from musterpoint.sim.world import build_world, hazard_frames
 
     if not cache:
         return build_world(loaded)
@@ -476,6 +481,8 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
         logger.info("world from the cache in %.2f s", time.perf_counter() - t0)
         return world
     world = build_world(loaded)
+    # the hazard's map frames are drawn by every run: draw them once, into the entry
+    hazard_frames(world, world.duration_s)
     written = save_entry(folder, key, world)
     try:
         prune(folder, _max_bytes(), keep=written)

@@ -227,3 +227,22 @@ def test_the_default_runs_kpis_are_unchanged_by_the_world_cache():
     assert warm_world is not None
     warm = world_digests(warm_world, plan, 1)
     assert plain == cold == warm == golden
+
+
+def test_a_pickled_network_keeps_every_link_polyline_to_the_bit():
+    """The polylines are packed into one array for the cache and unpacked the same."""
+    import pickle
+
+    from musterpoint.sim.network.graph import Network, NetworkReport
+
+    rng = np.random.default_rng(3)
+    geometry = [rng.random((n, 2)) for n in (2, 5, 3)]
+    ids = np.array(["a", "b", "c"], dtype=object)
+    net = Network(np.arange(4), rng.random(4), rng.random(4), ids, np.array([0, 1, 2]),
+                  np.array([1, 2, 3]), np.ones(3), np.ones(3), np.ones(3), np.ones(3), ids,
+                  ids, NetworkReport("x", 4, 3, 4, 3), geometry)
+    again = pickle.loads(pickle.dumps(net))
+    assert again.geometry is not None
+    assert [g.tobytes() for g in again.geometry] == [g.tobytes() for g in geometry]
+    assert [g.shape for g in again.geometry] == [g.shape for g in geometry]
+    assert again.report == net.report and _same_array(again.link_id, ids)
