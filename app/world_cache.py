@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
+from musterpoint.crash_log import user_cache_dir
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.loader import LoadedScenario
@@ -110,13 +111,7 @@ def cache_dir() -> Path:
     env = os.environ.get(CACHE_ENV)
     if env:
         return Path(env)
-    if sys.platform == "win32":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif sys.platform == "darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "musterpoint" / "worlds"
+    return user_cache_dir() / "worlds"
 
 
 def _max_bytes() -> int:
@@ -343,10 +338,8 @@ def load_entry(folder: Path, key: str, loaded: LoadedScenario) -> World | None:
 
     Parameters
     ----------
-    folder : Path
-        The cache folder (existing, private).
-    key : str
-        The entry's key (:func:`world_key`).
+    folder, key : Path, str
+        As for :func:`save_entry`.
     loaded : LoadedScenario
         The scenario to attach to the World (the one the key was computed from).
 
