@@ -103,7 +103,6 @@ def parse_hmm(text: str) -> float:
 
 def _open_session(args: argparse.Namespace) -> DrillSession:
     from musterpoint.sim.drill import DrillSession
-
     if args.session is not None and args.session.exists():
         session = DrillSession.open(args.session)
         meta = session.store.meta
@@ -212,7 +211,6 @@ def _sigterm_raises() -> Iterator[None]:
 def _cmd_report(args: argparse.Namespace) -> int:
     from musterpoint.reports.after_action import PdfUnavailable, write_after_action, write_pdf
     from musterpoint.sim.drill import DrillSession, after_action
-
     session = DrillSession.open(args.session)
     try:
         aar = after_action(session, max_attributions=max(0, args.max_attributions))
@@ -352,7 +350,6 @@ class DrillTerminal(cmd.Cmd):
             raise InputError.single("command", "kind", f"unknown command {kind!r}; "
                                     f"known: {sorted(self.session.commands())}")
         from musterpoint.sim.drill import coerce_args
-
         return kind, coerce_args(spec, raw), special
 
     # -------------------------------------------------------------- commands
@@ -442,7 +439,6 @@ class DrillTerminal(cmd.Cmd):
         personnel, equipment.
         """
         from musterpoint.sim.drill import NOTE_SECTIONS
-
         section, _, text = arg.strip().partition(" ")
         if section not in NOTE_SECTIONS:
             text, section = arg.strip(), "observation"
@@ -468,7 +464,6 @@ class DrillTerminal(cmd.Cmd):
             write_pdf,
         )
         from musterpoint.sim.drill import after_action
-
         words = arg.split()
         lang = "zh" if "zh" in words else "en"
         folder = Path(next((w for w in words if w != "zh"), str(self.session.path.parent)))
