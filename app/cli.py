@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="skip the flow-over-time bound (the best any plan could do)")
     r.add_argument("--suggest-plan", action="store_true",
                    help="also write a staged plan derived from the bound")
+    r.add_argument("--no-cache", action="store_true",
+                   help="build the scenario's world from its files, without reading or "
+                   "writing the world cache ($MUSTER_CACHE_DIR)")
 
     v = sub.add_parser("validate", help="check scenario and plan files without running")
     v.add_argument("files", nargs="+", type=Path,
@@ -169,7 +172,7 @@ def _default_out(scenario: str, plan: str, seed: int) -> Path:
 def _cmd_run(args: argparse.Namespace) -> int:
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
     from musterpoint.sim.drill.checks import check_standard_names
-    from musterpoint.sim.world import build_world
+    from musterpoint.world_cache import world_for
 
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
@@ -178,7 +181,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
     _check_out(out, args.force)
     t0 = time.perf_counter()
-    world = build_world(loaded)
+    world = world_for(loaded, cache=not args.no_cache)
     problems = check_standard_names(world, plan)
     if problems:
         raise InputError(problems)

@@ -72,6 +72,9 @@ def register(subparsers: Any) -> dict[str, Handler]:
                    "$MUSTER_CATALOG or ./muster-runs/catalog.sqlite)")
     c.add_argument("--no-catalog", action="store_true", help="do not record in the catalog")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--no-cache", action="store_true",
+                   help="build the scenario's world from its files, without reading or "
+                   "writing the world cache ($MUSTER_CACHE_DIR)")
 
     r = subparsers.add_parser("runs", help="list the runs and comparisons in the catalog")
     r.add_argument("--catalog", default=None, help="results catalog file")
@@ -295,7 +298,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from musterpoint.sim.kpis.scoring import check_terms, load_weights
     from musterpoint.sim.kpis.standards import check_known, collect_standards
     from musterpoint.sim.kpis.statistics import flatten_kpis
-    from musterpoint.sim.world import build_world
+    from musterpoint.world_cache import world_for
 
     targets = _check_options(args)
     weights = load_weights(args.weights)
@@ -310,7 +313,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     scoped = collect_standards(sc.standards, str(loaded.path),
                                [(p.name, p.standards, str(f)) for p, f in plans])
     t0 = time.perf_counter()
-    world = build_world(loaded)
+    world = world_for(loaded, cache=not args.no_cache)
     _check_plan_zones(world, plans)
     path = loaded.path.resolve()
     ex.prime_world(path, world)

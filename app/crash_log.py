@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["KEEP", "crash_log_dir", "write_crash_log"]
+__all__ = ["KEEP", "crash_log_dir", "user_cache_dir", "write_crash_log"]
 
 logger = logging.getLogger(__name__)
 
@@ -25,15 +25,20 @@ KEEP = 20
 _PREFIX = "muster-crash-"
 
 
-def crash_log_dir() -> Path:
-    """The folder crash logs go to: the user's cache folder for musterpoint."""
+def user_cache_dir() -> Path:
+    """The user's cache folder for musterpoint (``<cache>/musterpoint``, not created)."""
     if sys.platform == "win32":
         base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     elif sys.platform == "darwin":
         base = Path.home() / "Library" / "Caches"
     else:
         base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "musterpoint" / "crash-logs"
+    return base / "musterpoint"
+
+
+def crash_log_dir() -> Path:
+    """The folder crash logs go to: the user's cache folder for musterpoint."""
+    return user_cache_dir() / "crash-logs"
 
 
 def _prune(folder: Path) -> None:

@@ -22,11 +22,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from musterpoint.display.timefmt import format_clock, format_hmm
 from musterpoint.scenarios.errors import InputError, MusterError
-from musterpoint.sim.drill import NOTE_SECTIONS, DrillSession, after_action, coerce_args
+
+if TYPE_CHECKING:  # the engine is imported where a command needs it: `muster --help` stays fast
+    from musterpoint.sim.drill import DrillSession
 
 __all__ = ["DrillTerminal", "parse_hmm", "register"]
 
@@ -100,6 +102,7 @@ def parse_hmm(text: str) -> float:
 
 
 def _open_session(args: argparse.Namespace) -> DrillSession:
+    from musterpoint.sim.drill import DrillSession
     if args.session is not None and args.session.exists():
         session = DrillSession.open(args.session)
         meta = session.store.meta
@@ -207,7 +210,7 @@ def _sigterm_raises() -> Iterator[None]:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from musterpoint.reports.after_action import PdfUnavailable, write_after_action, write_pdf
-
+    from musterpoint.sim.drill import DrillSession, after_action
     session = DrillSession.open(args.session)
     try:
         aar = after_action(session, max_attributions=max(0, args.max_attributions))
@@ -346,6 +349,7 @@ class DrillTerminal(cmd.Cmd):
         if kind and spec is None:
             raise InputError.single("command", "kind", f"unknown command {kind!r}; "
                                     f"known: {sorted(self.session.commands())}")
+        from musterpoint.sim.drill import coerce_args
         return kind, coerce_args(spec, raw), special
 
     # -------------------------------------------------------------- commands
@@ -434,6 +438,7 @@ class DrillTerminal(cmd.Cmd):
         Sections: observation, strength, improvement, execution, plan, coordination,
         personnel, equipment.
         """
+        from musterpoint.sim.drill import NOTE_SECTIONS
         section, _, text = arg.strip().partition(" ")
         if section not in NOTE_SECTIONS:
             text, section = arg.strip(), "observation"
@@ -458,7 +463,7 @@ class DrillTerminal(cmd.Cmd):
             write_after_action,
             write_pdf,
         )
-
+        from musterpoint.sim.drill import after_action
         words = arg.split()
         lang = "zh" if "zh" in words else "en"
         folder = Path(next((w for w in words if w != "zh"), str(self.session.path.parent)))

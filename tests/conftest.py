@@ -39,6 +39,13 @@ def _private_catalog(tmp_path_factory: pytest.TempPathFactory,
                        str(tmp_path_factory.mktemp("catalog") / "catalog.sqlite"))
 
 
+@pytest.fixture(autouse=True)
+def _private_world_cache(tmp_path_factory: pytest.TempPathFactory,
+                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Give every test its own, empty world cache (never the user's)."""
+    monkeypatch.setenv("MUSTER_CACHE_DIR", str(tmp_path_factory.mktemp("worlds")))
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """A headless Debian Chromium driven by Playwright.

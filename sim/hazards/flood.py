@@ -120,6 +120,9 @@ class ElevationRaster:
                                     "the raster has no CRS; add one (e.g. with gdal_edit -a_srs)")
         if nodata is not None:
             self.data[self.data == nodata] = np.nan
+        #: flooded areas already drawn, by (level, simplification): a pure function of
+        #: the raster, kept so that every run (and a cached World) draws each level once
+        self._flooded: dict[tuple[float, float], str] = {}
         self._to_raster = None
         if self.crs.to_epsg() != 4326:
             from pyproj import Transformer
@@ -145,7 +148,17 @@ class ElevationRaster:
         return out
 
     def flooded_geojson(self, level: float, simplify_deg: float = 0.0002) -> str:
-        """GeoJSON (EPSG:4326) of the area below ``level``, as one MultiPolygon."""
+        """GeoJSON (EPSG:4326) of the area below ``level``, as one MultiPolygon.
+
+        Computed once per level and simplification, then returned from memory.
+        """
+        key = (float(level), float(simplify_deg))
+        memo = self.__dict__.setdefault("_flooded", {})
+        if key not in memo:
+            memo[key] = self._flooded_geojson(*key)
+        return str(memo[key])
+
+    def _flooded_geojson(self, level: float, simplify_deg: float) -> str:
         from rasterio.features import shapes
         from shapely.geometry import mapping, shape
         from shapely.ops import transform as shp_transform

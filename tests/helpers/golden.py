@@ -49,22 +49,32 @@ _WORLDS: dict[str, Any] = {}
 
 def short_world(name: str) -> Any:
     """The World of bundled scenario ``name`` cut to its golden duration (built once)."""
-    from musterpoint.scenarios.loader import bundled_scenarios, load_scenario
     from musterpoint.sim.world import build_world
 
     if name not in _WORLDS:
-        loaded = load_scenario(bundled_scenarios()[name])
-        short = loaded.scenario.model_copy(update={"duration_h": DURATION_H[name]})
-        _WORLDS[name] = build_world(dataclasses.replace(loaded, scenario=short))
+        _WORLDS[name] = build_world(short_loaded(name))
     return _WORLDS[name]
+
+
+def short_loaded(name: str) -> Any:
+    """Bundled scenario ``name`` loaded and cut to its golden duration."""
+    from musterpoint.scenarios.loader import bundled_scenarios, load_scenario
+
+    loaded = load_scenario(bundled_scenarios()[name])
+    short = loaded.scenario.model_copy(update={"duration_h": DURATION_H[name]})
+    return dataclasses.replace(loaded, scenario=short)
 
 
 def run_digests(name: str, plan_name: str, seed: int) -> dict[str, str]:
     """Run one case as ``muster run`` does (bound included) and hash its outputs."""
+    return world_digests(short_world(name), plan_name, seed)
+
+
+def world_digests(world: Any, plan_name: str, seed: int) -> dict[str, str]:
+    """Run one plan on ``world`` as ``muster run`` does (bound included); hash outputs."""
     from musterpoint.bound_step import attach_bound
     from musterpoint.sim.engine import simulate
 
-    world = short_world(name)
     plan = world.loaded.plan(plan_name)
     result = simulate(world, plan, seed)
     attach_bound(result, world, plan)

@@ -1,0 +1,47 @@
+"""Start-up cost of the ``muster`` command: its parser imports no heavy library.
+
+Timing is measured by ``bench/bench_startup.py``, not here; these tests pin the cause of
+a slow start (an import at module level), which does not depend on the machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+#: Modules that must not be imported to build the parser and print the help.
+HEAVY = ("numpy", "pandas", "scipy", "pyarrow", "simpy", "networkx", "pydantic", "yaml",
+         "shapely", "geopandas", "rasterio", "pyproj", "osmium", "folium", "jinja2", "rich",
+         "pyvrp", "dask", "starlette", "uvicorn", "musterpoint.sim.drill",
+         "musterpoint.sim.world", "musterpoint.maps", "musterpoint.reports")
+
+_PROBE = """
+import json, sys
+import musterpoint.cli as cli
+cli._parser().format_help()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def _imported_by_help() -> set[str]:
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+                         check=True)
+    return set(json.loads(out.stdout))
+
+
+def test_building_the_parser_imports_no_heavy_library():
+    """``muster --help`` needs argparse and the command modules, not the engine."""
+    loaded = _imported_by_help()
+    assert [m for m in HEAVY if m in loaded] == []
+
+
+def test_help_prints_every_command_and_exits_cleanly():
+    """The lazy imports leave the commands and their options in the help."""
+    out = subprocess.run([sys.executable, "-m", "musterpoint.cli", "--help"],
+                         capture_output=True, text=True, check=True)
+    for command in ("run", "validate", "scenarios", "compare", "drill"):
+        assert command in out.stdout
+    run = subprocess.run([sys.executable, "-m", "musterpoint.cli", "run", "--help"],
+                         capture_output=True, text=True, check=True)
+    assert "--no-bound" in run.stdout
