@@ -203,6 +203,7 @@ def _kill(proc: subprocess.Popen[str]) -> None:
     assert proc.returncode == -signal.SIGKILL
 
 
+@pytest.mark.slow
 def test_sigkill_and_restart_resume_exactly(scenario: Path, tmp_path: Path) -> None:
     session = tmp_path / "drill.sqlite"
     proc, base = _start(scenario, session)

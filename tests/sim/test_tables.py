@@ -56,6 +56,7 @@ def test_a_loaded_run_has_the_tables_that_were_saved(grid_world, tmp_path):
         assert list(again.tables[name].columns) == list(table.columns)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,plan", [("porto-alegre-flood", "relief-need-driven"),
                                        ("helsinki-ammonia", "downwind-first"),
                                        ("wuhan-optics-valley", "three-sites-gate-delivery"),

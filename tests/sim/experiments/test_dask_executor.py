@@ -22,6 +22,7 @@ def cluster():
         yield c
 
 
+@pytest.mark.slow
 def test_dask_and_local_processes_write_identical_comparisons(cluster, tmp_path: Path):
     sc = make_scenario(tmp_path / "grid", standards=[STANDARD])
     outs = {}

@@ -193,6 +193,7 @@ def test_wuhan_network_and_data_are_bundled():
         sum(f["properties"]["population"] for f in layer["features"]) == 39300
 
 
+@pytest.mark.slow
 def test_wuhan_plans_compare(wuhan):
     three = wuhan["three-sites-gate-delivery"].kpis
     six = wuhan["six-sites-pickup-points"].kpis
