@@ -45,3 +45,10 @@ def test_help_prints_every_command_and_exits_cleanly():
     run = subprocess.run([sys.executable, "-m", "musterpoint.cli", "run", "--help"],
                          capture_output=True, text=True, check=True)
     assert "--no-bound" in run.stdout
+
+
+def test_python_dash_m_musterpoint_is_the_muster_command():
+    """``python -m musterpoint --help`` works like ``muster --help``."""
+    out = subprocess.run([sys.executable, "-m", "musterpoint", "--help"], capture_output=True,
+                         text=True, check=True)
+    assert "usage: muster" in out.stdout and "run" in out.stdout
