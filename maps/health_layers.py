@@ -23,6 +23,7 @@ from folium.utilities import JsCode
 from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import epoch_ms
+from musterpoint.maps.timeline_span import feature_end_ms
 from musterpoint.sim.result import RunResult
 
 __all__ = ["STATUS_COLOURS", "add_health_layers", "display_name"]
@@ -227,7 +228,8 @@ def _daily_layer(daily: pd.DataFrame, names: dict[str, tuple[str, Any, Any, floa
                 status = "failing" if d >= 86400 else ("strained" if d >= 43200 else "ok")
                 text = f"{_hours(d)}; {lab['delivered']} {int(row['delivered']):,}"
             feats.append({"type": "Feature", "geometry": _point(lon, lat), "properties": {
-                "start": clock(t_prev), "end": clock(t_end) - 1,
+                "start": clock(t_prev),
+                "end": feature_end_ms(clock, t_end, duration) if duration else clock(t_end) - 1,
                 "r": 6 + math.sqrt(pop) / 8, "c": STATUS_COLOURS[status],
                 "tooltip": esc(f"{name}: {text}")}})
             t_prev = t_end

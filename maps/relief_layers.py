@@ -33,6 +33,7 @@ from shapely.geometry import mapping
 from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import epoch_ms
+from musterpoint.maps.timeline_span import feature_end_ms
 from musterpoint.sim.result import RunResult
 
 __all__ = ["STATUS_COLOURS", "add_relief_layers"]
@@ -132,7 +133,7 @@ def _depot_features(tables: dict[str, pd.DataFrame], lab: dict[str, str],
         end = e if e > s else last + 300.0
         tip = f"{site}: {lab['stock']} {share:.0%} — {row.label}"
         feats.append({"type": "Feature", "geometry": _point(*loc[site]),
-                      "properties": {"start": clock(s), "end": clock(end) - 1,
+                      "properties": {"start": clock(s), "end": feature_end_ms(clock, end, last),
                                      "r": 6 + 10 * share, "fill": fill,
                                      "tooltip": esc(tip)}})
     return feats
@@ -202,7 +203,8 @@ def _point_features(tables: dict[str, pd.DataFrame], lab: dict[str, str],
         tip = (f"{p['name']} ({site}): {lab.get(status, status)}, "
                f"{float(row.population):,.0f} {lab['people']}")
         feats.append({"type": "Feature", "geometry": _point(p["lon"], p["lat"]),
-                      "properties": {"start": clock(s), "end": clock(end) - 1, "r": 10,
+                      "properties": {"start": clock(s), "end": feature_end_ms(clock, end, last),
+                                     "r": 10,
                                      "fill": STATUS_COLOURS.get(status, "#9e9e9e"),
                                      "tooltip": esc(tip)}})
     return feats

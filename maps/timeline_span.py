@@ -10,14 +10,14 @@ build their features.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
 from musterpoint.display.timefmt import as_seconds
 
-__all__ = ["timeline_end_s"]
+__all__ = ["feature_end_ms", "timeline_end_s"]
 
 
 def timeline_end_s(meta: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
@@ -52,3 +52,10 @@ def timeline_end_s(meta: Mapping[str, Any], tables: Mapping[str, pd.DataFrame],
         if pd.notna(last):
             end_s = max(end_s, float(last) + interval_s)
     return end_s
+
+
+def feature_end_ms(clock: Callable[[float], int], end_s: float, last_s: float) -> int:
+    """A state's ``end`` for the slider: 1 ms before the next change, so consecutive states
+    never overlap, but the instant itself when the state lasts to ``last_s`` (the end of
+    the data), so nothing vanishes at the slider's last step."""
+    return clock(end_s) - (0 if end_s >= last_s else 1)

@@ -93,3 +93,19 @@ def test_relief_does_not_pull_folium_into_the_engine():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).parent)
     assert out.stdout.strip() == ""
+
+
+def test_relief_map_states_that_last_to_the_end_are_shown_at_the_last_step(result):
+    """Depot stock and point status are drawn at the slider's last instant (the run map
+    lost its flood and roads there; the relief layers must not lose their sites)."""
+    import json
+
+    fmap = folium.Map(tiles=None)
+    timelines = add_relief_layers(result, fmap, clock=lambda t: int(t * 1000))
+    last_ms = int(result.tables["relief_timeseries"]["time_s"].max() * 1000)
+    for timeline in timelines:
+        feats = json.loads(json.dumps(timeline.data))["features"]
+        at_end = [f for f in feats if f["properties"]["start"] <= last_ms
+                  <= f["properties"]["end"]]
+        sites = {tuple(f["geometry"]["coordinates"]) for f in feats}
+        assert {tuple(f["geometry"]["coordinates"]) for f in at_end} == sites
