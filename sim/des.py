@@ -14,10 +14,9 @@ from collections.abc import Callable
 import simpy
 from simpy.events import NORMAL, Event
 
-__all__ = ["DAY_S", "HOUR_S", "call_later", "schedule_call"]
+__all__ = ["DAY_S", "call_later", "schedule_call"]
 
-#: Seconds in an hour and in a day of simulated time.
-HOUR_S = 3600.0
+#: Seconds in a day of simulated time.
 DAY_S = 86_400.0
 
 
