@@ -25,6 +25,7 @@ from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm
 from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.reports.run_report_text import LABELS
+from musterpoint.reports.run_summary import run_summary
 from musterpoint.sim.result import RunResult
 
 __all__ = ["LABELS", "write_run_report"]
@@ -390,6 +391,7 @@ def write_run_report(result: RunResult, path: Path) -> Path:
             (lab["shelter_trips"], _count(kpis["transit"].get("shelter_trips"))),
             (lab["last_delivery"], format_hmm(as_seconds(kpis["transit"].get("last_delivery_s")))),
         ] if kpis.get("transit") else [],
+        "summary": run_summary(result, meta.get("language")),
         "chart": _chart_svg(result, lab),
         "has_evacuation": ev.get("evacuees") != 0,
         "extra_sections": [sec for sec in (f(result, lang) for f in SECTION_WRITERS) if sec],
