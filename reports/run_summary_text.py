@@ -56,7 +56,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "No plan could reach it with these people on this network: at best {best} can get "
         "out (the network's limit, computed by the flow bound).",
         "在现有人员和路网条件下，任何方案都无法达到：最多只有{best}的人员能够撤出"
-        "（由流量下界计算的路网极限）。"),
+        "（由最快流下界计算的路网极限）。"),
     "open": ("(", "（"),
     "close": (")", "）"),
     "space": (" ", ""),
