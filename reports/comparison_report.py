@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
-from markupsafe import Markup
 
-from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese
 from musterpoint.display.timefmt import as_seconds
+from musterpoint.reports.comparison_summary import comparison_summary, curves_chart
 from musterpoint.reports.run_report import LABELS as RUN_LABELS
 
 __all__ = ["KPI_NAMES", "LABELS", "format_value", "write_comparison_report"]
@@ -30,7 +29,6 @@ logger = logging.getLogger(__name__)
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _TEMPLATE = "comparison_report.html.j2"
-_COLOURS = ("#1a237e", "#c62828", "#2e7d32", "#ef6c00", "#6a1b9a", "#00838f")
 
 #: Label key -> (English, Simplified Chinese).
 LABELS: dict[str, tuple[str, str]] = {
@@ -118,6 +116,13 @@ KPI_NAMES: dict[str, tuple[str, str]] = {
     "evacuation.exposed_person_s": ("Person-hours exposed", "暴露人时"),
     "traffic.vehicle_km": ("Vehicle-km", "车辆公里"),
     "traffic.gridlock_forced_moves": ("Gridlock releases", "死锁强制放行次数"),
+    "evacuation.exposed_person_s_at_home": ("Person-hours exposed at home", "在家暴露人时"),
+    "evacuation.exposed_person_s_on_road": ("Person-hours exposed on the road", "途中暴露人时"),
+    "evacuation.still_exposed_persons": ("Still in the hazard at the end",
+                                         "结束时仍在危险区内人数"),
+    "traffic.events": ("Simulation events", "模拟事件数"),
+    "traffic.link_traversals": ("Road-link traversals", "路段通行次数"),
+    "traffic.route_rebuilds": ("Route rebuilds (after closures)", "路线重算次数（道路封闭后）"),
 }
 _HEADLINE = ("evacuation.arrived", "evacuation.stranded", "evacuation.ete50_s",
              "evacuation.ete90_s")
@@ -158,59 +163,6 @@ def _half_width(kpi: str, iv: dict[str, Any]) -> str:
     if iv.get("half_width") is None:
         return ""
     return "± " + format_value(kpi, iv["half_width"]).lstrip("+")
-
-
-def _curves_svg(curves: dict[str, Any], plans: list[dict[str, Any]], lab: dict[str, str],
-                names: dict[str, str]) -> Markup | None:
-    """Inline SVG: each plan's mean % arrived, with its min-max band, on one chart."""
-    hours = [float(h) for h in curves.get("time_h") or []]
-    if len(hours) < 2:
-        return None
-    width, height, left, right, top, bottom = 760, 340, 60, 20, 20, 50
-    pw, ph = width - left - right, height - top - bottom
-    x0, x1 = hours[0], hours[-1] if hours[-1] > hours[0] else hours[0] + 1.0
-
-    def sx(h: float) -> float:
-        return left + (h - x0) / (x1 - x0) * pw
-
-    def sy(p: float) -> float:
-        return top + ph - max(0.0, min(100.0, p)) / 100.0 * ph
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} '
-             f'{height}" role="img" aria-label="{esc(lab["curves"])}">'
-             f'<title>{esc(lab["curves"])}</title>']
-    for pct in range(0, 101, 20):
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{sy(pct):.1f}" '
-                     f'y2="{sy(pct):.1f}"/><text x="{left - 6}" y="{sy(pct) + 4:.1f}" '
-                     f'text-anchor="end">{pct}</text>')
-    step = next((s for s in (0.5, 1, 2, 3, 6, 12, 24, 48) if (x1 - x0) / s <= 12), 96)
-    tick = 0.0
-    while tick <= x1 + 1e-9:
-        if tick >= x0 - 1e-9:
-            parts.append(f'<text x="{sx(tick):.1f}" y="{top + ph + 18}" '
-                         f'text-anchor="middle">{tick:g}</text>')
-        tick += step
-    parts.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>'
-                 f'<text class="label" x="{left + pw / 2:.1f}" y="{height - 8}" '
-                 f'text-anchor="middle">{esc(lab["x_axis"])}</text>')
-    for i, p in enumerate(plans):
-        c = (curves.get("plans") or {}).get(p["name"])
-        if not c:
-            continue
-        colour = _COLOURS[i % len(_COLOURS)]
-        n = min(len(hours), len(c["arrived_mean"]))
-        lo = [(sx(hours[k]), sy(c["arrived_min"][k])) for k in range(n)]
-        hi = [(sx(hours[k]), sy(c["arrived_max"][k])) for k in reversed(range(n))]
-        band = " ".join(f"{x:.1f},{y:.1f}" for x, y in lo + hi)
-        mean = " ".join(f"{sx(hours[k]):.1f},{sy(c['arrived_mean'][k]):.1f}" for k in range(n))
-        parts.append(f'<polygon class="band" fill="{colour}" points="{band}"/>'
-                     f'<polyline class="mean" stroke="{colour}" points="{mean}"/>')
-        y = top + 14 + i * 16
-        parts.append(f'<line stroke="{colour}" stroke-width="3" x1="{left + 10}" '
-                     f'x2="{left + 34}" y1="{y - 4}" y2="{y - 4}"/><text x="{left + 40}" '
-                     f'y="{y}">{esc(names[p["name"]])}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
 
 
 def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
@@ -292,7 +244,8 @@ def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
         "seeds": f"{comp['seeds'][0]}–{comp['seeds'][-1]}", "best": names[best],
         "answer": answer, "scorecard": scorecard, "cats": [lab.get(c, c) for c in cats],
         "headline": [kname(k) for k in _HEADLINE if k in kpis],
-        "standards": standards, "chart": _curves_svg(comp["curves"], plans, lab, names),
+        "standards": standards, "chart": curves_chart(comp, names, zh),
+        "summary": comparison_summary(comp, names, zh, kname),
         "kpi_rows": [{"name": kname(k), "key": k,
                       "cells": [cell(k, v["plans"][p["name"]]) for p in plans]}
                      for k, v in kpis.items()],

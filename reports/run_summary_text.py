@@ -43,7 +43,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "met": ("met", "达标"),
     "missed": ("missed", "未达标"),
     "not_reached": ("not reached", "未达到"),
-    "why_not_reached": ("Why a figure says “not reached”", "为什么有的数字显示“未达到”"),
+    "why_not_reached": ("Why a figure says \"not reached\"", "为什么有的数字显示“未达到”"),
     "ete_term": ("ETE{p}, the time until {p} % of the evacuees are at a shelter",
                  "ETE{p}（{p}%疏散人员抵达避难所所需的时间）"),
     "not_reached_because": (

@@ -3,6 +3,7 @@ the first screen whole on page 1 and no short table split across pages."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -12,6 +13,8 @@ import pandas as pd
 import pytest
 
 from musterpoint.cli import main
+from musterpoint.reports.comparison_report import format_value
+from musterpoint.reports.comparison_summary import LABELS as CMP_LABELS
 from musterpoint.reports.pdf import pdf_beside
 from musterpoint.reports.run_summary import explain_reason
 from musterpoint.reports.run_summary_text import LABELS, STATUS
@@ -85,3 +88,31 @@ def test_no_browser_warns_and_keeps_the_html(tmp_path: Path, monkeypatch: pytest
         assert pdf_beside(html) is None
     assert "PDF unavailable: no Chromium at" in caplog.text
     assert html.is_file() and not html.with_suffix(".pdf").exists()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_chinese_comparison_report_pdf(tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """The first screen comes before every table, and the PDF's zone table has the numbers."""
+    needs_chromium()
+    scenario = make_scenario(tmp_path / "grid")
+    out = tmp_path / "cmp"
+    assert main(["compare", str(scenario), "--out", str(out), "--no-progress", "--no-map",
+                 "--no-catalog", "--plans", "now", "late", "-n", "2", "--workers", "1",
+                 "--lang", "zh", "--pdf"]) == 0
+    assert f"pdf:     {out / 'comparison_report.pdf'}" in capsys.readouterr().out
+    page = (out / "comparison_report.html").read_text(encoding="utf-8")
+    assert page.index('id="verdict"') < page.index("<table")
+    pdf = out / "comparison_report.pdf"
+    assert _a4(pdf)
+    pages = pdf_text(pdf)
+    assert _nfkc(CMP_LABELS["verdict"][1]) in pages[0]
+    comp = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    text = "\n".join(pages)
+    reached = [(z, v["plans"]["now"]["evacuation.ete50_s"]) for z, v in comp["zones"].items()]
+    reached = [(z, iv) for z, iv in reached if iv["mean"] is not None]
+    assert reached, "the grid's 'now' plan gets some zone half out"
+    for zone, iv in reached:
+        cell = f"{format_value('evacuation.ete50_s', iv['mean'])} ({iv['n']}/2)"
+        assert re.search(rf"{re.escape(zone)}\s+{re.escape(cell)}", text), (zone, cell)
