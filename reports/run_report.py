@@ -24,7 +24,7 @@ from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.reports.run_report_text import LABELS
-from musterpoint.reports.run_summary import run_summary
+from musterpoint.reports.run_summary import plain_value, run_summary
 from musterpoint.sim.result import RunResult
 
 __all__ = ["LABELS", "write_run_report"]
@@ -177,7 +177,23 @@ def _bound_rows(b: dict[str, Any] | None, lab: dict[str, str]) -> dict[str, Any]
                      "—" if eff is None else f"{eff:.2f}"))
     return {"rows": rows, "links": [str(x) for x in (b.get("bottleneck_links") or [])][:12],
             "shelters": [str(x) for x in (b.get("bottleneck_shelters") or [])],
-            "limited_by": str(b.get("limited_by") or "—")}
+            "limited_by": lab.get(f"limited_{b.get('limited_by')}", str(b.get("limited_by")
+                                                                        or "—"))}
+
+
+def _standard_row(s: Mapping[str, Any], lab: dict[str, str], zh: bool) -> dict[str, Any]:
+    """A service standard: its label, its rule in units (the KPI's key as a tooltip)."""
+    op = {"<=": "≤", ">=": "≥"}.get(str(s["op"]), str(s["op"]))
+    kpi = str(s["kpi"])
+    name = re.sub(r"^ete(\d+)_s$", r"ETE\1", kpi.rsplit(".", 1)[-1])
+    return {"label": (s.get("label_zh") if zh else None) or s["label"],
+            "rule": f"{name} {op} {plain_value(kpi, s['threshold'], zh)}"
+            + (lab["per_zone"] if s.get("per") else ""),
+            "key": f"{kpi} {s['op']} {s['threshold']:g}",
+            "value": plain_value(kpi, s.get("value"), zh, "—" if s.get("per")
+                                 else lab["not_reached"]),
+            "met": bool(s["met"]), "text": lab["met"] if s["met"] else lab["missed"],
+            "failing": ", ".join(s.get("failing") or [])}
 
 
 def _chart(result: RunResult, lab: dict[str, str]) -> Markup | None:
@@ -292,15 +308,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
             (lab["still_exposed"], _count(ev.get("still_exposed_persons"))),
         ],
         "bound": _bound_rows(kpis.get("bounds"), lab),
-        "standards": [
-            {"label": (s.get("label_zh") if lang.startswith("zh") else None) or s["label"],
-             "rule": f"{s['kpi']} {s['op']} {s['threshold']:g}"
-             + (" (per zone)" if s.get("per") else ""),
-             "value": "—" if s.get("value") is None else f"{s['value']:,.0f}",
-             "met": bool(s["met"]), "text": lab["met"] if s["met"] else lab["missed"],
-             "failing": ", ".join(s.get("failing") or [])}
-            for s in meta.get("standards") or []
-        ],
+        "standards": [_standard_row(s, lab, lang.startswith("zh"))
+                      for s in meta.get("standards") or []],
         "transit": [
             (lab["buses"], _count(kpis["transit"].get("buses"))),
             (lab["riders"], _count(kpis["transit"].get("riders"))),

@@ -46,6 +46,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "efficiency": ("Efficiency (bound / simulated)", "效率（下界/模拟）"),
     "bottlenecks": ("Bottleneck links", "瓶颈路段"),
     "limited_by": ("Limited by", "限制因素"),
+    "limited_departures": (
+        "how fast people leave home (the departure times), not the roads: even empty roads "
+        "would not get them out sooner",
+        "居民离家的快慢（出发时间），而非道路：即使道路畅通也无法更快撤出"),
+    "limited_network": ("the capacity of the roads (the bottleneck links below)",
+                        "道路通行能力（见下方瓶颈路段）"),
+    "limited_shelters": ("the capacity of the shelters", "避难所容量"),
+    "per_zone": (" in every zone", "（每个区域）"),
     "standard": ("Standard", "标准"),
     "rule": ("Rule", "规则"),
     "value": ("This run", "本次运行"),

@@ -26,8 +26,9 @@ def _verdict(page: str) -> str:
     return found.group(0)
 
 
-def _rows(section: str) -> list[list[str]]:
-    body = re.search(r'<table class="reasons">.*?<tbody>(.*?)</tbody>', section, re.S)
+def _rows(section: str, table: str = '<table class="reasons">') -> list[list[str]]:
+    """The cells' text of each body row of the first ``table`` in ``section``."""
+    body = re.search(rf"{table}.*?<tbody>(.*?)</tbody>", section, re.S)
     assert body
     return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr,
                                                                    re.S)]
@@ -129,3 +130,17 @@ def test_reason_with_an_id_is_explained() -> None:
     on_bus = explain_reason(f"on a bus: {CUT_OFF}", True)
     assert on_bus == f"所乘巴士无法继续行驶（{REASONS[CUT_OFF][1]}）"
     assert explain_reason("something new", False) == "something new"
+
+
+def test_standards_table_rules_in_units_and_limit_in_words(tmp_path: Path) -> None:
+    result = _with_reasons("zh")
+    result.kpis["bounds"] = {"limited_by": "departures", "max_share_safe": 0.8}
+    page = write_run_report(result, tmp_path / "r.html").read_text(encoding="utf-8")
+    table = re.search(r'<section id="standards">.*?</section>', page, re.S)
+    assert table
+    rows = _rows(table.group(0), "<table>")
+    assert rows[0][1:3] == ["ETE50 ≤ 1小时30分钟", "1小时11分钟"]
+    assert rows[1][1:3] == ["ETE50 ≤ 30分钟（每个区域）", "—"]
+    assert 'title="evacuation.ete50_s &lt;= 5400"' in table.group(0)  # the key, for experts
+    assert "限制因素：居民离家的快慢（出发时间），而非道路" in page
+
