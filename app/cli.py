@@ -221,7 +221,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from musterpoint.compare_cmd import record_run
 
         record_run(result, out, args.catalog)
-    _summary(result.kpis, out, time.perf_counter() - t0, args)
+    from musterpoint.reports.run_summary import reason_lines
+
+    _summary(result.kpis, out, time.perf_counter() - t0, args, reason_lines(result, args.lang))
     return 0
 
 
@@ -262,7 +264,8 @@ def _hm(s: float | None) -> str:
     return f"{m // 60}:{m % 60:02d}"
 
 
-def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Namespace) -> None:
+def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Namespace,
+             why: Sequence[str] = ()) -> None:
     e = kpis["evacuation"]
     if e["evacuees"]:
         print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded "
@@ -270,6 +273,10 @@ def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Nam
               f"{e['never_departed']:,}")
         print(f"ETE50 {_hm(e['ete50_s'])}  ETE90 {_hm(e['ete90_s'])}  ETE100 "
               f"{_hm(e['ete100_s'])}  (h:mm after the first order)")
+        if why:
+            print("not at a shelter, and why:")
+            for line in why:
+                print(f"  {line}")
     else:
         print("nobody is ordered out in this plan")
     others = [k for k in kpis if k not in ("evacuation", "traffic", "ledger")]

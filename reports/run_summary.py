@@ -19,7 +19,8 @@ from musterpoint.display.timefmt import as_seconds
 from musterpoint.reports.run_summary_text import LABELS, PREFIXES, REASONS, STATUS
 from musterpoint.sim.result import RunResult
 
-__all__ = ["explain_reason", "plain_duration", "plain_value", "reason_rows", "run_summary"]
+__all__ = ["explain_reason", "plain_duration", "plain_value", "reason_lines", "reason_rows",
+           "run_summary"]
 
 #: Order of the states in the "who did not get out" table.
 _STATES = ("stranded", "never_departed", "en_route")
@@ -113,6 +114,19 @@ def reason_rows(agents: pd.DataFrame | None, end_s: float | None,
             rows.append({"status": status, "state": STATUS[status][k], "reason": why,
                          "why": explain_reason(why, zh), "persons": round(persons)})
     return rows
+
+
+def reason_lines(result: RunResult, language: Any) -> list[str]:
+    """One line per group of evacuees not at a shelter: ``2,661 stranded: cut off at home...``.
+
+    For the terminal summary of ``muster run``; empty when everybody arrived or the run
+    has no agents table.
+    """
+    zh = is_chinese(language)
+    rows = reason_rows(result.tables.get("agents"), as_seconds(result.meta.get("duration_s")), zh)
+    sep = "：" if zh else ": "
+    unit = "人" if zh else ""
+    return [f"{r['persons']:,}{unit} {r['state']}{sep}{r['why']}" for r in rows or []]
 
 
 def _standard_line(s: Mapping[str, Any], lab: dict[str, str], zh: bool) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from musterpoint.reports import write_run_report
@@ -14,7 +15,7 @@ from musterpoint.reports.run_summary import (
     plain_value,
     reason_rows,
 )
-from musterpoint.reports.run_summary_text import REASONS
+from musterpoint.reports.run_summary_text import REASONS, STATUS
 from musterpoint.sim.result import RunResult
 from tests.helpers.summary_fixture import CUT_OFF, NO_CAR
 from tests.helpers.summary_fixture import with_reasons as _with_reasons
@@ -144,3 +145,24 @@ def test_standards_table_rules_in_units_and_limit_in_words(tmp_path: Path) -> No
     assert 'title="evacuation.ete50_s &lt;= 5400"' in table.group(0)  # the key, for experts
     assert "限制因素：居民离家的快慢（出发时间），而非道路" in page
 
+
+
+def test_muster_run_prints_who_is_not_at_a_shelter_and_why(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The terminal summary lists the groups of agents.parquet that did not arrive."""
+    from musterpoint.cli import main
+    from tests.helpers.scenario_factory import make_scenario
+
+    out = tmp_path / "run"
+    assert main(["run", str(make_scenario(tmp_path / "grid")), "--plan", "now", "--out",
+                 str(out), "--no-catalog", "--no-progress", "--no-map", "--no-report",
+                 "--no-bound"]) == 0
+    printed = capsys.readouterr().out
+    ag = pd.read_parquet(out / "agents.parquet")
+    lost = ag[ag["status"] != "arrived"].groupby(["status", "reason"])["persons"].sum()
+    assert len(lost) >= 2
+    _, _, rest = printed.partition("not at a shelter, and why:\n")
+    assert rest, printed
+    for (status, reason), persons in lost.items():
+        line = f"  {persons:,} {STATUS[status][0]}: {explain_reason(reason, False)}\n"
+        assert line in rest, line
