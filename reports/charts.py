@@ -107,7 +107,7 @@ def line_chart(lines: Sequence[Line], *, title: str, x_label: str, y_label: str,
     y2_label : str, optional
         Title of the second y axis (needed when a line is on it).
     y_range : tuple of float, optional
-        Limits of the left y axis (default: from the data).
+        Limits of the left y axis (default: from the data, from 0 when no value is negative).
     size : tuple of float
         Width and height in inches (the SVG scales to the page width).
     css_class : str
@@ -145,13 +145,15 @@ def line_chart(lines: Sequence[Line], *, title: str, x_label: str, y_label: str,
         ax.set_axisbelow(True)
         if y_range is not None:
             ax.set_ylim(*y_range)
+        elif all(v >= 0 for line in lines if not line.right for v in line.y):
+            ax.set_ylim(bottom=0.0)  # counts start at zero, so heights compare
         handles, labels = ax.get_legend_handles_labels()
         if ax2 is not None:
             ax2.set_ylabel(y2_label or "")
             ax2.spines["top"].set_visible(False)
             more = ax2.get_legend_handles_labels()
             handles, labels = handles + more[0], labels + more[1]
-        ax.legend(handles, labels, loc="lower right", fontsize=8.5, frameon=True,
+        ax.legend(handles, labels, loc="best", fontsize=8.5, frameon=True,
                   framealpha=0.9)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})

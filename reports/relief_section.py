@@ -17,6 +17,7 @@ import numpy as np
 from markupsafe import Markup, escape
 
 from musterpoint.display.timefmt import format_hmm
+from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.sim.result import RunResult
 
 __all__ = ["RELIEF_LABELS", "relief_section"]
@@ -24,6 +25,13 @@ __all__ = ["RELIEF_LABELS", "relief_section"]
 #: Label key -> (English, Simplified Chinese).
 RELIEF_LABELS: dict[str, tuple[str, str]] = {
     "title": ("Relief supply", "救援物资供应"),
+    "stock_chart": ("Stock left in the depots over time", "仓库库存随时间变化"),
+    "stock_x": ("Hours after the scenario start (h)", "情景开始后的时间（小时）"),
+    "stock_y": ("Depot stock (% of the stock at the start)", "仓库库存（占初始库存的%）"),
+    "stock_caption": ("Stock of each commodity in all depots together, as a share of what "
+                      "they held at the start; a line reaching 0 means the depots ran out.",
+                      "各类物资在所有仓库中的库存合计，以占初始库存的百分比表示；"
+                      "曲线降到0表示仓库已断供。"),
     "policy": ("Dispatch policy", "调度策略"),
     "need_driven": ("need-driven", "按需调度"),
     "periodic": ("periodic (order-up-to)", "定期补货"),
@@ -85,6 +93,27 @@ def _num(x: Any, fmt: str = "{:,.0f}") -> str:
 
 def _rows(pairs: list[tuple[str, str]]) -> str:
     return "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in pairs)
+
+
+def _stock_chart(result: RunResult, lab: dict[str, str]) -> str:
+    """Depot stock per commodity over hours, as % of the stock at the start."""
+    ts = result.tables.get("relief_timeseries")
+    if ts is None or ts.empty or "site_kind" not in ts:
+        return ""
+    depots = ts[ts["site_kind"] == "depot"]
+    lines = []
+    for i, (commodity, g) in enumerate(depots.groupby("commodity", sort=True)):
+        stock = g.groupby("time_s")["stock"].sum().sort_index()
+        start = float(stock.iloc[0]) if len(stock) else 0.0
+        if start <= 0:
+            continue
+        lines.append(Line([float(t) / 3600.0 for t in stock.index],
+                          (100.0 * stock.to_numpy(float) / start).tolist(), str(commodity),
+                          COLOURS[i % len(COLOURS)], step=True))
+    fig = line_chart(lines, title=lab["stock_chart"], x_label=lab["stock_x"],
+                     y_label=lab["stock_y"], caption=lab["stock_caption"],
+                     y_range=(0.0, 105.0), size=(8.0, 3.0))
+    return "" if fig is None else f'<h3>{escape(lab["stock_chart"])}</h3>{fig}'
 
 
 def relief_section(result: RunResult, lang: str | None = None) -> Markup | None:
@@ -169,6 +198,7 @@ def relief_section(result: RunResult, lang: str | None = None) -> Markup | None:
     html = (
         f'<section class="relief"><h2>{escape(lab["title"])}</h2>'
         f'<table class="relief-kpis"><tbody>{_rows(head)}</tbody></table>'
+        + _stock_chart(result, lab)
         + (f'<h3>{escape(lab["reference"])}</h3><table class="relief-ref"><tbody>'
            f"{_rows(ref_rows)}</tbody></table>" if ref_rows else "")
         + f'<h3>{escape(lab["ledger"])}</h3>{status}<table class="relief-ledger"><thead><tr>'

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from musterpoint.reports import write_run_report
 from musterpoint.reports.charts import Line, line_chart
 from tests.helpers.run_fixture import make_run_result
@@ -72,3 +74,36 @@ def test_run_report_chart_lines_and_caption(tmp_path: Path) -> None:
                   "Hours after the first evacuation order (h)", "% of evacuees"):
         assert label in texts, label
     assert "Blue dots, right axis: the flood level in metres." in fig.group(0)
+
+
+def test_relief_section_charts_depot_stock_as_share_of_the_start(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from musterpoint.reports.relief_section import relief_section
+    from musterpoint.sim.result import RunResult
+
+    rows = [{"time_s": t * 3600.0, "site": site, "site_kind": "depot", "commodity": c,
+             "stock": stock}
+            for t, (w1, w2, f) in enumerate([(600, 400, 50), (300, 200, 50), (0, 0, 25)])
+            for site, c, stock in (("d1", "water", w1), ("d2", "water", w2), ("d1", "food", f))]
+    rows.append({"time_s": 0.0, "site": "camp", "site_kind": "community", "commodity": "water",
+                 "stock": 10_000})  # points are not depots: left out
+    import pandas as pd
+
+    result = RunResult({"language": "en"}, {"relief": {"policy": "need_driven"}},
+                       {"relief_timeseries": pd.DataFrame(rows)})
+    html = str(relief_section(result))
+    fig = re.search(r'<figure class="chart">.*?</figure>', html, re.S)
+    assert fig, "no stock chart"
+    texts = _texts(fig.group(0))
+    assert {"water", "food", "Depot stock (% of the stock at the start)",
+            "Hours after the scenario start (h)"} <= set(texts)
+    assert "a line reaching 0 means the depots ran out" in fig.group(0)
+    drawn: dict[str, list[float]] = {}
+
+    def capture(lines: list[Line], **kw: object) -> None:
+        drawn.update({line.label: list(line.y) for line in lines})
+
+    monkeypatch.setattr("musterpoint.reports.relief_section.line_chart", capture)
+    relief_section(result)
+    # both depots together: water 1000 -> 500 -> 0, food 50 -> 50 -> 25
+    assert drawn == {"food": [100.0, 100.0, 50.0], "water": [100.0, 50.0, 0.0]}
