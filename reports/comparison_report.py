@@ -80,6 +80,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "enough": ("Every target half-width is reached.", "所有目标半宽均已达到。"),
     "too_few": ("Too few replications for these targets:", "以下目标所需重复次数不足："),
     "method": ("Method", "方法"),
+    "warnings": ("Warnings from the runs", "运行警告"),
     "crn": ("Replication i of every plan uses seed {s}+i: the same random draws for the same "
             "processes (common random numbers), so differences are paired by seed.",
             "每个方案的第i次重复使用种子{s}+i：相同过程使用相同随机数（公共随机数），"

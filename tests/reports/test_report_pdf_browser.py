@@ -98,9 +98,10 @@ def test_chinese_comparison_report_pdf(tmp_path: Path,
     needs_chromium()
     scenario = make_scenario(tmp_path / "grid")
     out = tmp_path / "cmp"
+    catalog = tmp_path / "catalog.sqlite"
     assert main(["compare", str(scenario), "--out", str(out), "--no-progress", "--no-map",
-                 "--no-catalog", "--plans", "now", "late", "-n", "2", "--workers", "1",
-                 "--lang", "zh", "--pdf"]) == 0
+                 "--catalog", str(catalog), "--plans", "now", "late", "-n", "2",
+                 "--workers", "1", "--lang", "zh", "--pdf"]) == 0
     assert f"pdf:     {out / 'comparison_report.pdf'}" in capsys.readouterr().out
     page = (out / "comparison_report.html").read_text(encoding="utf-8")
     assert page.index('id="verdict"') < page.index("<table")
@@ -116,3 +117,9 @@ def test_chinese_comparison_report_pdf(tmp_path: Path,
     for zone, iv in reached:
         cell = f"{format_value('evacuation.ete50_s', iv['mean'])} ({iv['n']}/2)"
         assert re.search(rf"{re.escape(zone)}\s+{re.escape(cell)}", text), (zone, cell)
+    # re-rendered from the catalog, in English, with its PDF beside it
+    again = tmp_path / "again" / "c1.html"
+    assert main(["report", "--from-catalog", "C1", "--catalog", str(catalog), "--out",
+                 str(again), "--pdf"]) == 0
+    assert f"pdf:    {again.with_suffix('.pdf')}" in capsys.readouterr().out
+    assert "Did these plans work?" in pdf_text(again.with_suffix(".pdf"))[0]
