@@ -46,8 +46,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "standards_met": ("Standards met in every replication", "在所有重复中均达标的标准"),
     "life_safety": ("Life safety", "生命安全"), "timeliness": ("Timeliness", "及时性"),
     "supply": ("Supply", "物资供应"), "cost": ("Cost", "成本"),
-    "badness_note": ("Category columns: badness 0 (best) to 1 (worst).",
-                     "类别列：劣度，0（最好）至1（最差）。"),
+    "badness_note": ("Category columns: how far from the best, 0 (best) to 1 (worst).",
+                     "类别列：与最优的差距，0（最好）至1（最差）。"),
     "standards": ("Service standards", "服务标准"),
     "standard": ("Standard", "标准"),
     "met": ("met", "达标"), "missed": ("missed", "未达标"), "sometimes": ("sometimes", "部分达标"),
@@ -73,9 +73,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "unpaired": ("Unpaired (for reference)", "非配对（参考）"),
     "verdict": ("Reading", "解读"),
     "better": ("better", "更好"), "worse_v": ("worse", "更差"), "higher": ("higher", "更高"),
-    "lower": ("lower", "更低"), "unclear_v": ("unclear", "不确定"), "same_v": ("same", "相同"),
+    "lower": ("lower", "更低"), "unclear_v": ("cannot tell", "无法区分"),
+    "same_v": ("same", "相同"),
     "no data": ("no data", "无数据"),
-    "width_ratio": ("Width paired/unpaired", "配对/非配对宽度比"),
+    "width_ratio": ("Paired interval ÷ unpaired (under 1: the same seeds sharpened it)",
+                    "配对区间宽度÷非配对（小于1：相同种子使比较更精确）"),
     "check": ("Are there enough replications?", "重复次数是否足够？"),
     "enough": ("Every target half-width is reached.", "所有目标半宽均已达到。"),
     "too_few": ("Too few replications for these targets:", "以下目标所需重复次数不足："),
@@ -94,7 +96,7 @@ LABELS: dict[str, tuple[str, str]] = {
         "meets a standard; in the score a null KPI has the worst badness (1).",
         "空值指标表示从未达到（例如并非所有人撤离时的疏散时间）。指标区间仅使用达到该指标的"
         "重复并给出其数量（n/N）；配对差异仅使用两个方案均达到的种子；空值永远不满足标准；"
-        "在综合得分中，空值指标计为最差劣度（1）。"),
+        "在综合得分中，空值指标按最差（1）计。"),
     "seeds": ("Seeds", "随机种子"), "replications": ("Replications", "重复次数"),
     "confidence": ("Confidence level", "置信水平"),
 }

@@ -39,3 +39,11 @@ def pdf_text(path: Path) -> list[str]:
     from pypdf import PdfReader
 
     return [unicodedata.normalize("NFKC", page.extract_text()) for page in PdfReader(path).pages]
+
+
+def is_a4(path: Path) -> bool:
+    """Whether every page of a PDF is A4 (595 x 842 pt, within 2 pt)."""
+    from pypdf import PdfReader
+
+    return all(abs(float(p.mediabox.width) - 595.0) < 2 and abs(float(p.mediabox.height) - 842.0)
+               < 2 for p in PdfReader(path).pages)

@@ -19,7 +19,7 @@ import pytest
 
 from musterpoint.cli import main
 from musterpoint.reports.after_action_text import LABELS
-from tests.helpers.browser_support import needs_chromium, pdf_text
+from tests.helpers.browser_support import is_a4, needs_chromium, pdf_text
 from tests.helpers.scenario_factory import make_scenario
 
 #: Headings of the Chinese report that must come out of the PDF as Chinese text.
@@ -45,6 +45,7 @@ def test_chinese_after_action_pdf_text_extracts_as_chinese(
     printed = capsys.readouterr()
     pdf = tmp_path / "aar" / "t-after-action.pdf"
     assert pdf.is_file(), printed.err
+    assert is_a4(pdf), "the after-action report prints on A4 (it was US Letter)"
 
     text = "\n".join(pdf_text(pdf))
     assert "\x00" not in text, ("Chinese printed as boxes: install a CJK font "

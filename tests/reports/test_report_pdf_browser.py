@@ -18,10 +18,8 @@ from musterpoint.reports.comparison_summary import LABELS as CMP_LABELS
 from musterpoint.reports.pdf import pdf_beside
 from musterpoint.reports.run_summary import explain_reason
 from musterpoint.reports.run_summary_text import LABELS, STATUS
-from tests.helpers.browser_support import needs_chromium, pdf_text
+from tests.helpers.browser_support import is_a4, needs_chromium, pdf_text
 from tests.helpers.scenario_factory import make_scenario
-
-A4_PT = (595.0, 842.0)
 
 
 def _nfkc(text: str) -> str:
@@ -36,13 +34,6 @@ def _loose(text: str) -> re.Pattern[str]:
                               else re.escape(c) for c in _nfkc(text)))
 
 
-def _a4(pdf: Path) -> bool:
-    from pypdf import PdfReader
-
-    return all(abs(float(p.mediabox.width) - A4_PT[0]) < 2
-               and abs(float(p.mediabox.height) - A4_PT[1]) < 2 for p in PdfReader(pdf).pages)
-
-
 @pytest.mark.browser
 @pytest.mark.slow
 def test_chinese_run_report_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,7 +44,7 @@ def test_chinese_run_report_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[st
                  "--no-progress", "--no-map", "--lang", "zh", "--pdf"]) == 0
     assert f"pdf:     {out / 'report.pdf'}" in capsys.readouterr().out
     pdf = out / "report.pdf"
-    assert _a4(pdf), "the report prints on A4"
+    assert is_a4(pdf), "the report prints on A4"
     pages = pdf_text(pdf)
     text = "\n".join(pages)
     assert "\x00" not in text, "Chinese printed as boxes: install fonts-noto-cjk"
@@ -106,7 +97,7 @@ def test_chinese_comparison_report_pdf(tmp_path: Path,
     page = (out / "comparison_report.html").read_text(encoding="utf-8")
     assert page.index('id="verdict"') < page.index("<table")
     pdf = out / "comparison_report.pdf"
-    assert _a4(pdf)
+    assert is_a4(pdf)
     pages = pdf_text(pdf)
     assert _nfkc(CMP_LABELS["verdict"][1]) in pages[0]
     comp = json.loads((out / "comparison.json").read_text(encoding="utf-8"))
