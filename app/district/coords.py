@@ -281,7 +281,7 @@ def diagnose_offset(lon: ArrayLike, lat: ArrayLike, node_lon: ArrayLike,
     Projected metres (values beyond ±180/±90) and swapped columns (most points outside
     the network's bounding box, grown by 2 km, but inside it once swapped) are found
     first. Inside China, the points are then read as GCJ-02 and as BD-09: when that brings
-    the median distance to the nearest road point from over 50 m to under a third of it,
+    the median distance to the nearest road point from over 20 m to under a third of it,
     the file is in that system. Pass road points dense enough that a correct place is
     close to one (link vertices rather than junctions only).
 
@@ -308,7 +308,7 @@ def diagnose_offset(lon: ArrayLike, lat: ArrayLike, node_lon: ArrayLike,
     pad = 2000.0 / 111_320.0
     bbox = (float(nx.min()) - pad, float(ny.min()) - pad,
             float(nx.max()) + pad, float(ny.max()) + pad)
-    near = 50.0
+    near = 20.0
     swapped_fit = _share_inside(y, x, bbox) >= 0.5
     if (np.nanmax(np.abs(x)) > 180 or np.nanmax(np.abs(y)) > 90) and not swapped_fit:
         return Diagnosis("projected", (

@@ -11,7 +11,7 @@ is given (any Unicode text: ``第一中学`` is a valid id).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +34,7 @@ _ID = ("id", "编号", "代码", "code")
 _CAP = ("capacity", "容纳人数", "可容纳人数", "容量", "人数", "capacity_persons")
 _LON = ("lon", "lng", "long", "longitude", "x", "经度", "东经")
 _LAT = ("lat", "latitude", "y", "纬度", "北纬")
+_ACCESS = ("access_radius_m", "接驳半径", "停车半径")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class PlaceRecord:
     lat: float
     capacity: int | None
     row: int  # row in the file as a spreadsheet shows it (header = 1)
-    extra: dict[str, str] = field(default_factory=dict)
+    access_radius_m: float | None = None
 
 
 def _number(text: str) -> float | None:
@@ -113,9 +114,11 @@ def read_places(path: Path, kind: str = "shelter",
                         "--lon-col")
     lat_c = pick_column(df, None if georef else cols.lat, _LAT, file, "latitude",
                         "--lat-col")
+    acc_c = pick_column(df, None, _ACCESS, file, "access radius", "", required=False)
     assert name_c is not None and lon_c is not None and lat_c is not None
     problems: list[Problem] = []
     rows: list[tuple[int, str, str, float, float, int | None]] = []
+    access: dict[int, float] = {}
     for i, rec in enumerate(df.to_dict("records")):
         row = i + 2
         name = str(rec[name_c]).strip()
@@ -143,6 +146,14 @@ def read_places(path: Path, kind: str = "shelter",
                     bad = True
             else:
                 cap = round(v)
+        if acc_c is not None and str(rec[acc_c]).strip():
+            a = _number(str(rec[acc_c]))
+            if a is None or a < 0:
+                problems.append(Problem(file, f"row {row}: {acc_c}", (
+                    f"{str(rec[acc_c])[:40]!r} is not a distance in metres >= 0")))
+                bad = True
+            else:
+                access[row] = a
         if not bad:
             rows.append((row, pid, name, float(x or 0.0), float(y or 0.0), cap))
     seen: dict[str, int] = {}
@@ -171,7 +182,7 @@ def read_places(path: Path, kind: str = "shelter",
             f"({r[3]}, {r[4]}) is not longitude/latitude in degrees; these look like "
             f"projected metres: declare the file's CRS (--crs EPSG:4547 for CGCS2000 "
             "Gauss-Kruger CM 114E, for example)"))
-    return [PlaceRecord(pid, name, float(x), float(y), cap, row)
+    return [PlaceRecord(pid, name, float(x), float(y), cap, row, access.get(row))
             for (row, pid, name, _x, _y, cap), x, y in zip(rows, xs, ys, strict=True)]
 
 
