@@ -142,6 +142,7 @@ class DistrictSpec(_Spec):
     hazard: HazardSpec = Field(default_factory=HazardSpec)
     households: dict[str, int | float] = Field(
         default_factory=dict, description="mean_size, car_share, ... (scenario defaults)")
+    plan_name: str = Field("evacuate-all-now", description="the default plan's name")
     departure_sigma_min: Annotated[float, Field(gt=0)] = 45.0
     background_vph: Annotated[float, Field(ge=0)] = 0.0
     attribution: list[str] = Field(default_factory=list)

@@ -16,12 +16,10 @@ import yaml
 
 from musterpoint.district.places import PlaceRecord, place_frame
 from musterpoint.district.spec import DistrictSpec
+from musterpoint.scenarios._base import safe_slug
 from musterpoint.scenarios.schema import DepartureCurve, Households
 
-__all__ = ["PLAN_NAME", "write_folder"]
-
-#: The default plan's name.
-PLAN_NAME = "evacuate-all-now"
+__all__ = ["write_folder"]
 
 
 def _sha(path: Path) -> str:
@@ -56,7 +54,7 @@ def _hazard(spec: DistrictSpec, data: Path) -> tuple[dict[str, Any], list[str]]:
 
 def _plan(spec: DistrictSpec, evacuate: bool) -> dict[str, Any]:
     plan: dict[str, Any] = {
-        "name": PLAN_NAME,
+        "name": spec.plan_name,
         "title": {"en": "Evacuate every zone now", "zh": "立即疏散所有区域"},
         "description": "Written by muster new: every zone in the evacuation area is ordered "
                        "out at the start and goes to the nearest shelter with room.",
@@ -143,8 +141,9 @@ def write_folder(folder: Path, spec: DistrictSpec, network: dict[str, Any],
     scenario["shelters"] = shelters
     if exits:
         scenario["exits"] = exits
-    scenario["plans"] = [f"plans/{PLAN_NAME}.yaml"]
-    scenario["default_plan"] = PLAN_NAME
+    plan_file = f"plans/{safe_slug(spec.plan_name)}.yaml"
+    scenario["plans"] = [plan_file]
+    scenario["default_plan"] = spec.plan_name
     if spec.attribution:
         scenario["attribution"] = list(spec.attribution)
     dump: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "width": 100,
@@ -154,7 +153,7 @@ def write_folder(folder: Path, spec: DistrictSpec, network: dict[str, Any],
     (folder / "scenario.yaml").write_text(head + yaml.safe_dump(scenario, **dump),
                                           encoding="utf-8")
     (folder / "plans").mkdir()
-    (folder / "plans" / f"{PLAN_NAME}.yaml").write_text(
+    (folder / plan_file).write_text(
         yaml.safe_dump(_plan(spec, bool(shelters)), **dump), encoding="utf-8")
     hh = Households(**spec.households)  # type: ignore[arg-type]
     curve = DepartureCurve(curve="rayleigh", sigma_min=spec.departure_sigma_min)
