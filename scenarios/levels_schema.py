@@ -185,15 +185,17 @@ class Condition(SchemaModel):
 
 
 class OrderAction(SchemaModel):
-    """Order zones out: those listed, and/or those with ground at or below a height."""
+    """Order zones out: those listed, and/or those with ground at or below a height, or
+    every zone (``all: true``)."""
 
     zones: list[str] | None = None
     max_elevation_m: float | None = None
+    all: bool = False
 
     @model_validator(mode="after")
     def _which(self) -> OrderAction:
-        if self.zones is None and self.max_elevation_m is None:
-            raise ValueError("an order names 'zones' or a 'max_elevation_m'")
+        if self.zones is None and self.max_elevation_m is None and not self.all:
+            raise ValueError("an order names 'zones', a 'max_elevation_m' or 'all: true'")
         return self
 
 

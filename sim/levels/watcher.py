@@ -166,7 +166,8 @@ class LevelWatcher(RunExtension):
         done: list[dict[str, Any]] = []
         for a in lv.actions:
             if a.order is not None:
-                zs = self._zones(a.order.zones, a.order.max_elevation_m)
+                zs = (list(range(len(ctx.world.zones.ids))) if a.order.all else
+                      self._zones(a.order.zones, a.order.max_elevation_m))
                 ctx.order_zones(zs, f"level {lv.id}")
                 done.append({"order": [ctx.world.zones.ids[z] for z in zs], "role": a.role})
             elif a.command is not None:
