@@ -22,6 +22,7 @@ from musterpoint import __version__
 from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
+from musterpoint.new_cmd import register as register_new
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="scenario files (or bundled names) and plan files")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    p.set_defaults(handlers={**register(sub), **register_drill(sub)})
+    p.set_defaults(handlers={**register(sub), **register_drill(sub), **register_new(sub)})
     return p
 
 
