@@ -160,6 +160,9 @@ def _not_reached(ev: Mapping[str, Any], bounds: Mapping[str, Any], lab: dict[str
     for p in (50, 90, 100):
         if ev.get(f"ete{p}_s") is not None:
             continue
+        if lines:  # a higher share than one already explained
+            lines.append(lab["same_reason"].format(term=lab["ete_term"].format(p=p)))
+            continue
         text = lab["not_reached_because"].format(
             term=lab["ete_term"].format(p=p), share=f"{share:.1%}",
             rest=f"{round(evacuees - arrived):,}")

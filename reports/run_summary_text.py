@@ -52,6 +52,8 @@ LABELS: dict[str, tuple[str, str]] = {
         "and they are still counted among the evacuees.",
         "{term}未达到：到模拟结束时只有{share}的人员抵达。其余{rest}人受困、仍在途中或"
         "从未出发（原因见上表），但仍计入疏散人数。"),
+    "same_reason": ("{term}, is not reached either, for the same reason.",
+                    "{term}也因同样原因未达到。"),
     "bound_cap": (
         "No plan could reach it with these people on this network: at best {best} can get "
         "out (the network's limit, computed by the flow bound).",
@@ -80,8 +82,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "no car; waiting for a bus that had not come by the end",
         "家中无车，等候的巴士到模拟结束仍未到达"),
     "no open route from the origin": (
-        "cut off at home: every road out was flooded or closed when they set off",
-        "被困家中：出发时所有离开的道路均已被淹或封闭"),
+        "cut off at home: every road out was flooded or closed when they tried to leave",
+        "被困家中：准备出发时所有离开的道路均已被淹或封闭"),
     "no open route to any destination": (
         "cut off on the way: no open road led to any shelter",
         "途中被阻断：没有通往任何避难所的开放道路"),

@@ -76,6 +76,8 @@ def test_standards_and_not_reached_are_explained(tmp_path: Path) -> None:
     assert "ETE90, the time until 90 % of the evacuees are at a shelter, is not reached" in section
     assert "at best 80.0% can get out" in section  # the bound's cap is below 90 %
     assert "ETE50, the time" not in section  # reached, so not explained
+    assert ("ETE100, the time until 100 % of the evacuees are at a shelter, is not reached "
+            "either, for the same reason.") in section
 
 
 def test_chinese_first_screen(tmp_path: Path) -> None:
