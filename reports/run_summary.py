@@ -156,7 +156,7 @@ def _not_reached(ev: Mapping[str, Any], bounds: Mapping[str, Any], lab: dict[str
         return []
     share = arrived / evacuees
     best = as_seconds(bounds.get("max_share_safe"))
-    lines = []
+    lines: list[str] = []
     for p in (50, 90, 100):
         if ev.get(f"ete{p}_s") is not None:
             continue
