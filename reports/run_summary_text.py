@@ -82,8 +82,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "no car; waiting for a bus that had not come by the end",
         "家中无车，等候的巴士到模拟结束仍未到达"),
     "no open route from the origin": (
-        "cut off at home: every road out was flooded or closed when they tried to leave",
-        "被困家中：准备出发时所有离开的道路均已被淹或封闭"),
+        "cut off at home: every road out was in the hazard or closed when they tried to leave",
+        "被困家中：准备出发时所有离开的道路均在危险区内或已封闭"),
     "no open route to any destination": (
         "cut off on the way: no open road led to any shelter",
         "途中被阻断：没有通往任何避难所的开放道路"),
