@@ -23,6 +23,7 @@ from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
+from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
@@ -56,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--link-events", action="store_true",
                    help="also log every link entry and exit in events.parquet")
     r.add_argument("--no-map", action="store_true", help="skip map.html")
+    add_tiles_arguments(r)
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
     r.add_argument("--force", action="store_true", help="replace an existing --out folder")
@@ -176,6 +178,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
+    check_tiles_arguments(args)
     loaded = load_scenario(resolve_scenario(args.scenario))
     plan = loaded.plan(args.plan)
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
@@ -197,7 +200,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.no_map:
             from musterpoint.maps import write_run_map
 
-            write_run_map(result, tmp / "map.html")
+            write_run_map(result, tmp / "map.html", args.tiles, args.tiles_attribution)
         if not args.no_report:
             from musterpoint.reports import write_run_report
 

@@ -6,8 +6,10 @@ zone layer colours the paired mean change of one KPI (plan − baseline over the
 seeds): blue where the plan is better (lower), red where it is worse, grey where the KPI
 was not reached by both plans on any seed. The link layer draws each link whose mean peak
 occupancy changed by at least the comparison's threshold (0.1), red if more congested and
-blue if less. Leaflet is inlined from ``maps/vendor`` (:mod:`musterpoint.maps.offline`), so
-the page works offline except for the base tiles. All text is escaped.
+blue if less. Leaflet is inlined from ``maps/vendor`` (:mod:`musterpoint.maps.offline`); the
+streets are drawn from the road network, so the page works offline (tiles only with
+``--tiles``). The title block and legend sit above and below the map
+(:mod:`musterpoint.maps.map_layout`). All text is escaped.
 """
 
 from __future__ import annotations
@@ -18,11 +20,18 @@ from typing import Any, cast
 
 import folium
 import pandas as pd
-import shapely
-from shapely.geometry import mapping
 
-from musterpoint.display.html import CJK_FONT_STACK, esc
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.maps.geometry import wkt_geometry
+from musterpoint.maps.map_layout import (
+    PageLayout,
+    add_base_map,
+    legend_group,
+    page_footer,
+    page_header,
+    swatch,
+)
 from musterpoint.maps.offline import write_offline_page
 
 __all__ = ["ZONE_MEASURES", "write_difference_map"]
@@ -46,22 +55,22 @@ _TEXT: dict[str, tuple[str, str]] = {
     "title": ("{b} compared with {a}", "{b} 与 {a} 比较"),
     "reached": ("reached in", "达到次数"),
     "peak": ("peak occupancy", "峰值占用率"),
+    "roads": ("Roads (from the network)", "道路（来自路网）"),
+    "zones_legend": ("Zones: change, plan − baseline", "区域：变化（方案 − 基准）"),
+    "links_legend": ("Roads: peak occupancy", "道路：峰值占用率"),
+    "sub": ("Mean over {n} paired replications (same seeds); darker = larger change; "
+            "click a zone for the figures and their interval",
+            "{n}次配对重复（相同随机种子）的均值；颜色越深变化越大；点击区域查看数值及其区间"),
 }
 _BLUE, _RED, _GREY = "#1565c0", "#c62828", "#9e9e9e"
 
 
 
 def _geom(wkt: Any, lon: Any = None, lat: Any = None) -> dict[str, Any] | None:
-    if isinstance(wkt, str) and wkt.strip():
-        try:
-            g = shapely.from_wkt(wkt)
-            if not g.is_empty:
-                return dict(mapping(g))
-        except shapely.errors.ShapelyError:
-            logger.warning("Skipping invalid WKT %.60r", wkt)
-    if lon is not None and lat is not None and pd.notna(lon) and pd.notna(lat):
+    geom = wkt_geometry(wkt)
+    if geom is None and lon is not None and lat is not None and pd.notna(lon) and pd.notna(lat):
         return {"type": "Point", "coordinates": [float(lon), float(lat)]}
-    return None
+    return geom
 
 
 def _fmt(kpi: str, v: float | None, signed: bool = False) -> str:
@@ -160,19 +169,18 @@ def _link_layer(comp: dict[str, Any], links: pd.DataFrame, plan: str,
     return group
 
 
-def _legend(lab: dict[str, str], title: str) -> str:
-    sw = '<span style="display:inline-block;width:14px;height:10px;background:{}"></span> {}'
-    items = [sw.format(_BLUE, esc(lab["better"])), sw.format(_RED, esc(lab["worse"])),
-             sw.format(_GREY, esc(lab["none"])),
-             sw.format(_RED, esc(lab["more"])) + " / " + sw.format(_BLUE, esc(lab["less"]))]
-    return ('<div id="musterpoint-legend" style="position:fixed;top:10px;left:50px;'
-            "z-index:1000;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
-            f"font:12px/1.4 {CJK_FONT_STACK};max-width:300px\">"
-            f"<b>{esc(title)}</b><br>{'<br>'.join(items)}</div>")
+def _legend(lab: dict[str, str]) -> list[str]:
+    return [legend_group(lab["zones_legend"], [swatch(_BLUE, lab["better"]),
+                                               swatch(_RED, lab["worse"]),
+                                               swatch(_GREY, lab["none"])]),
+            legend_group(lab["links_legend"], [swatch(_RED, lab["more"], "line"),
+                                               swatch(_BLUE, lab["less"], "line")])]
 
 
 def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links: pd.DataFrame,
-                         path: Path, plan: str | None = None, lang: str = "en") -> Path:
+                         path: Path, plan: str | None = None, lang: str = "en",
+                         roads: list[list[int]] | None = None, tiles: str | None = None,
+                         tiles_attribution: str | None = None) -> Path:
     """Write the difference map of ``plan`` against the comparison's baseline.
 
     Parameters
@@ -189,6 +197,11 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
         The plan to compare with the baseline (default: the second plan).
     lang : str
         ``en`` or ``zh``.
+    roads : list of list of int, optional
+        The road network, packed by :func:`musterpoint.maps.geometry.pack_road_lines`,
+        drawn under the layers (on unless there are tiles).
+    tiles, tiles_attribution : str, optional
+        An XYZ tile URL and its credit (``--tiles``); default: no tiles.
 
     Returns
     -------
@@ -200,26 +213,29 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
     names = [p["name"] for p in comparison["plans"]]
     base = comparison["baseline"]
     plan = plan or next((n for n in names if n != base), base)
-    fmap = folium.Map(tiles=None, control_scale=True)
-    folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
-                     attr='<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap '
-                          "contributors</a>", max_zoom=19).add_to(fmap)
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    add_base_map(fmap, tiles, tiles_attribution, roads or [], lab["roads"])
     for i, (kpi, en, cn) in enumerate(ZONE_MEASURES):
         _zone_layer(comparison, zones, plan, kpi, cn if zh else en, lab, i == 0).add_to(fmap)
     layer = _link_layer(comparison, links, plan, lab)
     if layer is not None:
         layer.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    bounds = None
     if {"lon", "lat"} <= set(zones.columns) and len(zones):
         lons = pd.to_numeric(zones["lon"], errors="coerce")
         lats = pd.to_numeric(zones["lat"], errors="coerce")
         pad = 0.01
         if lons.notna().any():
-            fmap.fit_bounds([[float(lats.min()) - pad, float(lons.min()) - pad],
-                             [float(lats.max()) + pad, float(lons.max()) + pad]])
+            bounds = [[float(lats.min()) - pad, float(lons.min()) - pad],
+                      [float(lats.max()) + pad, float(lons.max()) + pad]]
     title = lab["title"].format(a=base, b=plan)
     root = cast(Any, fmap.get_root())
-    root.html.add_child(folium.Element(_legend(lab, title)))
+    root.title = esc(title)
+    sub = lab["sub"].format(n=comparison.get("replications", "—"))
+    root.html.add_child(folium.Element(page_header(title, sub)))
+    root.html.add_child(folium.Element(page_footer(_legend(lab), [tiles_attribution or ""])))
+    PageLayout(bounds, None).add_to(fmap)
     out = write_offline_page(fmap, Path(path))
     logger.info("Wrote difference map %s (%d bytes)", out, out.stat().st_size)
     return out

@@ -8,14 +8,14 @@ shelter or each other. The initial view is fitted to the data with a margin that
 it clear of the corner controls.
 
 The base map is either tiles from a URL the user gives (``muster run --tiles URL
---tiles-attribution TEXT``; nothing is hard-wired) or, by default, the road network itself
-drawn from the run's links (:mod:`musterpoint.maps.geometry`), so streets show offline.
+--tiles-attribution TEXT``, checked by :mod:`musterpoint.tiles_args`; nothing is
+hard-wired) or, by default, the road network itself drawn from the run's links
+(:mod:`musterpoint.maps.geometry`), so streets show offline.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,7 +34,6 @@ __all__ = [
     "PageLayout",
     "RoadLayer",
     "add_base_map",
-    "check_tiles",
     "data_bounds",
     "legend_group",
     "page_footer",
@@ -84,34 +83,6 @@ BIND_POPUP = JsCode(
     " if (feature.properties.popup) { layer.bindPopup(feature.properties.popup); }"
     " if (feature.properties.tooltip) { layer.bindTooltip(feature.properties.tooltip); } }"
 )
-
-_TILE_URL = re.compile(r"^https?://[^\s\"'<>]+$")
-
-
-def check_tiles(url: str | None, attribution: str | None) -> str | None:
-    """Why a tile URL and its credit cannot be used, or None when they can.
-
-    Parameters
-    ----------
-    url : str or None
-        An XYZ tile URL template (``https://.../{z}/{x}/{y}.png``), or None for no tiles.
-    attribution : str or None
-        The credit line the tile provider asks for.
-
-    Returns
-    -------
-    str or None
-        A message naming the problem and the fix, or None.
-    """
-    if url is None:
-        return None if attribution is None else "give --tiles URL with --tiles-attribution"
-    if not _TILE_URL.match(url) or not all(k in url for k in ("{z}", "{x}", "{y}")):
-        return ("the tile URL must start with http:// or https:// and hold {z}, {x} and {y}, "
-                "e.g. https://tile.example.org/{z}/{x}/{y}.png")
-    if not (attribution or "").strip():
-        return "tile providers require a credit: give --tiles-attribution TEXT"
-    return None
-
 
 def swatch(colour: str, label: str, shape: str = "box") -> str:
     """One legend item: a coloured box (or ``line``, ``dot``) and its escaped label."""
@@ -179,7 +150,8 @@ def add_base_map(fmap: folium.Map, tiles: str | None, attribution: str | None,
     fmap : folium.Map
         The map.
     tiles, attribution : str or None
-        Tile URL template and its credit (see :func:`check_tiles`); None for no tiles.
+        Tile URL template and its credit (see
+        :func:`musterpoint.tiles_args.check_tiles`); None for no tiles.
     roads : list of list of int
         Packed road lines; empty for none.
     roads_name : str
