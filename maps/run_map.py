@@ -307,7 +307,8 @@ def _tooltips(lab: dict[str, str]) -> tuple[JsCode, JsCode]:
 
 
 def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
-    """JS formatter: wall clock in the scenario zone, then ``±h:mm`` from the first order."""
+    """JS formatter: wall clock in the scenario zone, then ``±1 h 05 min`` from the first
+    order."""
     tz = _js(str(meta.get("timezone") or "UTC"))
     first_order = as_seconds(meta.get("first_order_s")) or 0.0
     zero = epoch_ms(meta.get("start"), meta.get("timezone"), first_order)
@@ -318,8 +319,8 @@ def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
         f" hour12: false}}).format(d) + ' ' + {tz}; }}"
         " catch (e) { s = d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'; }"
         f" var m = Math.round((ms - {zero}) / 60000), sign = m < 0 ? '-' : '+'; m = Math.abs(m);"
-        f" return s + ' (' + {_js(lab['order_ref'])} + ' ' + sign + Math.floor(m / 60) + ':'"
-        " + ('0' + (m % 60)).slice(-2) + ')'; }"
+        f" return s + ' (' + {_js(lab['order_ref'])} + ' ' + sign + Math.floor(m / 60)"
+        f" + {_js(lab['h_unit'])} + ('0' + (m % 60)).slice(-2) + {_js(lab['min_unit'])} + ')'; }}"
     )
 
 

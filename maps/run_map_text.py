@@ -75,6 +75,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "vph": ("{n} vehicles/h", "{n}辆/小时"),
     "hours_min": ("{h} h {m:02d} min", "{h}小时{m:02d}分"),
     "minutes": ("{m} min", "{m}分钟"),
+    "h_unit": (" h ", "小时"),
+    "min_unit": (" min", "分"),
     "flood_from": ("Flooded from", "开始淹没"),
 }
 
