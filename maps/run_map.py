@@ -26,7 +26,7 @@ from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
 from musterpoint.maps.geometry import (
     js_list,
-    link_key,
+    link_keys,
     road_lines_from_wkt,
     round_coords,
     wkt_geometries,
@@ -149,7 +149,7 @@ def _link_features(
     code = pd.cut(occ, [-np.inf, 0.3, 0.7, np.inf], right=False, labels=False).astype(int)
     df = pd.DataFrame(
         {
-            "key": states["link_id"].map(link_key),
+            "key": link_keys(states["link_id"]),
             "start": pd.to_numeric(states["interval_start_s"], errors="coerce"),
             "code": code.where(~closed, 3),
             "occ": occ,
@@ -414,7 +414,9 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             name = lab["links_filtered"]
             logger.info("Map: kept %d of %d link-state rows (>= 0.3 or closed)", len(states), total)
         links = tables["links"]
-        geoms = zip(map(link_key, links["link_id"]), wkt_geometries(links["wkt"]), strict=True)
+        keys = link_keys(links["link_id"])
+        used = keys.isin(set(link_keys(states["link_id"]).unique()))  # parse only these
+        geoms = zip(keys[used], wkt_geometries(links["wkt"][used]), strict=True)
         link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s, names)
         if link_feats:
             timelines.append(_timeline(link_feats, name, _LINK_STYLE, link_tooltip))

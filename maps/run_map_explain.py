@@ -16,7 +16,7 @@ import pandas as pd
 from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese
 from musterpoint.display.timefmt import anchor, as_seconds
-from musterpoint.maps.geometry import link_key, wkt_geometries
+from musterpoint.maps.geometry import link_keys, wkt_geometries
 from musterpoint.maps.map_layout import BIND_POPUP, legend_group, swatch
 from musterpoint.maps.run_map_text import REASONS
 from musterpoint.sim.result import RunResult
@@ -157,7 +157,7 @@ def street_names(links: pd.DataFrame | None) -> tuple[dict[str, int], list[str]]
     index: dict[str, int] = {}
     names: list[str] = []
     out: dict[str, int] = {}
-    for key, name in zip(map(link_key, links["link_id"]), links["name"], strict=True):
+    for key, name in zip(link_keys(links["link_id"]), links["name"], strict=True):
         if not isinstance(name, str) or not name.strip():
             continue
         if name not in index:
