@@ -60,9 +60,6 @@ body > .folium-map {{ flex: 1 1 auto; height: auto !important; min-height: 200px
 #musterpoint-legend .mp-sw {{ display: inline-block; width: 14px; height: 10px;
   margin-right: 3px; vertical-align: baseline; }}
 #musterpoint-footer .mp-credits {{ color: #607d8b; font-size: 11px; margin-top: 2px; }}
-#musterpoint-footer .mp-extra-legends > div {{ position: static !important; display: inline-block;
-  margin: 2px 12px 0 0; padding: 0 !important; background: none !important;
-  vertical-align: top; max-width: none !important; }}
 #musterpoint-footer .leaflet-timeline-control {{ width: auto; margin: 0 0 4px; float: none;
   display: flex; align-items: center; gap: 10px; text-align: left; background: none;
   box-shadow: none; border: 0; padding: 0; }}
@@ -109,7 +106,6 @@ def page_footer(legend: Sequence[str], credits: Sequence[str]) -> str:
     line = " · ".join(esc(c) for c in credits if c)
     return ('<footer id="musterpoint-footer"><div id="musterpoint-slider-slot"></div>'
             f'<div id="musterpoint-legend">{"".join(legend)}</div>'
-            '<div class="mp-extra-legends"></div>'
             f'<div class="mp-credits">{line}</div></footer><style>{_CSS}</style>')
 
 
@@ -165,7 +161,8 @@ def add_base_map(fmap: folium.Map, tiles: str | None, attribution: str | None,
 
 
 class PageLayout(MacroElement):
-    """Moves the time slider into the footer, pulls extension legends into it, and fits
+    """Moves the time slider into the footer, pulls the extensions' legends
+    (``<div id="musterpoint-NAME-legend">``) into its legend, and fits
     the view to ``bounds`` clear of the corner controls. Add it to the map last.
 
     Parameters
@@ -184,9 +181,9 @@ class PageLayout(MacroElement):
         " {{ this.slider }}.getContainer() : {{ this.slider }}.container;"
         " if (ctl) { document.getElementById('musterpoint-slider-slot').appendChild(ctl); }"
         " {% endif %}"
-        " var extra = foot.querySelector('.mp-extra-legends');"
+        " var legend = document.getElementById('musterpoint-legend');"
         " document.querySelectorAll('body > div[id^=\"musterpoint-\"][id$=\"-legend\"]')"
-        ".forEach(function (el) { extra.appendChild(el); });"
+        ".forEach(function (el) { legend.appendChild(el); });"
         " map.invalidateSize(false);"
         " {% if this.bounds %}map.fitBounds({{ this.bounds }}, {paddingTopLeft:"
         " {{ this.pad }}, paddingBottomRight: {{ this.pad }}});{% endif %}"
