@@ -216,7 +216,8 @@ def _zone_features(result: RunResult, lab: dict[str, str],
         order_s = as_seconds(kz.get("order_s", row.get("order_s")))
         order = "—"
         if order_s is not None:
-            order = f"{format_clock(start, tz, order_s)} ({duration(order_s, lab)})"
+            after = lab["after_start"].format(d=duration(order_s, lab))
+            order = f"{format_clock(start, tz, order_s)} ({after})"
         pct = "" if share is None else f" ({share:.0%})"
         rows: list[tuple[str, Any]] = [
             (lab["zone"], zone_id),

@@ -75,6 +75,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "vph": ("{n} vehicles/h", "{n}辆/小时"),
     "hours_min": ("{h} h {m:02d} min", "{h}小时{m:02d}分"),
     "minutes": ("{m} min", "{m}分钟"),
+    "after_start": ("{d} after the start", "开始后{d}"),
     "h_unit": (" h ", "小时"),
     "min_unit": (" min", "分"),
     "flood_from": ("Flooded from", "开始淹没"),

@@ -58,3 +58,29 @@ def test_zone_popup_says_who_did_not_arrive_and_why(tmp_path: Path) -> None:
     assert json.dumps(expected)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e") in text
     assert "stranded: set out but reached no shelter" in text
     assert "ETE50/90/100: time after this zone" in text
+
+
+def test_bottlenecks_are_named_by_street_with_capacity(tmp_path: Path) -> None:
+    result = make_run_result()
+    links = result.tables["links"]
+    result.kpis["bounds"] = {"bottleneck_links": [str(links["link_id"].iloc[3])]}
+    name, cap = links["name"].iloc[3], links["capacity_vph"].iloc[3]
+    text = write_run_map(result, tmp_path / "map.html").read_text(encoding="utf-8")
+    assert f'"tooltip": "Bottleneck: {name}"' in text
+    cell = f"<th>Capacity</th><td>{cap:,.0f} vehicles/h</td>"
+    assert cell.replace("<", "\\u003c").replace(">", "\\u003e") in text
+    assert "its capacity limits how fast the whole area can be cleared" in text
+
+
+def test_congested_roads_carry_their_street_names(tmp_path: Path) -> None:
+    import re
+
+    result = make_run_result()
+    result.tables["links"].loc[0, "name"] = "<b>Rua</b> & Co"
+    text = write_run_map(result, tmp_path / "map.html").read_text(encoding="utf-8")
+    match = re.search(r"var musterStreets = (\[.*?\]);", text)
+    assert match is not None
+    names = json.loads(match.group(1))
+    assert names[0] == "&lt;b&gt;Rua&lt;/b&gt; &amp; Co"  # escaped: tooltips are HTML
+    indices = {int(i) for i in re.findall(r'"n": (\d+)', text)}
+    assert indices and indices <= set(range(len(names)))
