@@ -230,7 +230,8 @@ def _zone_features(result: RunResult, lab: dict[str, str],
                              ("en_route", None)):
             why = reasons.get((zone_id, status))
             if why:
-                text = f"{count(sum(why.values()), lab, 'persons')}; {lab['reasons']}: "
+                text = (f"{count(sum(why.values()), lab, 'persons')}{lab['semicolon']}"
+                        f"{lab['reasons']}{lab['colon']}")
                 rows.append((lab[status], text + reasons_text(why, language)))
                 if note:
                     notes.append(lab[note])
@@ -256,7 +257,8 @@ def _shelter_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
             continue
         name = str(row.get("name") or row.get("shelter", ""))
         cap, occ = as_seconds(row.get("capacity")), as_seconds(row.get("occupancy_end"))
-        full = f" ({occ / cap:.0%} {lab['full']})" if cap and occ is not None else ""
+        full = (" (" + lab["full"].format(p=f"{occ / cap:.0%}") + ")"
+                if cap and occ is not None else "")
         rows: list[tuple[str, Any]] = [
             (lab["name"], name),
             ("ID", row.get("shelter", "")),

@@ -84,3 +84,10 @@ def test_congested_roads_carry_their_street_names(tmp_path: Path) -> None:
     assert names[0] == "&lt;b&gt;Rua&lt;/b&gt; &amp; Co"  # escaped: tooltips are HTML
     indices = {int(i) for i in re.findall(r'"n": (\d+)', text)}
     assert indices and indices <= set(range(len(names)))
+
+
+def test_chinese_popups_use_chinese_units_and_punctuation(tmp_path: Path) -> None:
+    text = write_run_map(make_run_result(language="zh"), tmp_path / "map.html").read_text(
+        encoding="utf-8")
+    for phrase in ("人；原因：", "个床位", "受困：已出发但未抵达任何避难所", "开始后"):
+        assert json.dumps(phrase)[1:-1] in text, phrase
