@@ -30,6 +30,7 @@ from musterpoint.maps.map_layout import (
     legend_group,
     page_footer,
     page_header,
+    popup,
     swatch,
 )
 from musterpoint.maps.offline import write_offline_page
@@ -73,14 +74,15 @@ def _geom(wkt: Any, lon: Any = None, lat: Any = None) -> dict[str, Any] | None:
     return geom
 
 
-def _fmt(kpi: str, v: float | None, signed: bool = False) -> str:
+def _fmt(kpi: str, v: float | None, signed: bool = False, zh: bool = False) -> str:
+    """A KPI value with its unit: person-hours (人时), minutes (分钟) or a bare number."""
     if v is None:
         return "—"
     s = "+" if signed else ""
     if kpi.endswith("person_s"):
-        return f"{v / 3600.0:{s},.1f} p·h"
+        return f"{v / 3600.0:{s},.1f} " + ("人时" if zh else "person-hours")
     if kpi.endswith("_s"):
-        return f"{v / 60.0:{s},.1f} min"
+        return f"{v / 60.0:{s},.1f} " + ("分钟" if zh else "min")
     return f"{v:{s},.1f}"
 
 
@@ -98,6 +100,7 @@ def _zone_layer(comp: dict[str, Any], zones: pd.DataFrame, plan: str, kpi: str,
     base = comp["baseline"]
     zstats = comp.get("zones") or {}
     reps = comp.get("replications", 0)
+    zh = lab["zone"] != "Zone"
     diffs = [((zstats.get(z) or {}).get("diff", {}).get(plan, {}).get(kpi) or {}).get("mean")
              for z in zones["zone"].astype(str)]
     scale = max((abs(d) for d in diffs if d is not None), default=0.0)
@@ -112,16 +115,16 @@ def _zone_layer(comp: dict[str, Any], zones: pd.DataFrame, plan: str, kpi: str,
         b = (zs.get("plans", {}).get(plan) or {}).get(kpi) or {}
         dd = (zs.get("diff", {}).get(plan) or {}).get(kpi) or {}
         ci = "" if dd.get("lo") is None else \
-            f" [{_fmt(kpi, dd['lo'], True)}, {_fmt(kpi, dd['hi'], True)}]"
+            f" [{_fmt(kpi, dd['lo'], True, zh)}, {_fmt(kpi, dd['hi'], True, zh)}]"
         colour, alpha = _shade(d, scale)
+        reached_a = f"({lab['reached']} {a.get('n', 0)}/{reps})"
+        reached_b = f"({lab['reached']} {b.get('n', 0)}/{reps})"
         rows = [(lab["zone"], zid),
-                (base, f"{_fmt(kpi, a.get('mean'))} ({lab['reached']} {a.get('n', 0)}/{reps})"),
-                (plan, f"{_fmt(kpi, b.get('mean'))} ({lab['reached']} {b.get('n', 0)}/{reps})"),
-                ("Δ", f"{_fmt(kpi, d, True)}{ci}")]
-        popup = "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                                    for k, v in rows) + "</table>"
+                (base, f"{_fmt(kpi, a.get('mean'), zh=zh)} {reached_a}"),
+                (plan, f"{_fmt(kpi, b.get('mean'), zh=zh)} {reached_b}"),
+                ("Δ", f"{_fmt(kpi, d, True, zh)}{ci}")]
         feats.append({"type": "Feature", "geometry": geom, "properties": {
-            "popup": popup, "tip": esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True)}"),
+            "popup": popup(rows), "tip": esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True, zh)}"),
             "fill": colour, "alpha": round(alpha, 3)}})
     group = folium.FeatureGroup(name=name, show=show)
     if feats:

@@ -38,6 +38,7 @@ __all__ = [
     "legend_group",
     "page_footer",
     "page_header",
+    "popup",
     "swatch",
 ]
 
@@ -87,6 +88,13 @@ def swatch(colour: str, label: str, shape: str = "box") -> str:
              "dot": "width:10px;border-radius:50%;"}[shape]
     return (f'<span class="mp-item"><span class="mp-sw" style="{style}background:{colour}">'
             f"</span>{esc(label)}</span>")
+
+
+def popup(rows: Sequence[tuple[str, Any]], notes: Sequence[str] = ()) -> str:
+    """An escaped popup table, with notes that explain its terms below it."""
+    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    foot = "".join(f'<div class="mp-note">{esc(n)}</div>' for n in notes)
+    return f"<table>{cells}</table>{foot}"
 
 
 def legend_group(title: str, items: Sequence[str]) -> str:

@@ -39,6 +39,7 @@ from musterpoint.maps.map_layout import (
     data_bounds,
     page_footer,
     page_header,
+    popup,
 )
 from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
@@ -47,7 +48,6 @@ from musterpoint.maps.run_map_explain import (
     add_bottlenecks,
     count,
     duration,
-    popup,
     reason_counts,
     reasons_text,
     run_legend,

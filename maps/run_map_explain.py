@@ -17,7 +17,7 @@ from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese
 from musterpoint.display.timefmt import anchor, as_seconds
 from musterpoint.maps.geometry import link_keys, wkt_geometries
-from musterpoint.maps.map_layout import BIND_POPUP, legend_group, swatch
+from musterpoint.maps.map_layout import BIND_POPUP, legend_group, popup, swatch
 from musterpoint.maps.run_map_text import REASONS
 from musterpoint.sim.result import RunResult
 
@@ -27,7 +27,6 @@ __all__ = [
     "add_bottlenecks",
     "count",
     "duration",
-    "popup",
     "reason_counts",
     "reasons_text",
     "run_legend",
@@ -60,13 +59,6 @@ def duration(seconds: Any, lab: Mapping[str, str], missing: str = "—") -> str:
     if m < 60:
         return lab["minutes"].format(m=m)
     return lab["hours_min"].format(h=m // 60, m=m % 60)
-
-
-def popup(rows: Sequence[tuple[str, Any]], notes: Sequence[str] = ()) -> str:
-    """An escaped popup table, with notes that explain its terms below it."""
-    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    foot = "".join(f'<div class="mp-note">{esc(n)}</div>' for n in notes)
-    return f"<table>{cells}</table>{foot}"
 
 
 def reason_counts(agents: pd.DataFrame | None) -> ReasonCounts:
