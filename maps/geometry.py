@@ -23,6 +23,7 @@ from shapely.geometry import mapping
 __all__ = [
     "PACK_SCALE",
     "ROADS_JS",
+    "ROAD_COLOUR",
     "ROAD_STYLE",
     "js_list",
     "link_key",
@@ -39,7 +40,8 @@ logger = logging.getLogger(__name__)
 #: Packed coordinates are integers in units of 1e-5 degrees (about 1 m).
 PACK_SCALE = 100_000
 #: How the road network is drawn under the data (the drill console uses the same colours).
-ROAD_STYLE = {"color": "#78909c", "weight": 1.5, "opacity": 0.55}
+ROAD_COLOUR = "#78909c"
+ROAD_STYLE = {"color": ROAD_COLOUR, "weight": 1.5, "opacity": 0.55}
 
 _Feature = dict[str, Any]
 

@@ -25,6 +25,7 @@ from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
 from musterpoint.maps.geometry import (
+    ROAD_COLOUR,
     js_list,
     link_keys,
     road_lines_from_wkt,
@@ -40,6 +41,7 @@ from musterpoint.maps.map_layout import (
     page_footer,
     page_header,
     popup,
+    swatch,
 )
 from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
@@ -309,11 +311,12 @@ def _tooltips(lab: dict[str, str]) -> tuple[JsCode, JsCode]:
     return link_js, flood_js
 
 
-def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
+def _slider_format(meta: dict[str, Any], lab: dict[str, str], ordered: bool) -> JsCode:
     """JS formatter: wall clock in the scenario zone, then ``±1 h 05 min`` from the first
     order."""
     tz = _js(str(meta.get("timezone") or "UTC"))
-    first_order = as_seconds(meta.get("first_order_s")) or 0.0
+    first_order = (as_seconds(meta.get("first_order_s")) or 0.0) if ordered else 0.0
+    ref = lab["order_ref"] if ordered else lab["start"]  # no order: time since the start
     zero = epoch_ms(meta.get("start"), meta.get("timezone"), first_order)
     return JsCode(
         "function(ms) { var d = new Date(ms), s;"
@@ -322,7 +325,7 @@ def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
         f" hour12: false}}).format(d) + ' ' + {tz}; }}"
         " catch (e) { s = d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'; }"
         f" var m = Math.round((ms - {zero}) / 60000), sign = m < 0 ? '-' : '+'; m = Math.abs(m);"
-        f" return s + ' (' + {_js(lab['order_ref'])} + ' ' + sign + Math.floor(m / 60)"
+        f" return s + ' (' + {_js(ref)} + ' ' + sign + Math.floor(m / 60)"
         f" + {_js(lab['h_unit'])} + ('0' + (m % 60)).slice(-2) + {_js(lab['min_unit'])} + ')'; }}"
     )
 
@@ -397,6 +400,8 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
         folium.GeoJson(collection, name=lab["zones"], on_each_feature=BIND_POPUP).add_to(fmap)
 
     timelines: list[Timeline] = []
+    symbols: list[str] = []  # legend entries of the layers drawn
+    congestion: list[tuple[str, str]] = []
     end_s = timeline_end_s(meta, tables, INTERVAL_S)
     if has("hazard_frames"):
         frames = tables["hazard_frames"]
@@ -408,6 +413,7 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             label = (lab[str(kind)] if str(kind) in ("flood", "plume")
                      else lab["hazard"].format(kind=esc(kind)))
             timelines.append(_timeline(feats, label, _FLOOD_STYLE, flood_tooltip))
+            symbols.append(swatch(_FLOOD_COLOUR, lab.get(f"{kind}_area", label)))
 
     if has("link_states") and has("links"):
         states, total, name = tables["link_states"], len(tables["link_states"]), lab["links"]
@@ -422,6 +428,8 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
         geoms = zip(keys[used], wkt_geometries(links["wkt"][used]), strict=True)
         link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s, names)
         if link_feats:
+            congestion = list(zip(CONGESTION_COLOURS, ("free", "busy", "jammed", "closed"),
+                                  strict=True))
             timelines.append(_timeline(link_feats, name, _LINK_STYLE, link_tooltip))
     for add_layers in LAYER_WRITERS:
         timelines.extend(add_layers(result, fmap))
@@ -449,7 +457,8 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             playback_duration=max(10_000, steps * 400),
             enable_keyboard_controls=True,
         )
-        cast(dict[str, Any], slider.options)["format_output"] = _slider_format(meta, lab)
+        fmt = _slider_format(meta, lab, bool(evacuees))
+        cast(dict[str, Any], slider.options)["format_output"] = fmt
         slider.timelines.extend(timelines)
         slider.add_to(fmap)
         slider_name = slider.get_name()
@@ -462,9 +471,12 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
     root.html.add_child(folium.Element(page_header(title, sub, summary)))
     share_bins = list(zip([c for _, c in _SHARE_BINS] + [_SHARE_DONE],
                           ("<25%", "25–50%", "50–75%", "75–99%", "100%"), strict=True))
-    congestion = list(zip(CONGESTION_COLOURS, ("free", "busy", "jammed", "closed"),
-                          strict=True))
-    legend = run_legend(lab, _FLOOD_COLOUR, share_bins, congestion, extras)
+    if shelter_features:
+        symbols.append(swatch("#0b3d91", lab["shelter"], "dot"))
+    if roads:
+        symbols.append(swatch(ROAD_COLOUR, lab["roads"], "line"))
+    legend = run_legend(lab, symbols + extras, congestion,
+                        share_bins if zone_features else [])
     credits = [tiles_attribution or "", *(str(a) for a in meta.get("attribution") or [])]
     root.html.add_child(folium.Element(page_footer(legend, credits)))
     folium.LayerControl(collapsed=True).add_to(fmap)

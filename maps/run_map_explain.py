@@ -132,14 +132,17 @@ def title_block(result: RunResult, lab: Mapping[str, str],
     return title, " · ".join(parts), summary
 
 
-def run_legend(lab: Mapping[str, str], flood: str, share_bins: Sequence[tuple[str, str]],
-               congestion: Sequence[tuple[str, str]], extras: Sequence[str]) -> list[str]:
-    """The legend groups: map symbols, congestion classes, share evacuated."""
-    symbols = [swatch(flood, lab["flood_area"]), swatch("#0b3d91", lab["shelter"], "dot"),
-               swatch("#78909c", lab["roads"], "line"), *extras]
-    return [legend_group(lab["legend_map"], symbols),
-            legend_group(lab["congestion"], [swatch(c, lab[k]) for c, k in congestion]),
-            legend_group(lab["share"], [swatch(c, s) for c, s in share_bins])]
+def run_legend(lab: Mapping[str, str], symbols: Sequence[str],
+               congestion: Sequence[tuple[str, str]],
+               share_bins: Sequence[tuple[str, str]]) -> list[str]:
+    """The legend groups of what the map draws: symbols, occupancy classes, share evacuated
+    (an empty group is left out)."""
+    groups = [legend_group(lab["legend_map"], symbols)] if symbols else []
+    if congestion:
+        groups.append(legend_group(lab["congestion"], [swatch(c, lab[k]) for c, k in congestion]))
+    if share_bins:
+        groups.append(legend_group(lab["share"], [swatch(c, s) for c, s in share_bins]))
+    return groups
 
 
 def street_names(links: pd.DataFrame | None) -> tuple[dict[str, int], list[str]]:

@@ -43,6 +43,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "order_ref": ("first order", "首次疏散令"),
     "roads": ("Roads (from the network)", "道路（来自路网）"),
     "flood_area": ("Flooded area", "淹没范围"),
+    "plume_area": ("Danger zone (plume)", "危险区（烟羽）"),
     "shelter": ("Shelter", "避难所"),
     "bottleneck_short": ("Bottleneck", "瓶颈路段"),
     "legend_map": ("Map", "地图"),

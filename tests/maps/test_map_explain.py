@@ -91,3 +91,15 @@ def test_chinese_popups_use_chinese_units_and_punctuation(tmp_path: Path) -> Non
         encoding="utf-8")
     for phrase in ("人；原因：", "个床位", "受困：已出发但未抵达任何避难所", "开始后"):
         assert json.dumps(phrase)[1:-1] in text, phrase
+
+
+def test_legend_and_slider_follow_what_the_run_has(tmp_path: Path) -> None:
+    result = make_run_result()
+    result.kpis["evacuation"]["evacuees"] = 0  # a plan that orders nobody out
+    result.tables["hazard_frames"]["kind"] = "plume"
+    text = write_run_map(result, tmp_path / "map.html").read_text(encoding="utf-8")
+    legend = text[text.index('<div id="musterpoint-legend">'):text.index("</footer>")]
+    assert "Share evacuated" not in legend and "Flooded area" not in legend
+    assert "Danger zone (plume)" in legend and "Road occupancy" in legend
+    assert "first order" not in text
+    assert "return s + ' (' + \"start\" + ' ' + sign" in text
