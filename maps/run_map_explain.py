@@ -18,7 +18,7 @@ from musterpoint.display.labels import is_chinese
 from musterpoint.display.timefmt import anchor, as_seconds
 from musterpoint.maps.geometry import link_keys, wkt_geometries
 from musterpoint.maps.map_layout import BIND_POPUP, legend_group, popup, swatch
-from musterpoint.maps.run_map_text import REASONS
+from musterpoint.maps.run_map_text import REASON_PREFIXES, REASONS
 from musterpoint.sim.result import RunResult
 
 __all__ = [
@@ -88,9 +88,19 @@ def reasons_text(reasons: Mapping[str, int], language: Any) -> str:
     index = 1 if is_chinese(language) else 0
     parts = []
     for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-        label = REASONS[why][index] if why in REASONS else (why or "—")
+        label = _reason(why, index)
         parts.append(f"{label} {n:,}")
     return ("，" if index else ", ").join(parts)
+
+
+def _reason(why: str, index: int) -> str:
+    """The short words for one ``agents.reason`` (0: English, 1: Chinese)."""
+    if why in REASONS:
+        return REASONS[why][index]
+    for prefix, words in REASON_PREFIXES.items():
+        if why.startswith(prefix):
+            return words[index].format(rest=why[len(prefix):])
+    return why
 
 
 def title_block(result: RunResult, lab: Mapping[str, str],

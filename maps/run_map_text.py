@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["REASONS", "TEXT"]
+__all__ = ["REASONS", "REASON_PREFIXES", "TEXT"]
 
 #: Label key -> (English, Simplified Chinese).
 TEXT: dict[str, tuple[str, str]] = {
@@ -92,4 +92,16 @@ REASONS: dict[str, tuple[str, str]] = {
     "shelter full at opening": ("shelter full", "避难所已满"),
     "waiting to enter the road": ("waiting to enter the road", "等待驶入道路"),
     "on the road": ("still on the road", "仍在路上"),
+    "no transport: waiting for the bus": ("waiting for a bus", "等候巴士"),
+    "on a bus": ("still on a bus", "仍在巴士上"),
+    "waiting for the shelter to open": ("waiting for the shelter to open", "等候避难所开放"),
+    "not ordered": ("zone not ordered out", "所在区域未下达疏散令"),
+    "after the end": ("leaves after the end of the run", "出发时间晚于模拟结束"),
+    "": ("no reason recorded", "未记录原因"),
+}
+
+#: Reason prefix (the rest names a place or a cause) -> (English, Chinese) with ``{rest}``.
+REASON_PREFIXES: dict[str, tuple[str, str]] = {
+    "waiting at pickup point ": ("waiting at bus stop {rest}", "在上车点{rest}等候"),
+    "on a bus: ": ("on a bus that could go no further ({rest})", "所乘巴士无法继续行驶（{rest}）"),
 }

@@ -38,6 +38,8 @@ def test_reasons_are_counted_per_zone_and_in_all() -> None:
     assert reasons_text(merged, "zh") == (
         "无交通工具 3,609，被困（无可通行道路） 2,661，a new reason 2")
     assert reason_counts(None) == {} and reason_counts(pd.DataFrame()) == {}
+    assert reasons_text({"waiting at pickup point P7": 40, "": 1}, "zh") == (
+        "在上车点P7等候 40，未记录原因 1")
 
 
 def test_numbers_carry_units() -> None:
