@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 PACK_SCALE = 100_000
 #: How the road network is drawn under the data (the drill console uses the same colours).
 ROAD_COLOUR = "#78909c"
-ROAD_STYLE = {"color": ROAD_COLOUR, "weight": 1.5, "opacity": 0.55}
+ROAD_STYLE = {"color": ROAD_COLOUR, "weight": 1.5, "opacity": 0.55, "smoothFactor": 2}
 
 _Feature = dict[str, Any]
 
