@@ -62,11 +62,13 @@ def duration(seconds: Any, lab: Mapping[str, str], missing: str = "—") -> str:
 
 
 def reason_counts(agents: pd.DataFrame | None) -> ReasonCounts:
-    """Persons who did not arrive, by zone (and None: all zones), status and reason."""
+    """Evacuees who did not arrive, by zone (and None: all zones), status and reason."""
     out: ReasonCounts = {}
     if agents is None or agents.empty or not {"status", "persons"} <= set(agents.columns):
         return out
     df = agents[agents["status"].astype(str) != "arrived"]
+    if "role" in df:  # the KPIs count evacuees only, not shadow or background traffic
+        df = df[df["role"].astype(str) == "evacuee"]
     zone = df["zone"].astype(str) if "zone" in df else pd.Series("", index=df.index)
     reason = df["reason"].fillna("").astype(str) if "reason" in df else zone.map(lambda _: "")
     reason = reason.where((reason != "") | (df["status"] != "en_route"), "on the road")

@@ -23,7 +23,12 @@ def _agents() -> pd.DataFrame:
             ("Z2", "never_departed", "no transport (needs a bus or a ride)", 609),
             ("Z1", "stranded", "no open route from the origin", 2_661),
             ("Z2", "en_route", None, 7), ("Z2", "stranded", "a new reason", 2)]
-    return pd.DataFrame(rows, columns=["zone", "status", "reason", "persons"])
+    frame = pd.DataFrame(rows, columns=["zone", "status", "reason", "persons"])
+    through = pd.DataFrame([("", "stranded", "no open route from the origin", 519),
+                            ("Z1", "en_route", "on the road", 32)],
+                           columns=["zone", "status", "reason", "persons"])
+    # background (through) traffic is not counted among the evacuees
+    return pd.concat([frame.assign(role="evacuee"), through.assign(role="background")])
 
 
 def test_reasons_are_counted_per_zone_and_in_all() -> None:
@@ -32,6 +37,9 @@ def test_reasons_are_counted_per_zone_and_in_all() -> None:
     assert counts[("Z1", "stranded")] == {"no open route from the origin": 2_661}
     assert counts[("Z2", "en_route")] == {"on the road": 7}
     assert ("Z1", "arrived") not in counts
+    assert counts[(None, "stranded")] == {"no open route from the origin": 2_661,
+                                          "a new reason": 2}
+    assert ("Z1", "en_route") not in counts
     merged = {**counts[(None, "never_departed")], **counts[(None, "stranded")]}
     assert reasons_text(merged, "en") == (
         "no transport 3,609, cut off (no open road out) 2,661, a new reason 2")
