@@ -220,7 +220,7 @@ def _zone_features(result: RunResult, lab: dict[str, str],
         if order_s is not None:
             after = lab["after_start"].format(d=duration(order_s, lab))
             order = f"{format_clock(start, tz, order_s)} ({after})"
-        pct = "" if share is None else f" ({share:.0%})"
+        pct = "" if share is None else lab["paren"].format(x=f"{share:.0%}")
         rows: list[tuple[str, Any]] = [
             (lab["zone"], zone_id),
             (lab["population"], count(row.get("population"), lab, "persons")),
@@ -259,7 +259,7 @@ def _shelter_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
             continue
         name = str(row.get("name") or row.get("shelter", ""))
         cap, occ = as_seconds(row.get("capacity")), as_seconds(row.get("occupancy_end"))
-        full = (" (" + lab["full"].format(p=f"{occ / cap:.0%}") + ")"
+        full = (lab["paren"].format(x=lab["full"].format(p=f"{occ / cap:.0%}"))
                 if cap and occ is not None else "")
         rows: list[tuple[str, Any]] = [
             (lab["name"], name),

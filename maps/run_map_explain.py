@@ -117,7 +117,8 @@ def title_block(result: RunResult, lab: Mapping[str, str],
                 or meta.get("scenario") or "")
     plan_title = (meta.get("plan_title_zh") if zh else None) or meta.get("plan_title")
     plan = str(meta.get("plan") or "")
-    plan_text = f"{plan_title} ({plan})" if plan_title and plan_title != plan else plan
+    plan_text = (plan_title + lab["paren"].format(x=plan) if plan_title and plan_title != plan
+                 else plan)
     start, tz = meta.get("start"), meta.get("timezone")
     t0 = anchor(start, tz)
     offset = t0.strftime("%z")

@@ -37,6 +37,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "closed": ("closed", "封闭"),
     "congestion": ("Road occupancy", "路段占用率"),
     "colon": (": ", "："),
+    "paren": (" ({x})", "（{x}）"),
     "semicolon": ("; ", "；"),
     "share": ("Share evacuated", "已疏散比例"),
     "data": ("Data", "数据"),
