@@ -219,7 +219,7 @@ def _zone_features(result: RunResult, lab: dict[str, str],
         order = "—"
         if order_s is not None:
             after = lab["after_start"].format(d=duration(order_s, lab))
-            order = f"{format_clock(start, tz, order_s)} ({after})"
+            order = format_clock(start, tz, order_s) + lab["paren"].format(x=after)
         pct = "" if share is None else lab["paren"].format(x=f"{share:.0%}")
         rows: list[tuple[str, Any]] = [
             (lab["zone"], zone_id),
