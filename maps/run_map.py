@@ -325,8 +325,9 @@ def _slider_format(meta: dict[str, Any], lab: dict[str, str], ordered: bool) -> 
         f" hour12: false}}).format(d) + ' ' + {tz}; }}"
         " catch (e) { s = d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'; }"
         f" var m = Math.round((ms - {zero}) / 60000), sign = m < 0 ? '-' : '+'; m = Math.abs(m);"
-        f" return s + ' (' + {_js(ref)} + ' ' + sign + Math.floor(m / 60)"
-        f" + {_js(lab['h_unit'])} + ('0' + (m % 60)).slice(-2) + {_js(lab['min_unit'])} + ')'; }}"
+        f" return s + {_js(lab['paren_open'])} + {_js(ref)} + ' ' + sign + Math.floor(m / 60)"
+        f" + {_js(lab['h_unit'])} + ('0' + (m % 60)).slice(-2) + {_js(lab['min_unit'])}"
+        f" + {_js(lab['paren_close'])}; }}"
     )
 
 

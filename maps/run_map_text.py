@@ -38,6 +38,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "congestion": ("Road occupancy", "路段占用率"),
     "colon": (": ", "："),
     "paren": (" ({x})", "（{x}）"),
+    "paren_open": (" (", "（"),
+    "paren_close": (")", "）"),
     "semicolon": ("; ", "；"),
     "share": ("Share evacuated", "已疏散比例"),
     "data": ("Data", "数据"),

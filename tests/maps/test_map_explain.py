@@ -112,4 +112,4 @@ def test_legend_and_slider_follow_what_the_run_has(tmp_path: Path) -> None:
     assert "Share evacuated" not in legend and "Flooded area" not in legend
     assert "Danger zone (plume)" in legend and "Road occupancy" in legend
     assert "first order" not in text
-    assert "return s + ' (' + \"start\" + ' ' + sign" in text
+    assert "return s + \" (\" + \"start\" + ' ' + sign" in text
