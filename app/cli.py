@@ -24,6 +24,7 @@ from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
+from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--link-events", action="store_true",
                    help="also log every link entry and exit in events.parquet")
     r.add_argument("--no-map", action="store_true", help="skip map.html")
+    add_tiles_arguments(r)
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
     r.add_argument("--pdf", action="store_true",
@@ -179,6 +181,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
+    check_tiles_arguments(args)
     if args.pdf and args.no_report:
         raise InputError.single("--pdf", "", "the PDF is printed from the report; drop --no-report")
     loaded = load_scenario(resolve_scenario(args.scenario))
@@ -202,7 +205,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.no_map:
             from musterpoint.maps import write_run_map
 
-            write_run_map(result, tmp / "map.html")
+            write_run_map(result, tmp / "map.html", args.tiles, args.tiles_attribution)
         if not args.no_report:
             from musterpoint.reports import write_run_report
 

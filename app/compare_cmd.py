@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from musterpoint.atomic import atomic_folder
 from musterpoint.scenarios.errors import InputError, Problem
+from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.loader import LoadedScenario
@@ -67,6 +68,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     c.add_argument("--force", action="store_true", help="replace an existing --out folder")
     c.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
     c.add_argument("--no-map", action="store_true", help="skip the difference maps")
+    add_tiles_arguments(c)
     c.add_argument("--no-report", action="store_true", help="skip the HTML report")
     c.add_argument("--pdf", action="store_true",
                    help="also print comparison_report.pdf (A4, needs Chromium)")
@@ -189,6 +191,7 @@ def _check_options(args: argparse.Namespace) -> list[Any]:
                                 "needed)")
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
+    check_tiles_arguments(args)
     if not 0.5 <= args.confidence < 1.0:
         raise InputError.single("--confidence", "", "give a level between 0.5 and 1, e.g. 0.95")
     if args.workers is not None and args.workers < 1:
@@ -278,13 +281,17 @@ def _write_outputs(tmp: Path, comparison: dict[str, Any], world: World,
             pdf_beside(tmp / "comparison_report.html")
     if not args.no_map and len(comparison["plans"]) > 1:
         from musterpoint.maps.difference_map import write_difference_map
+        from musterpoint.maps.geometry import pack_road_lines
 
         zones, links = _geometry(world, comparison)
+        net = world.network
+        roads = pack_road_lines(net.link_coords(i).tolist() for i in range(net.n_links))
         base = comparison["baseline"]
         for p in comparison["plans"][1:]:
             write_difference_map(comparison, zones, links,
                                  tmp / f"difference_map_{base}_vs_{p['name']}.html",
-                                 plan=p["name"], lang=args.lang)
+                                 plan=p["name"], lang=args.lang, roads=roads,
+                                 tiles=args.tiles, tiles_attribution=args.tiles_attribution)
 
 
 def _merge(trees: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -6,8 +6,10 @@ zone layer colours the paired mean change of one KPI (plan − baseline over the
 seeds): blue where the plan is better (lower), red where it is worse, grey where the KPI
 was not reached by both plans on any seed. The link layer draws each link whose mean peak
 occupancy changed by at least the comparison's threshold (0.1), red if more congested and
-blue if less. Leaflet is inlined from ``maps/vendor`` (:mod:`musterpoint.maps.offline`), so
-the page works offline except for the base tiles. All text is escaped.
+blue if less. Leaflet is inlined from ``maps/vendor`` (:mod:`musterpoint.maps.offline`); the
+streets are drawn from the road network, so the page works offline (tiles only with
+``--tiles``). The title block and legend sit above and below the map
+(:mod:`musterpoint.maps.map_layout`). All text is escaped.
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from typing import Any, cast
 
 import folium
 import pandas as pd
-import shapely
-from shapely.geometry import mapping
 
-from musterpoint.display.html import CJK_FONT_STACK, esc
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.maps.geometry import wkt_geometry
+from musterpoint.maps.map_layout import (
+    PageLayout,
+    add_base_map,
+    legend_group,
+    page_footer,
+    page_header,
+    popup,
+    swatch,
+)
 from musterpoint.maps.offline import write_offline_page
 
 __all__ = ["ZONE_MEASURES", "write_difference_map"]
@@ -46,32 +56,33 @@ _TEXT: dict[str, tuple[str, str]] = {
     "title": ("{b} compared with {a}", "{b} 与 {a} 比较"),
     "reached": ("reached in", "达到次数"),
     "peak": ("peak occupancy", "峰值占用率"),
+    "roads": ("Roads (from the network)", "道路（来自路网）"),
+    "zones_legend": ("Zones: change, plan − baseline", "区域：变化（方案 − 基准）"),
+    "links_legend": ("Roads: peak occupancy", "道路：峰值占用率"),
+    "sub": ("Mean over {n} paired replications (same seeds); darker = larger change; "
+            "click a zone for the figures and their interval",
+            "{n}次配对重复（相同随机种子）的均值；颜色越深变化越大；点击区域查看数值及其区间"),
 }
 _BLUE, _RED, _GREY = "#1565c0", "#c62828", "#9e9e9e"
 
 
 
 def _geom(wkt: Any, lon: Any = None, lat: Any = None) -> dict[str, Any] | None:
-    if isinstance(wkt, str) and wkt.strip():
-        try:
-            g = shapely.from_wkt(wkt)
-            if not g.is_empty:
-                return dict(mapping(g))
-        except shapely.errors.ShapelyError:
-            logger.warning("Skipping invalid WKT %.60r", wkt)
-    if lon is not None and lat is not None and pd.notna(lon) and pd.notna(lat):
+    geom = wkt_geometry(wkt)
+    if geom is None and lon is not None and lat is not None and pd.notna(lon) and pd.notna(lat):
         return {"type": "Point", "coordinates": [float(lon), float(lat)]}
-    return None
+    return geom
 
 
-def _fmt(kpi: str, v: float | None, signed: bool = False) -> str:
+def _fmt(kpi: str, v: float | None, signed: bool = False, zh: bool = False) -> str:
+    """A KPI value with its unit: person-hours (人时), minutes (分钟) or a bare number."""
     if v is None:
         return "—"
     s = "+" if signed else ""
     if kpi.endswith("person_s"):
-        return f"{v / 3600.0:{s},.1f} p·h"
+        return f"{v / 3600.0:{s},.1f} " + ("人时" if zh else "person-hours")
     if kpi.endswith("_s"):
-        return f"{v / 60.0:{s},.1f} min"
+        return f"{v / 60.0:{s},.1f} " + ("分钟" if zh else "min")
     return f"{v:{s},.1f}"
 
 
@@ -89,6 +100,7 @@ def _zone_layer(comp: dict[str, Any], zones: pd.DataFrame, plan: str, kpi: str,
     base = comp["baseline"]
     zstats = comp.get("zones") or {}
     reps = comp.get("replications", 0)
+    zh = lab["zone"] != "Zone"
     diffs = [((zstats.get(z) or {}).get("diff", {}).get(plan, {}).get(kpi) or {}).get("mean")
              for z in zones["zone"].astype(str)]
     scale = max((abs(d) for d in diffs if d is not None), default=0.0)
@@ -103,16 +115,16 @@ def _zone_layer(comp: dict[str, Any], zones: pd.DataFrame, plan: str, kpi: str,
         b = (zs.get("plans", {}).get(plan) or {}).get(kpi) or {}
         dd = (zs.get("diff", {}).get(plan) or {}).get(kpi) or {}
         ci = "" if dd.get("lo") is None else \
-            f" [{_fmt(kpi, dd['lo'], True)}, {_fmt(kpi, dd['hi'], True)}]"
+            f" [{_fmt(kpi, dd['lo'], True, zh)}, {_fmt(kpi, dd['hi'], True, zh)}]"
         colour, alpha = _shade(d, scale)
+        reached_a = f"({lab['reached']} {a.get('n', 0)}/{reps})"
+        reached_b = f"({lab['reached']} {b.get('n', 0)}/{reps})"
         rows = [(lab["zone"], zid),
-                (base, f"{_fmt(kpi, a.get('mean'))} ({lab['reached']} {a.get('n', 0)}/{reps})"),
-                (plan, f"{_fmt(kpi, b.get('mean'))} ({lab['reached']} {b.get('n', 0)}/{reps})"),
-                ("Δ", f"{_fmt(kpi, d, True)}{ci}")]
-        popup = "<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>"
-                                    for k, v in rows) + "</table>"
+                (base, f"{_fmt(kpi, a.get('mean'), zh=zh)} {reached_a}"),
+                (plan, f"{_fmt(kpi, b.get('mean'), zh=zh)} {reached_b}"),
+                ("Δ", f"{_fmt(kpi, d, True, zh)}{ci}")]
         feats.append({"type": "Feature", "geometry": geom, "properties": {
-            "popup": popup, "tip": esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True)}"),
+            "popup": popup(rows), "tip": esc(f"{lab['zone']} {zid}: Δ {_fmt(kpi, d, True, zh)}"),
             "fill": colour, "alpha": round(alpha, 3)}})
     group = folium.FeatureGroup(name=name, show=show)
     if feats:
@@ -160,19 +172,18 @@ def _link_layer(comp: dict[str, Any], links: pd.DataFrame, plan: str,
     return group
 
 
-def _legend(lab: dict[str, str], title: str) -> str:
-    sw = '<span style="display:inline-block;width:14px;height:10px;background:{}"></span> {}'
-    items = [sw.format(_BLUE, esc(lab["better"])), sw.format(_RED, esc(lab["worse"])),
-             sw.format(_GREY, esc(lab["none"])),
-             sw.format(_RED, esc(lab["more"])) + " / " + sw.format(_BLUE, esc(lab["less"]))]
-    return ('<div id="musterpoint-legend" style="position:fixed;top:10px;left:50px;'
-            "z-index:1000;background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
-            f"font:12px/1.4 {CJK_FONT_STACK};max-width:300px\">"
-            f"<b>{esc(title)}</b><br>{'<br>'.join(items)}</div>")
+def _legend(lab: dict[str, str]) -> list[str]:
+    return [legend_group(lab["zones_legend"], [swatch(_BLUE, lab["better"]),
+                                               swatch(_RED, lab["worse"]),
+                                               swatch(_GREY, lab["none"])]),
+            legend_group(lab["links_legend"], [swatch(_RED, lab["more"], "line"),
+                                               swatch(_BLUE, lab["less"], "line")])]
 
 
 def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links: pd.DataFrame,
-                         path: Path, plan: str | None = None, lang: str = "en") -> Path:
+                         path: Path, plan: str | None = None, lang: str = "en",
+                         roads: list[list[int]] | None = None, tiles: str | None = None,
+                         tiles_attribution: str | None = None) -> Path:
     """Write the difference map of ``plan`` against the comparison's baseline.
 
     Parameters
@@ -189,6 +200,11 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
         The plan to compare with the baseline (default: the second plan).
     lang : str
         ``en`` or ``zh``.
+    roads : list of list of int, optional
+        The road network, packed by :func:`musterpoint.maps.geometry.pack_road_lines`,
+        drawn under the layers (on unless there are tiles).
+    tiles, tiles_attribution : str, optional
+        An XYZ tile URL and its credit (``--tiles``); default: no tiles.
 
     Returns
     -------
@@ -200,26 +216,29 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
     names = [p["name"] for p in comparison["plans"]]
     base = comparison["baseline"]
     plan = plan or next((n for n in names if n != base), base)
-    fmap = folium.Map(tiles=None, control_scale=True)
-    folium.TileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", name="OpenStreetMap",
-                     attr='<a href="https://www.openstreetmap.org/copyright">© OpenStreetMap '
-                          "contributors</a>", max_zoom=19).add_to(fmap)
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    add_base_map(fmap, tiles, tiles_attribution, roads or [], lab["roads"])
     for i, (kpi, en, cn) in enumerate(ZONE_MEASURES):
         _zone_layer(comparison, zones, plan, kpi, cn if zh else en, lab, i == 0).add_to(fmap)
     layer = _link_layer(comparison, links, plan, lab)
     if layer is not None:
         layer.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    bounds = None
     if {"lon", "lat"} <= set(zones.columns) and len(zones):
         lons = pd.to_numeric(zones["lon"], errors="coerce")
         lats = pd.to_numeric(zones["lat"], errors="coerce")
         pad = 0.01
         if lons.notna().any():
-            fmap.fit_bounds([[float(lats.min()) - pad, float(lons.min()) - pad],
-                             [float(lats.max()) + pad, float(lons.max()) + pad]])
+            bounds = [[float(lats.min()) - pad, float(lons.min()) - pad],
+                      [float(lats.max()) + pad, float(lons.max()) + pad]]
     title = lab["title"].format(a=base, b=plan)
     root = cast(Any, fmap.get_root())
-    root.html.add_child(folium.Element(_legend(lab, title)))
+    root.title = esc(title)
+    sub = lab["sub"].format(n=comparison.get("replications", "—"))
+    root.html.add_child(folium.Element(page_header(title, sub)))
+    root.html.add_child(folium.Element(page_footer(_legend(lab), [tiles_attribution or ""])))
+    PageLayout(bounds, None).add_to(fmap)
     out = write_offline_page(fmap, Path(path))
     logger.info("Wrote difference map %s (%d bytes)", out, out.stat().st_size)
     return out

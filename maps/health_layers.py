@@ -20,9 +20,10 @@ import pandas as pd
 from folium.plugins import Timeline
 from folium.utilities import JsCode
 
-from musterpoint.display.html import CJK_FONT_STACK, esc
+from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import epoch_ms
+from musterpoint.maps.map_layout import legend_group, swatch
 from musterpoint.maps.timeline_span import feature_end_ms
 from musterpoint.sim.result import RunResult
 
@@ -195,16 +196,11 @@ def add_health_layers(result: RunResult, fmap: folium.Map) -> list[Timeline]:
     hts = tables.get("health_hospital_timeseries")
     if hosp is not None and hts is not None and not hts.empty:
         timelines.append(_hospital_layer(hosp, hts, clock, lab, zh))
-    swatch = '<span style="display:inline-block;width:12px;height:12px;border-radius:6px;' \
-             'background:{}"></span> {}'
-    legend = "<br>".join(swatch.format(STATUS_COLOURS[k], esc(lab[k]))
-                         for k in ("ok", "strained", "failing"))
+    legend = legend_group(lab["legend"], [swatch(STATUS_COLOURS[k], lab[k], "dot")
+                                          for k in ("ok", "strained", "failing")])
     cast_root: Any = fmap.get_root()
-    cast_root.html.add_child(folium.Element(
-        '<div id="musterpoint-health-legend" style="position:fixed;top:260px;right:10px;'
-        "z-index:1000;background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
-        f"font:12px/1.4 {CJK_FONT_STACK}\">"
-        f"<b>{esc(lab['legend'])}</b><br>{legend}</div>"))
+    cast_root.html.add_child(folium.Element(  # moved into the page's legend by PageLayout
+        f'<div id="musterpoint-health-legend">{legend}</div>'))
     return timelines
 
 

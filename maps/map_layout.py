@@ -8,14 +8,14 @@ shelter or each other. The initial view is fitted to the data with a margin that
 it clear of the corner controls.
 
 The base map is either tiles from a URL the user gives (``muster run --tiles URL
---tiles-attribution TEXT``; nothing is hard-wired) or, by default, the road network itself
-drawn from the run's links (:mod:`musterpoint.maps.geometry`), so streets show offline.
+--tiles-attribution TEXT``, checked by :mod:`musterpoint.tiles_args`; nothing is
+hard-wired) or, by default, the road network itself drawn from the run's links
+(:mod:`musterpoint.maps.geometry`), so streets show offline.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,11 +34,11 @@ __all__ = [
     "PageLayout",
     "RoadLayer",
     "add_base_map",
-    "check_tiles",
     "data_bounds",
     "legend_group",
     "page_footer",
     "page_header",
+    "popup",
     "swatch",
 ]
 
@@ -61,9 +61,6 @@ body > .folium-map {{ flex: 1 1 auto; height: auto !important; min-height: 200px
 #musterpoint-legend .mp-sw {{ display: inline-block; width: 14px; height: 10px;
   margin-right: 3px; vertical-align: baseline; }}
 #musterpoint-footer .mp-credits {{ color: #607d8b; font-size: 11px; margin-top: 2px; }}
-#musterpoint-footer .mp-extra-legends > div {{ position: static !important; display: inline-block;
-  margin: 2px 12px 0 0; padding: 0 !important; background: none !important;
-  vertical-align: top; max-width: none !important; }}
 #musterpoint-footer .leaflet-timeline-control {{ width: auto; margin: 0 0 4px; float: none;
   display: flex; align-items: center; gap: 10px; text-align: left; background: none;
   box-shadow: none; border: 0; padding: 0; }}
@@ -85,40 +82,19 @@ BIND_POPUP = JsCode(
     " if (feature.properties.tooltip) { layer.bindTooltip(feature.properties.tooltip); } }"
 )
 
-_TILE_URL = re.compile(r"^https?://[^\s\"'<>]+$")
-
-
-def check_tiles(url: str | None, attribution: str | None) -> str | None:
-    """Why a tile URL and its credit cannot be used, or None when they can.
-
-    Parameters
-    ----------
-    url : str or None
-        An XYZ tile URL template (``https://.../{z}/{x}/{y}.png``), or None for no tiles.
-    attribution : str or None
-        The credit line the tile provider asks for.
-
-    Returns
-    -------
-    str or None
-        A message naming the problem and the fix, or None.
-    """
-    if url is None:
-        return None if attribution is None else "give --tiles URL with --tiles-attribution"
-    if not _TILE_URL.match(url) or not all(k in url for k in ("{z}", "{x}", "{y}")):
-        return ("the tile URL must start with http:// or https:// and hold {z}, {x} and {y}, "
-                "e.g. https://tile.example.org/{z}/{x}/{y}.png")
-    if not (attribution or "").strip():
-        return "tile providers require a credit: give --tiles-attribution TEXT"
-    return None
-
-
 def swatch(colour: str, label: str, shape: str = "box") -> str:
     """One legend item: a coloured box (or ``line``, ``dot``) and its escaped label."""
     style = {"box": "", "line": "height:3px;vertical-align:middle;",
              "dot": "width:10px;border-radius:50%;"}[shape]
     return (f'<span class="mp-item"><span class="mp-sw" style="{style}background:{colour}">'
             f"</span>{esc(label)}</span>")
+
+
+def popup(rows: Sequence[tuple[str, Any]], notes: Sequence[str] = ()) -> str:
+    """An escaped popup table, with notes that explain its terms below it."""
+    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+    foot = "".join(f'<div class="mp-note">{esc(n)}</div>' for n in notes)
+    return f"<table>{cells}</table>{foot}"
 
 
 def legend_group(title: str, items: Sequence[str]) -> str:
@@ -138,7 +114,6 @@ def page_footer(legend: Sequence[str], credits: Sequence[str]) -> str:
     line = " · ".join(esc(c) for c in credits if c)
     return ('<footer id="musterpoint-footer"><div id="musterpoint-slider-slot"></div>'
             f'<div id="musterpoint-legend">{"".join(legend)}</div>'
-            '<div class="mp-extra-legends"></div>'
             f'<div class="mp-credits">{line}</div></footer><style>{_CSS}</style>')
 
 
@@ -179,7 +154,8 @@ def add_base_map(fmap: folium.Map, tiles: str | None, attribution: str | None,
     fmap : folium.Map
         The map.
     tiles, attribution : str or None
-        Tile URL template and its credit (see :func:`check_tiles`); None for no tiles.
+        Tile URL template and its credit (see
+        :func:`musterpoint.tiles_args.check_tiles`); None for no tiles.
     roads : list of list of int
         Packed road lines; empty for none.
     roads_name : str
@@ -193,7 +169,8 @@ def add_base_map(fmap: folium.Map, tiles: str | None, attribution: str | None,
 
 
 class PageLayout(MacroElement):
-    """Moves the time slider into the footer, pulls extension legends into it, and fits
+    """Moves the time slider into the footer, pulls the extensions' legends
+    (``<div id="musterpoint-NAME-legend">``) into its legend, and fits
     the view to ``bounds`` clear of the corner controls. Add it to the map last.
 
     Parameters
@@ -212,9 +189,9 @@ class PageLayout(MacroElement):
         " {{ this.slider }}.getContainer() : {{ this.slider }}.container;"
         " if (ctl) { document.getElementById('musterpoint-slider-slot').appendChild(ctl); }"
         " {% endif %}"
-        " var extra = foot.querySelector('.mp-extra-legends');"
+        " var legend = document.getElementById('musterpoint-legend');"
         " document.querySelectorAll('body > div[id^=\"musterpoint-\"][id$=\"-legend\"]')"
-        ".forEach(function (el) { extra.appendChild(el); });"
+        ".forEach(function (el) { legend.appendChild(el); });"
         " map.invalidateSize(false);"
         " {% if this.bounds %}map.fitBounds({{ this.bounds }}, {paddingTopLeft:"
         " {{ this.pad }}, paddingBottomRight: {{ this.pad }}});{% endif %}"

@@ -143,6 +143,12 @@ def inline_cdn_assets(page: str) -> str:
     """
     own_code = _CSS_TAG.sub("", _SCRIPT_TAG.sub("", page))
     done: set[str] = set()
+    uses: dict[re.Pattern[str], bool] = {}  # one scan of the (large) page per pattern
+
+    def used(pattern: re.Pattern[str]) -> bool:
+        if pattern not in uses:
+            uses[pattern] = pattern.search(own_code) is not None
+        return uses[pattern]
 
     def repl(match: re.Match[str]) -> str:
         url = match.group("url")
@@ -151,7 +157,7 @@ def inline_cdn_assets(page: str) -> str:
             logger.warning("Map links an unknown external asset %s; left as is", url)
             return match.group(0)
         if asset.file is None:
-            if asset.needed is not None and asset.needed.search(own_code):
+            if asset.needed is not None and used(asset.needed):
                 logger.warning("Map needs %s, which is not vendored; left linked", url)
                 return match.group(0)
             return ""

@@ -30,9 +30,10 @@ from folium.plugins import Timeline
 from folium.utilities import JsCode
 from shapely.geometry import mapping
 
-from musterpoint.display.html import CJK_FONT_STACK, esc
+from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import epoch_ms
+from musterpoint.maps.map_layout import legend_group, swatch
 from musterpoint.maps.timeline_span import feature_end_ms
 from musterpoint.sim.result import RunResult
 
@@ -283,13 +284,10 @@ def add_relief_layers(result: RunResult, fmap: folium.Map,
                       point_to_layer=_CIRCLE, on_each_feature=_BIND)
         tl.layer_name = name
         out.append(tl)
-    legend = "".join(
-        f'<span style="display:inline-block;width:10px;height:10px;border-radius:5px;'
-        f'background:{c}"></span> {esc(lab[k])}<br>' for k, c in STATUS_COLOURS.items())
+    legend = legend_group(lab["points"], [swatch(c, lab[k], "dot")
+                                          for k, c in STATUS_COLOURS.items()])
     cast_root: Any = fmap.get_root()
-    cast_root.html.add_child(folium.Element(
-        '<div id="musterpoint-relief-legend" style="position:fixed;bottom:190px;right:10px;'
-        "z-index:1000;background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
-        f'font:12px/1.4 {CJK_FONT_STACK}"><b>{esc(lab["points"])}</b><br>{legend}</div>'))
+    cast_root.html.add_child(folium.Element(  # moved into the page's legend by PageLayout
+        f'<div id="musterpoint-relief-legend">{legend}</div>'))
     logger.info("relief map layers: %d routes, %d timelines", len(routes), len(out))
     return out

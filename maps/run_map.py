@@ -25,8 +25,9 @@ from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
 from musterpoint.maps.geometry import (
+    ROAD_COLOUR,
     js_list,
-    link_key,
+    link_keys,
     road_lines_from_wkt,
     round_coords,
     wkt_geometries,
@@ -39,6 +40,8 @@ from musterpoint.maps.map_layout import (
     data_bounds,
     page_footer,
     page_header,
+    popup,
+    swatch,
 )
 from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
@@ -47,7 +50,6 @@ from musterpoint.maps.run_map_explain import (
     add_bottlenecks,
     count,
     duration,
-    popup,
     reason_counts,
     reasons_text,
     run_legend,
@@ -149,7 +151,7 @@ def _link_features(
     code = pd.cut(occ, [-np.inf, 0.3, 0.7, np.inf], right=False, labels=False).astype(int)
     df = pd.DataFrame(
         {
-            "key": states["link_id"].map(link_key),
+            "key": link_keys(states["link_id"]),
             "start": pd.to_numeric(states["interval_start_s"], errors="coerce"),
             "code": code.where(~closed, 3),
             "occ": occ,
@@ -216,8 +218,9 @@ def _zone_features(result: RunResult, lab: dict[str, str],
         order_s = as_seconds(kz.get("order_s", row.get("order_s")))
         order = "—"
         if order_s is not None:
-            order = f"{format_clock(start, tz, order_s)} ({duration(order_s, lab)})"
-        pct = "" if share is None else f" ({share:.0%})"
+            after = lab["after_start"].format(d=duration(order_s, lab))
+            order = format_clock(start, tz, order_s) + lab["paren"].format(x=after)
+        pct = "" if share is None else lab["paren"].format(x=f"{share:.0%}")
         rows: list[tuple[str, Any]] = [
             (lab["zone"], zone_id),
             (lab["population"], count(row.get("population"), lab, "persons")),
@@ -229,7 +232,8 @@ def _zone_features(result: RunResult, lab: dict[str, str],
                              ("en_route", None)):
             why = reasons.get((zone_id, status))
             if why:
-                text = f"{count(sum(why.values()), lab, 'persons')}; {lab['reasons']}: "
+                text = (f"{count(sum(why.values()), lab, 'persons')}{lab['semicolon']}"
+                        f"{lab['reasons']}{lab['colon']}")
                 rows.append((lab[status], text + reasons_text(why, language)))
                 if note:
                     notes.append(lab[note])
@@ -255,7 +259,8 @@ def _shelter_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
             continue
         name = str(row.get("name") or row.get("shelter", ""))
         cap, occ = as_seconds(row.get("capacity")), as_seconds(row.get("occupancy_end"))
-        full = f" ({occ / cap:.0%} {lab['full']})" if cap and occ is not None else ""
+        full = (lab["paren"].format(x=lab["full"].format(p=f"{occ / cap:.0%}"))
+                if cap and occ is not None else "")
         rows: list[tuple[str, Any]] = [
             (lab["name"], name),
             ("ID", row.get("shelter", "")),
@@ -306,10 +311,12 @@ def _tooltips(lab: dict[str, str]) -> tuple[JsCode, JsCode]:
     return link_js, flood_js
 
 
-def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
-    """JS formatter: wall clock in the scenario zone, then ``±h:mm`` from the first order."""
+def _slider_format(meta: dict[str, Any], lab: dict[str, str], ordered: bool) -> JsCode:
+    """JS formatter: wall clock in the scenario zone, then ``±1 h 05 min`` from the first
+    order."""
     tz = _js(str(meta.get("timezone") or "UTC"))
-    first_order = as_seconds(meta.get("first_order_s")) or 0.0
+    first_order = (as_seconds(meta.get("first_order_s")) or 0.0) if ordered else 0.0
+    ref = lab["order_ref"] if ordered else lab["start"]  # no order: time since the start
     zero = epoch_ms(meta.get("start"), meta.get("timezone"), first_order)
     return JsCode(
         "function(ms) { var d = new Date(ms), s;"
@@ -318,8 +325,9 @@ def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
         f" hour12: false}}).format(d) + ' ' + {tz}; }}"
         " catch (e) { s = d.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'; }"
         f" var m = Math.round((ms - {zero}) / 60000), sign = m < 0 ? '-' : '+'; m = Math.abs(m);"
-        f" return s + ' (' + {_js(lab['order_ref'])} + ' ' + sign + Math.floor(m / 60) + ':'"
-        " + ('0' + (m % 60)).slice(-2) + ')'; }"
+        f" return s + {_js(lab['paren_open'])} + {_js(ref)} + ' ' + sign + Math.floor(m / 60)"
+        f" + {_js(lab['h_unit'])} + ('0' + (m % 60)).slice(-2) + {_js(lab['min_unit'])}"
+        f" + {_js(lab['paren_close'])}; }}"
     )
 
 
@@ -393,6 +401,8 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
         folium.GeoJson(collection, name=lab["zones"], on_each_feature=BIND_POPUP).add_to(fmap)
 
     timelines: list[Timeline] = []
+    symbols: list[str] = []  # legend entries of the layers drawn
+    congestion: list[tuple[str, str]] = []
     end_s = timeline_end_s(meta, tables, INTERVAL_S)
     if has("hazard_frames"):
         frames = tables["hazard_frames"]
@@ -404,6 +414,7 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             label = (lab[str(kind)] if str(kind) in ("flood", "plume")
                      else lab["hazard"].format(kind=esc(kind)))
             timelines.append(_timeline(feats, label, _FLOOD_STYLE, flood_tooltip))
+            symbols.append(swatch(_FLOOD_COLOUR, lab.get(f"{kind}_area", label)))
 
     if has("link_states") and has("links"):
         states, total, name = tables["link_states"], len(tables["link_states"]), lab["links"]
@@ -413,9 +424,13 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             name = lab["links_filtered"]
             logger.info("Map: kept %d of %d link-state rows (>= 0.3 or closed)", len(states), total)
         links = tables["links"]
-        geoms = zip(map(link_key, links["link_id"]), wkt_geometries(links["wkt"]), strict=True)
+        keys = link_keys(links["link_id"])
+        used = keys.isin(set(link_keys(states["link_id"]).unique()))  # parse only these
+        geoms = zip(keys[used], wkt_geometries(links["wkt"][used]), strict=True)
         link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s, names)
         if link_feats:
+            congestion = list(zip(CONGESTION_COLOURS, ("free", "busy", "jammed", "closed"),
+                                  strict=True))
             timelines.append(_timeline(link_feats, name, _LINK_STYLE, link_tooltip))
     for add_layers in LAYER_WRITERS:
         timelines.extend(add_layers(result, fmap))
@@ -443,7 +458,8 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             playback_duration=max(10_000, steps * 400),
             enable_keyboard_controls=True,
         )
-        cast(dict[str, Any], slider.options)["format_output"] = _slider_format(meta, lab)
+        fmt = _slider_format(meta, lab, bool(evacuees))
+        cast(dict[str, Any], slider.options)["format_output"] = fmt
         slider.timelines.extend(timelines)
         slider.add_to(fmap)
         slider_name = slider.get_name()
@@ -456,9 +472,12 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
     root.html.add_child(folium.Element(page_header(title, sub, summary)))
     share_bins = list(zip([c for _, c in _SHARE_BINS] + [_SHARE_DONE],
                           ("<25%", "25–50%", "50–75%", "75–99%", "100%"), strict=True))
-    congestion = list(zip(CONGESTION_COLOURS, ("free", "busy", "jammed", "closed"),
-                          strict=True))
-    legend = run_legend(lab, _FLOOD_COLOUR, share_bins, congestion, extras)
+    if shelter_features:
+        symbols.append(swatch("#0b3d91", lab["shelter"], "dot"))
+    if roads:
+        symbols.append(swatch(ROAD_COLOUR, lab["roads"], "line"))
+    legend = run_legend(lab, symbols + extras, congestion,
+                        share_bins if zone_features else [])
     credits = [tiles_attribution or "", *(str(a) for a in meta.get("attribution") or [])]
     root.html.add_child(folium.Element(page_footer(legend, credits)))
     folium.LayerControl(collapsed=True).add_to(fmap)

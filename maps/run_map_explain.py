@@ -16,9 +16,9 @@ import pandas as pd
 from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese
 from musterpoint.display.timefmt import anchor, as_seconds
-from musterpoint.maps.geometry import link_key, wkt_geometries
-from musterpoint.maps.map_layout import BIND_POPUP, legend_group, swatch
-from musterpoint.maps.run_map_text import REASONS
+from musterpoint.maps.geometry import link_keys, wkt_geometries
+from musterpoint.maps.map_layout import BIND_POPUP, legend_group, popup, swatch
+from musterpoint.maps.run_map_text import REASON_PREFIXES, REASONS
 from musterpoint.sim.result import RunResult
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "add_bottlenecks",
     "count",
     "duration",
-    "popup",
     "reason_counts",
     "reasons_text",
     "run_legend",
@@ -62,19 +61,14 @@ def duration(seconds: Any, lab: Mapping[str, str], missing: str = "—") -> str:
     return lab["hours_min"].format(h=m // 60, m=m % 60)
 
 
-def popup(rows: Sequence[tuple[str, Any]], notes: Sequence[str] = ()) -> str:
-    """An escaped popup table, with notes that explain its terms below it."""
-    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    foot = "".join(f'<div class="mp-note">{esc(n)}</div>' for n in notes)
-    return f"<table>{cells}</table>{foot}"
-
-
 def reason_counts(agents: pd.DataFrame | None) -> ReasonCounts:
-    """Persons who did not arrive, by zone (and None: all zones), status and reason."""
+    """Evacuees who did not arrive, by zone (and None: all zones), status and reason."""
     out: ReasonCounts = {}
     if agents is None or agents.empty or not {"status", "persons"} <= set(agents.columns):
         return out
     df = agents[agents["status"].astype(str) != "arrived"]
+    if "role" in df:  # the KPIs count evacuees only, not shadow or background traffic
+        df = df[df["role"].astype(str) == "evacuee"]
     zone = df["zone"].astype(str) if "zone" in df else pd.Series("", index=df.index)
     reason = df["reason"].fillna("").astype(str) if "reason" in df else zone.map(lambda _: "")
     reason = reason.where((reason != "") | (df["status"] != "en_route"), "on the road")
@@ -96,9 +90,19 @@ def reasons_text(reasons: Mapping[str, int], language: Any) -> str:
     index = 1 if is_chinese(language) else 0
     parts = []
     for why, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])):
-        label = REASONS[why][index] if why in REASONS else (why or "—")
+        label = _reason(why, index)
         parts.append(f"{label} {n:,}")
     return ("，" if index else ", ").join(parts)
+
+
+def _reason(why: str, index: int) -> str:
+    """The short words for one ``agents.reason`` (0: English, 1: Chinese)."""
+    if why in REASONS:
+        return REASONS[why][index]
+    for prefix, words in REASON_PREFIXES.items():
+        if why.startswith(prefix):
+            return words[index].format(rest=why[len(prefix):])
+    return why
 
 
 def title_block(result: RunResult, lab: Mapping[str, str],
@@ -113,7 +117,8 @@ def title_block(result: RunResult, lab: Mapping[str, str],
                 or meta.get("scenario") or "")
     plan_title = (meta.get("plan_title_zh") if zh else None) or meta.get("plan_title")
     plan = str(meta.get("plan") or "")
-    plan_text = f"{plan_title} ({plan})" if plan_title and plan_title != plan else plan
+    plan_text = (plan_title + lab["paren"].format(x=plan) if plan_title and plan_title != plan
+                 else plan)
     start, tz = meta.get("start"), meta.get("timezone")
     t0 = anchor(start, tz)
     offset = t0.strftime("%z")
@@ -140,14 +145,17 @@ def title_block(result: RunResult, lab: Mapping[str, str],
     return title, " · ".join(parts), summary
 
 
-def run_legend(lab: Mapping[str, str], flood: str, share_bins: Sequence[tuple[str, str]],
-               congestion: Sequence[tuple[str, str]], extras: Sequence[str]) -> list[str]:
-    """The legend groups: map symbols, congestion classes, share evacuated."""
-    symbols = [swatch(flood, lab["flood_area"]), swatch("#0b3d91", lab["shelter"], "dot"),
-               swatch("#78909c", lab["roads"], "line"), *extras]
-    return [legend_group(lab["legend_map"], symbols),
-            legend_group(lab["congestion"], [swatch(c, lab[k]) for c, k in congestion]),
-            legend_group(lab["share"], [swatch(c, s) for c, s in share_bins])]
+def run_legend(lab: Mapping[str, str], symbols: Sequence[str],
+               congestion: Sequence[tuple[str, str]],
+               share_bins: Sequence[tuple[str, str]]) -> list[str]:
+    """The legend groups of what the map draws: symbols, occupancy classes, share evacuated
+    (an empty group is left out)."""
+    groups = [legend_group(lab["legend_map"], symbols)] if symbols else []
+    if congestion:
+        groups.append(legend_group(lab["congestion"], [swatch(c, lab[k]) for c, k in congestion]))
+    if share_bins:
+        groups.append(legend_group(lab["share"], [swatch(c, s) for c, s in share_bins]))
+    return groups
 
 
 def street_names(links: pd.DataFrame | None) -> tuple[dict[str, int], list[str]]:
@@ -157,7 +165,7 @@ def street_names(links: pd.DataFrame | None) -> tuple[dict[str, int], list[str]]
     index: dict[str, int] = {}
     names: list[str] = []
     out: dict[str, int] = {}
-    for key, name in zip(map(link_key, links["link_id"]), links["name"], strict=True):
+    for key, name in zip(link_keys(links["link_id"]), links["name"], strict=True):
         if not isinstance(name, str) or not name.strip():
             continue
         if name not in index:

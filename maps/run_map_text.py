@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["REASONS", "TEXT"]
+__all__ = ["REASONS", "REASON_PREFIXES", "TEXT"]
 
 #: Label key -> (English, Simplified Chinese).
 TEXT: dict[str, tuple[str, str]] = {
@@ -30,18 +30,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "flood_level": ("Flood level", "水位"),
     "capacity": ("Capacity", "容量"),
     "occupancy_end": ("Occupancy at end", "结束时人数"),
-    "full": ("full", "已满"),
+    "full": ("{p} full", "已满{p}"),
     "free": ("free (<30%)", "畅通（<30%）"),
     "busy": ("busy (30–70%)", "繁忙（30–70%）"),
     "jammed": ("jammed (≥70%)", "拥堵（≥70%）"),
     "closed": ("closed", "封闭"),
     "congestion": ("Road occupancy", "路段占用率"),
     "colon": (": ", "："),
+    "paren": (" ({x})", "（{x}）"),
+    "paren_open": (" (", "（"),
+    "paren_close": (")", "）"),
+    "semicolon": ("; ", "；"),
     "share": ("Share evacuated", "已疏散比例"),
     "data": ("Data", "数据"),
     "order_ref": ("first order", "首次疏散令"),
     "roads": ("Roads (from the network)", "道路（来自路网）"),
     "flood_area": ("Flooded area", "淹没范围"),
+    "plume_area": ("Danger zone (plume)", "危险区（烟羽）"),
     "shelter": ("Shelter", "避难所"),
     "bottleneck_short": ("Bottleneck", "瓶颈路段"),
     "legend_map": ("Map", "地图"),
@@ -75,6 +80,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "vph": ("{n} vehicles/h", "{n}辆/小时"),
     "hours_min": ("{h} h {m:02d} min", "{h}小时{m:02d}分"),
     "minutes": ("{m} min", "{m}分钟"),
+    "after_start": ("{d} after the start", "开始后{d}"),
+    "h_unit": (" h ", "小时"),
+    "min_unit": (" min", "分"),
     "flood_from": ("Flooded from", "开始淹没"),
 }
 
@@ -87,4 +95,16 @@ REASONS: dict[str, tuple[str, str]] = {
     "shelter full at opening": ("shelter full", "避难所已满"),
     "waiting to enter the road": ("waiting to enter the road", "等待驶入道路"),
     "on the road": ("still on the road", "仍在路上"),
+    "no transport: waiting for the bus": ("waiting for a bus", "等候巴士"),
+    "on a bus": ("still on a bus", "仍在巴士上"),
+    "waiting for the shelter to open": ("waiting for the shelter to open", "等候避难所开放"),
+    "not ordered": ("zone not ordered out", "所在区域未下达疏散令"),
+    "after the end": ("leaves after the end of the run", "出发时间晚于模拟结束"),
+    "": ("no reason recorded", "未记录原因"),
+}
+
+#: Reason prefix (the rest names a place or a cause) -> (English, Chinese) with ``{rest}``.
+REASON_PREFIXES: dict[str, tuple[str, str]] = {
+    "waiting at pickup point ": ("waiting at bus stop {rest}", "在上车点{rest}等候"),
+    "on a bus: ": ("on a bus that could go no further ({rest})", "所乘巴士无法继续行驶（{rest}）"),
 }

@@ -150,7 +150,7 @@ def test_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     # The slider starts at the scenario's local start time, before any link state: only
     # the first flood frame shows. Moving it to 40 % (0:48 in) brings congestion in.
     label = page.locator("output.time-text")
-    assert label.inner_text() == "2024-05-03 06:00 America/Sao_Paulo (first order -0:10)"
+    assert label.inner_text() == "2024-05-03 06:00 America/Sao_Paulo (first order -0 h 10 min)"
     flood = f'path.leaflet-interactive[stroke="{run_map._FLOOD_COLOUR}"]'
     flood_before = page.locator(flood).get_attribute("d")
     before = _stroke_counts(page)
@@ -160,7 +160,8 @@ def test_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     assert box is not None
     slider.click(position={"x": box["width"] * 0.4, "y": box["height"] / 2})
     assert re.fullmatch(
-        r"2024-05-03 06:[3-5]\d America/Sao_Paulo \(first order \+0:[2-4]\d\)", label.inner_text()
+        r"2024-05-03 06:[3-5]\d America/Sao_Paulo \(first order \+0 h [2-4]\d min\)",
+        label.inner_text(),
     ), label.inner_text()
     after = _stroke_counts(page)
     assert sum(after.get(c, 0) for c in run_map.CONGESTION_COLOURS) > 0, after

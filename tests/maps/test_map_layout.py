@@ -43,6 +43,8 @@ def _open(browser: Any, path: Path, width: int = 1280, height: int = 800) -> tup
 def _boxes(page: Any) -> dict[str, dict[str, float]]:
     out = {}
     for key, sel in _BOXES.items():
+        if key == "slider" and page.locator(sel).count() == 0:
+            continue
         box = page.locator(sel).first.bounding_box()
         assert box is not None and box["width"] > 0 and box["height"] > 0, key
         out[key] = box
@@ -151,5 +153,39 @@ def test_first_middle_and_last_frame_show_flood_roads_and_shelters(
         pixels = _screenshot_pixels(png, map_box)
         assert pixels["flood"] > 500 and pixels["shelter"] > 50 and pixels["road"] > 200, (
             step, pixels)
+    assert errors == []
+    page.close()
+
+
+@pytest.mark.browser
+def test_difference_map_layout_and_roads(browser: Any, tmp_path: Path) -> None:
+    import pandas as pd
+
+    from musterpoint.maps.difference_map import write_difference_map
+    from musterpoint.maps.geometry import road_lines_from_wkt
+
+    result = make_run_result()
+    comparison = {"plans": [{"name": "now"}, {"name": "late"}], "baseline": "now",
+                  "replications": 4, "zones": {}, "links": {"changed": {}}}
+    path = write_difference_map(comparison, result.tables["zones"],
+                                pd.DataFrame(columns=["link_id", "wkt"]), tmp_path / "d.html",
+                                roads=road_lines_from_wkt(result.tables["links"]["wkt"]))
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+        ("file:", "data:")) else route.abort())
+    page.goto(path.as_uri(), wait_until="load")
+    boxes = {k: v for k, v in _boxes(page).items() if k != "slider"}  # no slider here
+    map_box = page.locator(".leaflet-container").bounding_box()
+    assert map_box is not None
+    for a, box_a in boxes.items():
+        for b, box_b in boxes.items():
+            if a < b:
+                assert not _overlap(box_a, box_b), (a, b)
+    assert not _overlap(boxes["title"], map_box) and not _overlap(boxes["legend"], map_box)
+    assert "late compared with now" in page.locator("#musterpoint-title").inner_text()
+    assert _road_pixels(page) > 1000
+    page.screenshot(path=str(tmp_path / "difference.png"))
     assert errors == []
     page.close()
