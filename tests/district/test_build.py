@@ -181,3 +181,26 @@ def test_bad_input_clear_and_nothing_written(case: str, tmp_path: Path) -> None:
         assert w in msg, msg
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_osm_extract_clipped_to_a_bbox(tmp_path: Path) -> None:
+    """A larger extract is cut to the area (ways with a node inside kept whole)."""
+    from musterpoint.district.roads import area_geometry, prepare_roads
+    from musterpoint.district.spec import AreaSpec
+    from musterpoint.sim.network.read import read_network
+
+    pbf = bundled_scenarios()["helsinki-ammonia"].parent / "data" / "Helsinki.osm.pbf"
+    whole = read_network(pbf)
+    bbox = (24.935, 60.165, 24.945, 60.172)
+    geom = area_geometry(AreaSpec(bbox=bbox, buffer_m=100))
+    data = tmp_path / "data"
+    data.mkdir()
+    prepared = prepare_roads(RoadsSpec(file=pbf), geom, data)
+    assert prepared.network == {"osm": "data/roads.osm.pbf"}
+    clipped = read_network(data / "roads.osm.pbf")
+    assert 0 < clipped.n_links < whole.n_links
+    # every kept link touches the buffered box: no node far outside it
+    assert (clipped.lon > bbox[0] - 0.01).all() and (clipped.lat < bbox[3] + 0.01).all()
+    with pytest.raises(InputError, match="clip is empty"):
+        prepare_roads(RoadsSpec(file=pbf), area_geometry(
+            AreaSpec(bbox=(10.0, 50.0, 10.1, 50.1), buffer_m=0)), data)
