@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from shapely.geometry import box
@@ -71,7 +72,13 @@ def _spec(tmp: Path, **kw: object) -> DistrictSpec:
 
 
 def test_chinese_district_builds_and_validates(tmp_path: Path) -> None:
-    res = build(_spec(tmp_path), tmp_path / "光谷")
+    schools = _shelters(tmp_path, [("第一中学", 114.5060, 30.4950, "")], name="学校.csv")
+    places = [PlaceFileSpec(kind="shelter", file=_shelters(tmp_path)),
+              PlaceFileSpec(kind="school", file=schools)]
+    res = build(_spec(tmp_path, places=places), tmp_path / "光谷")
+
+    school = pd.read_csv(res.folder / "data" / "places" / "school.csv")
+    assert school["name"].tolist() == ["第一中学"] and school["row"].tolist() == [2]
     sc = yaml.safe_load((res.folder / "scenario.yaml").read_text(encoding="utf-8"))
     assert sc["name"] == "光谷演练"
     assert [s["id"] for s in sc["shelters"]] == ["光谷体育馆", "高新第一中学"]
@@ -102,9 +109,14 @@ def test_population_raster_in_utm_keeps_the_total(tmp_path: Path) -> None:
         dst.write(vals, 1)
     res = build(_spec(tmp_path, population=PopulationSpec(file=raster),
                       zones=ZonesSpec(kind="hexagon", cell_m=300)), tmp_path / "out")
+    hexes = gpd.read_file(res.folder / "data" / "zones.geojson").to_crs("EPSG:32650")
+    # regular hexagons 300 m across the flats: area sqrt(3)/2 * 300^2
+    assert np.allclose(hexes.area, np.sqrt(3) / 2 * 300**2, rtol=1e-6)
+    assert hexes.union_all().area == pytest.approx(hexes.area.sum(), rel=1e-6)  # no overlap
+    cells = pd.read_csv(res.folder / "data" / "population.csv")
+    pts = gpd.GeoSeries(gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326")
+    assert pts.to_crs("EPSG:32650").within(hexes.union_all().buffer(0.01)).all()
     assert res.persons == round(399 * 0.4)
-    import pandas as pd
-
     pop = pd.read_csv(res.folder / "data" / "population.csv")
     assert int(pop["population"].sum()) == round(399 * 0.4)
     assert res.zones >= 2

@@ -30,7 +30,9 @@ def test_every_evacuation_field_has_a_meaning_in_both_languages() -> None:
     missing = [f"{m.__name__}.{n}" for m in core for n, f in m.model_fields.items()
                if not docs.meaning(m, n, f, "en")
                or not (FIELDS.get(f"{m.__name__}.{n}") or FIELDS.get(n))]
-    assert missing == []
+    assert missing == [], ("give these fields a description in the schema and a Chinese "
+                           "meaning in tools/scenario_doc_text.py FIELDS, then run "
+                           "python tools/write_scenario_docs.py")
 
 
 def test_pages_document_the_review_gaps() -> None:
