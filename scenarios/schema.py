@@ -16,6 +16,7 @@ from pydantic import Field, field_validator, model_validator
 
 from musterpoint.scenarios._base import Id, Name, SchemaModel, check_unique
 from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
+from musterpoint.scenarios.levels_schema import Level, Monitoring, Role
 from musterpoint.scenarios.msel_schema import Inject
 from musterpoint.scenarios.relief_schema import ReliefPlan, ReliefWorld
 from musterpoint.scenarios.standards import Standard
@@ -239,6 +240,7 @@ class Scenario(SchemaModel):
     relief: ReliefWorld | None = None
     health: HealthWorld | None = None
     injects: list[Inject] = Field(default_factory=list, description="exercise script (MSEL)")
+    monitoring: Monitoring | None = Field(None, description="gauges and forecasts levels read")
 
     @field_validator("timezone")
     @classmethod
@@ -392,3 +394,21 @@ class Plan(SchemaModel):
     )
     relief: ReliefPlan | None = None
     health: HealthPlan | None = None
+    levels: list[Level] = Field(
+        default_factory=list, description="response levels with activation conditions; "
+        "zones no stage names are ordered only by a level")
+    check_every_min: Annotated[float, Field(gt=0, le=60)] = Field(
+        1.0, description="how often the levels' conditions are checked (minutes)")
+    roles: list[Role] = Field(default_factory=list, description="responsible bodies")
+
+    @model_validator(mode="after")
+    def _levels(self) -> Plan:
+        check_unique([lv.id for lv in self.levels], "level")
+        check_unique([r.id for r in self.roles], "role")
+        roles = {r.id for r in self.roles}
+        for lv in self.levels:
+            for a in lv.actions:
+                if a.role and a.role not in roles:
+                    raise ValueError(f"level {lv.id!r}: role {a.role!r} is not in 'roles' "
+                                     f"(have {sorted(roles)})")
+        return self
