@@ -145,6 +145,8 @@ def _default(f: FieldInfo, lang: str) -> str:
         text = json.dumps(val, ensure_ascii=False)
     except TypeError:
         text = str(val)
+    if len(text) > 80:  # the built-in lists (relief commodities, truck types)
+        return "built-in list (see the schema)" if lang == "en" else "内置列表（见数据模式）"
     return f"`{text}`"
 
 
