@@ -132,9 +132,11 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if args.bbox is not None:
         try:
             area["bbox"] = [float(v) for v in args.bbox.split(",")]
-        except ValueError as exc:
-            raise InputError.single("--bbox", "", "give west,south,east,north in degrees"
-                                    ) from exc
+        except ValueError:
+            area["bbox"] = []
+        if len(area["bbox"]) != 4:
+            raise InputError.single("--bbox", args.bbox, "give four numbers: west,south,"
+                                    "east,north in degrees, e.g. 114.38,30.47,114.45,30.52")
     if args.buffer_m is not None:
         area["buffer_m"] = args.buffer_m
     d["area"] = area
@@ -147,6 +149,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if args.zones is not None:
         if args.zones in ("square", "hexagon"):
             zones["kind"] = args.zones
+        elif not Path(args.zones).exists():
+            raise InputError.single(args.zones, "--zones", "file not found; give square, "
+                                    "hexagon or a polygon file of the zones (社区, wards)")
         else:
             zones.update(kind="polygons", file=args.zones)
     if args.cell_m is not None:
@@ -236,4 +241,7 @@ def _hint(err: Any) -> str:
         option = {"roads": "--roads FILE", "population": "--population FILE"}.get(
             loc[0], loc[-1])
         return f"missing: give {option}"
-    return str(err["msg"]).removeprefix("Value error, ")
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg + {"hazard": " (options --dem, --stage, --datum, --hazard-polygons, --plume)",
+                  "zones": " (options --zones, --cell-m, --zone-name-col)",
+                  "area": " (options --area, --bbox, --buffer-m)"}.get(loc[0] if loc else "", "")

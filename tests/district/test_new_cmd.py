@@ -85,3 +85,22 @@ def test_new_from_a_spec_file_with_relative_paths(tmp_path: Path,
                  "--title-zh", "规格文件测试"]) == 0, capsys.readouterr().err
     sc = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))
     assert sc["title"]["zh"] == "规格文件测试" and sc["population"]["zone_id_column"] == "id"
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    (["--bbox", "1,2,3"], ["--bbox", "four numbers"]),
+    (["--bbox", "3,2,1,4"], ["west < east", "--bbox"]),
+    (["--zones", "polygons"], ["--zones", "file not found"]),
+    (["--hazard", "flood"], ["needs dem, stage", "--dem"]),
+    (["--stage", "0:3,x"], ["--stage", "HOURS:METRES"]),
+])
+def test_bad_options_named(extra: list[str], words: list[str], tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "x"
+    assert main(["new", str(out), "--roads", str(ROADS), "--population", str(COMPOUNDS),
+                 *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err, err
+    assert not out.exists()
