@@ -145,6 +145,19 @@ def _no_crs_raster(tmp: Path) -> Path:
     return path
 
 
+def _metres_as_degrees_raster(tmp: Path) -> Path:
+    """A raster in UTM metres whose file says EPSG:4326 (a wrong CRS)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp / "pop_wrong_crs.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=2, width=2, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(535_000, 3_375_000, 100, 100)) as d:
+        d.write(np.ones((2, 2), dtype="float32"), 1)
+    return path
+
+
 def _far_row(tmp: Path) -> Path:
     path = _shelters(tmp)
     with path.open("a", encoding="utf-8") as f:
@@ -169,6 +182,9 @@ BAD = {
     "population raster without a CRS": (
         lambda t: {"population": PopulationSpec(file=_no_crs_raster(t))},
         "pop.tif", ["no coordinate system"]),
+    "population raster in another CRS than it says": (
+        lambda t: {"population": PopulationSpec(file=_metres_as_degrees_raster(t))},
+        "pop_wrong_crs.tif", ["crs", "projected metres"]),
     "population swapped lon/lat": (
         lambda t: {"population": PopulationSpec(file=_swapped_pop(t))},
         "pop.csv", ["swapped"]),
