@@ -1,8 +1,9 @@
 """Benchmark: ``muster new`` (:func:`musterpoint.district.build.build`) build times.
 
 1. Each bundled OSM scenario rebuilt from its own files (Porto Alegre, Helsinki, Krems;
-   target under 30 s each), with the phases: roads copied or clipped, network read for the
-   offset checks, population, places, the world built as ``muster validate`` does.
+   target under 30 s each), with the phases: roads copied or clipped, population, places,
+   the world built as ``muster validate`` does (the network read once), the offset checks
+   of people and places against the roads.
 2. ``--large``: a generated district, a street grid written as a GeoPackage line layer
    of about 250,000 two-way streets (about 500,000 directed links), clipped to a bbox,
    with a 1000 x 1000-cell population raster (1 million cells, Poisson(2) persons per
