@@ -64,6 +64,11 @@ def register(subparsers: Any) -> dict[str, Handler]:
                    help="population raster (GeoTIFF), polygons or points (CSV/XLSX)")
     g.add_argument("--population-col", help="population column (default: found by name)")
     g.add_argument("--population-crs", help="CRS of a population table (e.g. GCJ-02)")
+    g.add_argument("--population-kind", choices=("auto", "raster", "polygons", "points",
+                                                 "osm-buildings"),
+                   help="osm-buildings: spread --population-total over the residential "
+                   "buildings of an OSM extract")
+    g.add_argument("--population-total", type=int, help="osm-buildings: persons to place")
     g.add_argument("--zones", help="square (default), hexagon, or a polygon file (社区)")
     g.add_argument("--cell-m", type=float, help="square or hexagon size (default 1000)")
     g.add_argument("--zone-name-col", help="the polygon file's name column")
@@ -88,7 +93,10 @@ def register(subparsers: Any) -> dict[str, Handler]:
     g.add_argument("--stage", help="flood: water levels, HOURS:METRES,... e.g. 0:3.0,6:4.7")
     g.add_argument("--datum", help="flood: what levels and heights refer to")
     g.add_argument("--hazard-polygons", type=Path, help="polygons: layer with from_h")
+    g.add_argument("--polygons-kind", help="polygons: what they are (flood, fire, ...)")
     g.add_argument("--plume", type=Path, help="plume: YAML file with the plume's fields")
+    n.add_argument("--household-size", type=float, help="mean persons per household")
+    n.add_argument("--car-share", type=float, help="share of households with a car")
     n.add_argument("--attribution", action="append", help="data credit (repeatable)")
     n.add_argument("--force", action="store_true", help="replace an existing folder")
     n.add_argument("--no-check", action="store_true",
@@ -124,19 +132,26 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if args.bbox is not None:
         try:
             area["bbox"] = [float(v) for v in args.bbox.split(",")]
-        except ValueError as exc:
-            raise InputError.single("--bbox", "", "give west,south,east,north in degrees"
-                                    ) from exc
+        except ValueError:
+            area["bbox"] = []
+        if len(area["bbox"]) != 4:
+            raise InputError.single("--bbox", args.bbox, "give four numbers: west,south,"
+                                    "east,north in degrees, e.g. 114.38,30.47,114.45,30.52")
     if args.buffer_m is not None:
         area["buffer_m"] = args.buffer_m
     d["area"] = area
     if args.population is not None:
         d["population"] = {"file": args.population, "column": args.population_col,
-                           "crs": args.population_crs or "EPSG:4326"}
+                           "crs": args.population_crs or "EPSG:4326",
+                           "kind": args.population_kind or "auto",
+                           "total": args.population_total}
     zones = dict(d.get("zones") or {})
     if args.zones is not None:
         if args.zones in ("square", "hexagon"):
             zones["kind"] = args.zones
+        elif not Path(args.zones).exists():
+            raise InputError.single(args.zones, "--zones", "file not found; give square, "
+                                    "hexagon or a polygon file of the zones (社区, wards)")
         else:
             zones.update(kind="polygons", file=args.zones)
     if args.cell_m is not None:
@@ -156,7 +171,7 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if args.hazard is not None:
         hz["kind"] = args.hazard
     for key, val in (("dem", args.dem), ("datum", args.datum),
-                     ("polygons", args.hazard_polygons)):
+                     ("polygons", args.hazard_polygons), ("polygons_kind", args.polygons_kind)):
         if val is not None:
             hz[key] = val
     if args.stage is not None:
@@ -164,6 +179,11 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if args.plume is not None:
         hz["plume"] = read_yaml_mapping(args.plume)
     d["hazard"] = hz
+    hh = dict(d.get("households") or {})
+    for key, val in (("mean_size", args.household_size), ("car_share", args.car_share)):
+        if val is not None:
+            hh[key] = val
+    d["households"] = hh
     if args.attribution:
         d["attribution"] = list(args.attribution)
     return d
@@ -221,4 +241,7 @@ def _hint(err: Any) -> str:
         option = {"roads": "--roads FILE", "population": "--population FILE"}.get(
             loc[0], loc[-1])
         return f"missing: give {option}"
-    return str(err["msg"]).removeprefix("Value error, ")
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    return msg + {"hazard": " (options --dem, --stage, --datum, --hazard-polygons, --plume)",
+                  "zones": " (options --zones, --cell-m, --zone-name-col)",
+                  "area": " (options --area, --bbox, --buffer-m)"}.get(loc[0] if loc else "", "")

@@ -32,8 +32,8 @@ ID_PATTERN = r"^[\w.\-]+$"
 #: Scenario and plan names: as ids, without ``.``, starting with a letter or digit.
 NAME_PATTERN = r"^[^\W_][\w\-]*$"
 
-Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN)]
-Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NAME_PATTERN)]
+Id = Annotated[str, Field(min_length=1, pattern=ID_PATTERN)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 
 
 def safe_slug(text: str, fallback: str = "item") -> str:

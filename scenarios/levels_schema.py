@@ -33,7 +33,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from musterpoint.scenarios._base import SchemaModel, check_unique
+from musterpoint.scenarios._base import Id, SchemaModel, check_unique
 
 __all__ = [
     "UNSUPPORTED_ACTIONS",
@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 NonNeg = Annotated[float, Field(ge=0)]
-Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 #: Actions the issue asks for that the engine cannot yet take at a level's firing (a
 #: level's ``command`` takes every command the engine and the run's extensions know).

@@ -3,7 +3,9 @@
 The folder holds ``scenario.yaml``, a default plan (``plans/evacuate-all-now.yaml``),
 ``data/`` with copies (or clipped or converted forms) of every input, and ``README.md``
 listing every source, what was done to it and every assumption. The scenario is loaded
-and its world built before anything is written; on any problem nothing is written.
+and its world built before the folder is put in place (the network is read once, and
+its roads serve the coordinate checks of people and places); on any problem nothing is
+written.
 """
 
 from __future__ import annotations
@@ -101,6 +103,52 @@ def _shelter_entry(p: PlaceRecord) -> dict[str, Any]:
     return out
 
 
+def _read_roads(folder: Path, network: dict[str, Any]) -> Any:
+    """The road network the scenario names (for the offset checks without a world)."""
+    from musterpoint.sim.network.read import read_network
+
+    first = folder / str(network.get("osm") or network.get("layer") or network.get("nodes"))
+    return read_network(first, crs=network.get("crs"), layer=network.get("layer_name"))
+
+
+def _read_place_files(spec: DistrictSpec) -> list[tuple[PlaceFileSpec, list[PlaceRecord]]]:
+    """Every place file read; every problem of every file raised at once."""
+    placed: list[tuple[PlaceFileSpec, list[PlaceRecord]]] = []
+    problems: list[Problem] = []
+    for pf in spec.places:
+        cols = PlaceColumns(name=pf.name_col, id=pf.id_col, capacity=pf.capacity_col,
+                            lon=pf.lon_col, lat=pf.lat_col, crs=pf.crs, sheet=pf.sheet,
+                            layer=pf.layer)
+        try:
+            placed.append((pf, read_places(pf.file, pf.kind, cols)))
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+    return placed
+
+
+def _offset_checks(spec: DistrictSpec, pop: Any,
+                   placed: list[tuple[PlaceFileSpec, list[PlaceRecord]]], net: Any) -> None:
+    """Population and places against the roads: a likely wrong CRS, rows off the area."""
+    from scipy.spatial import cKDTree
+
+    rlon, rlat = road_points(net)
+    diag = diagnose_offset(pop.lon, pop.lat, rlon, rlat, declared=spec.population.crs)
+    if diag is not None:
+        raise InputError.single(str(spec.population.file), "crs", diag.message)
+    k, c = 111_320.0, math.cos(math.radians(float(np.mean(rlat))))
+    tree = cKDTree(np.column_stack([rlon * k * c, rlat * k]))
+    problems: list[Problem] = []
+    for pf, places in placed:
+        try:
+            _check_places(pf, places, rlon, rlat, tree)
+        except InputError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise InputError(problems)
+
+
 def build(spec: DistrictSpec, out: Path, *, check: bool = True) -> BuildResult:
     """Write the scenario folder ``out`` from a district's files.
 
@@ -124,10 +172,7 @@ def build(spec: DistrictSpec, out: Path, *, check: bool = True) -> BuildResult:
         Every problem with the inputs, each naming the file, the row or field and what to
         do; nothing is written then.
     """
-    from scipy.spatial import cKDTree
-
     from musterpoint.atomic import atomic_folder
-    from musterpoint.sim.network.read import read_network
 
     t: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -137,18 +182,7 @@ def build(spec: DistrictSpec, out: Path, *, check: bool = True) -> BuildResult:
         geom = area_geometry(spec.area)
         roads = prepare_roads(spec.roads, geom, data)
         t["roads"] = time.perf_counter() - t0
-        net_src = roads.network
-        first = (data.parent / str(net_src.get("osm") or net_src.get("layer")
-                                   or net_src.get("nodes")))
-        net = read_network(first, crs=net_src.get("crs"), layer=net_src.get("layer_name"))
-        rlon, rlat = road_points(net)
-        k, c = 111_320.0, math.cos(math.radians(float(np.mean(rlat))))
-        tree = cKDTree(np.column_stack([rlon * k * c, rlat * k]))
-        t["network"] = time.perf_counter() - t0
         pop = prepare_population(spec.population, geom, data)
-        diag = diagnose_offset(pop.lon, pop.lat, rlon, rlat, declared=spec.population.crs)
-        if diag is not None:
-            raise InputError.single(str(spec.population.file), "crs", diag.message)
         zone_fields, zone_notes = prepare_zones(spec.zones, pop.lon, pop.lat, data)
         population = {**pop.population, **zone_fields}
         if spec.evacuate_below_m is not None:
@@ -160,20 +194,11 @@ def build(spec: DistrictSpec, out: Path, *, check: bool = True) -> BuildResult:
             shutil.copy2(spec.evacuate_area, data / spec.evacuate_area.name)
             population["area"] = f"data/{spec.evacuate_area.name}"
         t["population"] = time.perf_counter() - t0
+        placed = _read_place_files(spec)
         shelters: list[dict[str, Any]] = []
         exits: list[dict[str, Any]] = []
         other: dict[str, list[PlaceRecord]] = {}
-        problems: list[Problem] = []
-        for pf in spec.places:
-            cols = PlaceColumns(name=pf.name_col, id=pf.id_col, capacity=pf.capacity_col,
-                                lon=pf.lon_col, lat=pf.lat_col, crs=pf.crs, sheet=pf.sheet,
-                                layer=pf.layer)
-            try:
-                places = read_places(pf.file, pf.kind, cols)
-                _check_places(pf, places, rlon, rlat, tree)
-            except InputError as exc:
-                problems.extend(exc.problems)
-                continue
+        for pf, places in placed:
             if pf.kind == "shelter":
                 shelters.extend(_shelter_entry(p) for p in places)
             elif pf.kind == "exit":
@@ -181,19 +206,29 @@ def build(spec: DistrictSpec, out: Path, *, check: bool = True) -> BuildResult:
                               "lat": round(p.lat, 7)} for p in places)
             else:
                 other.setdefault(pf.kind, []).extend(places)
-        if problems:
-            raise InputError(problems)
         t["places"] = time.perf_counter() - t0
         notes = [*roads.notes, *pop.notes, *zone_notes]
-        write_folder(tmp, spec, net_src, population, shelters, exits, other, notes)
+        write_folder(tmp, spec, roads.network, population, shelters, exits, other, notes)
         zones_n = 0
         if check:
             from musterpoint.scenarios.loader import load_scenario
             from musterpoint.sim.drill.checks import check_scenario
 
-            checked = check_scenario(load_scenario(tmp / "scenario.yaml"), standards=False)
+            try:
+                checked = check_scenario(load_scenario(tmp / "scenario.yaml"),
+                                         standards=False)
+            except InputError:
+                # a wrong coordinate system shows first as places far from the roads: say
+                # which one when the offset explains it
+                _offset_checks(spec, pop, placed, _read_roads(tmp, roads.network))
+                raise
+            net = checked.world.network
             zones_n = len(checked.world.zones.ids)
             t["check"] = time.perf_counter() - t0
+        else:
+            net = _read_roads(tmp, roads.network)
+        _offset_checks(spec, pop, placed, net)
+        t["offsets"] = time.perf_counter() - t0
     t["total"] = time.perf_counter() - t0
     logger.info("wrote %s in %.1f s", out, t["total"])
     return BuildResult(out, net.n_nodes, net.n_links, pop.persons, zones_n, len(shelters),

@@ -155,7 +155,25 @@ def prepare_population(spec: PopulationSpec, geom: Any | None, data: Path
         raise InputError.single(file, "--population", "file not found; check the path")
     kind = _kind(spec)
     notes: list[str] = []
-    if kind == "raster":
+    if kind == "osm-buildings":
+        from musterpoint.district.osm_buildings import building_population
+
+        assert spec.total is not None
+        lon, lat, persons, counts = building_population(str(src), spec.total)
+        if geom is not None:
+            import shapely
+
+            inside = shapely.contains_xy(geom, lon, lat)
+            lon, lat, persons = lon[inside], lat[inside], persons[inside]
+        notes.append(
+            f"population: {spec.total:,} persons spread over the residential buildings of "
+            f"{src.name} by floor area ({counts['buildings']:,} buildings read, "
+            f"{counts['non_residential']:,} not residential, {counts['large']:,} over 3,000 "
+            f"m², {counts['on_grounds']:,} on "
+            f"school, hospital or public grounds; {lon.size:,} with people); see "
+            "musterpoint.district.osm_buildings for the method and its limits")
+        pop = _write_points(data, lon, lat, persons) if lon.size else {}
+    elif kind == "raster":
         lon, lat, persons = _raster_points(src, geom)
         notes.append(f"population: raster {src.name}, {lon.size:,} cells with people, "
                      "each a place at the cell centre; fractions rounded keeping the total")

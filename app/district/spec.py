@@ -60,13 +60,24 @@ class PopulationSpec(_Spec):
     """Where people live."""
 
     file: Path
-    kind: Literal["auto", "raster", "polygons", "points"] = Field(
-        "auto", description="auto: .tif is a raster, a polygon layer is polygons, else points")
+    kind: Literal["auto", "raster", "polygons", "points", "osm-buildings"] = Field(
+        "auto", description="auto: .tif is a raster, a polygon layer is polygons, else "
+        "points; osm-buildings: spread 'total' over an OSM extract's residential buildings")
+    total: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="osm-buildings: the persons to place (a census figure)")
     column: str | None = Field(None, description="population column (polygons, points)")
     lon_col: str | None = None
     lat_col: str | None = None
     crs: str = Field("EPSG:4326", description="CRS of a table's coordinates (GCJ-02 too)")
     sheet: str | None = None
+
+
+    @model_validator(mode="after")
+    def _total(self) -> PopulationSpec:
+        if (self.kind == "osm-buildings") != (self.total is not None):
+            raise ValueError("osm-buildings needs total (the persons to place), and only "
+                             "it takes one")
+        return self
 
 
 class ZonesSpec(_Spec):

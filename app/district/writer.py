@@ -83,7 +83,7 @@ def _readme(spec: DistrictSpec, folder: Path, notes: list[str],
     srcs = [spec.roads.file, spec.population.file, *(p.file for p in spec.places)]
     srcs += [p for p in (spec.zones.file, spec.area.polygon, spec.evacuate_area,
                          spec.hazard.dem, spec.hazard.polygons) if p is not None]
-    lines += [f"- source `{p.name}`" for p in srcs]
+    lines += [f"- source `{p.name}`" for p in dict.fromkeys(srcs)]
     lines += [f"- {n}" for n in notes]
     lines += ["", "## Assumptions", ""] + [f"- {a}" for a in assumptions]
     if spec.notes:

@@ -44,7 +44,13 @@ class PolygonSeries:
         """For each polyline, the times any part of it is inside an active polygon."""
         from shapely import linestrings
 
-        return self._intervals(linestrings(coords))
+        if not coords:
+            return []
+        # polylines of different lengths (OSM link geometries): one flat array + indices
+        sizes = [len(c) for c in coords]
+        flat = np.concatenate([np.asarray(c, dtype=float) for c in coords])
+        return self._intervals(linestrings(flat, indices=np.repeat(np.arange(len(sizes)),
+                                                                   sizes)))
 
     def _intervals(self, geoms: np.ndarray) -> list[list[Interval]]:
         from shapely import STRtree

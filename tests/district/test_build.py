@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 from shapely.geometry import box
@@ -71,7 +72,13 @@ def _spec(tmp: Path, **kw: object) -> DistrictSpec:
 
 
 def test_chinese_district_builds_and_validates(tmp_path: Path) -> None:
-    res = build(_spec(tmp_path), tmp_path / "光谷")
+    schools = _shelters(tmp_path, [("第一中学", 114.5060, 30.4950, "")], name="学校.csv")
+    places = [PlaceFileSpec(kind="shelter", file=_shelters(tmp_path)),
+              PlaceFileSpec(kind="school", file=schools)]
+    res = build(_spec(tmp_path, places=places), tmp_path / "光谷")
+
+    school = pd.read_csv(res.folder / "data" / "places" / "school.csv")
+    assert school["name"].tolist() == ["第一中学"] and school["row"].tolist() == [2]
     sc = yaml.safe_load((res.folder / "scenario.yaml").read_text(encoding="utf-8"))
     assert sc["name"] == "光谷演练"
     assert [s["id"] for s in sc["shelters"]] == ["光谷体育馆", "高新第一中学"]
@@ -102,9 +109,14 @@ def test_population_raster_in_utm_keeps_the_total(tmp_path: Path) -> None:
         dst.write(vals, 1)
     res = build(_spec(tmp_path, population=PopulationSpec(file=raster),
                       zones=ZonesSpec(kind="hexagon", cell_m=300)), tmp_path / "out")
+    hexes = gpd.read_file(res.folder / "data" / "zones.geojson").to_crs("EPSG:32650")
+    # regular hexagons 300 m across the flats: area sqrt(3)/2 * 300^2
+    assert np.allclose(hexes.area, np.sqrt(3) / 2 * 300**2, rtol=1e-6)
+    assert hexes.union_all().area == pytest.approx(hexes.area.sum(), rel=1e-6)  # no overlap
+    cells = pd.read_csv(res.folder / "data" / "population.csv")
+    pts = gpd.GeoSeries(gpd.points_from_xy(cells["lon"], cells["lat"]), crs="EPSG:4326")
+    assert pts.to_crs("EPSG:32650").within(hexes.union_all().buffer(0.01)).all()
     assert res.persons == round(399 * 0.4)
-    import pandas as pd
-
     pop = pd.read_csv(res.folder / "data" / "population.csv")
     assert int(pop["population"].sum()) == round(399 * 0.4)
     assert res.zones >= 2
@@ -133,6 +145,19 @@ def _no_crs_raster(tmp: Path) -> Path:
     return path
 
 
+def _metres_as_degrees_raster(tmp: Path) -> Path:
+    """A raster in UTM metres whose file says EPSG:4326 (a wrong CRS)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp / "pop_wrong_crs.tif"
+    with rasterio.open(path, "w", driver="GTiff", height=2, width=2, count=1,
+                       dtype="float32", crs="EPSG:4326",
+                       transform=from_origin(535_000, 3_375_000, 100, 100)) as d:
+        d.write(np.ones((2, 2), dtype="float32"), 1)
+    return path
+
+
 def _far_row(tmp: Path) -> Path:
     path = _shelters(tmp)
     with path.open("a", encoding="utf-8") as f:
@@ -157,6 +182,9 @@ BAD = {
     "population raster without a CRS": (
         lambda t: {"population": PopulationSpec(file=_no_crs_raster(t))},
         "pop.tif", ["no coordinate system"]),
+    "population raster in another CRS than it says": (
+        lambda t: {"population": PopulationSpec(file=_metres_as_degrees_raster(t))},
+        "pop_wrong_crs.tif", ["crs", "projected metres"]),
     "population swapped lon/lat": (
         lambda t: {"population": PopulationSpec(file=_swapped_pop(t))},
         "pop.csv", ["swapped"]),
@@ -181,3 +209,26 @@ def test_bad_input_clear_and_nothing_written(case: str, tmp_path: Path) -> None:
         assert w in msg, msg
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_osm_extract_clipped_to_a_bbox(tmp_path: Path) -> None:
+    """A larger extract is cut to the area (ways with a node inside kept whole)."""
+    from musterpoint.district.roads import area_geometry, prepare_roads
+    from musterpoint.district.spec import AreaSpec
+    from musterpoint.sim.network.read import read_network
+
+    pbf = bundled_scenarios()["helsinki-ammonia"].parent / "data" / "Helsinki.osm.pbf"
+    whole = read_network(pbf)
+    bbox = (24.935, 60.165, 24.945, 60.172)
+    geom = area_geometry(AreaSpec(bbox=bbox, buffer_m=100))
+    data = tmp_path / "data"
+    data.mkdir()
+    prepared = prepare_roads(RoadsSpec(file=pbf), geom, data)
+    assert prepared.network == {"osm": "data/roads.osm.pbf"}
+    clipped = read_network(data / "roads.osm.pbf")
+    assert 0 < clipped.n_links < whole.n_links
+    # every kept link touches the buffered box: no node far outside it
+    assert (clipped.lon > bbox[0] - 0.01).all() and (clipped.lat < bbox[3] + 0.01).all()
+    with pytest.raises(InputError, match="clip is empty"):
+        prepare_roads(RoadsSpec(file=pbf), area_geometry(
+            AreaSpec(bbox=(10.0, 50.0, 10.1, 50.1), buffer_m=0)), data)

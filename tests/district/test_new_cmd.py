@@ -61,3 +61,46 @@ def test_chinese_ids_run_and_show(tmp_path: Path) -> None:
         assert name in report, name
     for name in ("关山社区", "光谷体育馆"):
         assert name in page or json.dumps(name)[1:-1] in page, name
+
+
+def test_new_from_a_spec_file_with_relative_paths(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    import yaml
+
+    src = tmp_path / "inputs"
+    src.mkdir()
+    shutil.copy(ROADS, src / "roads.geojson")
+    shutil.copy(COMPOUNDS, src / "people.geojson")
+    shelters = _shelters(src)
+    spec = {"name": "spec-test", "roads": {"file": "roads.geojson"},
+            "population": {"file": "people.geojson", "column": "population"},
+            "zones": {"kind": "hexagon", "cell_m": 400},
+            "places": [{"kind": "shelter", "file": shelters.name}]}
+    (src / "district.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True),
+                                       encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["new", str(out), "--spec", str(src / "district.yaml"),
+                 "--title-zh", "规格文件测试"]) == 0, capsys.readouterr().err
+    sc = yaml.safe_load((out / "scenario.yaml").read_text(encoding="utf-8"))
+    assert sc["title"]["zh"] == "规格文件测试" and sc["population"]["zone_id_column"] == "id"
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    (["--bbox", "1,2,3"], ["--bbox", "four numbers"]),
+    (["--bbox", "3,2,1,4"], ["west < east", "--bbox"]),
+    (["--zones", "polygons"], ["--zones", "file not found"]),
+    (["--hazard", "flood"], ["needs dem, stage", "--dem"]),
+    (["--stage", "0:3,x"], ["--stage", "HOURS:METRES"]),
+])
+def test_bad_options_named(extra: list[str], words: list[str], tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "x"
+    assert main(["new", str(out), "--roads", str(ROADS), "--population", str(COMPOUNDS),
+                 *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "Traceback" not in err
+    for w in words:
+        assert w in err, err
+    assert not out.exists()

@@ -22,7 +22,8 @@ HASHES = Path(__file__).resolve().parents[1] / "data" / "golden_hashes.json"
 SEEDS = (1, 2)
 #: hours simulated per scenario: long enough for departures, arrivals, closures and
 #: (relief, health) the first deliveries and cases
-DURATION_H = {"porto-alegre-flood": 1.5, "helsinki-ammonia": 1.0, "wuhan-optics-valley": 72.0}
+DURATION_H = {"porto-alegre-flood": 1.5, "helsinki-ammonia": 1.0, "wuhan-optics-valley": 72.0,
+              "krems-flood": 2.0}
 
 
 def frame_digest(df: pd.DataFrame) -> str:

@@ -85,3 +85,8 @@ def test_polygon_series_replace_mode_gives_intervals(tmp_path):
     assert iv[0] == [(0.0, math.inf)]  # inside both perimeters, one after the other
     assert iv[1] == [(3600.0, math.inf)]  # only inside the grown perimeter
     assert iv[2] == []
+    # links with different numbers of points (OSM geometries) in one call
+    lines = [np.array([[0.5, 0.5], [0.6, 0.6]]),
+             np.array([[1.5, 1.5], [1.6, 1.5], [1.7, 1.6]]),
+             np.array([[5.0, 5.0], [5.1, 5.0], [5.2, 5.0], [5.3, 5.1]])]
+    assert ps.intervals_lines(lines) == [[(0.0, math.inf)], [(3600.0, math.inf)], []]
