@@ -22,6 +22,7 @@ from musterpoint import __version__
 from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
+from musterpoint.plan_doc_cmd import register as register_plan_doc
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
 
 if TYPE_CHECKING:
@@ -77,7 +78,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="scenario files (or bundled names) and plan files")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    p.set_defaults(handlers={**register(sub), **register_drill(sub)})
+    p.set_defaults(handlers={**register(sub), **register_drill(sub),
+                             **register_plan_doc(sub)})
     return p
 
 
