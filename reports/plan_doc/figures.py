@@ -46,7 +46,8 @@ def zones_map_png(zones: Sequence[Mapping[str, Any]], shelters: Sequence[Mapping
         elev = [z["elevation"] if z["elevation"] == z["elevation"] else 0.0 for z in zones]
         sc = ax.scatter(lon, lat, s=size, c=elev, cmap="Blues_r", alpha=0.8,
                         edgecolors="#444", linewidths=0.4)
-        fig.colorbar(sc, ax=ax, label=labels["ground"], shrink=0.7)
+        fig.colorbar(sc, ax=ax, label=labels["ground"], shrink=0.7, orientation="horizontal",
+                     pad=0.12)
     for s in shelters:
         ax.plot(s["lon"], s["lat"], marker="^", color="#c62828", markersize=9)
         ax.annotate(str(s["name"]), (s["lon"], s["lat"]), fontsize=7,
