@@ -73,6 +73,9 @@ class PlanFacts:
         elif c.shelter is not None:
             text = f"{w['occupancy'].format(s=self.shelters.get(c.shelter, c.shelter))} " \
                    f"{_OPS[c.op]} {c.value:.0%}"
+        elif c.health is not None:
+            what = w[c.health].format(c=c.compound or w["all_compounds"])
+            text = f"{what} {_OPS[c.op]} {c.value:g}"
         else:
             text = w["link_closed"].format(l=c.link)
         if c.for_min:

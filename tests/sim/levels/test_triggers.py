@@ -104,3 +104,12 @@ def test_a_level_action_command_is_applied_and_logged(tmp_path):
     assert json.loads(cmd["detail"].iloc[0])["kind"] == "close_shelter"
     # nobody is ordered: the plan has no order action and no stage
     assert (res.events["type"] == "order").sum() == 0
+
+
+def test_a_case_count_condition_needs_the_scenario_s_compounds(tmp_path):
+    lv = level(1.5)
+    lv["when"][0] = {"health": "cases", "op": ">=", "value": 10}
+    with pytest.raises(InputError) as err:
+        _run(tmp_path, [lv])
+    assert "levels[0].when[0].health" in str(err.value)
+    assert "no health section" in str(err.value)
