@@ -167,8 +167,9 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
                 if st.max_elevation_m is not None else ", ".join(st.zones or [])
             doc.add_paragraph(w["stage_row"].format(h=f"{st.time_h:g}", what=what),
                               style="List Bullet")
-        doc.add_paragraph(w["stage_row"].format(h=f"{plan.order_time_h:g}",
-                                                what=w["all_zones"]), style="List Bullet")
+        rest = w["other_zones"] if plan.stages else w["all_zones"]
+        doc.add_paragraph(w["stage_row"].format(h=f"{plan.order_time_h:g}", what=rest),
+                          style="List Bullet")
     doc.add_heading(w["s5_targets"].format(k=1), 2)
     _table(doc, w["std_cols"], C.standard_rows(f) or [[w["placeholder"], "—"]])
 

@@ -126,6 +126,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "missed": ("未达标", "missed"),
     "partly": ("部分达标", "partly met"),
     "all_zones": ("全部区域", "every zone"),
+    "other_zones": ("其余区域", "the other zones"),
     "zones_le": ("地面高程{m}米及以下区域", "zones at or below {m} m"),
     "zones_list": ("区域{z}", "zones {z}"),
     "order": ("下达疏散令：{what}", "Order out {what}"),
