@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from musterpoint.scenarios._base import SchemaModel, check_unique
+from musterpoint.scenarios._base import Id, Name, SchemaModel, check_unique
 from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
 from musterpoint.scenarios.levels_schema import Level, Monitoring, Role
 from musterpoint.scenarios.msel_schema import Inject
@@ -89,6 +89,10 @@ class PopulationSource(SchemaModel):
         None, description="only places at or below this ground elevation are ordered out"
     )
     area: str | None = Field(None, description="polygon layer: only places inside are ordered out")
+    zones: str | None = Field(
+        None, description="polygon layer whose polygons are the zones (社区, wards); "
+        "default: square cells of zone_cell_m")
+    zone_id_column: str = Field("name", description="column of the zone layer with zone ids")
 
 
 class Households(SchemaModel):
@@ -184,7 +188,7 @@ class Hazard(SchemaModel):
 class Shelter(SchemaModel):
     """A shelter or safe destination at a real place, with a capacity in persons."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     name: str
     name_zh: str | None = None
     lon: Annotated[float, Field(ge=-180, le=180)]
@@ -198,7 +202,7 @@ class Shelter(SchemaModel):
 class Exit(SchemaModel):
     """A place outside the study area where traffic leaving the area goes."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     name: str = ""
     lon: Annotated[float, Field(ge=-180, le=180)]
     lat: Annotated[float, Field(ge=-90, le=90)]
@@ -207,7 +211,7 @@ class Exit(SchemaModel):
 class Scenario(SchemaModel):
     """The world: network, people, hazard, places of safety; and the plans that go with it."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    name: Name
     title: Label
     description: str = ""
     start: datetime
@@ -329,7 +333,7 @@ class ControlPoint(SchemaModel):
 class Place(SchemaModel):
     """A named point."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     lon: Annotated[float, Field(ge=-180, le=180)]
     lat: Annotated[float, Field(ge=-90, le=90)]
 
@@ -356,7 +360,7 @@ class BusPlan(SchemaModel):
 class Plan(SchemaModel):
     """The decisions: when each zone is ordered out, how people leave, where they go."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    name: Name
     title: Label
     description: str = ""
     evacuate: bool = Field(
