@@ -15,8 +15,8 @@ from musterpoint.scenarios.levels_schema import Action, Condition, Level
 from musterpoint.scenarios.schema import Plan, Scenario
 from musterpoint.sim.evacuation import ENGINE_COMMAND_SPECS
 
-__all__ = ["ETE_KPIS", "PlanFacts", "checklist", "ete_rows", "level_rows", "minutes",
-           "share_rows", "standard_rows", "zone_ete_rows"]
+__all__ = ["ETE_KPIS", "PlanFacts", "checklist", "diff_rows", "ete_rows", "level_rows",
+           "minutes", "share_rows", "standard_rows", "zone_ete_rows"]
 
 _OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "="}
 
@@ -150,6 +150,25 @@ def ete_rows(cmp: Mapping[str, Any], w: Mapping[str, str], zh: bool) -> list[lis
                 continue
             rows.append([names[p], label[k], minutes(v["mean"]), minutes(v["lo"]),
                          minutes(v["hi"]), f"{v['n']}/{v['n_total']}"])
+    return rows
+
+
+def diff_rows(cmp: Mapping[str, Any], plan: str, w: Mapping[str, str],
+              zh: bool) -> list[list[str]]:
+    """ETE of ``plan`` minus the baseline's, paired by seed (minutes, with interval)."""
+    names = _plan_names(cmp, zh)
+    label = dict(zip(ETE_KPIS, (w["ete50"], w["ete90"], w["ete100"]), strict=True))
+    rows = []
+    for d in cmp.get("differences", []):
+        if d["a"] != cmp["baseline"] or d["b"] != plan:
+            continue
+        for k in ETE_KPIS:
+            v = d["kpis"].get(k, {}).get("paired")
+            if v is None or v.get("mean") is None:
+                continue
+            rows.append([f"{names.get(plan, plan)} − {names.get(d['a'], d['a'])}", label[k],
+                         minutes(v["mean"]), minutes(v["lo"]), minutes(v["hi"]),
+                         f"{v['n']}/{v['n_total']}"])
     return rows
 
 

@@ -207,6 +207,10 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
                   base_p.get("title") or base_p["name"]),
             conf=f"{comparison['confidence']:.0%}"))
         _table(doc, w["ete_cols"], C.ete_rows(comparison, w, zh))
+        diffs = C.diff_rows(comparison, plan.name, w, zh)
+        if diffs:
+            doc.add_paragraph("")
+            _table(doc, w["diff_cols"], diffs)
         doc.add_paragraph("")
         _table(doc, w["share_cols"], C.share_rows(comparison, w, zh))
         doc.add_paragraph("")

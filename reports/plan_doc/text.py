@@ -95,6 +95,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "ete50": ("50%人员撤离时间", "ETE 50 %"),
     "ete90": ("90%人员撤离时间", "ETE 90 %"),
     "ete100": ("全部人员撤离时间", "ETE 100 %"),
+    "diff_cols": ("对比|指标|差值（分钟，配对）|下限|上限|有效次数",
+                  "Plans|Indicator|Difference (min, paired)|Lower|Upper|Runs"),
     "share_cols": ("方案|指标|达标比例|下限|上限|判定",
                    "Plan|Standard|Share met|Lower|Upper|Verdict"),
     "zone_ete_cols": ("区域|方案|50%撤离时间（分钟）|滞留人数|未出发人数",

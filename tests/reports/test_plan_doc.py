@@ -88,9 +88,15 @@ def test_chinese_document_structure_and_tested_figures(compared, tmp_path):
                 assert float(cell) == pytest.approx(x / 60.0, abs=0.05)
                 checked += 1
     assert len(ete) == 1 + 2 * 3 and checked >= 6
-    # the late forecast's ETE50 is about 30 min later
+    # the late forecast's ETE50 is about 30 min later, paired by seed
     e = cmp["kpis"]["evacuation.ete50_s"]["plans"]
     assert e["late"]["mean"] >= e["exact"]["mean"] + 1800.0 - 1e-6
+    diff = _table(d, "对比|指标|差值（分钟，配对）|下限|上限|有效次数")
+    paired = cmp["differences"][0]["kpis"]["evacuation.ete50_s"]["paired"]
+    assert diff[1][:2] == ["late − exact", "50%人员撤离时间"]
+    assert [float(x) for x in diff[1][2:5]] == [
+        pytest.approx(paired[k] / 60.0, abs=0.05) for k in ("mean", "lo", "hi")]
+    assert float(diff[1][2]) >= 30.0
     # standards: share of replications meeting each, with its interval
     rows = _table(d, "方案|指标|达标比例|下限|上限|判定")[1:]
     std = cmp["standards"][0]["plans"]
