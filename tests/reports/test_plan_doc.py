@@ -147,3 +147,23 @@ def test_the_chinese_document_converts_to_a_pdf_whose_text_is_chinese(compared, 
     text = subprocess.run(["pdftotext", str(out.with_suffix(".pdf")), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "组织指挥体系与职责" in text and "应急响应" in text
+
+
+def test_an_office_template_gives_its_letterhead_and_wording(compared, tmp_path):
+    path, cmp_dir = compared
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    letter = docx.Document()
+    letter.sections[0].header.paragraphs[0].text = "东湖新区应急管理局"
+    letter.save(str(tpl / "template.docx"))
+    (tpl / "wording.yaml").write_text(yaml.safe_dump({"s7": {"zh": "7 善后处置"}},
+                                                     allow_unicode=True), encoding="utf-8")
+    out = tmp_path / "office.docx"
+    assert main(["plan-doc", str(path), "--plan", "late", "--template", str(tpl),
+                 "--out", str(out)]) == 0
+    d = docx.Document(str(out))
+    assert d.sections[0].header.paragraphs[0].text == "东湖新区应急管理局"
+    heads = [p.text for p in d.paragraphs if p.style.name.startswith("Heading")]
+    assert "7 善后处置" in heads and "7 后期处置" not in heads
+    # without --compare the evidence is marked as missing, not invented
+    assert any(p.text.startswith("尚无模拟检验结果") for p in d.paragraphs)
