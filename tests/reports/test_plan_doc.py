@@ -150,7 +150,7 @@ def test_the_chinese_document_converts_to_a_pdf_whose_text_is_chinese(compared, 
 
 
 def test_an_office_template_gives_its_letterhead_and_wording(compared, tmp_path):
-    path, cmp_dir = compared
+    path, _ = compared
     tpl = tmp_path / "tpl"
     tpl.mkdir()
     letter = docx.Document()
