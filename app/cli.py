@@ -23,6 +23,7 @@ from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
+from musterpoint.plan_doc_cmd import register as register_plan_doc
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
@@ -82,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="scenario files (or bundled names) and plan files")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    p.set_defaults(handlers={**register(sub), **register_drill(sub), **register_new(sub)})
+    p.set_defaults(handlers={**register(sub), **register_drill(sub), **register_new(sub),
+                             **register_plan_doc(sub)})
     return p
 
 

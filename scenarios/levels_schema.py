@@ -137,9 +137,10 @@ class Condition(SchemaModel):
 
     Exactly one of: ``gauge`` (an observed reading, or with ``source: forecast`` a
     forecast's value ``lead_h`` ahead), ``shelter`` (its occupancy as a share of its
-    capacity), ``link`` (closed: value 1, open: 0) or ``time_h`` (the clock, for a level
-    that keeps a fixed time). The condition holds while ``value_now op value`` has held
-    for ``for_min`` minutes.
+    capacity), ``link`` (closed: value 1, open: 0), ``health`` (``cases``: infections so
+    far, or ``infectious``: persons now, in ``compound`` or in all compounds) or
+    ``time_h`` (the clock, for a level that keeps a fixed time). The condition holds
+    while ``value_now op value`` has held for ``for_min`` minutes.
     """
 
     gauge: Id | None = None
@@ -148,6 +149,8 @@ class Condition(SchemaModel):
     lead_h: NonNeg = 0.0
     shelter: Id | None = None
     link: str | None = None
+    health: Literal["cases", "infectious"] | None = None
+    compound: Id | None = None
     time_h: NonNeg | None = None
     op: Literal[">=", ">", "<=", "<"] = ">="
     value: float = 0.0
@@ -155,11 +158,13 @@ class Condition(SchemaModel):
 
     @model_validator(mode="after")
     def _one(self) -> Condition:
-        given = [k for k in ("gauge", "shelter", "link", "time_h") if getattr(self, k)
-                 is not None]
+        given = [k for k in ("gauge", "shelter", "link", "health", "time_h")
+                 if getattr(self, k) is not None]
         if len(given) != 1:
-            raise ValueError("a condition names exactly one of 'gauge', 'shelter', 'link' "
-                             "or 'time_h'")
+            raise ValueError("a condition names exactly one of 'gauge', 'shelter', 'link', "
+                             "'health' or 'time_h'")
+        if self.compound is not None and self.health is None:
+            raise ValueError("'compound' is for a 'health' condition")
         if self.source == "forecast" and (self.gauge is None or self.forecast is None):
             raise ValueError("source: forecast needs 'gauge' and 'forecast' (a forecast id "
                              "of monitoring.forecasts)")
@@ -177,6 +182,8 @@ class Condition(SchemaModel):
                 f"{self.gauge} forecast {self.forecast} +{self.lead_h:g} h"
         elif self.shelter is not None:
             what = f"{self.shelter} occupancy share"
+        elif self.health is not None:
+            what = f"{self.health} in {self.compound or 'all compounds'}"
         else:
             what = f"link {self.link} closed"
         hold = f" for {self.for_min:g} min" if self.for_min else ""

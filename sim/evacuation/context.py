@@ -81,17 +81,29 @@ class RunContext:
         self._command: CommandFn | None = None
         self._order: OrderFn | None = None
         self._kinds: Callable[[], list[str]] | None = None
+        self._extensions: list[RunExtension] = []
 
     def attach(self, roads: RoadState, agents: AgentBook) -> None:
         """Called by the run once its roads and agents exist."""
         self._roads, self._agents = roads, agents
 
     def attach_commands(self, command: CommandFn, order: OrderFn,
-                        kinds: Callable[[], list[str]]) -> None:
-        """Called by the run: how an extension gives commands and orders zones out, and
-        the command kinds the run knows (the engine's and those of the extensions
-        attached so far)."""
+                        kinds: Callable[[], list[str]],
+                        extensions: list[RunExtension] | None = None) -> None:
+        """Called by the run: how an extension gives commands and orders zones out, the
+        command kinds the run knows (the engine's and those of the extensions attached so
+        far) and the run's extensions (for :meth:`measure`)."""
         self._command, self._order, self._kinds = command, order, kinds
+        self._extensions = extensions if extensions is not None else []
+
+    def measure(self, quantity: str, where: str | None = None) -> float | None:
+        """A quantity one of the run's extensions tracks now (``cases`` in a compound,
+        ...), or None when none does."""
+        for ext in self._extensions:
+            v = ext.measure(quantity, where)
+            if v is not None:
+                return float(v)
+        return None
 
     def command_kinds(self) -> list[str]:
         """Command kinds the run accepts (engine and extensions attached so far)."""

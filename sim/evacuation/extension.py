@@ -95,6 +95,11 @@ class RunExtension:
         """State for a live map (JSON-serialisable)."""
         return {}
 
+    def measure(self, quantity: str, where: str | None) -> float | None:
+        """A quantity this extension tracks now (for response levels), or None if it does
+        not know ``quantity`` (the public-health extension: ``cases``, ``infectious``)."""
+        return None
+
 
 #: A factory gets the run's context and returns its extension, or None when the plan has
 #: none.

@@ -116,9 +116,9 @@ class EvacuationRun:
                               streams=self.streams, shelters=self.shelters,
                               recorder=self.recorder, snap=self.snap, admit=self.admit,
                               choose_shelter=self.choose_shelter)
-        self.ctx.attach_commands(self.command, self.order_zones_now,
-                                 lambda: list(self.command_specs()))
         self.extensions: list[RunExtension] = []
+        self.ctx.attach_commands(self.command, self.order_zones_now,
+                                 lambda: list(self.command_specs()), self.extensions)
         self.ext_dest: list[tuple[int, int, RunExtension]] = []
         for factory in extensions:
             ext = factory(self.ctx)

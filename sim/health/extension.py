@@ -50,6 +50,7 @@ from musterpoint.sim.health.results import (
     health_tables,
     ledger_problems,
 )
+from musterpoint.sim.health.seir import CUM_INF, I
 from musterpoint.sim.health.supply import SupplySystem
 from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
 from musterpoint.sim.relief.fleet import Site
@@ -295,6 +296,18 @@ class HealthExtension(RunExtension):
     def snapshot(self) -> dict[str, Any]:
         """Compartments, queues, beds and pending orders now."""
         return health_snapshot(self)
+
+    def measure(self, quantity: str, where: str | None) -> float | None:
+        """``cases`` (infections so far) or ``infectious`` (persons now), in compound
+        ``where`` or in all of them; None for other quantities."""
+        row = {"cases": CUM_INF, "infectious": I}.get(quantity)
+        if row is None:
+            return None
+        y = self.epi.y[row]
+        if where is None:
+            return float(y.sum())
+        ids = [c.id for c in self.hw.compounds]
+        return float(y[ids.index(where)]) if where in ids else None
 
     def command(self, kind: str, args: dict[str, Any]) -> bool:
         """Drill commands: ``health_lockdown`` {contact_cut, compounds?, until_h?},

@@ -56,6 +56,13 @@ def check_levels(world: World, plan: Plan, plan_file: str, commands: Iterable[st
                 elif fc.gauge != c.gauge:
                     bad(f + ".forecast", f"forecast {c.forecast!r} is of gauge {fc.gauge!r}, "
                         f"not {c.gauge!r}")
+            if c.health is not None:
+                hw = sc.health
+                if hw is None:
+                    bad(f + ".health", "the scenario has no health section (compounds)")
+                elif c.compound is not None and c.compound not in {x.id for x in hw.compounds}:
+                    bad(f + ".compound", f"no compound {c.compound!r} in the scenario's "
+                        f"health.compounds (have {_have(x.id for x in hw.compounds)})")
             if c.shelter is not None and c.shelter not in shelters:
                 bad(f + ".shelter", f"no shelter {c.shelter!r} (have {_have(shelters)})")
             if c.link is not None and c.link not in links:

@@ -90,6 +90,9 @@ class LevelWatcher(RunExtension):
             if c.source == "forecast" and c.forecast is not None:
                 return self.reader.forecast(self.forecasts[c.forecast], t, c.lead_h * 3600.0)
             return self.reader.truth(c.gauge, t, ctx.roads.hydrograph)
+        if c.health is not None:
+            v = ctx.measure(c.health, c.compound)
+            return math.nan if v is None else v
         if c.shelter is not None:
             sh = ctx.shelters
             k = [d.id for d in sh.dest[: sh.n]].index(c.shelter)

@@ -60,3 +60,20 @@ def test_helsinki_plume_levels_follow_the_detectors_and_the_forecast():
     first = res.events[res.events["type"] == "order"].groupby("zone")["time_s"].min()
     assert first[["Z09-08", "Z08-09", "Z09-10", "Z08-10"]].eq(0.0).all()
     assert set(first.unique()) == {0.0, 900.0}
+
+
+def test_wuhan_case_levels_fire_on_the_counted_infections():
+    world = short_world("wuhan-optics-valley")
+    res = simulate(world, world.loaded.plan("case-levels"), 1)
+    ts = res.tables["health_timeseries"].groupby("time_s")["cum_infections"].sum()
+    ch = res.tables["level_changes"]
+    for lid, threshold in (("III", 50), ("II", 150)):
+        row = ch[(ch["level"] == lid) & (ch["change"] == "on")].iloc[0]
+        # the first hourly report at or over the threshold, with its count
+        first = float(ts[ts >= threshold].index.min())
+        assert float(row["time_s"]) == first
+        assert float(row["value"]) == float(ts.loc[first]) >= threshold
+        assert float(ts[ts.index < first].max()) < threshold
+    locks = res.events[res.events["type"] == "lockdown"]
+    assert locks["time_s"].tolist() == ch.loc[ch["change"] == "on", "time_s"].tolist()[:2]
+    assert locks["value"].tolist() == [0.3, 0.5]

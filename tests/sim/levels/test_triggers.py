@@ -104,3 +104,22 @@ def test_a_level_action_command_is_applied_and_logged(tmp_path):
     assert json.loads(cmd["detail"].iloc[0])["kind"] == "close_shelter"
     # nobody is ordered: the plan has no order action and no stage
     assert (res.events["type"] == "order").sum() == 0
+
+
+def test_a_case_count_condition_needs_the_scenario_s_compounds(tmp_path):
+    lv = level(1.5)
+    lv["when"][0] = {"health": "cases", "op": ">=", "value": 10}
+    with pytest.raises(InputError) as err:
+        _run(tmp_path, [lv])
+    assert "levels[0].when[0].health" in str(err.value)
+    assert "no health section" in str(err.value)
+
+
+def test_fixed_times_remain_a_level_at_a_time_and_stages_beside_levels(tmp_path):
+    timed = level(0.0)
+    timed["when"] = [{"time_h": 0.75}]
+    res = _run(tmp_path, [timed], stages=[{"time_h": 0.25, "zones": ["Z00-00"]}])
+    assert _changes(res) == [(2700.0, "II", "on")]
+    zones = res.tables["zones"].set_index("zone")["order_s"]
+    assert zones["Z00-00"] == 900.0          # the stage's fixed time
+    assert (zones.drop("Z00-00") == 2700.0).all()   # every other zone by the level
