@@ -1,4 +1,4 @@
-"""Max flows on the time-expanded network of the bound (scipy's Dinic).
+"""Max flows on the time-expanded network of the bound (OR-tools' push-relabel).
 
 :func:`parametric_curve` gives the max flow for every horizon of the grid at once by divide
 and conquer on nested minimum cuts: sink arcs only switch on as the horizon grows, so the
@@ -13,8 +13,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+from ortools.graph.python import max_flow
 
 from musterpoint.sim.bounds.time_expanded import INF, SINK, SOURCE, TimeExpandedNetwork
 
@@ -26,22 +25,22 @@ logger = logging.getLogger(__name__)
 def _solve(n_loc: int, tail: np.ndarray, head: np.ndarray,
            cap: np.ndarray) -> tuple[int, np.ndarray]:
     """Max flow from ``n_loc`` (s) to ``n_loc + 1`` (t); value and the nodes s reaches in
-    the residual graph (the minimal minimum cut)."""
+    the residual graph (the minimal minimum cut, the same for every maximum flow)."""
     s, t = n_loc, n_loc + 1
     reach = np.zeros(n_loc + 2, dtype=bool)
     reach[s] = True
     if not tail.size:
         return 0, reach
-    n = n_loc + 2
-    c = csr_matrix((cap.astype(np.int32), (tail, head)), shape=(n, n))
-    c.sum_duplicates()
-    res = maximum_flow(c, s, t, method="dinic")
-    r = c - res.flow
-    r.data[r.data < 0] = 0
-    r.eliminate_zeros()
-    order = breadth_first_order(r, s, directed=True, return_predecessors=False)
-    reach[order] = True
-    return int(res.flow_value), reach
+    solver = max_flow.SimpleMaxFlow()
+    # a zero arc s -> t makes both terminals nodes of the solver's graph
+    solver.add_arcs_with_capacity(np.append(tail, s).astype(np.int64),
+                                  np.append(head, t).astype(np.int64),
+                                  np.append(cap, 0).astype(np.int64))
+    status = solver.solve(s, t)
+    if status != solver.OPTIMAL:  # pragma: no cover - integer capacities, valid nodes
+        raise RuntimeError(f"max flow failed with status {status}")
+    reach[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
+    return int(solver.optimal_flow()), reach
 
 
 @dataclass
