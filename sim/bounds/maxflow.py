@@ -71,6 +71,9 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
     so nodes known to be sink-side at ``lo`` are merged into t and nodes known to be
     source-side at ``hi`` into s; the cut value of arcs between those two groups is carried
     as a constant. Every node is solved in O(log n_horizons) subproblems.
+
+    Node arrays carry two sentinel entries, ``n`` for t and ``n + 1`` for s, so that the
+    arc arrays' :data:`SINK` (-2) and :data:`SOURCE` (-1) index them directly.
     """
     n, n_h = ten.n, ten.n_horizons
     inf = int(np.sum(src_cap)) + 1
@@ -79,15 +82,22 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
     head = np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)])
     cap = np.concatenate([ten.cap, src_cap, np.full(ten.sink_tail.size, INF)])
     cap = np.where(cap == INF, inf, cap).astype(np.int64)
-    sink_on = np.concatenate([np.full(ten.tail.size + src_head.size, -(2**62)), ten.sink_act])
-    lo_b = np.full(n, -1, dtype=np.int64)
-    hi_b = np.full(n, n_h, dtype=np.int64)
-    loc = np.full(n, -1, dtype=np.int64)
-    mark = np.zeros(n, dtype=np.int8)
+    idx = np.int32 if n + 2 < 2**31 else np.int64
+    tail, head = tail.astype(idx), head.astype(idx)
+    big = 2**62
+    sink_on = np.concatenate([np.full(ten.tail.size + src_head.size, -big), ten.sink_act])
+    act = ten.act
+    # lo_b: last horizon known to be source side; hi_b: first known sink side
+    lo_b = np.full(n + 2, -1, dtype=np.int64)
+    hi_b = np.full(n + 2, n_h, dtype=np.int64)
+    lo_b[n], hi_b[n] = -big, -big  # t
+    lo_b[n + 1], hi_b[n + 1] = big, big  # s
+    loc = np.full(n + 2, -1, dtype=idx)
+    mark = np.zeros(n + 2, dtype=np.int8)
     values = np.zeros(n_h, dtype=np.int64)
     solves = 0
     stack: list[tuple[int, int, np.ndarray, np.ndarray, int]] = [
-        (-1, n_h, np.arange(n, dtype=np.int64), np.arange(tail.size, dtype=np.int64), 0)]
+        (-1, n_h, np.arange(n, dtype=idx), np.arange(tail.size, dtype=idx), 0)]
     while stack:
         lo, hi, m_nodes, arcs, k_const = stack.pop()
         if hi - lo <= 1:
@@ -96,57 +106,47 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
             values[lo + 1:hi] = k_const
             continue
         mid = (lo + hi) // 2
-        present = ten.act[m_nodes] <= mid
+        present = act[m_nodes] <= mid
         p_nodes = m_nodes[present]
-        loc[p_nodes] = np.arange(p_nodes.size)
-        at, ah = tail[arcs], head[arcs]
-        # classes: 0 = s side, 1 = local, 2 = t side, 3 = drop
-        tc = np.full(arcs.size, 3, dtype=np.int8)
-        hc = np.full(arcs.size, 3, dtype=np.int8)
-        tn = at >= 0
-        tc[~tn] = 0
-        lt = np.where(tn, loc[np.where(tn, at, 0)], -1)
-        tc[lt >= 0] = 1
-        rest = tn & (lt < 0)
-        tc[rest & (hi_b[np.where(rest, at, 0)] <= lo)] = 2
-        tc[rest & (lo_b[np.where(rest, at, 0)] >= hi)] = 0
-        hn = ah >= 0
-        hc[(ah == SINK) & (sink_on[arcs] <= mid)] = 2
-        lh = np.where(hn, loc[np.where(hn, ah, 0)], -1)
-        hc[lh >= 0] = 1
-        rest = hn & (lh < 0)
-        hc[rest & (hi_b[np.where(rest, ah, 0)] <= lo)] = 2
         n_loc = p_nodes.size
-        keep = ((tc == 0) & (hc == 1)) | ((tc == 1) & ((hc == 1) | (hc == 2)))
-        st = np.where(tc[keep] == 0, n_loc, lt[keep])
-        sh = np.where(hc[keep] == 2, n_loc + 1, lh[keep])
-        flow, reach = _solve(n_loc, st, sh, cap[arcs][keep])
+        loc[p_nodes] = np.arange(n_loc, dtype=idx)
+        at, ah, ac = tail[arcs], head[arcs], cap[arcs]
+        lt, lh = loc[at], loc[ah]
+        t_loc, h_loc = lt >= 0, lh >= 0
+        # outside this subproblem: tails on the s side at hi, heads on the t side at lo
+        # (a sink arc only once active)
+        t_src = ~t_loc & (lo_b[at] >= hi)
+        h_snk0 = ~h_loc & (hi_b[ah] <= lo)
+        h_snk = h_snk0 & (sink_on[arcs] <= mid)
+        keep = (t_src & h_loc) | (t_loc & (h_loc | h_snk))
+        st = np.where(t_src[keep], n_loc, lt[keep])
+        sh = np.where(h_snk[keep], n_loc + 1, lh[keep])
+        flow, reach = _solve(n_loc, st, sh, ac[keep])
         solves += 1
         values[mid] = flow + k_const
-        sink_side = p_nodes[~reach[:n_loc]]
-        src_side = p_nodes[reach[:n_loc]]
+        in_s = reach[:n_loc]
+        sink_side = p_nodes[~in_s]
+        src_side = p_nodes[in_s]
         loc[p_nodes] = -1
         hi_b[sink_side] = mid
         lo_b[src_side] = mid
         not_present = m_nodes[~present]
         lo_b[not_present] = mid
         up = np.concatenate([src_side, not_present])
-        # constants of the two children, from arcs incident to this middle
+        # constants of the two children, from arcs incident to this middle: below mid,
+        # ``up`` joins s (arcs from it to nodes already on the t side are cut); above mid,
+        # ``sink_side`` joins t (arcs into it from the s side are cut)
         mark[sink_side] = 1
         mark[up] = 2
-        tmk = np.where(tn, mark[np.where(tn, at, 0)], 0)
-        hmk = np.where(hn, mark[np.where(hn, ah, 0)], 0)
-        t_is_s = (~tn) | ((tmk == 0) & (lo_b[np.where(tn, at, 0)] >= hi))
-        h_is_z = hn & (hmk == 0) & (hi_b[np.where(hn, ah, 0)] <= lo)
-        k_low = k_const + int(cap[arcs][(tmk == 2) & h_is_z].sum())
-        k_up = k_const + int(cap[arcs][t_is_s & (hmk == 1)].sum())
-        arcs_low = arcs[(tmk == 1) | (hmk == 1)]
-        arcs_up = arcs[(tmk == 2) | (hmk == 2)]
+        tmk, hmk = mark[at], mark[ah]
         mark[sink_side] = 0
         mark[up] = 0
-        stack.append((lo, mid, sink_side, arcs_low, k_low))
-        stack.append((mid, hi, up, arcs_up, k_up))
-    return CurveSolution(values=values, flip=hi_b, solves=solves)
+        t_up, h_low = tmk == 2, hmk == 1
+        k_low = k_const + int(ac[t_up & (hmk == 0) & h_snk0 & (ah >= 0)].sum())
+        k_up = k_const + int(ac[t_src & h_low].sum())
+        stack.append((lo, mid, sink_side, arcs[(tmk == 1) | h_low], k_low))
+        stack.append((mid, hi, up, arcs[t_up | (hmk == 2)], k_up))
+    return CurveSolution(values=values, flip=hi_b[:n].copy(), solves=solves)
 
 
 @dataclass
