@@ -33,9 +33,9 @@ def _solve(n_loc: int, tail: np.ndarray, head: np.ndarray,
         return 0, reach
     solver = max_flow.SimpleMaxFlow()
     # a zero arc s -> t makes both terminals nodes of the solver's graph
-    solver.add_arcs_with_capacity(np.append(tail, s).astype(np.int64),
-                                  np.append(head, t).astype(np.int64),
-                                  np.append(cap, 0).astype(np.int64))
+    solver.add_arc_with_capacity(s, t, 0)
+    solver.add_arcs_with_capacity(tail.astype(np.int64), head.astype(np.int64),
+                                  cap.astype(np.int64))
     status = solver.solve(s, t)
     if status != solver.OPTIMAL:  # pragma: no cover - integer capacities, valid nodes
         raise RuntimeError(f"max flow failed with status {status}")
@@ -77,29 +77,32 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
     """
     n, n_h = ten.n, ten.n_horizons
     inf = int(np.sum(src_cap)) + 1
-    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon
-    tail = np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail])
-    head = np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)])
+    small = n + 2 < 2**31 and inf < 2**31 and n_h < 2**29
+    idx = np.int32 if small else np.int64
+    big = 2**30 if small else 2**62
+    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon. Each
+    # subproblem carries its own arcs' (tail, head, capacity, activation) arrays.
     cap = np.concatenate([ten.cap, src_cap, np.full(ten.sink_tail.size, INF)])
-    cap = np.where(cap == INF, inf, cap).astype(np.int64)
-    idx = np.int32 if n + 2 < 2**31 else np.int64
-    tail, head = tail.astype(idx), head.astype(idx)
-    big = 2**62
-    sink_on = np.concatenate([np.full(ten.tail.size + src_head.size, -big), ten.sink_act])
-    act = ten.act
+    arcs = (np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail]).astype(idx),
+            np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)]).astype(idx),
+            np.where(cap == INF, inf, cap).astype(idx),
+            np.concatenate([np.full(ten.tail.size + src_head.size, -big),
+                            ten.sink_act]).astype(idx))
+    act = ten.act.astype(idx)
     # lo_b: last horizon known to be source side; hi_b: first known sink side
-    lo_b = np.full(n + 2, -1, dtype=np.int64)
-    hi_b = np.full(n + 2, n_h, dtype=np.int64)
+    lo_b = np.full(n + 2, -1, dtype=idx)
+    hi_b = np.full(n + 2, n_h, dtype=idx)
     lo_b[n], hi_b[n] = -big, -big  # t
     lo_b[n + 1], hi_b[n + 1] = big, big  # s
     loc = np.full(n + 2, -1, dtype=idx)
     mark = np.zeros(n + 2, dtype=np.int8)
     values = np.zeros(n_h, dtype=np.int64)
     solves = 0
-    stack: list[tuple[int, int, np.ndarray, np.ndarray, int]] = [
-        (-1, n_h, np.arange(n, dtype=idx), np.arange(tail.size, dtype=idx), 0)]
+    Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    stack: list[tuple[int, int, np.ndarray, Arcs, int]] = [
+        (-1, n_h, np.arange(n, dtype=idx), arcs, 0)]
     while stack:
-        lo, hi, m_nodes, arcs, k_const = stack.pop()
+        lo, hi, m_nodes, (at, ah, ac, son), k_const = stack.pop()
         if hi - lo <= 1:
             continue
         if not m_nodes.size:
@@ -110,14 +113,13 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
         p_nodes = m_nodes[present]
         n_loc = p_nodes.size
         loc[p_nodes] = np.arange(n_loc, dtype=idx)
-        at, ah, ac = tail[arcs], head[arcs], cap[arcs]
         lt, lh = loc[at], loc[ah]
         t_loc, h_loc = lt >= 0, lh >= 0
         # outside this subproblem: tails on the s side at hi, heads on the t side at lo
         # (a sink arc only once active)
         t_src = ~t_loc & (lo_b[at] >= hi)
         h_snk0 = ~h_loc & (hi_b[ah] <= lo)
-        h_snk = h_snk0 & (sink_on[arcs] <= mid)
+        h_snk = h_snk0 & (son <= mid)
         keep = (t_src & h_loc) | (t_loc & (h_loc | h_snk))
         st = np.where(t_src[keep], n_loc, lt[keep])
         sh = np.where(h_snk[keep], n_loc + 1, lh[keep])
@@ -142,11 +144,14 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
         mark[sink_side] = 0
         mark[up] = 0
         t_up, h_low = tmk == 2, hmk == 1
-        k_low = k_const + int(ac[t_up & (hmk == 0) & h_snk0 & (ah >= 0)].sum())
-        k_up = k_const + int(ac[t_src & h_low].sum())
-        stack.append((lo, mid, sink_side, arcs[(tmk == 1) | h_low], k_low))
-        stack.append((mid, hi, up, arcs[t_up | (hmk == 2)], k_up))
-    return CurveSolution(values=values, flip=hi_b[:n].copy(), solves=solves)
+        k_low = k_const + int(ac[t_up & (hmk == 0) & h_snk0 & (ah >= 0)].sum(dtype=np.int64))
+        k_up = k_const + int(ac[t_src & h_low].sum(dtype=np.int64))
+        low = (tmk == 1) | h_low
+        upper = t_up | (hmk == 2)
+        stack.append((lo, mid, sink_side, (at[low], ah[low], ac[low], son[low]), k_low))
+        stack.append((mid, hi, up, (at[upper], ah[upper], ac[upper], son[upper]), k_up))
+    flip = hi_b[:n].astype(np.int64)
+    return CurveSolution(values=values, flip=flip, solves=solves)
 
 
 @dataclass
