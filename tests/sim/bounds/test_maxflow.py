@@ -162,3 +162,14 @@ def test_bound_kpis_write_exactly_the_schema_keys():
     assert sorted(k) == sorted(key for key, _, _ in BOUNDS_KPIS)
     assert k["bottleneck_streets"] == ["Rua A"]
     assert k["efficiency50"] == 0.5 and k["efficiency90"] is None
+
+
+def test_run_report_names_bottleneck_streets_and_falls_back_to_ids():
+    from musterpoint.reports.run_report import _bound_rows
+
+    lab = {"not_reached": "not reached"}
+    with_names = {"bottleneck_links": ["1:2-3"],
+                  "bottleneck_link_labels": ["Avenida Ipiranga (1:2-3)"]}
+    assert _bound_rows(with_names, lab)["links"] == ["Avenida Ipiranga (1:2-3)"]
+    older_run = {"bottleneck_links": ["1:2-3"]}  # kpis.json written before the names
+    assert _bound_rows(older_run, lab)["links"] == ["1:2-3"]
