@@ -216,7 +216,7 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     multiple of ``step_s`` (600 s), still a valid relaxation, so they tighten less.
 
     **Method.** Max flow at every grid time by divide and conquer on nested minimum
-    cuts (scipy's Dinic on contracted subproblems; :mod:`musterpoint.sim.bounds.maxflow`),
+    cuts (OR-tools' push-relabel on contracted subproblems; :mod:`musterpoint.sim.bounds.maxflow`),
     with the horizon grown until everyone who can arrive is safe (vehicles that cannot
     reach an open shelter by ``horizon_s`` even alone at free flow are left out first).
     ETEs count from the first order, like the simulator's. The bottleneck links are the
