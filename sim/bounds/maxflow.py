@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow
@@ -78,7 +79,7 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
     n, n_h = ten.n, ten.n_horizons
     inf = int(np.sum(src_cap)) + 1
     small = n + 2 < 2**31 and inf < 2**31 and n_h < 2**29
-    idx = np.int32 if small else np.int64
+    idx: type[np.signedinteger[Any]] = np.int32 if small else np.int64
     big = 2**30 if small else 2**62
     # all arcs: structure, sources, sinks; sink arcs carry their activation horizon. Each
     # subproblem carries its own arcs' (tail, head, capacity, activation) arrays.
