@@ -14,14 +14,14 @@ Measured on the 2-core machine shared with other sessions (load average 5-10), b
 after the change to OR-tools' push-relabel and the leaner divide and conquer (the bound's
 values, cuts and ETEs are identical to the bit):
 
-==========================  ====================  =========================
+==========================  ====================  ===========================
 case                        before (scipy Dinic)  after (OR-tools, lean D&C)
-==========================  ====================  =========================
-default, CPU                9.8 s                 2.3 s
-default, wall               16.5 s                6.6 s (load average ~10)
-whole city, CPU             161.8 s               12.1 s
-whole city, wall            406.1 s               40.4 s
-==========================  ====================  =========================
+==========================  ====================  ===========================
+default, CPU                9.8 s                 2.3-2.4 s
+default, wall               16.5 s                3.4-6.6 s (load average 8-11)
+whole city, CPU             161.8 s               12.1-13.3 s
+whole city, wall            406.1 s               29.8-40.4 s
+==========================  ====================  ===========================
 
 Wall time here is 2.5-3x the CPU time because of the other processes; on an idle machine
 the default bound takes about its CPU time.
