@@ -10,7 +10,7 @@ Wall time depends on the machine's load (other processes share its cores); CPU t
 process's own. Prints figures, the bound's ETEs and its bottleneck links by street name;
 asserts nothing. Targets (issue 18): default under 3 s, whole city under 60 s.
 
-Measured on the 2-core machine shared with other sessions (load average 5-10), before and
+Measured on the 2-core machine shared with other sessions (load average 5-11), before and
 after the change to OR-tools' push-relabel and the leaner divide and conquer (the bound's
 values, cuts and ETEs are identical to the bit):
 
@@ -23,7 +23,7 @@ whole city, CPU             161.8 s               12.1-13.3 s
 whole city, wall            406.1 s               29.8-40.4 s
 ==========================  ====================  ===========================
 
-Wall time here is 2.5-3x the CPU time because of the other processes; on an idle machine
+Wall time here is 1.4-3x the CPU time because of the other processes; on an idle machine
 the default bound takes about its CPU time.
 """
 
