@@ -22,6 +22,7 @@ from musterpoint import __version__
 from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
+from musterpoint.new_cmd import register as register_new
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
 
 if TYPE_CHECKING:
@@ -58,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-map", action="store_true", help="skip map.html")
     r.add_argument("--no-report", action="store_true", help="skip report.html")
     r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    r.add_argument("--pdf", action="store_true",
+                   help="also print report.pdf (A4, needs Chromium)")
     r.add_argument("--force", action="store_true", help="replace an existing --out folder")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--catalog", type=Path, default=None,
@@ -77,7 +80,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="scenario files (or bundled names) and plan files")
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
-    p.set_defaults(handlers={**register(sub), **register_drill(sub)})
+    p.set_defaults(handlers={**register(sub), **register_drill(sub), **register_new(sub)})
     return p
 
 
@@ -176,6 +179,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
+    if args.pdf and args.no_report:
+        raise InputError.single("--pdf", "", "the PDF is printed from the report; drop --no-report")
     loaded = load_scenario(resolve_scenario(args.scenario))
     plan = loaded.plan(args.plan)
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
@@ -202,6 +207,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from musterpoint.reports import write_run_report
 
             write_run_report(result, tmp / "report.html")
+            if args.pdf:
+                from musterpoint.reports.pdf import pdf_beside
+
+                pdf_beside(tmp / "report.html")
         from musterpoint.gis_export import write_gis
 
         write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
@@ -273,6 +282,8 @@ def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Nam
         print(f"map:     {out / 'map.html'}")
     if not args.no_report:
         print(f"report:  {out / 'report.html'}")
+    if (out / "report.pdf").exists():
+        print(f"pdf:     {out / 'report.pdf'}")
     if (out / "run.gpkg").exists():
         print(f"GIS:     {out / 'run.gpkg'} (and *.geo.parquet), EPSG:4326")
 

@@ -68,6 +68,8 @@ def register(subparsers: Any) -> dict[str, Handler]:
     c.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
     c.add_argument("--no-map", action="store_true", help="skip the difference maps")
     c.add_argument("--no-report", action="store_true", help="skip the HTML report")
+    c.add_argument("--pdf", action="store_true",
+                   help="also print comparison_report.pdf (A4, needs Chromium)")
     c.add_argument("--catalog", default=None, help="results catalog file (default: "
                    "$MUSTER_CATALOG or ./muster-runs/catalog.sqlite)")
     c.add_argument("--no-catalog", action="store_true", help="do not record in the catalog")
@@ -91,6 +93,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     p.add_argument("--out", type=Path, default=None,
                    help="report file (default: ./muster-runs/comparison-<ID>-report.html)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    p.add_argument("--pdf", action="store_true", help="also print it to PDF (A4, needs Chromium)")
     return {"compare": _cmd_compare, "runs": _cmd_runs, "report": _cmd_report}
 
 
@@ -269,6 +272,10 @@ def _write_outputs(tmp: Path, comparison: dict[str, Any], world: World,
         from musterpoint.reports.comparison_report import write_comparison_report
 
         write_comparison_report(comparison, tmp / "comparison_report.html", lang=args.lang)
+        if args.pdf:
+            from musterpoint.reports.pdf import pdf_beside
+
+            pdf_beside(tmp / "comparison_report.html")
     if not args.no_map and len(comparison["plans"]) > 1:
         from musterpoint.maps.difference_map import write_difference_map
 
@@ -301,6 +308,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from musterpoint.world_cache import world_for
 
     targets = _check_options(args)
+    if args.pdf and args.no_report:
+        raise InputError.single("--pdf", "", "the PDF is printed from the report; drop --no-report")
     weights = load_weights(args.weights)
     loaded = load_scenario(resolve_scenario(args.scenario))
     plans = _resolve_plans(loaded, args.plans)
@@ -396,6 +405,8 @@ def _print_summary(comp: dict[str, Any], out: Path, timing: dict[str, Any], cid:
     if more > 0:
         print(f"too few replications: ... and {more} more (see the report)")
     print(f"results: {out}")
+    if (out / "comparison_report.pdf").exists():
+        print(f"pdf:     {out / 'comparison_report.pdf'}")
     if cid is not None:
         print(f"catalog: comparison C{cid} (muster report --from-catalog C{cid})")
 
@@ -438,6 +449,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     out = args.out or Path("muster-runs") / f"comparison-C{ident}-report.html"
     write_comparison_report(comparison, out, lang=args.lang)
     print(f"report: {out}")
+    if args.pdf:
+        from musterpoint.reports.pdf import pdf_beside
+
+        pdf = pdf_beside(out)
+        if pdf is not None:
+            print(f"pdf:    {pdf}")
     return 0
 
 

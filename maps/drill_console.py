@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
+from musterpoint.maps.geometry import round_coords
 from musterpoint.maps.offline import VENDOR_DIR
 from musterpoint.sim.drill import NOTE_SECTIONS
 from musterpoint.sim.world import hazard_frames
@@ -102,14 +103,6 @@ def static_file(kind: str, rel: str) -> tuple[bytes, str] | None:
     return target.read_bytes(), _TYPES[target.suffix]
 
 
-def _round(coords: Any) -> Any:
-    if isinstance(coords, float):
-        return round(coords, 6)
-    if isinstance(coords, list | tuple):
-        return [_round(c) for c in coords]
-    return coords
-
-
 def _frames(session: DrillSession) -> list[dict[str, Any]]:
     """Hazard frames of the session's world (computed once per world)."""
     key = id(session.world)
@@ -146,7 +139,7 @@ def setup_payload(session: DrillSession) -> dict[str, Any]:
     net = world.network
     sc = session.loaded.scenario
     links = {"ids": [str(i) for i in net.link_id],
-             "coords": [_round(net.link_coords(i).tolist()) for i in range(net.n_links)]}
+             "coords": [round_coords(net.link_coords(i).tolist(), 6) for i in range(net.n_links)]}
     features = []
     for k, zid in enumerate(world.zones.ids):
         w = world.zones.wkt[k] if k < len(world.zones.wkt) else ""
@@ -157,7 +150,8 @@ def setup_payload(session: DrillSession) -> dict[str, Any]:
         except Exception:  # a zone without a drawable outline is left off the map
             logger.warning("zone %s has no readable outline", zid)
             continue
-        features.append({"type": "Feature", "geometry": _round(json.loads(json.dumps(geom))),
+        geom = round_coords(json.loads(json.dumps(geom)), 6)
+        features.append({"type": "Feature", "geometry": geom,
                          "properties": {"id": zid,
                                         "evacuees": float(world.zones.evacuees[k])}})
     names_zh = {s.id: s.name_zh for s in sc.shelters}

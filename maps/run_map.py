@@ -11,24 +11,50 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 import folium
 import numpy as np
 import pandas as pd
-import shapely
 from folium.plugins import Timeline, TimelineSlider
 from folium.utilities import JsCode
-from shapely.geometry import mapping
 
-from musterpoint.display.html import CJK_FONT_STACK, esc
+from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
-from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock, format_hmm
+from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
+from musterpoint.maps.geometry import (
+    js_list,
+    link_key,
+    road_lines_from_wkt,
+    round_coords,
+    wkt_geometries,
+)
 from musterpoint.maps.health_layers import add_health_layers
+from musterpoint.maps.map_layout import (
+    BIND_POPUP,
+    PageLayout,
+    add_base_map,
+    data_bounds,
+    page_footer,
+    page_header,
+)
 from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
+from musterpoint.maps.run_map_explain import (
+    ReasonCounts,
+    add_bottlenecks,
+    count,
+    duration,
+    popup,
+    reason_counts,
+    reasons_text,
+    run_legend,
+    street_names,
+    title_block,
+    title_text,
+)
 from musterpoint.maps.run_map_text import TEXT
 from musterpoint.maps.timeline_span import timeline_end_s
 from musterpoint.sim.result import RunResult
@@ -46,8 +72,6 @@ CONGESTION_COLOURS = ("#2e7d32", "#ef6c00", "#c62828", "#000000")
 _FLOOD_COLOUR = "#1e88e5"
 _SHARE_BINS = ((0.25, "#b71c1c"), (0.5, "#e65100"), (0.75, "#f9a825"), (1.0, "#9ccc65"))
 _SHARE_DONE = "#2e7d32"
-_OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-_OSM_CREDIT = "© OpenStreetMap contributors"
 #: Shelter marker: a dark blue pin with a white house, drawn in SVG (no icon font needed).
 _SHELTER_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" width="28" height="40" viewBox="0 0 28 40"'
@@ -72,51 +96,6 @@ def _labels(meta: dict[str, Any]) -> dict[str, str]:
 def _js(value: str) -> str:
     """A JSON string literal that is safe inside an inline ``<script>``."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e")
-
-
-def _key(value: Any) -> str:
-    """Normalise a link id so that ``1``, ``1.0`` and ``"1"`` match."""
-    try:
-        return str(int(value))
-    except (TypeError, ValueError):
-        return str(value)
-
-
-def _count(value: Any) -> str:
-    number = as_seconds(value)
-    return "—" if number is None else f"{round(number):,}"
-
-
-def _popup(rows: list[tuple[str, Any]]) -> str:
-    cells = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return f"<table>{cells}</table>"
-
-
-def _round_coords(obj: Any) -> Any:
-    """Round nested coordinates to 5 decimals (about 1 m) to keep the page small."""
-    if isinstance(obj, list | tuple):
-        if obj and all(isinstance(v, int | float) for v in obj):
-            return [round(float(v), 5) for v in obj]
-        return [_round_coords(v) for v in obj]
-    return obj
-
-
-def _wkt_geometries(wkt: Iterable[Any]) -> list[_Feature | None]:
-    """GeoJSON geometries for WKT strings; None where the text is missing or invalid."""
-    out: list[_Feature | None] = []
-    for text in wkt:
-        geom = None
-        if isinstance(text, str) and text.strip():
-            try:
-                geom = shapely.from_wkt(text)
-            except shapely.errors.ShapelyError:
-                logger.warning("Skipping invalid WKT %.60r", text)
-        if geom is None or geom.is_empty:
-            out.append(None)
-        else:
-            gj = dict(mapping(geom))
-            out.append({"type": gj["type"], "coordinates": _round_coords(gj["coordinates"])})
-    return out
 
 
 def _hazard_features(
@@ -149,14 +128,14 @@ def _hazard_features(
         props["level"] = None if lvl is None else round(lvl, 2)
         for geom in geoms:
             if isinstance(geom, dict) and "coordinates" in geom:
-                shape = {"type": geom["type"], "coordinates": _round_coords(geom["coordinates"])}
+                shape = {"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
                 features.append({"type": "Feature", "geometry": shape, "properties": props})
     return features
 
 
 def _link_features(
     states: pd.DataFrame, geoms: dict[str, _Feature], clock: Callable[[float], int],
-    end_s: float,
+    end_s: float, names: dict[str, int],
 ) -> list[_Feature]:
     """Timed lines classed by occupancy (``c``: 0-2 by occupancy, 3 closed).
 
@@ -170,7 +149,7 @@ def _link_features(
     code = pd.cut(occ, [-np.inf, 0.3, 0.7, np.inf], right=False, labels=False).astype(int)
     df = pd.DataFrame(
         {
-            "key": states["link_id"].map(_key),
+            "key": states["link_id"].map(link_key),
             "start": pd.to_numeric(states["interval_start_s"], errors="coerce"),
             "code": code.where(~closed, 3),
             "occ": occ,
@@ -200,6 +179,8 @@ def _link_features(
             "o": round(float(o), 2),
             "l": key,
         }
+        if key in names:
+            props["n"] = names[key]
         features.append({"type": "Feature", "geometry": geoms[key], "properties": props})
     return features
 
@@ -212,14 +193,16 @@ def _share_colour(share: float | None) -> str:
     return next(colour for bound, colour in _SHARE_BINS if share < bound or bound == 1.0)
 
 
-def _zone_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
-    """Zone polygons coloured by share evacuated, with an escaped popup and tooltip."""
+def _zone_features(result: RunResult, lab: dict[str, str],
+                   reasons: ReasonCounts) -> list[_Feature]:
+    """Zone polygons coloured by share evacuated, with a popup that explains its figures."""
     zones = result.tables["zones"]
     by_zone = (result.kpis.get("evacuation") or {}).get("by_zone") or {}
     start, tz = result.meta.get("start"), result.meta.get("timezone")
+    language = result.meta.get("language")
     wkt = zones["wkt"] if "wkt" in zones else [None] * len(zones)
     features: list[_Feature] = []
-    for row, geom in zip(zones.to_dict("records"), _wkt_geometries(wkt), strict=True):
+    for row, geom in zip(zones.to_dict("records"), wkt_geometries(wkt), strict=True):
         zone_id = str(row.get("zone", ""))
         kz = by_zone.get(zone_id) or {}
         evac = as_seconds(kz.get("evacuees", row.get("evacuees")))
@@ -233,21 +216,32 @@ def _zone_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
         order_s = as_seconds(kz.get("order_s", row.get("order_s")))
         order = "—"
         if order_s is not None:
-            order = f"{format_hmm(order_s)} ({format_clock(start, tz, order_s)})"
+            order = f"{format_clock(start, tz, order_s)} ({duration(order_s, lab)})"
         pct = "" if share is None else f" ({share:.0%})"
         rows: list[tuple[str, Any]] = [
             (lab["zone"], zone_id),
-            (lab["population"], _count(row.get("population"))),
-            (lab["evacuees"], _count(evac)),
-            (lab["arrived"], _count(arrived) + pct),
-            (lab["order"], order),
+            (lab["population"], count(row.get("population"), lab, "persons")),
+            (lab["evacuees"], count(evac, lab, "persons")),
+            (lab["arrived"], count(arrived, lab, "persons") + pct),
         ]
+        notes = []
+        for status, note in (("stranded", "stranded_note"), ("never_departed", "never_note"),
+                             ("en_route", None)):
+            why = reasons.get((zone_id, status))
+            if why:
+                text = f"{count(sum(why.values()), lab, 'persons')}; {lab['reasons']}: "
+                rows.append((lab[status], text + reasons_text(why, language)))
+                if note:
+                    notes.append(lab[note])
+        rows.append((lab["order"], order))
         for pctl in ("50", "90", "100"):
-            rows.append((f"ETE{pctl}", format_hmm(kz.get(f"ete{pctl}_s"), lab["not_reached"])))
+            rows.append((f"ETE{pctl}", duration(kz.get(f"ete{pctl}_s"), lab,
+                                                lab["not_reached"])))
+        notes.append(lab["ete_note"])
         style = {"color": "#424242", "weight": 1.5, "fillOpacity": 0.45}
         style["fillColor"] = _share_colour(share)
-        tooltip = esc(f"{lab['zone']} {zone_id}{pct}")
-        props = {"popup": _popup(rows), "tooltip": tooltip, "style": style}
+        tooltip = esc(f"{lab['zone']} {zone_id}: {lab['arrived']}{pct or ' —'}")
+        props = {"popup": popup(rows, notes), "tooltip": tooltip, "style": style}
         features.append({"type": "Feature", "geometry": geom, "properties": props})
     return features
 
@@ -265,24 +259,19 @@ def _shelter_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
         rows: list[tuple[str, Any]] = [
             (lab["name"], name),
             ("ID", row.get("shelter", "")),
-            (lab["capacity"], _count(cap)),
-            (lab["occupancy_end"], _count(occ) + full),
+            (lab["capacity"], count(cap, lab, "places")),
+            (lab["occupancy_end"], count(occ, lab, "persons") + full),
         ]
         features.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [round(lon, 5), round(lat, 5)]},
-                "properties": {"popup": _popup(rows), "tooltip": esc(name)},
+                "properties": {"popup": popup(rows), "tooltip": esc(name)},
             }
         )
     return features
 
 
-_BIND = JsCode(
-    "function(feature, layer) {"
-    " if (feature.properties.popup) { layer.bindPopup(feature.properties.popup); }"
-    " if (feature.properties.tooltip) { layer.bindTooltip(feature.properties.tooltip); } }"
-)
 _LINK_STYLE = JsCode(
     "function(f) { var c = f.properties.c;"
     f" return {{color: {json.dumps(list(CONGESTION_COLOURS))}[c], weight: c === 3 ? 5 : 4,"
@@ -295,12 +284,20 @@ _FLOOD_STYLE = JsCode(
 
 
 def _tooltips(lab: dict[str, str]) -> tuple[JsCode, JsCode]:
-    """Link and flood tooltip binders, built in JS from numbers and fixed labels."""
-    link, closed, peak, level = (_js(lab[k]) for k in ("link", "closed", "peak", "flood_level"))
+    """Link and flood tooltip binders, built in JS from numbers and fixed labels.
+
+    A link shows its street name (``musterStreets[p.n]``, set in the page's head) or, for
+    an unnamed road, its id; then "closed" or its peak occupancy in percent.
+    """
+    link, closed, peak, level, occ = (_js(lab[k]) for k in (
+        "link", "closed", "peak", "flood_level", "occupancy_note"))
     link_js = JsCode(
-        "function(f, layer) { var p = f.properties;"
-        f" layer.bindTooltip({link} + ' ' + p.l + ': ' + (p.c === 3 ? {closed} :"
-        f" {peak} + ' ' + Math.round(p.o * 100) + '%')); }}"
+        "function(f, layer) { var p = f.properties,"
+        " n = (p.n !== undefined && window.musterStreets) ? musterStreets[p.n] :"
+        f" {link} + ' ' + p.l;"
+        " layer.bindTooltip(n + ': ' + (p.c === 3 ? " + closed + " :"
+        f" {peak} + ' ' + Math.round(p.o * 100) + ' %') + '<br><small>' + {occ} +"
+        " '</small>'); }"
     )
     flood_js = JsCode(
         "function(f, layer) { if (f.properties.level !== null) {"
@@ -326,30 +323,6 @@ def _slider_format(meta: dict[str, Any], lab: dict[str, str]) -> JsCode:
     )
 
 
-def _legend(meta: dict[str, Any], lab: dict[str, str]) -> str:
-    """Fixed HTML legend: congestion and zone colours and every data credit."""
-    swatch = '<span style="display:inline-block;width:14px;height:10px;background:{}"></span> {}'
-    keys = ("free", "busy", "jammed", "closed")
-    congestion = [
-        swatch.format(c, esc(lab[k])) for c, k in zip(CONGESTION_COLOURS, keys, strict=True)
-    ]
-    bins = ("<25%", "25–50%", "50–75%", "75–99%", "100%")
-    colours = [c for _, c in _SHARE_BINS] + [_SHARE_DONE]
-    share = [swatch.format(c, esc(s)) for c, s in zip(colours, bins, strict=True)]
-    credits = [_OSM_CREDIT, *(str(a) for a in meta.get("attribution") or [])]
-    return (
-        '<div id="musterpoint-legend" style="position:fixed;top:90px;left:10px;z-index:1000;'
-        "background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;font:12px/1.4 "
-        f"{CJK_FONT_STACK};max-width:260px\">"
-        f"<b>{esc(lab['congestion'])}</b><br>{'<br>'.join(congestion)}<br>"
-        f"<b>{esc(lab['share'])}</b><br>{'<br>'.join(share)}<br>"
-        f"<b>{esc(lab['data'])}</b><br>{'<br>'.join(esc(c) for c in credits)}</div>"
-        "<style>.leaflet-control-container .leaflet-timeline-controls"
-        "{margin-bottom:26px !important}"
-        f".leaflet-container{{font-family:{CJK_FONT_STACK}}}</style>"  # layer names, slider
-    )
-
-
 def _shelter_icon() -> folium.DivIcon:
     icon = folium.DivIcon(_SHELTER_SVG, (28, 40), (14, 39), (0, -34), "musterpoint-shelter")
     cast(dict[str, Any], icon.options)["tooltip_anchor"] = (10, -24)
@@ -363,7 +336,8 @@ def _timeline(features: list[_Feature], name: str, style: JsCode, each: JsCode) 
     return timeline
 
 
-def write_run_map(result: RunResult, path: Path) -> Path:
+def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
+                  tiles_attribution: str | None = None) -> Path:
     """Write the interactive map of one run as an HTML page.
 
     Parameters
@@ -372,6 +346,11 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         The run to draw. A missing or empty table just leaves its layer out.
     path : Path
         Output ``.html`` file. Parent folders are created.
+    tiles : str, optional
+        XYZ tile URL of a base map (``https://.../{z}/{x}/{y}.png``); default: no tiles,
+        the road network drawn from ``links`` instead.
+    tiles_attribution : str, optional
+        The tile provider's credit, shown on the map and in the footer.
 
     Returns
     -------
@@ -386,8 +365,8 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     30 % full or closed are drawn and the layer name says so. Consecutive intervals of a
     link in the same congestion class are drawn as one feature. Leaflet and its plugin are
     inlined from ``maps/vendor/`` (:mod:`musterpoint.maps.offline`), so the page works
-    offline; only the OpenStreetMap base tiles need a network, and without them the
-    layers show on a plain grey background.
+    offline; only ``tiles`` need a network. The page layout (title block, footer with
+    slider and legend, collapsed layer control) is :mod:`musterpoint.maps.map_layout`.
     """
     meta, tables = result.meta, result.tables
     lab = _labels(meta)
@@ -397,20 +376,21 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     def clock(t: float) -> int:
         return int(epoch_ms(start, tz, t))
 
-    fmap = folium.Map(tiles=None, control_scale=True)
-    credit = "".join(f" | {esc(a)}" for a in meta.get("attribution") or [])
-    osm = f'<a href="https://www.openstreetmap.org/copyright">{_OSM_CREDIT}</a>'
-    folium.TileLayer(_OSM_TILES, attr=osm + credit, name="OpenStreetMap", max_zoom=19).add_to(fmap)
-
     def has(name: str) -> bool:
         table = tables.get(name)
         return table is not None and not table.empty
 
+    fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
+    roads = road_lines_from_wkt(tables["links"]["wkt"]) if has("links") else []
+    add_base_map(fmap, tiles, tiles_attribution, roads, lab["roads"])
+    names, name_list = street_names(tables["links"] if has("links") else None)
+    reasons = reason_counts(tables.get("agents"))
+
     evacuees = (result.kpis.get("evacuation") or {}).get("evacuees")
-    zone_features = _zone_features(result, lab) if has("zones") and evacuees else []
+    zone_features = _zone_features(result, lab, reasons) if has("zones") and evacuees else []
     if zone_features:
         collection = {"type": "FeatureCollection", "features": zone_features}
-        folium.GeoJson(collection, name=lab["zones"], on_each_feature=_BIND).add_to(fmap)
+        folium.GeoJson(collection, name=lab["zones"], on_each_feature=BIND_POPUP).add_to(fmap)
 
     timelines: list[Timeline] = []
     end_s = timeline_end_s(meta, tables, INTERVAL_S)
@@ -430,11 +410,11 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         if total > MAX_LINK_STATE_ROWS:
             occ = pd.to_numeric(states["occupancy"], errors="coerce").fillna(0.0)
             states = states[(occ >= 0.3) | states["closed"].fillna(False).astype(bool)]
-            name = lab["links_filtered"].format(kept=len(states), total=total)
+            name = lab["links_filtered"]
             logger.info("Map: kept %d of %d link-state rows (>= 0.3 or closed)", len(states), total)
         links = tables["links"]
-        geoms = zip(map(_key, links["link_id"]), _wkt_geometries(links["wkt"]), strict=True)
-        link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s)
+        geoms = zip(map(link_key, links["link_id"]), wkt_geometries(links["wkt"]), strict=True)
+        link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s, names)
         if link_feats:
             timelines.append(_timeline(link_feats, name, _LINK_STYLE, link_tooltip))
     for add_layers in LAYER_WRITERS:
@@ -442,32 +422,17 @@ def write_run_map(result: RunResult, path: Path) -> Path:
     for timeline in timelines:
         timeline.add_to(fmap)
 
-    bottleneck = set(map(str, ((result.kpis.get("bounds") or {}).get("bottleneck_links")
-                                or [])))
-    if bottleneck and has("links"):
-        links = tables["links"]
-        sel = links[links["link_id"].astype(str).isin(bottleneck)]
-        feats = [{"type": "Feature", "geometry": g,
-                  "properties": {"link": esc(lid),
-                                 "name": esc(nm)}}
-                 for lid, nm, g in zip(sel["link_id"], sel["name"], _wkt_geometries(sel["wkt"]),
-                                       strict=True) if g]
-        if feats:
-            folium.GeoJson({"type": "FeatureCollection", "features": feats},
-                           name=lab["bottleneck"],
-                           style_function=lambda _: {"color": "#6a1b9a", "weight": 7,
-                                                     "opacity": 0.8},
-                           tooltip=folium.GeoJsonTooltip(fields=["link", "name"])
-                           ).add_to(fmap)
+    extras = add_bottlenecks(result, fmap, lab)
     shelter_features = _shelter_features(result, lab) if has("shelters") else []
     if shelter_features:
         folium.GeoJson(
             {"type": "FeatureCollection", "features": shelter_features},
             name=lab["shelters"],
-            on_each_feature=_BIND,
+            on_each_feature=BIND_POPUP,
             marker=folium.Marker(icon=_shelter_icon()),
         ).add_to(fmap)
 
+    slider_name = None
     if timelines:
         steps = max(1, round(end_s / INTERVAL_S))
         slider = TimelineSlider(
@@ -481,12 +446,23 @@ def write_run_map(result: RunResult, path: Path) -> Path:
         cast(dict[str, Any], slider.options)["format_output"] = _slider_format(meta, lab)
         slider.timelines.extend(timelines)
         slider.add_to(fmap)
+        slider_name = slider.get_name()
 
-    cast(Any, fmap.get_root()).html.add_child(folium.Element(_legend(meta, lab)))
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    bounds = fmap.get_bounds()
-    if all(v is not None for corner in bounds for v in corner):
-        fmap.fit_bounds(cast(Any, bounds))
+    root = cast(Any, fmap.get_root())
+    root.title = title_text(result, lab)
+    root.header.add_child(folium.Element(
+        f"<script>var musterStreets = {js_list(name_list)};</script>"), name="musterStreets")
+    title, sub, summary = title_block(result, lab, reasons)
+    root.html.add_child(folium.Element(page_header(title, sub, summary)))
+    share_bins = list(zip([c for _, c in _SHARE_BINS] + [_SHARE_DONE],
+                          ("<25%", "25–50%", "50–75%", "75–99%", "100%"), strict=True))
+    congestion = list(zip(CONGESTION_COLOURS, ("free", "busy", "jammed", "closed"),
+                          strict=True))
+    legend = run_legend(lab, _FLOOD_COLOUR, share_bins, congestion, extras)
+    credits = [tiles_attribution or "", *(str(a) for a in meta.get("attribution") or [])]
+    root.html.add_child(folium.Element(page_footer(legend, credits)))
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    PageLayout(data_bounds(fmap), slider_name).add_to(fmap)
     out = write_offline_page(fmap, Path(path))
     logger.info("Wrote run map %s (%d bytes)", out, out.stat().st_size)
     return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["TEXT"]
+__all__ = ["REASONS", "TEXT"]
 
 #: Label key -> (English, Simplified Chinese).
 TEXT: dict[str, tuple[str, str]] = {
@@ -13,8 +13,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "hazard": ("Hazard area: {kind} (time slider)", "危险区域：{kind}（时间滑块）"),
     "links": ("Congestion over time (link occupancy, time slider)", "拥堵随时间变化（路段占用率）"),
     "links_filtered": (
-        "Congestion over time: only links ≥30% full or closed ({kept:,} of {total:,} rows)",
-        "拥堵随时间变化：仅显示占用率≥30%或封闭的路段（{kept:,} / {total:,} 行）",
+        "Congestion over time (roads ≥30 % full or closed)",
+        "拥堵随时间变化（仅显示占用率≥30%或封闭的路段）",
     ),
     "zones": ("Zones: share evacuated at end", "区域：结束时已疏散比例"),
     "shelters": ("Shelters", "避难所"),
@@ -35,8 +35,56 @@ TEXT: dict[str, tuple[str, str]] = {
     "busy": ("busy (30–70%)", "繁忙（30–70%）"),
     "jammed": ("jammed (≥70%)", "拥堵（≥70%）"),
     "closed": ("closed", "封闭"),
-    "congestion": ("Congestion", "拥堵"),
+    "congestion": ("Road occupancy", "路段占用率"),
+    "colon": (": ", "："),
     "share": ("Share evacuated", "已疏散比例"),
     "data": ("Data", "数据"),
     "order_ref": ("first order", "首次疏散令"),
+    "roads": ("Roads (from the network)", "道路（来自路网）"),
+    "flood_area": ("Flooded area", "淹没范围"),
+    "shelter": ("Shelter", "避难所"),
+    "bottleneck_short": ("Bottleneck", "瓶颈路段"),
+    "legend_map": ("Map", "地图"),
+    "plan": ("Plan", "方案"),
+    "seed": ("seed", "随机种子"),
+    "start": ("start", "开始"),
+    "simulated": ("{h} simulated", "模拟时长{h}"),
+    "persons": ("{n} people", "{n}人"),
+    "places": ("{n} places", "{n}个床位"),
+    "vehicles": ("{n} vehicles", "{n}辆"),
+    "summary": ("{evac} to evacuate: {arrived} reached a shelter ({share})",
+                "需疏散{evac}：{arrived}抵达避难所（{share}）"),
+    "not_out": ("{n} did not: {reasons}", "{n}未抵达：{reasons}"),
+    "stranded": ("Stranded", "受困"),
+    "stranded_note": ("stranded: set out but reached no shelter",
+                      "受困：已出发但未抵达任何避难所"),
+    "never_departed": ("Never departed", "未出发"),
+    "never_note": ("never departed: did not leave home", "未出发：未离开住所"),
+    "en_route": ("En route at end", "结束时仍在途中"),
+    "reasons": ("reasons", "原因"),
+    "ete_note": ("ETE50/90/100: time after this zone's order until 50/90/100 % of its "
+                 "evacuees reached a shelter",
+                 "ETE50/90/100（疏散时间估计）：本区疏散令发出后，50%/90%/100%的疏散人员抵达避难所所用时间"),
+    "occupancy_note": ("occupancy: vehicles on the road as a share of what it can hold",
+                       "占用率：路段上车辆数占其容纳量的比例"),
+    "bottleneck_note": ("its capacity limits how fast the whole area can be cleared",
+                        "其通行能力限制了整个区域的最快清空速度"),
+    "street": ("Street", "街道"),
+    "unnamed": ("unnamed road", "无名道路"),
+    "capacity_vph": ("Capacity", "通行能力"),
+    "vph": ("{n} vehicles/h", "{n}辆/小时"),
+    "hours_min": ("{h} h {m:02d} min", "{h}小时{m:02d}分"),
+    "minutes": ("{m} min", "{m}分钟"),
+    "flood_from": ("Flooded from", "开始淹没"),
+}
+
+#: Reason recorded in ``agents.reason`` -> (short English, Chinese) for the map's text.
+REASONS: dict[str, tuple[str, str]] = {
+    "no transport (needs a bus or a ride)": ("no transport", "无交通工具"),
+    "no open route from the origin": ("cut off (no open road out)", "被困（无可通行道路）"),
+    "no open route to any destination": ("no open road to any shelter", "无通往避难所的可通行道路"),
+    "every shelter full": ("every shelter full", "所有避难所已满"),
+    "shelter full at opening": ("shelter full", "避难所已满"),
+    "waiting to enter the road": ("waiting to enter the road", "等待驶入道路"),
+    "on the road": ("still on the road", "仍在路上"),
 }

@@ -275,6 +275,13 @@ def report_context(aar: Mapping[str, Any], lang: str) -> dict[str, Any]:
                       "notes": len(aar["notes"]),
                       "span": format_hmm(meta.get("stopped_at_s"))},
         "equipment": _equipment(aar),
+        "firings": [{"time": format_hmm(f["time_s"]), "level": f["level"],
+                     "grade": f["grade"], "change": lab["level_" + f["change"]],
+                     "condition": f["condition"], "value": f"{f['value']:.3g}",
+                     "without": (format_hmm(f["without_s"]) if f["without_s"] is not None
+                                 else lab["not_reached"])}
+                    for f in aar.get("trigger_firings", [])],
+        "firing_cols": lab["trig_cols"].split("|"),
         "warnings": list(meta.get("warnings") or []),
         "version": meta.get("version", ""),
         "attribution": list(meta.get("attribution") or []),

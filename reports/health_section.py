@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.sim.result import RunResult
 
 __all__ = ["health_section"]
@@ -38,6 +39,12 @@ _T: dict[str, tuple[str, str]] = {
     "chart": ("Infectious residents and occupied hospital beds", "传染期居民与占用床位"),
     "infectious": ("infectious", "传染期"), "beds": ("beds occupied", "占用床位"),
     "day": ("day", "天"),
+    "day_axis": ("Days after the scenario start (d)", "情景开始后的天数（天）"),
+    "infectious_axis": ("Infectious residents (persons)", "传染期居民（人）"),
+    "beds_axis": ("Hospital beds occupied (beds)", "占用床位（张）"),
+    "chart_caption": ("Red: residents who are infectious; blue dashes, right axis: ward and "
+                      "intensive-care beds occupied, all hospitals together.",
+                      "红线：处于传染期的居民；蓝色虚线（右轴）：各医院普通病床与重症床位占用合计。"),
     "campaign": ("Testing campaign", "核酸检测"), "vaccination": ("Vaccination campaign",
                                                                   "疫苗接种"),
     "target": ("Residents to come", "目标人数"), "served": ("Served", "已服务"),
@@ -119,6 +126,7 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def _chart(result: RunResult, lab: dict[str, str]) -> str:
+    """Infectious residents (left axis) and occupied hospital beds (right axis) by day."""
     ts = result.tables.get("health_timeseries")
     if ts is None or ts.empty:
         return ""
@@ -126,43 +134,16 @@ def _chart(result: RunResult, lab: dict[str, str]) -> str:
     hts = result.tables.get("health_hospital_timeseries")
     beds = (hts.assign(b=hts["ward_occupied"] + hts["icu_occupied"]).groupby("time_s")["b"]
             .sum() if hts is not None and not hts.empty else pd.Series(dtype=float))
-    w, h, left, right, top, bottom = 720, 240, 50, 50, 15, 30
-    t_end = max(float(inf.index.max()), 1.0)
-
-    def sx(t: float) -> float:
-        return left + (w - left - right) * t / t_end
-
-    def path(series: pd.Series, top_value: float) -> str:
-        if series.empty or top_value <= 0:
-            return ""
-        ys = top + (h - top - bottom) * (1.0 - series.to_numpy(float) / top_value)
-        pts = [f"{sx(float(t)):.1f},{y:.1f}"
-               for t, y in zip(series.index.to_numpy(float), ys, strict=True)]
-        return "M" + " L".join(pts)
-
-    i_max = max(float(inf.max()), 1.0) * 1.1
-    b_max = max(float(beds.max()) if not beds.empty else 0.0, 1.0) * 1.1
-    parts = [f'<svg class="chart" viewBox="0 0 {w} {h}" role="img">',
-             f'<rect class="frame" x="{left}" y="{top}" width="{w - left - right}" '
-             f'height="{h - top - bottom}"/>']
-    for d in range(int(t_end // 86400) + 1):
-        x = sx(d * 86400.0)
-        parts.append(f'<line class="grid" x1="{x:.1f}" y1="{top}" x2="{x:.1f}" '
-                     f'y2="{h - bottom}"/><text x="{x:.1f}" y="{h - 12}" '
-                     f'text-anchor="middle">{d}</text>')
-    parts.append(f'<path d="{path(inf, i_max)}" fill="none" stroke="#c62828" '
-                 'stroke-width="2"/>')
-    parts.append(f'<path d="{path(beds, b_max)}" fill="none" stroke="#1a237e" '
-                 'stroke-width="2" stroke-dasharray="5 3"/>')
-    parts.append(f'<text x="{left - 5}" y="{top + 10}" text-anchor="end" fill="#c62828">'
-                 f'{i_max:,.0f}</text><text x="{w - right + 5}" y="{top + 10}" '
-                 f'fill="#1a237e">{b_max:,.0f}</text>')
-    parts.append(f'<text class="label" x="{left + 8}" y="{top + 16}" fill="#c62828">— '
-                 f'{esc(lab["infectious"])}</text><text class="label" x="{left + 8}" '
-                 f'y="{top + 32}" fill="#1a237e">- - {esc(lab["beds"])}</text>'
-                 f'<text x="{w - right}" y="{h - 2}" text-anchor="end">'
-                 f'{esc(lab["day"])}</text></svg>')
-    return "".join(parts)
+    lines = [Line([float(t) / 86400.0 for t in inf.index], inf.to_numpy(float).tolist(),
+                  lab["infectious"], COLOURS[1])]
+    if not beds.empty:
+        lines.append(Line([float(t) / 86400.0 for t in beds.index],
+                          beds.to_numpy(float).tolist(), lab["beds"], COLOURS[0], "--",
+                          right=True))
+    fig = line_chart(lines, title=lab["chart"], x_label=lab["day_axis"],
+                     y_label=lab["infectious_axis"], y2_label=lab["beds_axis"],
+                     caption=lab["chart_caption"], size=(8.0, 3.0))
+    return "" if fig is None else str(fig)
 
 
 def health_section(result: RunResult, lang: str | None = None) -> Markup | None:

@@ -8,7 +8,6 @@ English or Simplified Chinese, chosen by ``meta["language"]``.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -19,12 +18,13 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm
+from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.reports.run_report_text import LABELS
+from musterpoint.reports.run_summary import run_summary
 from musterpoint.sim.result import RunResult
 
 __all__ = ["LABELS", "write_run_report"]
@@ -155,14 +155,6 @@ def _network(meta: dict[str, Any], lab: dict[str, str]) -> dict[str, Any] | None
     return {"items": items, "notes": [str(n) for n in notes] if isinstance(notes, list) else []}
 
 
-def _nice_step(span: float, target: int) -> float:
-    raw = span / max(target, 1)
-    for step in (0.1, 0.25, 0.5, 1, 2, 3, 6, 12, 24, 48, 96, 168):
-        if step >= raw:
-            return float(step)
-    return float(round(raw))
-
-
 def _arrival_series(result: RunResult) -> pd.DataFrame:
     """Time series of the whole area (zone ``ALL``, or the sum over zones)."""
     ts: pd.DataFrame | None = result.tables.get("timeseries")
@@ -190,8 +182,8 @@ def _bound_rows(b: dict[str, Any] | None, lab: dict[str, str]) -> dict[str, Any]
             "limited_by": str(b.get("limited_by") or "—")}
 
 
-def _chart_svg(result: RunResult, lab: dict[str, str]) -> Markup | None:
-    """Inline SVG: % arrived (and departed) against hours after the first order."""
+def _chart(result: RunResult, lab: dict[str, str]) -> Markup | None:
+    """% of evacuees departed and arrived, the flow bound and the flood level, over hours."""
     series = _arrival_series(result)
     if series.empty:
         return None
@@ -205,108 +197,34 @@ def _chart_svg(result: RunResult, lab: dict[str, str]) -> Markup | None:
     denom = column("evacuees", total).fillna(total or 0.0)
     denom = denom.where(denom > 0, float("nan"))
     hours = [float(h) for h in (column("time_s", None) - origin) / 3600.0]
+    lines = []
+    if "departed" in series:
+        departed = (100.0 * column("departed", None) / denom).fillna(0.0).tolist()
+        lines.append(Line(hours, departed, lab["departed"], "#757575", "--", width=1.4))
     arrived = (100.0 * column("arrived", None) / denom).fillna(0.0).tolist()
-    departed = (100.0 * column("departed", None) / denom).fillna(0.0).tolist()
-    frames = result.tables.get("hazard_frames")
-    flood: list[tuple[float, float]] = []
-    if frames is not None and not frames.empty and {"time_s", "level_m"} <= set(frames):
-        fr = frames.sort_values("time_s")
-        flood = [
-            ((float(t) - origin) / 3600.0, float(lv))
-            for t, lv in zip(fr["time_s"], fr["level_m"], strict=True)
-            if as_seconds(lv) is not None
-        ]
-    width, height, left, right, top, bottom = 760, 340, 60, 70 if flood else 20, 20, 50
-    x0, x1 = min(hours + [h for h, _ in flood]), max(hours + [h for h, _ in flood])
-    x1 = x1 if x1 > x0 else x0 + 1.0
-    pw, ph = width - left - right, height - top - bottom
-
-    def sx(h: float) -> float:
-        return left + (h - x0) / (x1 - x0) * pw
-
-    def sy(pct: float) -> float:
-        return top + ph - pct / 100.0 * ph
-
-    def path(points: list[tuple[float, float]], step: bool = False) -> str:
-        out: list[str] = []
-        for i, (x, y) in enumerate(points):
-            if step and i:
-                out.append(f"L{x:.1f},{points[i - 1][1]:.1f}")
-            out.append(f"{'L' if i else 'M'}{x:.1f},{y:.1f}")
-        return " ".join(out)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="{esc(lab["chart"])}"><title>{esc(lab["chart"])}</title>'
-    ]
-    for pct in range(0, 101, 20):
-        y = sy(pct)
-        parts.append(f'<line class="grid" x1="{left}" x2="{left + pw}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{pct}</text>')
-    step = _nice_step(x1 - x0, 10)
-    first = math.ceil(x0 / step - 1e-9)
-    for tick in (k * step + 0.0 for k in range(first, math.floor(x1 / step + 1e-9) + 1)):
-        x = sx(tick)
-        parts.append(
-            f'<line class="axis" x1="{x:.1f}" x2="{x:.1f}" y1="{top + ph}" y2="{top + ph + 5}"/>'
-        )
-        parts.append(f'<text x="{x:.1f}" y="{top + ph + 18}" text-anchor="middle">{tick:g}</text>')
-    parts.append(f'<rect class="frame" x="{left}" y="{top}" width="{pw}" height="{ph}"/>')
-    parts.append(
-        f'<text class="label" x="{left + pw / 2:.1f}" y="{height - 8}" '
-        f'text-anchor="middle">{esc(lab["x_axis"])}</text>'
-    )
-    parts.append(
-        f'<text class="label" transform="translate(16,{top + ph / 2:.1f}) rotate(-90)" '
-        f'text-anchor="middle">{esc(lab["y_axis"])}</text>'
-    )
-    if flood:
-        lo, hi = min(v for _, v in flood), max(v for _, v in flood)
-        lo, hi = (lo - 0.5, hi + 0.5) if hi - lo < 1e-9 else (lo, hi)
-
-        def sf(level: float) -> float:
-            return sy((level - lo) / (hi - lo) * 100.0)
-
-        for k in range(6):
-            level = lo + (hi - lo) * k / 5
-            parts.append(
-                f'<text class="flood-axis" x="{left + pw + 6}" y="{sf(level) + 4:.1f}">'
-                f"{level:.2f}</text>"
-            )
-        fpts = [(sx(h), sf(v)) for h, v in flood] + [(sx(x1), sf(flood[-1][1]))]
-        parts.append(f'<path class="flood" d="{path(fpts, step=True)}"/>')
-        parts.append(
-            f'<text class="label flood-axis" transform="translate({width - 12},'
-            f'{top + ph / 2:.1f}) rotate(90)" text-anchor="middle">'
-            f"{esc(lab['flood_level'])}</text>"
-        )
+    lines.append(Line(hours, arrived, lab["arrived"], COLOURS[0], width=2.4))
     curve = result.tables.get("bound_curve")
     if curve is not None and not curve.empty and total:
-        cb = curve[(curve["time_s"] - origin) / 3600.0 <= x1]
-        bpts = [(sx((float(t) - origin) / 3600.0), sy(100.0 * float(p) / total))
-                for t, p in zip(cb["time_s"], cb["persons_safe"], strict=True)
-                if float(t) >= origin]
-        if bpts:
-            parts.append(f'<path class="bound" d="{path(bpts)}"/>')
-    dep = [(sx(h), sy(v)) for h, v in zip(hours, departed, strict=True)]
-    arr = [(sx(h), sy(v)) for h, v in zip(hours, arrived, strict=True)]
-    legend = [("arrived", lab["arrived"])]
-    if "departed" in series:
-        parts.append(f'<path class="departed" d="{path(dep)}"/>')
-        legend.append(("departed", lab["departed"]))
-    parts.append(f'<path class="arrived" d="{path(arr)}"/>')
-    if curve is not None and not curve.empty:
-        legend.append(("bound", lab["bound"]))
-    if flood:
-        legend.append(("flood", lab["flood_level"]))
-    for i, (cls, text) in enumerate(legend):
-        y = top + 14 + i * 16
-        parts.append(
-            f'<line class="{cls}" x1="{left + 10}" x2="{left + 34}" y1="{y - 4}" '
-            f'y2="{y - 4}"/><text x="{left + 40}" y="{y}">{esc(text)}</text>'
-        )
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        cb = curve[(curve["time_s"] >= origin) & ((curve["time_s"] - origin) / 3600.0
+                                                  <= max(hours))]
+        bx = [(float(t) - origin) / 3600.0 for t in cb["time_s"]]
+        by = [100.0 * float(p) / total for p in cb["persons_safe"]]
+        if bx and bx[-1] < max(hours):  # nobody more can be safe after the curve's end
+            bx, by = [*bx, max(hours)], [*by, by[-1]]
+        lines.append(Line(bx, by, lab["bound"], COLOURS[2], "--"))
+    frames = result.tables.get("hazard_frames")
+    flood = frames is not None and not frames.empty and {"time_s", "level_m"} <= set(frames)
+    if frames is not None and flood:
+        fr = frames.sort_values("time_s").dropna(subset=["level_m"])
+        fx = [(float(t) - origin) / 3600.0 for t in fr["time_s"]]
+        fy = [float(v) for v in fr["level_m"]]
+        if fx and fx[-1] < max(hours):
+            fx, fy = [*fx, max(hours)], [*fy, fy[-1]]
+        lines.append(Line(fx, fy, lab["flood_level"], "#1e88e5", ":", right=True, step=True,
+                          width=1.6))
+    return line_chart(lines, title=lab["chart"], x_label=lab["x_axis"], y_label=lab["y_axis"],
+                      y2_label=lab["flood_level"] if flood else None, y_range=(0.0, 100.0),
+                      caption=lab["chart_caption"] + (lab["chart_flood"] if flood else ""))
 
 
 def write_run_report(result: RunResult, path: Path) -> Path:
@@ -392,7 +310,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
             (lab["shelter_trips"], _count(kpis["transit"].get("shelter_trips"))),
             (lab["last_delivery"], format_hmm(as_seconds(kpis["transit"].get("last_delivery_s")))),
         ] if kpis.get("transit") else [],
-        "chart": _chart_svg(result, lab),
+        "summary": run_summary(result, meta.get("language")),
+        "chart": _chart(result, lab),
         "has_evacuation": ev.get("evacuees") != 0,
         "extra_sections": [sec for sec in (f(result, lang) for f in SECTION_WRITERS) if sec],
         "zones": _zone_rows(result, lab),

@@ -40,7 +40,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "still_in": ("still in it", "仍在其中"),
     "transit": ("Buses for people without a car", "为无车居民提供的巴士"),
     "standards": ("Service standards", "服务标准"),
-    "bound": ("Best any plan could do (flow bound)", "任何方案可达到的最优（流量界）"),
+    "bound": ("Best any plan could do (flow bound)", "任何方案可达到的最优（最快流下界）"),
     "bound_title": ("The network's limit", "路网极限"),
     "bound_ete": ("Bound", "下界"),
     "efficiency": ("Efficiency (bound / simulated)", "效率（下界/模拟）"),
@@ -58,8 +58,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "shelter_trips": ("Trips to shelters", "往返避难所次数"),
     "last_delivery": ("Last delivery", "最后送达"),
     "chart": ("% of evacuees arrived over time", "已到达疏散人员百分比随时间变化"),
-    "x_axis": ("Hours after first evacuation order", "首次疏散令后的小时数"),
-    "y_axis": ("% of evacuees", "疏散人员百分比"),
+    "x_axis": ("Hours after the first evacuation order (h)", "首次疏散令后的时间（小时）"),
+    "chart_caption": (
+        "Share of the evacuees who have left home (grey, dashed) and who are at a shelter "
+        "(blue), from the first evacuation order. Green dashes: the most any plan could have "
+        "brought to safety by then on this network (the flow bound).",
+        "已离家（灰色虚线）和已抵达避难所（蓝色）的疏散人员比例，从首次疏散令起计。"
+        "绿色虚线：在该路网上任何方案到此时最多能送到安全地点的比例（最快流下界）。"),
+    "chart_flood": (" Blue dots, right axis: the flood level in metres.",
+                    "蓝色点线（右轴）：水位，单位米。"),
+    "y_axis": ("% of evacuees", "疏散人员比例（%）"),
     "departed": ("Departed", "已出发"),
     "flood_level": ("Flood level (m)", "水位（米）"),
     "no_chart": ("No time series in this run.", "本次运行没有时间序列数据。"),

@@ -6,13 +6,57 @@ the scenario, plan, exercise-script, relief, health and standards schemas derive
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from musterpoint.scenarios.errors import Problem
 
-__all__ = ["SchemaModel", "check_unique", "repeated_id_problems"]
+__all__ = [
+    "ID_PATTERN",
+    "NAME_PATTERN",
+    "Id",
+    "Name",
+    "SchemaModel",
+    "check_unique",
+    "repeated_id_problems",
+    "safe_slug",
+]
+
+#: Ids of places, zones, injects, standards: letters of any script (Chinese included),
+#: digits, ``_``, ``.`` and ``-``; no spaces, no slashes.
+ID_PATTERN = r"^[\w.\-]+$"
+#: Scenario and plan names: as ids, without ``.``, starting with a letter or digit.
+NAME_PATTERN = r"^[^\W_][\w\-]*$"
+
+Id = Annotated[str, Field(min_length=1, max_length=200, pattern=ID_PATTERN)]
+Name = Annotated[str, Field(min_length=1, max_length=200, pattern=NAME_PATTERN)]
+
+
+def safe_slug(text: str, fallback: str = "item") -> str:
+    """A valid id from any text: NFKC-normalised, runs of other characters become ``-``.
+
+    Letters of any script are kept (``光谷广场`` stays ``光谷广场``; ``PUCRS campus`` becomes
+    ``PUCRS-campus``). Used only where an id or a file name must be derived from a name.
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+    fallback : str
+        Returned when nothing usable is left.
+
+    Returns
+    -------
+    str
+        Matches :data:`NAME_PATTERN` (and so :data:`ID_PATTERN`).
+    """
+    t = unicodedata.normalize("NFKC", text).strip()
+    t = re.sub(r"[^\w\-]+", "-", t).strip("-_")
+    return t[:200] or fallback
 
 
 class SchemaModel(BaseModel):

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from musterpoint.scenarios._base import SchemaModel
+from musterpoint.scenarios._base import Id, SchemaModel
 
 __all__ = [
     "Dist",
@@ -25,7 +25,6 @@ __all__ = [
     "Share",
 ]
 
-Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Lon = Annotated[float, Field(ge=-180, le=180)]
 Lat = Annotated[float, Field(ge=-90, le=90)]
 NonNeg = Annotated[float, Field(ge=0)]

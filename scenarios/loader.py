@@ -195,8 +195,8 @@ def _loc(loc: tuple[int | str, ...]) -> str:
 _REWORDED = {
     "extra_forbidden": "unknown key; remove it or check its spelling",
     "missing": "required key is missing",
-    "string_pattern_mismatch": "use only letters, digits, '_', '.' and '-' (no spaces or "
-                               "accents)",
+    "string_pattern_mismatch": "use only letters (Chinese too), digits, '_', '.' and '-' "
+                               "(no spaces, slashes or other punctuation)",
     "datetime_from_date_parsing": "give a date and time such as 2024-05-03T06:00:00",
     "datetime_parsing": "give a date and time such as 2024-05-03T06:00:00",
     "datetime_type": "give a date and time such as 2024-05-03T06:00:00",
@@ -263,6 +263,7 @@ def _check_files(sc: Scenario, path: Path, problems: list[Problem]) -> None:
     if sc.population is not None:
         need(sc.population.file, "population.file")
         need(sc.population.area, "population.area")
+        need(sc.population.zones, "population.zones")
     need(sc.trips, "trips")
     if sc.hazard.flood is not None:
         need(sc.hazard.flood.elevation, "hazard.flood.elevation")

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
-from musterpoint.scenarios._base import SchemaModel, repeated_id_problems
+from musterpoint.scenarios._base import Id, SchemaModel, repeated_id_problems
 from musterpoint.scenarios.errors import Problem
 
 __all__ = ["Effect", "Inject", "ScriptText", "check_script"]
@@ -91,7 +91,7 @@ class Inject(SchemaModel):
         What the players are expected to do (for the evaluators).
     """
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     time_h: Annotated[float, Field(ge=0)]
     title: ScriptText
     description: ScriptText = ScriptText(en="")

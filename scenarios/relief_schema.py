@@ -23,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from musterpoint.scenarios._base import SchemaModel, check_unique
+from musterpoint.scenarios._base import Id, SchemaModel, check_unique
 
 __all__ = [
     "DEFAULT_COMMODITIES",
@@ -43,7 +43,6 @@ __all__ = [
     "TruckType",
 ]
 
-Id = Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
 NonNeg = Annotated[float, Field(ge=0)]
 Pos = Annotated[float, Field(gt=0)]
 Lon = Annotated[float, Field(ge=-180, le=180)]

@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from musterpoint.scenarios._base import SchemaModel, check_unique
+from musterpoint.scenarios._base import Id, Name, SchemaModel, check_unique
 from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
+from musterpoint.scenarios.levels_schema import Level, Monitoring, Role
 from musterpoint.scenarios.msel_schema import Inject
 from musterpoint.scenarios.relief_schema import ReliefPlan, ReliefWorld
 from musterpoint.scenarios.standards import Standard
@@ -88,6 +89,10 @@ class PopulationSource(SchemaModel):
         None, description="only places at or below this ground elevation are ordered out"
     )
     area: str | None = Field(None, description="polygon layer: only places inside are ordered out")
+    zones: str | None = Field(
+        None, description="polygon layer whose polygons are the zones (社区, wards); "
+        "default: square cells of zone_cell_m")
+    zone_id_column: str = Field("name", description="column of the zone layer with zone ids")
 
 
 class Households(SchemaModel):
@@ -183,7 +188,7 @@ class Hazard(SchemaModel):
 class Shelter(SchemaModel):
     """A shelter or safe destination at a real place, with a capacity in persons."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     name: str
     name_zh: str | None = None
     lon: Annotated[float, Field(ge=-180, le=180)]
@@ -197,7 +202,7 @@ class Shelter(SchemaModel):
 class Exit(SchemaModel):
     """A place outside the study area where traffic leaving the area goes."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     name: str = ""
     lon: Annotated[float, Field(ge=-180, le=180)]
     lat: Annotated[float, Field(ge=-90, le=90)]
@@ -206,7 +211,7 @@ class Exit(SchemaModel):
 class Scenario(SchemaModel):
     """The world: network, people, hazard, places of safety; and the plans that go with it."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    name: Name
     title: Label
     description: str = ""
     start: datetime
@@ -235,6 +240,7 @@ class Scenario(SchemaModel):
     relief: ReliefWorld | None = None
     health: HealthWorld | None = None
     injects: list[Inject] = Field(default_factory=list, description="exercise script (MSEL)")
+    monitoring: Monitoring | None = Field(None, description="gauges and forecasts levels read")
 
     @field_validator("timezone")
     @classmethod
@@ -327,7 +333,7 @@ class ControlPoint(SchemaModel):
 class Place(SchemaModel):
     """A named point."""
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     lon: Annotated[float, Field(ge=-180, le=180)]
     lat: Annotated[float, Field(ge=-90, le=90)]
 
@@ -354,7 +360,7 @@ class BusPlan(SchemaModel):
 class Plan(SchemaModel):
     """The decisions: when each zone is ordered out, how people leave, where they go."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    name: Name
     title: Label
     description: str = ""
     evacuate: bool = Field(
@@ -388,3 +394,21 @@ class Plan(SchemaModel):
     )
     relief: ReliefPlan | None = None
     health: HealthPlan | None = None
+    levels: list[Level] = Field(
+        default_factory=list, description="response levels with activation conditions; "
+        "zones no stage names are ordered only by a level")
+    check_every_min: Annotated[float, Field(gt=0, le=60)] = Field(
+        1.0, description="how often the levels' conditions are checked (minutes)")
+    roles: list[Role] = Field(default_factory=list, description="responsible bodies")
+
+    @model_validator(mode="after")
+    def _levels(self) -> Plan:
+        check_unique([lv.id for lv in self.levels], "level")
+        check_unique([r.id for r in self.roles], "role")
+        roles = {r.id for r in self.roles}
+        for lv in self.levels:
+            for a in lv.actions:
+                if a.role and a.role not in roles:
+                    raise ValueError(f"level {lv.id!r}: role {a.role!r} is not in 'roles' "
+                                     f"(have {sorted(roles)})")
+        return self

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from musterpoint.scenarios._base import SchemaModel
+from musterpoint.scenarios._base import Id, SchemaModel
 
 __all__ = ["Standard", "StandardLabel"]
 
@@ -49,7 +49,7 @@ class Standard(SchemaModel):
         How the standard reads to people.
     """
 
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    id: Id
     kpi: Annotated[str, Field(min_length=1)]
     op: Literal["<=", "<", ">=", ">", "=="]
     threshold: float

@@ -2,8 +2,10 @@
 
 :data:`BUILTIN_EXTENSIONS` is the explicit, ordered list of the services that share the
 roads with the evacuees (PyVRP's ``OPERATORS`` list is the model): the public-health
-extension, relief supply, then buses. The order is part of the result (it fixes router
-destination numbers and the order in which processes start), so it is written here once
+extension, relief supply, buses, then the response-level watcher (last: it has no
+destinations, draws no random numbers and gives commands to the others). The order is
+part of the result (it fixes router destination numbers and the order in which
+processes start), so it is written here once
 and never derived from file names. Pass ``extensions=`` to add or leave out a service.
 """
 
@@ -18,6 +20,7 @@ from musterpoint.sim.evacuation.extension import ExtensionFactory
 from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.health.extension import health_extension
 from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
+from musterpoint.sim.levels import LEVEL_TABLE_SCHEMAS, levels_extension
 from musterpoint.sim.relief.service import relief_service
 from musterpoint.sim.relief.tables import RELIEF_TABLE_SCHEMAS
 from musterpoint.sim.result import RunResult
@@ -31,13 +34,15 @@ BUILTIN_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     health_extension,
     relief_service,
     bus_service,
+    levels_extension,
 )
 
 
 #: Every output table a run with the built-in services may write: the engine's, then the
 #: services' (the one schema the writer, the docs and the tests use).
 ALL_TABLES: dict[str, Table] = {**TABLES, **{t.name: t for t in (*HEALTH_TABLE_SCHEMAS,
-                                                                 *RELIEF_TABLE_SCHEMAS)}}
+                                                                 *RELIEF_TABLE_SCHEMAS,
+                                                                 *LEVEL_TABLE_SCHEMAS)}}
 
 
 def new_run(world: World, plan: Plan, seed: int, *,

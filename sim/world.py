@@ -171,7 +171,8 @@ def build_world(loaded: LoadedScenario) -> World:
         area_mask = None
         if src.area is not None:
             area_mask = _inside_area(loaded.file(src.area), ppath, src)
-        places, zones = read_places(ppath, src, elev, area_mask)
+        zone_layer = loaded.file(src.zones) if src.zones is not None else None
+        places, zones = read_places(ppath, src, elev, area_mask, zone_layer)
         where = _population_location(places, net, src)
         if where:
             problems.append(Problem(str(ppath), "population", where))

@@ -235,7 +235,8 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     if plan is not None and world.trips is None and world.zones.ids:
         from musterpoint.sim.evacuation.agents import zone_order_times
 
-        t0 = float(np.min(zone_order_times(world, plan)))  # the run's first order
+        zo = zone_order_times(world, plan)  # the run's first order (0: levels order)
+        t0 = float(np.min(zo[np.isfinite(zo)])) if np.isfinite(zo).any() else 0.0
     node_of = {int(x): i for i, x in enumerate(net.node_id.tolist())}
     origin = np.array([node_of[int(x)] for x in a["origin_node"].tolist()], dtype=np.int64)
     pcu = a["pcu"].to_numpy(float)

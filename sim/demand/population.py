@@ -168,6 +168,7 @@ def read_places(
     src: PopulationSource,
     elevation: np.ndarray | None,
     area_mask: np.ndarray | None,
+    zone_layer: Path | None = None,
 ) -> tuple[Places, Zones]:
     """Read the population layer and build places and zones.
 
@@ -181,6 +182,9 @@ def read_places(
         Ground elevation at each row of the file (same order), if a raster is known.
     area_mask : ndarray of bool or None
         True for rows inside the scenario's area polygon, if one is given.
+    zone_layer : Path, optional
+        Polygon layer whose polygons are the zones (``population.zones``); default: square
+        cells of ``zone_cell_m``.
     """
     df = read_population_table(path, src)
     if elevation is None:
@@ -192,9 +196,35 @@ def read_places(
     if area_mask is not None:
         evac &= area_mask
     lon, lat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
+    if zone_layer is not None:
+        from musterpoint.sim.demand.zone_layer import polygon_zones
+
+        zone, ids, zlon, zlat, wkt = polygon_zones(zone_layer, src.zone_id_column,
+                                                   lon, lat, evac)
+        evac &= zone >= 0
+    else:
+        zone, ids, zlon, zlat, wkt = _grid_zones(lon, lat, evac, src.zone_cell_m)
+    n = len(ids)
+    pop = df["population"].to_numpy()
+    zpop = np.zeros(n, dtype=np.int64)
+    zev = np.zeros(n, dtype=np.int64)
+    zel = np.full(n, np.inf)
+    inz = zone >= 0
+    np.add.at(zpop, zone[inz], pop[inz])
+    np.add.at(zev, zone[evac], pop[evac])
+    np.minimum.at(zel, zone[evac], np.nan_to_num(elevation[evac], nan=np.inf))
+    places = Places(lon[keep], lat[keep], pop[keep], evac[keep], zone[keep], elevation[keep])
+    zones = Zones(ids, zlon, zlat, wkt, zpop, zev, np.where(np.isinf(zel), np.nan, zel))
+    logger.info("%s: %d places, %d persons; %d persons in %d zones ordered out",
+                path.name, keep.sum(), pop.sum(), zev.sum(), n)
+    return places, zones
+
+
+def _grid_zones(lon: np.ndarray, lat: np.ndarray, evac: np.ndarray, cell: float,
+                ) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, list[str]]:
+    """Square zones of side ``cell`` (m): the cells holding at least one evacuating place."""
     proj = LocalProjection(float(np.mean(lon)), float(np.mean(lat)))
     x, y = proj.forward(lon, lat)
-    cell = src.zone_cell_m
     x0, y0 = np.floor(x.min() / cell) * cell, np.floor(y.min() / cell) * cell
     ix = ((x - x0) // cell).astype(int)
     iy = ((y - y0) // cell).astype(int)
@@ -214,19 +244,7 @@ def read_places(
         clon, clat = proj.inverse(np.array([(c + 0.5) * cell + x0]),
                                   np.array([(r + 0.5) * cell + y0]))
         zlon[i], zlat[i] = float(clon[0]), float(clat[0])
-    pop = df["population"].to_numpy()
-    zpop = np.zeros(n, dtype=np.int64)
-    zev = np.zeros(n, dtype=np.int64)
-    zel = np.full(n, np.inf)
-    inz = zone >= 0
-    np.add.at(zpop, zone[inz], pop[inz])
-    np.add.at(zev, zone[evac], pop[evac])
-    np.minimum.at(zel, zone[evac], np.nan_to_num(elevation[evac], nan=np.inf))
-    places = Places(lon[keep], lat[keep], pop[keep], evac[keep], zone[keep], elevation[keep])
-    zones = Zones(ids, zlon, zlat, wkt, zpop, zev, np.where(np.isinf(zel), np.nan, zel))
-    logger.info("%s: %d places, %d persons; %d persons in %d zones ordered out",
-                path.name, keep.sum(), pop.sum(), zev.sum(), n)
-    return places, zones
+    return zone, ids, zlon, zlat, wkt
 
 
 def make_vehicles(

@@ -113,7 +113,9 @@ def after_action(session: DrillSession, *, max_attributions: int = 12) -> dict[s
     dict
         ``meta``, ``timeline``, ``kpis`` (actual), ``counterfactual_kpis``,
         ``differences``, ``decisions`` (with ``effects``), ``standards``,
-        ``critical_tasks``, ``notes``, ``coordination``, ``equipment``, ``improvements``.
+        ``critical_tasks``, ``notes``, ``coordination``, ``equipment``, ``improvements``,
+        ``trigger_firings`` (response levels entered and left, with the time each change
+        came without the decisions, or None).
     """
     with session._lock:
         recs = session.records()
@@ -128,7 +130,8 @@ def after_action(session: DrillSession, *, max_attributions: int = 12) -> dict[s
     ext_names = session.run.extension_names
     actual_res = session.replay_run(records=recs)
     actual = _with_hours(actual_res.kpis)
-    cf = _with_hours(session.replay_run({r.seq for r in decisions}, records=recs).kpis)
+    cf_res = session.replay_run({r.seq for r in decisions}, records=recs)
+    cf = _with_hours(cf_res.kpis)
     out_decisions = []
     for k, r in enumerate(decisions):
         item: dict[str, Any] = {**r.to_dict(), "effects": None}
@@ -162,6 +165,8 @@ def after_action(session: DrillSession, *, max_attributions: int = 12) -> dict[s
                                         if s.inject.expected_action else None),
                     "effect": (s.inject.effect.model_dump() if s.inject.effect else None),
                     "fired_seq": fired.get(s.inject.id)} for s in session.script],
+        "trigger_firings": _firings(actual_res.tables.get("level_changes"),
+                                    cf_res.tables.get("level_changes")),
         "shelters": [{"id": d.id, "name": d.name, "capacity": float(d.capacity)}
                      for d in session.world.destinations],
     }
@@ -173,6 +178,29 @@ def after_action(session: DrillSession, *, max_attributions: int = 12) -> dict[s
     with session._lock:
         if session.last_seq() == key:
             session._aar = (key, out)
+    return out
+
+
+def _firings(actual: Any, without: Any) -> list[dict[str, Any]]:
+    """Rows of the ``level_changes`` table, each with the time the same change (the
+    same level entered or left for the same time) came in the counterfactual."""
+    if actual is None or not len(actual):
+        return []
+    seen: dict[tuple[str, str], list[float]] = {}
+    if without is not None:
+        for r in without.itertuples():
+            seen.setdefault((str(r.level), str(r.change)), []).append(float(r.time_s))
+    count: dict[tuple[str, str], int] = {}
+    out = []
+    for r in actual.itertuples():
+        key = (str(r.level), str(r.change))
+        k = count.get(key, 0)
+        count[key] = k + 1
+        other = seen.get(key, [])
+        out.append({"time_s": float(r.time_s), "level": str(r.level), "grade": int(r.grade),
+                    "change": str(r.change), "condition": str(r.condition),
+                    "value": float(r.value),
+                    "without_s": other[k] if k < len(other) else None})
     return out
 
 

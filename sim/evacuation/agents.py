@@ -19,9 +19,10 @@ __all__ = ["AgentBook", "Agents", "concat_vehicles", "prepare_agents", "zone_ord
 
 
 def zone_order_times(world: World, plan: Plan) -> np.ndarray:
-    """Order time (s) of each zone: the earliest stage that names it, else the default."""
+    """Order time (s) of each zone: the earliest stage that names it, else the default
+    (in a plan with response levels: never, until a level orders it)."""
     z = world.zones
-    out = np.full(len(z.ids), plan.order_time_h * 3600.0)
+    out = np.full(len(z.ids), np.inf if plan.levels else plan.order_time_h * 3600.0)
     named = np.zeros(len(z.ids), dtype=bool)
     pos = {zid: i for i, zid in enumerate(z.ids)}
     for stage in plan.stages:
@@ -53,6 +54,7 @@ class Agents:
     depart_s_all: np.ndarray
     zone_order: np.ndarray
     first_order_s: float
+    delay_s: np.ndarray | None = None
 
 
 def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
@@ -62,6 +64,7 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
     ``exit_dest``), with their departure times."""
     sc = w.loaded.scenario
     roles: list[np.ndarray] = []
+    delay_s = None
     if w.trips is not None:
         veh = w.trips
         zone_order = np.array([float(np.min(veh.depart_s))])
@@ -77,7 +80,8 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
                            np.zeros(0, dtype=np.int64), np.zeros(0))
             zone_order = np.full(len(w.zones.ids), np.inf)
         u = streams.stream("departure").random(veh.zone.size)
-        depart = zone_order[veh.zone] + departure_delays_s(plan.departure, u)
+        delay_s = departure_delays_s(plan.departure, u)
+        depart = zone_order[veh.zone] + delay_s
     finite = zone_order[np.isfinite(zone_order)]
     first_order_s = float(np.min(finite)) if finite.size else 0.0
     parts, departs = [veh], [depart]
@@ -98,7 +102,7 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
         departs.append(bd)
         roles.append(np.full(bv.zone.size, "background", dtype=object))
     return Agents(concat_vehicles(parts) if len(parts) > 1 else veh, np.concatenate(roles),
-                  np.concatenate(departs), zone_order, first_order_s)
+                  np.concatenate(departs), zone_order, first_order_s, delay_s)
 
 
 class AgentBook:
@@ -118,7 +122,9 @@ class AgentBook:
     depart_s_all, depart_s : ndarray
         Planned departure of every agent; of those who drive (NaN without transport).
     zone_order : ndarray
-        Order time of each zone (s).
+        Order time of each zone (s; inf: not ordered yet).
+    delay_s : ndarray or None
+        Each evacuee household's mobilisation delay after its zone's order (s).
     status, reason : ndarray of str
         One of the four exclusive end states, and why.
     arrive_s, final_dest, vehicle : ndarray
@@ -133,6 +139,7 @@ class AgentBook:
         self.depart_s_all = agents.depart_s_all
         self.zone_order = agents.zone_order
         self.first_order_s = agents.first_order_s
+        self.delay_s = agents.delay_s
         self.depart_s = np.where(self.veh.pcu > 0, self.depart_s_all, np.nan)
         n = self.veh.zone.size
         self.status = np.array(["never_departed"] * n, dtype=object)
@@ -165,16 +172,18 @@ class AgentBook:
         self.reason[v] = reason
 
     def close_books(self, traffic: TrafficModel, world: World, boarded: dict[int, float],
-                    until: float) -> None:
+                    until: float,
+                    place_flooded: list[list[tuple[float, float]]] | None = None) -> None:
         """Final reasons, exposure at home and on the road, and when exposure ended.
 
-        ``boarded`` is when bus riders boarded (they left home then)."""
+        ``boarded`` is when bus riders boarded (they left home then); ``place_flooded``
+        replaces the world's flooded intervals of places (a flood changed in the run)."""
         tm = traffic
         n = self.size
         home = np.zeros(n)
         road = self.bus_road_exposure.copy()
         left_hazard = np.full(n, np.nan)
-        fl = world.place_flooded
+        fl = world.place_flooded if place_flooded is None else place_flooded
         for v in range(n):
             tv = int(self.vehicle[v])
             end_road = -np.inf

@@ -55,6 +55,11 @@ ENGINE_COMMAND_SPECS: dict[str, dict[str, Any]] = {
     "close_shelter": {"label": {"en": "Close shelter", "zh": "关闭避难所"},
                       "args": {"shelter": "shelter"},
                       "description": "closes to new arrivals"},
+    "flood_stage": {"label": {"en": "Change the flood (water rises by m over h)",
+                              "zh": "改变洪水（水位在若干小时内上涨若干米）"},
+                    "args": {"add_m": "number", "over_h": "number"},
+                    "description": "the water level rises add_m metres above the curve "
+                                   "over the next over_h hours (roads and homes follow)"},
 }
 
 #: The engine's command kinds, in the order of :data:`ENGINE_COMMAND_SPECS`.
@@ -113,6 +118,16 @@ def apply_command(run: EvacuationRun, kind: str, args: dict[str, Any]) -> None:
         run.shelters.open_s[_shelter(run, args)] = t
     elif kind == "close_shelter":
         run.shelters.open_s[_shelter(run, args)] = np.inf
+    elif kind == "flood_stage":
+        add, over = args.get("add_m"), args.get("over_h", 0.0)
+        if not isinstance(add, int | float) or not isinstance(over, int | float) or over < 0:
+            raise InputError.single("command", "add_m", "give add_m (metres) and over_h "
+                                    "(hours, >= 0)")
+        try:
+            run.roads.raise_flood(float(add), float(over) * 3600.0)
+        except ValueError as exc:
+            raise InputError.single("command", "kind", f"flood_stage: {exc}") from exc
+        run.log(t, "hazard_change", value=float(add), detail=f"over {float(over):g} h")
     elif not any(ext.command(kind, args) for ext in run.extensions):
         known = list(ENGINE_COMMANDS) + [k for e in run.extensions
                                          for k in getattr(e, "COMMANDS", ())]

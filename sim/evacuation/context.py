@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import simpy
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from musterpoint.sim.evacuation.roads import RoadState
     from musterpoint.sim.evacuation.shelters import ShelterBook
 
-__all__ = ["AdmitFn", "ChooseFn", "RunContext", "SnapFn"]
+__all__ = ["AdmitFn", "ChooseFn", "CommandFn", "OrderFn", "RunContext", "SnapFn"]
 
 #: ``snap(lon, lat, file, field) -> node``: nearest road node, or an InputError naming
 #: the file and field when the place is too far from the network.
@@ -40,6 +40,10 @@ SnapFn = Callable[[float, float, str, str], int]
 AdmitFn = Callable[[int, int, float], bool]
 #: ``choose(node, persons, exclude, reserve) -> shelter``: the plan's shelter choice.
 ChooseFn = Callable[[int, int, int, bool], int]
+#: ``command(kind, args)``: apply a run command now (as a drill participant would).
+CommandFn = Callable[[str, dict[str, Any]], None]
+#: ``order(zones, detail)``: order zones (by index) out now, logging ``detail``.
+OrderFn = Callable[[list[int], str], None]
 
 
 class RunContext:
@@ -74,10 +78,34 @@ class RunContext:
         self.snap, self.admit, self.choose_shelter = snap, admit, choose_shelter
         self._roads: RoadState | None = None
         self._agents: AgentBook | None = None
+        self._command: CommandFn | None = None
+        self._order: OrderFn | None = None
+        self._kinds: Callable[[], list[str]] | None = None
 
     def attach(self, roads: RoadState, agents: AgentBook) -> None:
         """Called by the run once its roads and agents exist."""
         self._roads, self._agents = roads, agents
+
+    def attach_commands(self, command: CommandFn, order: OrderFn,
+                        kinds: Callable[[], list[str]]) -> None:
+        """Called by the run: how an extension gives commands and orders zones out, and
+        the command kinds the run knows (the engine's and those of the extensions
+        attached so far)."""
+        self._command, self._order, self._kinds = command, order, kinds
+
+    def command_kinds(self) -> list[str]:
+        """Command kinds the run accepts (engine and extensions attached so far)."""
+        return self._kinds() if self._kinds is not None else []
+
+    def command(self, kind: str, args: dict[str, Any]) -> None:
+        """Apply a run command now (logged as a ``command`` event, as in a drill)."""
+        assert self._command is not None, "the run has not attached its commands"
+        self._command(kind, args)
+
+    def order_zones(self, zones: list[int], detail: str) -> None:
+        """Order zones (indices of ``world.zones.ids``) out now, if not ordered yet."""
+        assert self._order is not None, "the run has not attached its commands"
+        self._order(zones, detail)
 
     # ------------------------------------------------------------------ clock, records
     @property

@@ -10,6 +10,9 @@ import simpy
 
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.hazards.closures import ClosureSchedule
+from musterpoint.sim.hazards.flood import StageHydrograph, flooded_intervals
+from musterpoint.sim.hazards.hazard_change import raised_stage
+from musterpoint.sim.intervals import Interval
 from musterpoint.sim.network.routing import Router
 from musterpoint.sim.traffic.levers import NetworkLevers
 from musterpoint.sim.traffic.queue_model import TrafficModel
@@ -46,6 +49,10 @@ class RoadState:
         Storage of each link now (PCU); levers change it.
     entered_total : ndarray
         Vehicles that entered each link so far (counted at each monitoring step).
+    hydrograph : StageHydrograph or None
+        The flood's water level over time as it is now known (a command may raise it).
+    place_flooded : list or None
+        Flooded intervals of each populated place under that curve.
     owner, local : list
         For each vehicle on the roads (by traffic-model number): the extension that
         launched it (None for households) and that owner's own number for it.
@@ -65,6 +72,9 @@ class RoadState:
         self.entered_total = np.zeros(net.n_links)
         self.storage = net.storage_pcu.copy()
         self.link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+        self.world = world
+        self.hydrograph: StageHydrograph | None = world.hydrograph
+        self.place_flooded: list[list[Interval]] | None = world.place_flooded
         self.owner: list[RunExtension | None] = []
         self.local: list[int] = []
         self._router: Router | None = None
@@ -122,6 +132,28 @@ class RoadState:
         """Close or reopen links by command, now."""
         self.manual_closed[links] = closed
         self.apply_closures()
+
+    def raise_flood(self, add_m: float, over_s: float) -> StageHydrograph:
+        """The water rises ``add_m`` metres above the curve over the next ``over_s``
+        seconds: closures, exposure on the roads and at home follow the new curve.
+
+        Only for a scenario whose one area hazard is a flood (its link closures are the
+        flood's alone); raises ValueError otherwise.
+        """
+        w = self.world
+        if self.hydrograph is None or w.link_elevation is None:
+            raise ValueError("the scenario has no flood (hazard.flood)")
+        if w.polygons or w.plume is not None:
+            raise ValueError("the scenario has other area hazards besides the flood")
+        hydro = raised_stage(self.hydrograph, float(self.env.now), add_m, over_s)
+        links = flooded_intervals(w.link_elevation, hydro)
+        self.schedule = ClosureSchedule.from_lists(links, w.closures, self.net.n_links)
+        self.traffic.exposure = links
+        if w.places is not None:
+            self.place_flooded = flooded_intervals(w.places.elevation, hydro)
+        self.hydrograph = hydro
+        self.apply_closures()
+        return hydro
 
     def route_costs(self) -> np.ndarray | None:
         """Link times for routing: free-flow, or with congestion-aware rerouting the

@@ -116,6 +116,8 @@ class EvacuationRun:
                               streams=self.streams, shelters=self.shelters,
                               recorder=self.recorder, snap=self.snap, admit=self.admit,
                               choose_shelter=self.choose_shelter)
+        self.ctx.attach_commands(self.command, self.order_zones_now,
+                                 lambda: list(self.command_specs()))
         self.extensions: list[RunExtension] = []
         self.ext_dest: list[tuple[int, int, RunExtension]] = []
         for factory in extensions:
@@ -346,7 +348,7 @@ class EvacuationRun:
             # events at exactly t are processed too
             self.env.run(until=t + 1e-9 if t >= self.world.duration_s else t)
 
-    def order_zones_now(self, zones: list[int]) -> None:
+    def order_zones_now(self, zones: list[int], detail: str = "brought forward") -> None:
         """Order zones out now (if not yet ordered): their households leave now plus
         their own mobilisation delay (the same draw as at their planned time)."""
         t = self.now
@@ -355,11 +357,17 @@ class EvacuationRun:
         if not moved:
             return
         for z in moved:
-            self.log(t, "order", zone=self.world.zones.ids[z], detail="brought forward")
+            self.log(t, "order", zone=self.world.zones.ids[z], detail=detail)
         mask = np.isin(ag.veh.zone, moved) & (ag.role == "evacuee") \
-            & (ag.status == "never_departed") & np.isfinite(ag.depart_s)
+            & (ag.status == "never_departed") & ~np.isnan(ag.depart_s)
         idx = np.flatnonzero(mask)
-        delay = ag.depart_s[idx] - ag.zone_order[ag.veh.zone[idx]]
+        zo = ag.zone_order[ag.veh.zone[idx]]
+        if ag.delay_s is not None and np.isinf(zo).any():  # never ordered before
+            fin = np.isfinite(zo)
+            delay = ag.delay_s[idx].copy()
+            delay[fin] = ag.depart_s[idx][fin] - zo[fin]
+        else:
+            delay = ag.depart_s[idx] - zo
         ag.zone_order[moved] = t
         ag.depart_s[idx] = t + delay
         ag.depart_s_all[idx] = ag.depart_s[idx]
@@ -412,7 +420,8 @@ class EvacuationRun:
         self.roads.traffic.finish(until)
         buses = self.extension("transit")
         boarded: dict[int, float] = getattr(buses, "boarded_s", {})
-        self.agents.close_books(self.roads.traffic, self.world, boarded, until)
+        self.agents.close_books(self.roads.traffic, self.world, boarded, until,
+                                self.roads.place_flooded)
         for ext in self.extensions:
             ext.finish(until)
         tables, extra = build_tables(self, until)

@@ -9,3 +9,33 @@ CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--no-first-run"]
 
+
+
+def needs_chromium() -> None:
+    """Skip the calling test without Debian's Chromium, unless CI requires browser tests.
+
+    With ``MUSTER_REQUIRE_BROWSER`` set, a missing browser fails the test instead.
+    """
+    import os
+
+    import pytest
+
+    if CHROMIUM.is_file():
+        return
+    message = f"no Chromium at {CHROMIUM} (Debian package chromium)"
+    if os.environ.get("MUSTER_REQUIRE_BROWSER"):
+        pytest.fail(f"browser tests are required here: {message}")
+    pytest.skip(message)
+
+
+def pdf_text(path: Path) -> list[str]:
+    """The text of each page of a PDF, NFKC-normalised.
+
+    Noto CJK maps some ideographs to their Kangxi-radical twins in the PDF's ToUnicode
+    table (网 extracts as ⽹); NFKC folds them back.
+    """
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    return [unicodedata.normalize("NFKC", page.extract_text()) for page in PdfReader(path).pages]

@@ -2,8 +2,8 @@
 
 The ``browser`` tests open the page from ``file://`` in headless Chromium with every
 non-file request aborted, as on an offline planner's laptop: Leaflet and its plugin must
-come from the page itself, the OpenStreetMap tiles fail, and the vector layers must
-still draw on a plain background. They need the ``playwright`` Python package and
+come from the page itself, and by default the page asks for no tiles at all (the road
+network is drawn from the run's links). They need the ``playwright`` Python package and
 Debian's ``chromium`` at ``/usr/bin/chromium`` (Playwright's own browser download is not
 used) and skip without them. Set ``MUSTERPOINT_MAP_SCREENSHOT`` to a ``.png`` path to
 keep a screenshot of the run map. The other tests check the written HTML and need
@@ -26,12 +26,8 @@ from musterpoint.maps import run_map, write_run_map
 from musterpoint.maps.offline import VENDOR_DIR, inline_cdn_assets
 from tests.helpers.run_fixture import EVIL_SHELTER_NAME, make_run_result
 
-#: Assets may come from the page itself only; these hosts serve the base map tiles.
-TILE_HOSTS = ("tile.openstreetmap.org",)
-#: ``https://`` URLs a written map may still contain: tiles and attribution links.
+#: ``https://`` URLs a written map may still contain (no tiles unless asked for).
 ALLOWED_URLS = {
-    run_map._OSM_TILES,
-    "https://www.openstreetmap.org/copyright",
     "https://leafletjs.com",  # Leaflet's own attribution prefix and licence header
 }
 
@@ -131,9 +127,8 @@ def test_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     assert page.evaluate("typeof window.L") == "object"
     assert page.evaluate("L.version") == "1.9.4"
     assert page.evaluate("typeof L.timeline") == "function"
-    # Nothing but tiles was requested from the network.
-    assert blocked, "the base map should have tried to load tiles"
-    assert all(re.match(rf"https://({'|'.join(TILE_HOSTS)})/", url) for url in blocked), blocked
+    # Nothing was requested from the network: no tiles unless --tiles asks for them.
+    assert blocked == []
 
     # Zones (3 polygons with the zone outline colour) and the 2 shelter markers.
     zones = result.tables["zones"]
@@ -142,13 +137,14 @@ def test_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     assert shelters.count() == len(result.tables["shelters"])
     assert shelters.first.locator("svg").count() == 1
 
-    # The layer control lists the base map and the four overlays.
-    control = page.locator(".leaflet-control-layers")
-    assert control.locator(".leaflet-control-layers-base label").inner_text().strip() == (
-        "OpenStreetMap"
-    )
+    # The layer control is collapsed; hovering opens it: the roads and four overlays.
+    control = page.locator(".leaflet-control-layers:not(.leaflet-timeline-control)")
+    assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
+    control.hover()
+    assert control.locator(".leaflet-control-layers-base label").count() == 0
     overlays = control.locator(".leaflet-control-layers-overlays label").all_inner_texts()
-    for name in ("Zones: share evacuated", "Flooded area", "Congestion over time", "Shelters"):
+    for name in ("Roads", "Zones: share evacuated", "Flooded area", "Congestion over time",
+                 "Shelters"):
         assert any(name in label for label in overlays), (name, overlays)
 
     # The slider starts at the scenario's local start time, before any link state: only
@@ -174,11 +170,12 @@ def test_map_renders_offline(browser: Any, tmp_path: Path) -> None:
     # Shelter popups show the hostile name as plain text and run nothing.
     popups = []
     for i in range(shelters.count()):
-        shelters.nth(i).dispatch_event("click")  # the layer control may cover a marker
+        shelters.nth(i).dispatch_event("click")
         popups.append(page.locator(".leaflet-popup-content").last.inner_text())
     assert any(EVIL_SHELTER_NAME in text for text in popups), popups
 
     # Turning a layer off in the control removes it from the map.
+    control.hover()
     control.get_by_text("Shelters").click()
     assert page.locator(".leaflet-marker-icon.musterpoint-shelter").count() == 0
     control.get_by_text("Shelters").click()

@@ -34,7 +34,7 @@ def test_map_has_layers_slider_and_credits(tmp_path: Path) -> None:
     assert "L.control.layers(" in text
     for layer in ("Flooded area", "Congestion over time", "Zones: share evacuated", "Shelters"):
         assert layer in text
-    # Attribution: OSM tiles plus the data credits from meta.
+    # The data credits from meta (in the footer).
     assert "OpenStreetMap contributors" in text
     assert "Sample data from the r5r package (Pereira et al., Ipea), MIT license" in text
     for zone in ("Z1", "Z2", "Z3"):
@@ -113,7 +113,7 @@ def test_large_link_states_are_thinned(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(run_map, "MAX_LINK_STATE_ROWS", len(states) - 1)
     text = _write(result, tmp_path)
     keep = (states["occupancy"] >= 0.3) | states["closed"]
-    assert "only links ≥30% full or closed" in json.loads(f'"{_layer_name(text)}"')
+    assert "≥30 % full or closed" in json.loads(f'"{_layer_name(text)}"')
     links = _timelines(text)[1]
     assert _covered_intervals(links) == int(keep.sum())
     assert 0 not in {f["properties"]["c"] for f in links}
@@ -134,7 +134,8 @@ def test_missing_tables_still_write_a_map(tmp_path: Path) -> None:
     result = RunResult(meta={}, kpis={}, tables={"shelters": full.tables["shelters"]})
     text = _write(result, tmp_path)
     assert "L.timelineSliderControl(" not in text
-    assert "OpenStreetMap contributors" in text
+    assert "L.tileLayer(" not in text  # no tiles unless asked for
+    assert "<title>musterpoint run map</title>" in text
 
 
 def test_round_trip_through_run_folder(tmp_path: Path) -> None:
@@ -174,5 +175,6 @@ def test_chinese_map_text_asks_for_a_cjk_font_first(tmp_path: Path) -> None:
 
     text = _write(make_run_result(language="zh"), tmp_path)
     assert CJK_FONT_STACK.startswith("'Noto Sans CJK SC'")
-    assert f"font:12px/1.4 {CJK_FONT_STACK};" in text
-    assert f".leaflet-container{{font-family:{CJK_FONT_STACK}}}" in text
+    assert f"font: 12px/1.4 {CJK_FONT_STACK};" in text  # footer: legend, slider time
+    assert f"font: 13px/1.35 {CJK_FONT_STACK};" in text  # title block
+    assert f".leaflet-container {{ font-family: {CJK_FONT_STACK}; }}" in text

@@ -11,7 +11,6 @@ normalisation, which folds them back.
 from __future__ import annotations
 
 import io
-import os
 import sys
 import unicodedata
 from pathlib import Path
@@ -20,7 +19,7 @@ import pytest
 
 from musterpoint.cli import main
 from musterpoint.reports.after_action_text import LABELS
-from tests.helpers.browser_support import CHROMIUM
+from tests.helpers.browser_support import needs_chromium, pdf_text
 from tests.helpers.scenario_factory import make_scenario
 
 #: Headings of the Chinese report that must come out of the PDF as Chinese text.
@@ -28,30 +27,12 @@ HEADINGS = ("report", "summary", "timeline", "china", "execution", "plan_eval",
             "coordination", "improvement")
 
 
-def _needs_chromium() -> None:
-    """Skip without Debian's Chromium, unless CI requires the browser tests."""
-    if CHROMIUM.is_file():
-        return
-    message = f"no Chromium at {CHROMIUM} (Debian package chromium)"
-    if os.environ.get("MUSTER_REQUIRE_BROWSER"):
-        pytest.fail(f"browser tests are required here: {message}")
-    pytest.skip(message)
-
-
-def _pdf_text(path: Path) -> str:
-    """The PDF's text, NFKC-normalised."""
-    from pypdf import PdfReader
-
-    reader = PdfReader(path)
-    return unicodedata.normalize("NFKC", "\n".join(p.extract_text() for p in reader.pages))
-
-
 @pytest.mark.browser
 def test_chinese_after_action_pdf_text_extracts_as_chinese(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A drill with one decision; its zh report printed to PDF reads back in Chinese."""
-    _needs_chromium()
+    needs_chromium()
     scenario = make_scenario(tmp_path / "grid")
     session = tmp_path / "t.sqlite"
     monkeypatch.setattr(sys, "stdin", io.StringIO(
@@ -65,7 +46,7 @@ def test_chinese_after_action_pdf_text_extracts_as_chinese(
     pdf = tmp_path / "aar" / "t-after-action.pdf"
     assert pdf.is_file(), printed.err
 
-    text = _pdf_text(pdf)
+    text = "\n".join(pdf_text(pdf))
     assert "\x00" not in text, ("Chinese printed as boxes: install a CJK font "
                                 "(Debian: apt-get install fonts-noto-cjk)")
     for key in HEADINGS:

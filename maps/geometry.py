@@ -1,0 +1,178 @@
+"""Geometry for the map pages: WKT to GeoJSON, rounded coordinates, the packed road network.
+
+Shared by the run map, the difference map and the drill console, which all draw the same
+road network and zones. The road network is sent to the browser as packed integer
+polylines (:func:`pack_road_lines`) and drawn by :data:`ROADS_JS` on a canvas below every
+other layer, so a map shows streets even where no base tiles load (offline, or with no
+``--tiles``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping
+
+__all__ = [
+    "PACK_SCALE",
+    "ROADS_JS",
+    "ROAD_STYLE",
+    "js_list",
+    "link_key",
+    "pack_road_lines",
+    "road_lines_from_wkt",
+    "round_coords",
+    "wkt_geometries",
+    "wkt_geometry",
+]
+
+logger = logging.getLogger(__name__)
+
+#: Packed coordinates are integers in units of 1e-5 degrees (about 1 m).
+PACK_SCALE = 100_000
+#: How the road network is drawn under the data (the drill console uses the same colours).
+ROAD_STYLE = {"color": "#78909c", "weight": 1.5, "opacity": 0.55}
+
+_Feature = dict[str, Any]
+
+
+def link_key(value: Any) -> str:
+    """A link id as text, so that ``1``, ``1.0`` and ``"1"`` match."""
+    try:
+        return str(int(value))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def js_list(values: Sequence[Any]) -> str:
+    """A JSON list that is safe inside an inline ``<script>`` (no ``<`` or ``>``)."""
+    text = json.dumps(list(values), ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+def round_coords(obj: Any, digits: int = 5) -> Any:
+    """Nested coordinates rounded to ``digits`` decimals (5: about 1 m), as lists.
+
+    Parameters
+    ----------
+    obj : Any
+        A number, or (nested) lists or tuples of numbers; anything else is returned as is.
+    digits : int
+        Decimals to keep.
+
+    Returns
+    -------
+    Any
+        The same nesting with rounded floats.
+    """
+    if isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int | float):
+        return round(float(obj), digits)
+    if isinstance(obj, list | tuple):
+        return [round_coords(v, digits) for v in obj]
+    return obj
+
+
+def wkt_geometry(text: Any) -> _Feature | None:
+    """A GeoJSON geometry (coordinates rounded to 5 decimals) for one WKT string.
+
+    Parameters
+    ----------
+    text : Any
+        WKT text; anything else, empty text or an empty geometry gives None.
+
+    Returns
+    -------
+    dict or None
+        ``{"type": ..., "coordinates": ...}``, or None (invalid WKT is logged).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        geom = shapely.from_wkt(text)
+    except shapely.errors.ShapelyError:
+        logger.warning("Skipping invalid WKT %.60r", text)
+        return None
+    if geom is None or geom.is_empty:
+        return None
+    gj = dict(mapping(geom))
+    return {"type": gj["type"], "coordinates": round_coords(gj["coordinates"])}
+
+
+def wkt_geometries(wkt: Iterable[Any]) -> list[_Feature | None]:
+    """:func:`wkt_geometry` of each WKT string (None where missing or invalid)."""
+    return [wkt_geometry(text) for text in wkt]
+
+
+def _line_coords(geom: _Feature | None) -> list[Sequence[Sequence[float]]]:
+    if geom is None:
+        return []
+    if geom["type"] == "LineString":
+        return [geom["coordinates"]]
+    if geom["type"] == "MultiLineString":
+        return list(geom["coordinates"])
+    return []
+
+
+def pack_road_lines(lines: Iterable[Sequence[Sequence[float]]]) -> list[list[int]]:
+    """Road polylines packed for the page: integers, first point absolute, then steps.
+
+    Each line ``[(lon, lat), ...]`` becomes ``[x0, y0, dx1, dy1, ...]`` in units of
+    1 / :data:`PACK_SCALE` degree. A line drawn twice (the two directions of a two-way
+    street, or a duplicate) is kept once, which halves a typical city's network.
+
+    Parameters
+    ----------
+    lines : iterable of sequences of (lon, lat)
+        Polylines in WGS84 degrees; lines with fewer than two points are skipped.
+
+    Returns
+    -------
+    list of list of int
+        The packed lines, in input order.
+    """
+    seen: set[tuple[int, ...]] = set()
+    out: list[list[int]] = []
+    for line in lines:
+        pts = [(round(float(p[0]) * PACK_SCALE), round(float(p[1]) * PACK_SCALE))
+               for p in line]
+        if len(pts) < 2:
+            continue
+        flat = tuple(v for p in pts for v in p)
+        back = tuple(v for p in reversed(pts) for v in p)
+        if flat in seen or back in seen:
+            continue
+        seen.add(flat)
+        packed = [pts[0][0], pts[0][1]]
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+            packed += [x1 - x0, y1 - y0]
+        out.append(packed)
+    return out
+
+
+def road_lines_from_wkt(wkt: Iterable[Any]) -> list[list[int]]:
+    """:func:`pack_road_lines` of the (multi)line strings among WKT texts."""
+    return pack_road_lines(c for g in wkt_geometries(wkt) for c in _line_coords(g))
+
+#: JS: ``musterRoads(map, packed, scale, style, pane)`` draws packed lines as one canvas
+#: polyline in its own pane below the overlays and returns the layer.
+ROADS_JS = """
+function musterRoads(map, packed, scale, style, pane) {
+  if (!map.getPane(pane)) { map.createPane(pane).style.zIndex = 350; }
+  var lines = packed.map(function (p) {
+    var x = p[0], y = p[1], out = [[y / scale, x / scale]];
+    for (var i = 2; i < p.length; i += 2) { x += p[i]; y += p[i + 1];
+      out.push([y / scale, x / scale]); }
+    return out;
+  });
+  var opts = Object.assign({renderer: L.canvas({pane: pane, padding: 0.3}),
+                            interactive: false}, style);
+  return L.polyline(lines, opts);
+}
+"""
