@@ -175,7 +175,9 @@ def _bound_rows(b: dict[str, Any] | None, lab: dict[str, str]) -> dict[str, Any]
         eff = b.get(f"efficiency{p}")
         rows.append((f"ETE{p}", _duration(b.get(f"ete{p}_s"), lab["not_reached"]),
                      "—" if eff is None else f"{eff:.2f}"))
-    return {"rows": rows, "links": [str(x) for x in (b.get("bottleneck_links") or [])][:12],
+    # street names and ids (runs before the names were reported: ids)
+    links = b.get("bottleneck_link_labels") or b.get("bottleneck_links") or []
+    return {"rows": rows, "links": [str(x) for x in links][:12],
             "shelters": [str(x) for x in (b.get("bottleneck_shelters") or [])],
             "limited_by": lab.get(f"limited_{b.get('limited_by')}", str(b.get("limited_by")
                                                                         or "—"))}

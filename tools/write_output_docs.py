@@ -1,6 +1,6 @@
 """Write ``docs/outputs.md``: every output table of a run, its columns, units and meaning,
-from the one schema (:data:`musterpoint.sim.engine.ALL_TABLES`; a test checks the file is
-current).
+from the one schema (:data:`musterpoint.sim.engine.ALL_TABLES`), and the bound's KPI family
+(:data:`musterpoint.sim.bounds.kpi_schema.BOUNDS_KPIS`; a test checks the file is current).
 
 Usage: ``python tools/write_output_docs.py`` (``--check``: exit 1 if the file is stale).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from musterpoint.sim.bounds.kpi_schema import BOUNDS_KPIS
 from musterpoint.sim.engine import ALL_TABLES
 from musterpoint.sim.tables import geometry_columns
 
@@ -40,6 +41,11 @@ def render() -> str:
         lines += [f"| `{c.name}` | {c.unit} | {c.description.replace('|', '/')} |"
                   for c in t.columns]
         lines.append("")
+    lines += ["## `kpis.json`: `bounds`", "",
+              "The flow-over-time bound's family of `kpis.json` (runs with the bound).", "",
+              "| key | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{k}` | {u} | {m.replace('|', '/')} |" for k, u, m in BOUNDS_KPIS]
+    lines.append("")
     return "\n".join(lines)
 
 

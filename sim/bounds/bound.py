@@ -23,7 +23,7 @@ from musterpoint.sim.bounds.flow_bound import BoundInput, ShelterSpec, flow_boun
 from musterpoint.sim.bounds.relaxed_network import closed_windows, reverse_times
 from musterpoint.sim.world import World
 
-__all__ = ["BoundResult", "bound_kpis", "ete_from_curve", "evacuation_bound"]
+__all__ = ["BoundResult", "bound_kpis", "ete_from_curve", "evacuation_bound", "link_labels"]
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +55,10 @@ class BoundResult:
         clearance time, largest cut capacity first.
     bottleneck_link_pcu : tuple of float
         Their capacity in that cut (PCU over the bound's time window).
+    bottleneck_link_names : tuple of str
+        Their street names (``""`` when unknown).
+    bottleneck_link_labels : tuple of str
+        Name and id of each (``"Av. Ipiranga (123:4-5)"``), or its road class and id.
     bottleneck_shelters : tuple of str
         Shelters whose capacity limits the bound.
     bottleneck_time_s : float or None
@@ -82,6 +86,8 @@ class BoundResult:
     ete100_s: float | None
     bottleneck_links: tuple[str, ...]
     bottleneck_link_pcu: tuple[float, ...]
+    bottleneck_link_names: tuple[str, ...]
+    bottleneck_link_labels: tuple[str, ...]
     bottleneck_shelters: tuple[str, ...]
     bottleneck_time_s: float | None
     step_s: float
@@ -210,7 +216,7 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     multiple of ``step_s`` (600 s), still a valid relaxation, so they tighten less.
 
     **Method.** Max flow at every grid time by divide and conquer on nested minimum
-    cuts (scipy's Dinic on contracted subproblems; :mod:`musterpoint.sim.bounds.maxflow`),
+    cuts (OR-tools' push-relabel on contracted subproblems; :mod:`musterpoint.sim.bounds.maxflow`),
     with the horizon grown until everyone who can arrive is safe (vehicles that cannot
     reach an open shelter by ``horizon_s`` even alone at free flow are left out first).
     ETEs count from the first order, like the simulator's. The bottleneck links are the
@@ -267,6 +273,7 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     pos = agents.index.get_indexer(rows[car])
     safe_by[pos] = core.safe_by_s
     freeflow[pos] = core.freeflow_s
+    names, labels = link_labels(world, core.bottleneck_links)
     etes = [ete_from_curve(core.times_s, core.persons_safe, evacuees, s, t0)
             for s in (0.5, 0.9, 1.0)]
     return BoundResult(
@@ -274,11 +281,28 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
         t0_s=t0, evacuees=evacuees, ete50_s=etes[0], ete90_s=etes[1], ete100_s=etes[2],
         bottleneck_links=tuple(core.bottleneck_links),
         bottleneck_link_pcu=tuple(core.bottleneck_pcu),
+        bottleneck_link_names=tuple(names), bottleneck_link_labels=tuple(labels),
         bottleneck_shelters=tuple(core.bottleneck_shelters),
         bottleneck_time_s=core.bottleneck_time_s, step_s=float(step_s), horizon_s=h,
         compute_s=float(core.stats.get("compute_s", 0.0)), stats=core.stats,
         safe_by_s=safe_by, freeflow_s=freeflow,
     )
+
+
+def link_labels(world: World, link_ids: list[str]) -> tuple[list[str], list[str]]:
+    """Street names of links given by id, and labels for people: ``"name (id)"``, or
+    ``"unnamed <road class> (id)"`` when the network has no name for it."""
+    if not link_ids:
+        return [], []
+    net = world.network
+    pos = pd.Index(net.link_id.astype(str)).get_indexer(link_ids)
+    names, labels = [], []
+    for lk, i in zip(link_ids, pos.tolist(), strict=True):
+        name = str(net.name[i] or "").strip() if i >= 0 else ""
+        kind = str(net.highway[i] or "road") if i >= 0 else "road"
+        names.append(name)
+        labels.append(f"{name} ({lk})" if name else f"unnamed {kind} ({lk})")
+    return names, labels
 
 
 def _bus_riders(world: World, plan: Plan, t0: float, ready: np.ndarray, persons: np.ndarray,
@@ -328,12 +352,15 @@ def bound_kpis(bound: BoundResult, sim_kpis: Mapping[str, Any]) -> dict[str, Any
         ``ete50_s``, ``ete90_s``, ``ete100_s`` (bound), ``efficiency50``/``90``/``100``
         (bound ETE / simulated ETE, 1 = as good as any plan could be; None when either
         is not reached), ``bottleneck_links`` (up to 20 ids, largest cut capacity first),
-        ``bottleneck_link_pcu``, ``bottleneck_shelters``, ``bottleneck_time_s``,
+        ``bottleneck_link_pcu``, ``bottleneck_link_names``, ``bottleneck_link_labels``,
+        ``bottleneck_streets`` (their distinct street names), ``bottleneck_shelters``,
+        ``bottleneck_time_s``,
         ``limited_by`` (``network``, ``shelters``, or ``departures`` when the cut holds
         neither: the departure times and free-flow times set the bound),
         ``max_persons_safe``, ``max_share_safe``, ``step_s``, ``horizon_s``. The
         wall-clock ``compute_s`` is not a KPI (kpis.json is identical for the same seed);
-        it goes to run.json.
+        it goes to run.json. Every key is defined in
+        :data:`musterpoint.sim.bounds.kpi_schema.BOUNDS_KPIS`.
     """
     ev = sim_kpis.get("evacuation", sim_kpis)
     out: dict[str, Any] = {}
@@ -344,6 +371,10 @@ def bound_kpis(bound: BoundResult, sim_kpis: Mapping[str, Any]) -> dict[str, Any
     out["bottleneck_links"] = list(bound.bottleneck_links[:KPI_BOTTLENECKS])
     out["bottleneck_link_pcu"] = [round(x, 1) for x in
                                   bound.bottleneck_link_pcu[:KPI_BOTTLENECKS]]
+    names = list(bound.bottleneck_link_names[:KPI_BOTTLENECKS])
+    out["bottleneck_link_names"] = names
+    out["bottleneck_link_labels"] = list(bound.bottleneck_link_labels[:KPI_BOTTLENECKS])
+    out["bottleneck_streets"] = list(dict.fromkeys(x for x in names if x))
     out["bottleneck_shelters"] = list(bound.bottleneck_shelters)
     out["limited_by"] = ("network" if bound.bottleneck_links else
                          "shelters" if bound.bottleneck_shelters else "departures")

@@ -1,4 +1,4 @@
-"""Max flows on the time-expanded network of the bound (scipy's Dinic).
+"""Max flows on the time-expanded network of the bound (OR-tools' push-relabel).
 
 :func:`parametric_curve` gives the max flow for every horizon of the grid at once by divide
 and conquer on nested minimum cuts: sink arcs only switch on as the horizon grows, so the
@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, maximum_flow
+from ortools.graph.python import max_flow
 
 from musterpoint.sim.bounds.time_expanded import INF, SINK, SOURCE, TimeExpandedNetwork
 
@@ -26,22 +26,22 @@ logger = logging.getLogger(__name__)
 def _solve(n_loc: int, tail: np.ndarray, head: np.ndarray,
            cap: np.ndarray) -> tuple[int, np.ndarray]:
     """Max flow from ``n_loc`` (s) to ``n_loc + 1`` (t); value and the nodes s reaches in
-    the residual graph (the minimal minimum cut)."""
+    the residual graph (the minimal minimum cut, the same for every maximum flow)."""
     s, t = n_loc, n_loc + 1
     reach = np.zeros(n_loc + 2, dtype=bool)
     reach[s] = True
     if not tail.size:
         return 0, reach
-    n = n_loc + 2
-    c = csr_matrix((cap.astype(np.int32), (tail, head)), shape=(n, n))
-    c.sum_duplicates()
-    res = maximum_flow(c, s, t, method="dinic")
-    r = c - res.flow
-    r.data[r.data < 0] = 0
-    r.eliminate_zeros()
-    order = breadth_first_order(r, s, directed=True, return_predecessors=False)
-    reach[order] = True
-    return int(res.flow_value), reach
+    solver = max_flow.SimpleMaxFlow()
+    # a zero arc s -> t makes both terminals nodes of the solver's graph
+    solver.add_arc_with_capacity(s, t, 0)
+    solver.add_arcs_with_capacity(tail.astype(np.int64), head.astype(np.int64),
+                                  cap.astype(np.int64))
+    status = solver.solve(s, t)
+    if status != solver.OPTIMAL:  # pragma: no cover - integer capacities, valid nodes
+        raise RuntimeError(f"max flow failed with status {status}")
+    reach[np.asarray(solver.get_source_side_min_cut(), dtype=np.int64)] = True
+    return int(solver.optimal_flow()), reach
 
 
 @dataclass
@@ -72,82 +72,87 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
     so nodes known to be sink-side at ``lo`` are merged into t and nodes known to be
     source-side at ``hi`` into s; the cut value of arcs between those two groups is carried
     as a constant. Every node is solved in O(log n_horizons) subproblems.
+
+    Node arrays carry two sentinel entries, ``n`` for t and ``n + 1`` for s, so that the
+    arc arrays' :data:`SINK` (-2) and :data:`SOURCE` (-1) index them directly.
     """
     n, n_h = ten.n, ten.n_horizons
     inf = int(np.sum(src_cap)) + 1
-    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon
-    tail = np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail])
-    head = np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)])
+    small = n + 2 < 2**31 and inf < 2**31 and n_h < 2**29
+    idx: type[np.signedinteger[Any]] = np.int32 if small else np.int64
+    big = 2**30 if small else 2**62
+    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon. Each
+    # subproblem carries its own arcs' (tail, head, capacity, activation) arrays.
     cap = np.concatenate([ten.cap, src_cap, np.full(ten.sink_tail.size, INF)])
-    cap = np.where(cap == INF, inf, cap).astype(np.int64)
-    sink_on = np.concatenate([np.full(ten.tail.size + src_head.size, -(2**62)), ten.sink_act])
-    lo_b = np.full(n, -1, dtype=np.int64)
-    hi_b = np.full(n, n_h, dtype=np.int64)
-    loc = np.full(n, -1, dtype=np.int64)
-    mark = np.zeros(n, dtype=np.int8)
+    arcs = (np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail]).astype(idx),
+            np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)]).astype(idx),
+            np.where(cap == INF, inf, cap).astype(idx),
+            np.concatenate([np.full(ten.tail.size + src_head.size, -big),
+                            ten.sink_act]).astype(idx))
+    act = ten.act.astype(idx)
+    # lo_b: last horizon known to be source side; hi_b: first known sink side
+    lo_b = np.full(n + 2, -1, dtype=idx)
+    hi_b = np.full(n + 2, n_h, dtype=idx)
+    lo_b[n], hi_b[n] = -big, -big  # t
+    lo_b[n + 1], hi_b[n + 1] = big, big  # s
+    loc = np.full(n + 2, -1, dtype=idx)
+    mark = np.zeros(n + 2, dtype=np.int8)
     values = np.zeros(n_h, dtype=np.int64)
     solves = 0
-    stack: list[tuple[int, int, np.ndarray, np.ndarray, int]] = [
-        (-1, n_h, np.arange(n, dtype=np.int64), np.arange(tail.size, dtype=np.int64), 0)]
+    Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    stack: list[tuple[int, int, np.ndarray, Arcs, int]] = [
+        (-1, n_h, np.arange(n, dtype=idx), arcs, 0)]
     while stack:
-        lo, hi, m_nodes, arcs, k_const = stack.pop()
+        lo, hi, m_nodes, (at, ah, ac, son), k_const = stack.pop()
         if hi - lo <= 1:
             continue
         if not m_nodes.size:
             values[lo + 1:hi] = k_const
             continue
         mid = (lo + hi) // 2
-        present = ten.act[m_nodes] <= mid
+        present = act[m_nodes] <= mid
         p_nodes = m_nodes[present]
-        loc[p_nodes] = np.arange(p_nodes.size)
-        at, ah = tail[arcs], head[arcs]
-        # classes: 0 = s side, 1 = local, 2 = t side, 3 = drop
-        tc = np.full(arcs.size, 3, dtype=np.int8)
-        hc = np.full(arcs.size, 3, dtype=np.int8)
-        tn = at >= 0
-        tc[~tn] = 0
-        lt = np.where(tn, loc[np.where(tn, at, 0)], -1)
-        tc[lt >= 0] = 1
-        rest = tn & (lt < 0)
-        tc[rest & (hi_b[np.where(rest, at, 0)] <= lo)] = 2
-        tc[rest & (lo_b[np.where(rest, at, 0)] >= hi)] = 0
-        hn = ah >= 0
-        hc[(ah == SINK) & (sink_on[arcs] <= mid)] = 2
-        lh = np.where(hn, loc[np.where(hn, ah, 0)], -1)
-        hc[lh >= 0] = 1
-        rest = hn & (lh < 0)
-        hc[rest & (hi_b[np.where(rest, ah, 0)] <= lo)] = 2
         n_loc = p_nodes.size
-        keep = ((tc == 0) & (hc == 1)) | ((tc == 1) & ((hc == 1) | (hc == 2)))
-        st = np.where(tc[keep] == 0, n_loc, lt[keep])
-        sh = np.where(hc[keep] == 2, n_loc + 1, lh[keep])
-        flow, reach = _solve(n_loc, st, sh, cap[arcs][keep])
+        loc[p_nodes] = np.arange(n_loc, dtype=idx)
+        lt, lh = loc[at], loc[ah]
+        t_loc, h_loc = lt >= 0, lh >= 0
+        # outside this subproblem: tails on the s side at hi, heads on the t side at lo
+        # (a sink arc only once active)
+        t_src = ~t_loc & (lo_b[at] >= hi)
+        h_snk0 = ~h_loc & (hi_b[ah] <= lo)
+        h_snk = h_snk0 & (son <= mid)
+        keep = (t_src & h_loc) | (t_loc & (h_loc | h_snk))
+        st = np.where(t_src[keep], n_loc, lt[keep])
+        sh = np.where(h_snk[keep], n_loc + 1, lh[keep])
+        flow, reach = _solve(n_loc, st, sh, ac[keep])
         solves += 1
         values[mid] = flow + k_const
-        sink_side = p_nodes[~reach[:n_loc]]
-        src_side = p_nodes[reach[:n_loc]]
+        in_s = reach[:n_loc]
+        sink_side = p_nodes[~in_s]
+        src_side = p_nodes[in_s]
         loc[p_nodes] = -1
         hi_b[sink_side] = mid
         lo_b[src_side] = mid
         not_present = m_nodes[~present]
         lo_b[not_present] = mid
         up = np.concatenate([src_side, not_present])
-        # constants of the two children, from arcs incident to this middle
+        # constants of the two children, from arcs incident to this middle: below mid,
+        # ``up`` joins s (arcs from it to nodes already on the t side are cut); above mid,
+        # ``sink_side`` joins t (arcs into it from the s side are cut)
         mark[sink_side] = 1
         mark[up] = 2
-        tmk = np.where(tn, mark[np.where(tn, at, 0)], 0)
-        hmk = np.where(hn, mark[np.where(hn, ah, 0)], 0)
-        t_is_s = (~tn) | ((tmk == 0) & (lo_b[np.where(tn, at, 0)] >= hi))
-        h_is_z = hn & (hmk == 0) & (hi_b[np.where(hn, ah, 0)] <= lo)
-        k_low = k_const + int(cap[arcs][(tmk == 2) & h_is_z].sum())
-        k_up = k_const + int(cap[arcs][t_is_s & (hmk == 1)].sum())
-        arcs_low = arcs[(tmk == 1) | (hmk == 1)]
-        arcs_up = arcs[(tmk == 2) | (hmk == 2)]
+        tmk, hmk = mark[at], mark[ah]
         mark[sink_side] = 0
         mark[up] = 0
-        stack.append((lo, mid, sink_side, arcs_low, k_low))
-        stack.append((mid, hi, up, arcs_up, k_up))
-    return CurveSolution(values=values, flip=hi_b, solves=solves)
+        t_up, h_low = tmk == 2, hmk == 1
+        k_low = k_const + int(ac[t_up & (hmk == 0) & h_snk0 & (ah >= 0)].sum(dtype=np.int64))
+        k_up = k_const + int(ac[t_src & h_low].sum(dtype=np.int64))
+        low = (tmk == 1) | h_low
+        upper = t_up | (hmk == 2)
+        stack.append((lo, mid, sink_side, (at[low], ah[low], ac[low], son[low]), k_low))
+        stack.append((mid, hi, up, (at[upper], ah[upper], ac[upper], son[upper]), k_up))
+    flip = hi_b[:n].astype(np.int64)
+    return CurveSolution(values=values, flip=flip, solves=solves)
 
 
 @dataclass

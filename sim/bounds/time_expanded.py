@@ -201,36 +201,41 @@ def build_ten(
     caps.append(units[a])
     links.append(np.asarray(arc_link, dtype=np.int64)[a])
 
-    # links with closures: buffer chains
-    n_buf = 0
-    for a_i in np.flatnonzero(closable & (ku >= 0) & (kv >= tl)).tolist():
-        u, v, tli = int(u_all[a_i]), int(v_all[a_i]), int(tl[a_i])
-        jmax = int(kv[a_i]) - tli
-        j = np.arange(min(int(ku[a_i]), jmax) + 1)
-        w0 = j * d + e[u]
-        covered = np.zeros(j.size, dtype=bool)
-        for lo, hi in arc_closed[a_i]:
-            covered |= (lo < w0 - 1e-6) & (w0 + d <= hi - 1e-6)
-        entry = j[~covered]
-        if not entry.size:
-            continue
-        first = int(entry.min())
-        bj = np.arange(first, jmax + 1)
-        base = n_road + n_buf - first  # node of buffer layer j is base + j
-        n_buf += bj.size
-        act_parts.append(snap((bj + tli) * d + h[v]))
-        tails.append(road_off[u] + entry)
-        heads.append(base + entry)
-        caps.append(np.full(entry.size, INF, dtype=np.int64))
-        links.append(np.full(entry.size, -1, dtype=np.int64))
-        tails.append(base + bj[:-1])
-        heads.append(base + bj[1:])
-        caps.append(np.full(bj.size - 1, INF, dtype=np.int64))
-        links.append(np.full(bj.size - 1, -1, dtype=np.int64))
-        tails.append(base + bj)
-        heads.append(road_off[v] + bj + tli)
-        caps.append(np.full(bj.size, units[a_i], dtype=np.int64))
-        links.append(np.full(bj.size, int(arc_link[a_i]), dtype=np.int64))
+    # links with closures: buffer chains (per arc: entry layers not certainly closed, a
+    # chain of buffer layers from the first entry, exits into v)
+    ca = np.flatnonzero(closable & (ku >= 0) & (kv >= tl))
+    jmax = kv[ca] - tl[ca]
+    cnt = np.minimum(ku[ca], jmax) + 1
+    own, j = _ranges(cnt)
+    w0 = j * d + e[u_all[ca][own]]
+    win = [(k, lo, hi) for k, a_i in enumerate(ca.tolist()) for lo, hi in arc_closed[a_i]]
+    w_own = np.array([k for k, _, _ in win], dtype=np.int64)
+    w_lo = np.array([lo for _, lo, _ in win], dtype=np.float64)
+    w_hi = np.array([hi for _, _, hi in win], dtype=np.float64)
+    wo, wr = _ranges(cnt[w_own])
+    pos = (np.cumsum(cnt) - cnt)[w_own][wo] + wr
+    covered = np.zeros(own.size, dtype=bool)
+    covered[pos[(w_lo[wo] < w0[pos] - 1e-6) & (w0[pos] + d <= w_hi[wo] - 1e-6)]] = True
+    e_own, e_j = own[~covered], j[~covered]
+    first = np.full(ca.size, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, e_own, e_j)
+    has = first < np.iinfo(np.int64).max  # an arc never open at entry gets no chain
+    bcnt = np.where(has, jmax - np.where(has, first, 0) + 1, 0)
+    bown, brank = _ranges(bcnt)
+    bj = first[bown] + brank
+    base = n_road + np.cumsum(bcnt) - bcnt - np.where(has, first, 0)  # + layer
+    n_buf = int(bcnt.sum())
+    act_parts.append(snap((bj + tl[ca][bown]) * d + h[v_all[ca][bown]]))
+    chain = brank < bcnt[bown] - 1
+    tails += [road_off[u_all[ca][e_own]] + e_j, (base[bown] + bj)[chain], base[bown] + bj]
+    heads += [base[e_own] + e_j, (base[bown] + bj + 1)[chain],
+              road_off[v_all[ca][bown]] + bj + tl[ca][bown]]
+    caps += [np.full(e_own.size, INF, dtype=np.int64), np.full(int(chain.sum()), INF,
+                                                                dtype=np.int64),
+             units[ca][bown]]
+    links += [np.full(e_own.size, -1, dtype=np.int64), np.full(int(chain.sum()), -1,
+                                                               dtype=np.int64),
+              np.asarray(arc_link, dtype=np.int64)[ca][bown]]
 
     s_tail: list[np.ndarray] = []
     s_sh: list[np.ndarray] = []
