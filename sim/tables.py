@@ -150,7 +150,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
     _t("agents", "one vehicle, or one household without transport (pcu 0)",
        ("vehicle_id", "", "agent number (events.vehicle_id)"),
        ("role", "", "evacuee, shadow (leaves unordered) or background (through traffic)"),
-       ("mode", "", "car, bus or none"),
+       ("mode", "", "car, bus, walk, ambulance, wheelchair_van or none"),
        ("zone", "", "home zone, or (outside)"),
        ("origin_node", "", "OSM (or input) id of the road node it starts from"),
        ("origin_lon", "°", "longitude of the origin node (WGS 84)"),
@@ -161,13 +161,24 @@ TABLES: dict[str, Table] = {t.name: t for t in (
        ("order_s", "s", "when its zone was ordered out"),
        ("depart_s", "s", "when it left (order plus mobilisation delay)"),
        ("arrive_s", "s", "when it reached safety, or NaN"),
-       ("status", "", "arrived, stranded, en_route or never_departed"),
+       ("status", "", "arrived, stranded, en_route, never_departed or sheltering_in_place "
+                      "(cut off at home at the order and never got out: needs rescue)"),
        ("reason", "", "why it is in that state (stranded, never departed, en route)"),
        ("exposed_home_person_s", "person·s", "time in the hazard at home, times persons"),
        ("exposed_road_person_s", "person·s", "time in the hazard on the road, times persons"),
        ("exposed_person_s", "person·s", "sum of the two"),
        ("left_hazard_s", "s", "when its exposure ended, or NaN if never exposed"),
-       ("still_exposed", "", "in the hazard at the end of the run")),
+       ("still_exposed", "", "in the hazard at the end of the run"),
+       ("group", "", "evacuee group (NUREG/CR-7002): general (car, ride or on foot), "
+                     "transit_dependent (needs a bus) or special_facility; empty for "
+                     "shadow and background traffic"),
+       ("facility", "", "special facility (school, hospital, care home) it belongs to, or "
+                        "empty"),
+       ("cut_off_at_start", "", "no open road from home to any shelter at its zone's order"),
+       ("waits", "", "times it found every road out closed and waited"),
+       ("retries", "", "times it set off again after waiting (a road reopened)"),
+       ("end_node", "", "OSM (or input) id of the road node where it is at the end (home, "
+                        "where it waits or is stranded, or the shelter it reached)")),
     _t("events", "one event (see :class:`Event`)",
        *((f, *_EVENT_DOC[f]) for f in Event._fields)),
     _t("link_states", "one link and 5-minute interval with traffic or a closure",

@@ -124,7 +124,22 @@ class AgentBook:
     arrive_s, final_dest, vehicle : ndarray
         Arrival time, router destination reached, traffic-model vehicle number (-1).
     bus_road_exposure, exposed_home_s, exposed_road_s, left_hazard_s : ndarray
-        Exposure (s) on buses, at home, on the road, and when it ended.
+        Exposure (s) on buses (and on earlier vehicles of a household that waited and set
+        off again), at home, on the road, and when it ended.
+    group : ndarray of str
+        NUREG/CR-7002 group of evacuees: ``general`` (a car, a ride or on foot),
+        ``transit_dependent`` (needs a bus) or ``special_facility``; empty for others.
+    cut_off_at_start, at_home : ndarray of bool
+        No open road from home to any shelter at the order; has not left home.
+    waits, retries : ndarray of int
+        Times it had to wait for a road; times it set off again after waiting.
+    left_home_s, road_exposure_end : ndarray
+        When it first entered the road (NaN: not yet); end of road exposure on earlier
+        vehicles (-inf: none).
+    facility : ndarray of str
+        Special facility it belongs to, or empty.
+    stop_node : ndarray of int
+        Node where it waits (or waited, if stranded there), else -1.
     """
 
     def __init__(self, agents: Agents) -> None:
@@ -146,6 +161,17 @@ class AgentBook:
         self.exposed_road_s = np.zeros(n)
         self.left_hazard_s = np.full(n, np.nan)
         self.depart_token = [0] * n
+        ev = self.role == "evacuee"
+        self.group = np.where(ev, np.where(self.veh.pcu > 0, "general", "transit_dependent"),
+                              "").astype(object)
+        self.facility = np.full(n, "", dtype=object)
+        self.cut_off_at_start = np.zeros(n, dtype=bool)
+        self.at_home = np.ones(n, dtype=bool)
+        self.waits = np.zeros(n, dtype=np.int64)
+        self.retries = np.zeros(n, dtype=np.int64)
+        self.left_home_s = np.full(n, np.nan)
+        self.road_exposure_end = np.full(n, -np.inf)
+        self.stop_node = np.full(n, -1, dtype=np.int64)
 
     @property
     def size(self) -> int:
@@ -164,6 +190,21 @@ class AgentBook:
         self.status[v] = "stranded"
         self.reason[v] = reason
 
+    def retire_vehicle(self, v: int, traffic: TrafficModel) -> None:
+        """Agent ``v``'s vehicle is off the road (stranded; it will wait): keep what it
+        did (when it left home, exposure) before a new vehicle carries on for it."""
+        tv = int(self.vehicle[v])
+        if tv < 0:
+            return
+        entered = float(traffic.first_enter_t[tv])
+        if np.isfinite(entered):
+            self.at_home[v] = False
+            if np.isnan(self.left_home_s[v]):
+                self.left_home_s[v] = entered
+        self.bus_road_exposure[v] += traffic.exposed_s[tv]
+        self.road_exposure_end[v] = max(self.road_exposure_end[v], traffic.exposure_end[tv])
+        self.vehicle[v] = -1
+
     def close_books(self, traffic: TrafficModel, world: World, boarded: dict[int, float],
                     until: float) -> None:
         """Final reasons, exposure at home and on the road, and when exposure ended.
@@ -177,17 +218,19 @@ class AgentBook:
         fl = world.place_flooded
         for v in range(n):
             tv = int(self.vehicle[v])
-            end_road = -np.inf
+            end_road = float(self.road_exposure_end[v])
             if tv >= 0:
                 road[v] += tm.exposed_s[tv]
-                end_road = tm.exposure_end[tv]
+                end_road = max(end_road, tm.exposure_end[tv])
                 if self.status[v] == "en_route":
                     if tm.state[tv] == VehicleState.WAITING:
                         self.reason[v] = "waiting to enter the road"
                     elif tm.state[tv] == VehicleState.ON_ROAD:
                         self.reason[v] = "on the road"
             left = until
-            if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
+            if np.isfinite(self.left_home_s[v]):
+                left = float(self.left_home_s[v])
+            elif tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
                 left = tm.first_enter_t[tv]
             elif v in boarded:
                 left = boarded[v]

@@ -7,7 +7,8 @@ pickup point with the most waiting people not yet claimed by another bus, boards
 households up to its seats (``boarding_s_per_person`` each), drives to the nearest open
 shelter with room, unloads, and starts again; with nobody waiting it waits where it is
 until someone arrives at a pickup point. Buses drive in the same traffic as cars (2 PCU).
-Riders' exposure on the road is the bus's.
+Riders' exposure on the road is the bus's. Households cut off at home at their order (see
+:mod:`musterpoint.sim.evacuation.waiting`) cannot reach a pickup point and stay home.
 """
 
 from __future__ import annotations
@@ -130,6 +131,8 @@ class BusService(RunExtension):
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
+            if ctx.agents.cut_off_at_start[v]:
+                continue  # cut off at home: shelters in place (no way to the pickup point)
             k = self.pickup_of[v]
             self.waiting[k].append(v)
             ctx.agents.status[v] = "en_route"

@@ -86,6 +86,19 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     agents["exposed_person_s"] = agents["exposed_home_person_s"] + agents["exposed_road_person_s"]
     agents["left_hazard_s"] = run.agents.left_hazard_s
     agents["still_exposed"] = _still_exposed(run, until)
+    ag = run.agents
+    end = np.where(ag.stop_node >= 0, ag.stop_node, veh.origin)
+    for v in np.flatnonzero((ag.vehicle >= 0) & (ag.stop_node < 0)).tolist():
+        end[v] = tm.node[int(ag.vehicle[v])]
+    for v in np.flatnonzero((ag.vehicle < 0) & (ag.final_dest >= 0)
+                            & (ag.final_dest < run.shelters.n)).tolist():
+        end[v] = run.shelters.dest[int(ag.final_dest[v])].node
+    agents["group"] = ag.group.astype(str)
+    agents["facility"] = ag.facility.astype(str)
+    agents["cut_off_at_start"] = ag.cut_off_at_start
+    agents["waits"] = ag.waits
+    agents["retries"] = ag.retries
+    agents["end_node"] = net.node_id[end].astype(np.int64)
 
     events = pd.DataFrame(run.recorder.events, columns=list(Event._fields))
     if run.record_link_events and tm.link_trace:
