@@ -140,6 +140,8 @@ class AgentBook:
         Special facility it belongs to, or empty.
     stop_node : ndarray of int
         Node where it waits (or waited, if stranded there), else -1.
+    walker : ndarray of bool
+        Walks to a shelter (``plan.walking``).
     """
 
     def __init__(self, agents: Agents) -> None:
@@ -172,6 +174,7 @@ class AgentBook:
         self.left_home_s = np.full(n, np.nan)
         self.road_exposure_end = np.full(n, -np.inf)
         self.stop_node = np.full(n, -1, dtype=np.int64)
+        self.walker = np.zeros(n, dtype=bool)
 
     @property
     def size(self) -> int:
@@ -189,6 +192,14 @@ class AgentBook:
         """Agent ``v`` can go no further, for ``reason``."""
         self.status[v] = "stranded"
         self.reason[v] = reason
+
+    def make_walkers(self, idx: np.ndarray) -> None:
+        """Agents ``idx`` walk: no vehicle on the road, in the general group."""
+        self.walker[idx] = True
+        self.veh.pcu[idx] = 0.0
+        self.depart_s[idx] = np.nan
+        self.group[idx] = "general"
+        self.reason[idx] = "walks to a shelter"
 
     def retire_vehicle(self, v: int, traffic: TrafficModel) -> None:
         """Agent ``v``'s vehicle is off the road (stranded; it will wait): keep what it

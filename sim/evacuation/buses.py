@@ -86,7 +86,8 @@ class BusService(RunExtension):
 
     def _assign_riders(self) -> None:
         ctx = self.ctx
-        riders = np.flatnonzero((ctx.agents.veh.pcu <= 0) & (ctx.agents.role == "evacuee"))
+        ag = ctx.agents
+        riders = np.flatnonzero((ag.veh.pcu <= 0) & (ag.role == "evacuee") & ~ag.walker)
         ctx.agents.reason[riders] = "no transport: waiting for the bus"
         self.riders = riders
         p = ctx.world.places

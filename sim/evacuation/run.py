@@ -54,6 +54,7 @@ from musterpoint.sim.evacuation.roads import RoadState
 from musterpoint.sim.evacuation.shelters import ShelterBook
 from musterpoint.sim.evacuation.tables import build_tables
 from musterpoint.sim.evacuation.waiting import WaitingRoom
+from musterpoint.sim.evacuation.walking import WalkPlan
 from musterpoint.sim.kpis.standards import run_standards
 from musterpoint.sim.network.routing import Router
 from musterpoint.sim.result import RunResult
@@ -141,6 +142,9 @@ class EvacuationRun:
         self.waiting = WaitingRoom(self.env, plan.retry, self.agents, self.recorder,
                                    lambda: self.roads.router, self._can_go, self._set_off)
         self.ctx.attach(self.roads, self.agents)
+        self.walks = (None if plan.walking is None or world.trips is not None else
+                      WalkPlan(plan.walking, self.env, self.agents, self.recorder, self.admit,
+                               world.zones.ids))
         self.started = False
 
     # ------------------------------------------------------------------ set-up
@@ -359,6 +363,8 @@ class EvacuationRun:
         if w.trips is None:
             homes = np.flatnonzero((ag.role == "evacuee") & (ag.veh.place >= 0))
             self.waiting.watch_orders(ag.zone_order, homes, self.shelters.n)
+        if self.walks is not None:
+            self.walks.start(w.network, self.shelters.dest, roads.closed, self.dest_id)
         for ext in self.extensions:
             ext.start()
         self._schedule_departures(np.arange(ag.size))

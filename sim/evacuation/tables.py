@@ -63,6 +63,7 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     buses = run.extension("transit")
     if buses is not None:
         mode[buses.riders] = "bus"  # type: ignore[attr-defined]
+    mode[run.agents.walker] = "walk"
     zone_order = np.append(run.agents.zone_order, np.nan)
     agents = pd.DataFrame({
         "vehicle_id": np.arange(n, dtype=np.int64),
@@ -76,7 +77,8 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "persons": persons,
         "pcu": veh.pcu.astype(float),
         "order_s": zone_order[veh.zone] if w.trips is None else run.agents.depart_s,
-        "depart_s": np.where(mode == "bus", run.agents.depart_s_all, run.agents.depart_s),
+        "depart_s": np.where((mode == "bus") | (mode == "walk"), run.agents.depart_s_all,
+                             run.agents.depart_s),
         "arrive_s": run.agents.arrive_s,
         "status": run.agents.status.astype(str),
         "reason": run.agents.reason.astype(str),
