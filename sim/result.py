@@ -47,6 +47,7 @@ class EvacuationKpis(TypedDict, total=False):
     groups: dict[str, dict[str, Any]]
     sheltering_in_place_places: list[dict[str, Any]]
     waiting: dict[str, int]
+    special_facilities: dict[str, Any]
     by_zone: dict[str, dict[str, Any]]
 
 

@@ -10,6 +10,7 @@ import numpy as np
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.demand.departure import departure_delays_s
 from musterpoint.sim.demand.extra_traffic import background_vehicles, shadow_vehicles
+from musterpoint.sim.demand.facilities import facility_loads
 from musterpoint.sim.demand.population import Vehicles, make_vehicles
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.traffic.queue_model import TrafficModel, VehicleState
@@ -53,6 +54,7 @@ class Agents:
     depart_s_all: np.ndarray
     zone_order: np.ndarray
     first_order_s: float
+    facility: np.ndarray | None = None  # special facility index per agent (-1: none)
 
 
 def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
@@ -82,6 +84,16 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
     first_order_s = float(np.min(finite)) if finite.size else 0.0
     parts, departs = [veh], [depart]
     roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
+    facility = [np.full(veh.zone.size, -1, dtype=np.int64)]
+    if sc.special_facilities and plan.evacuate and w.places is not None:
+        assert sc.population is not None
+        fl = facility_loads(sc.special_facilities, w.places, w.node_index,
+                            sc.population.zone_cell_m, sc.max_snap_m, str(w.loaded.path))
+        mob = np.array([f.mobilisation_min * 60.0 for f in sc.special_facilities])
+        parts.append(fl.veh)
+        departs.append(zone_order[fl.veh.zone] + mob[fl.facility])
+        roles.append(np.full(fl.veh.zone.size, "evacuee", dtype=object))
+        facility.append(fl.facility)
     if plan.shadow_share > 0 and w.places is not None:
         sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, streams,
                                  plan, first_order_s, sc.max_snap_m,
@@ -97,8 +109,11 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
         parts.append(bv)
         departs.append(bd)
         roles.append(np.full(bv.zone.size, "background", dtype=object))
+    n_other = sum(p.zone.size for p in parts) - sum(f.size for f in facility)
+    facility.append(np.full(n_other, -1, dtype=np.int64))
     return Agents(concat_vehicles(parts) if len(parts) > 1 else veh, np.concatenate(roles),
-                  np.concatenate(departs), zone_order, first_order_s)
+                  np.concatenate(departs), zone_order, first_order_s,
+                  np.concatenate(facility))
 
 
 class AgentBook:
@@ -136,8 +151,8 @@ class AgentBook:
     left_home_s, road_exposure_end : ndarray
         When it first entered the road (NaN: not yet); end of road exposure on earlier
         vehicles (-inf: none).
-    facility : ndarray of str
-        Special facility it belongs to, or empty.
+    facility_index : ndarray of int
+        Index of its special facility in the scenario's list, or -1.
     stop_node : ndarray of int
         Node where it waits (or waited, if stranded there), else -1.
     walker : ndarray of bool
@@ -166,7 +181,10 @@ class AgentBook:
         ev = self.role == "evacuee"
         self.group = np.where(ev, np.where(self.veh.pcu > 0, "general", "transit_dependent"),
                               "").astype(object)
-        self.facility = np.full(n, "", dtype=object)
+        self.facility_index = (agents.facility if agents.facility is not None
+                               else np.full(n, -1, dtype=np.int64))
+        self.group[self.facility_index >= 0] = "special_facility"
+        self.reason[self.facility_index >= 0] = "waiting for the facility's vehicles"
         self.cut_off_at_start = np.zeros(n, dtype=bool)
         self.at_home = np.ones(n, dtype=bool)
         self.waits = np.zeros(n, dtype=np.int64)

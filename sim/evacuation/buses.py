@@ -87,7 +87,7 @@ class BusService(RunExtension):
     def _assign_riders(self) -> None:
         ctx = self.ctx
         ag = ctx.agents
-        riders = np.flatnonzero((ag.veh.pcu <= 0) & (ag.role == "evacuee") & ~ag.walker)
+        riders = np.flatnonzero(ag.group == "transit_dependent")  # not walkers, facilities
         ctx.agents.reason[riders] = "no transport: waiting for the bus"
         self.riders = riders
         p = ctx.world.places

@@ -361,7 +361,8 @@ class EvacuationRun:
         if self.plan.reroute_interval_min > 0:
             env.process(roads.reroute_process(self.plan.reroute_interval_min * 60.0, until))
         if w.trips is None:
-            homes = np.flatnonzero((ag.role == "evacuee") & (ag.veh.place >= 0))
+            homes = np.flatnonzero((ag.role == "evacuee")
+                                   & ((ag.veh.place >= 0) | (ag.facility_index >= 0)))
             self.waiting.watch_orders(ag.zone_order, homes, self.shelters.n)
         if self.walks is not None:
             self.walks.start(w.network, self.shelters.dest, roads.closed, self.dest_id)
@@ -390,7 +391,8 @@ class EvacuationRun:
             return
         for z in moved:
             self.log(t, "order", zone=self.world.zones.ids[z], detail="brought forward")
-        homes = np.isin(ag.veh.zone, moved) & (ag.role == "evacuee") & (ag.veh.place >= 0)
+        homes = np.isin(ag.veh.zone, moved) & (ag.role == "evacuee") & (
+            (ag.veh.place >= 0) | (ag.facility_index >= 0))
         self.waiting.mark_cut_off(np.flatnonzero(homes), self.shelters.n)
         mask = np.isin(ag.veh.zone, moved) & (ag.role == "evacuee") \
             & (ag.status == "never_departed") & np.isfinite(ag.depart_s)

@@ -64,6 +64,9 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     if buses is not None:
         mode[buses.riders] = "bus"  # type: ignore[attr-defined]
     mode[run.agents.walker] = "walk"
+    fi = run.agents.facility_index
+    kinds = np.array([f.vehicle for f in w.loaded.scenario.special_facilities], dtype=object)
+    mode[fi >= 0] = kinds[fi[fi >= 0]]
     zone_order = np.append(run.agents.zone_order, np.nan)
     agents = pd.DataFrame({
         "vehicle_id": np.arange(n, dtype=np.int64),
@@ -77,8 +80,9 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "persons": persons,
         "pcu": veh.pcu.astype(float),
         "order_s": zone_order[veh.zone] if w.trips is None else run.agents.depart_s,
-        "depart_s": np.where((mode == "bus") | (mode == "walk"), run.agents.depart_s_all,
-                             run.agents.depart_s),
+        "depart_s": np.where(fi >= 0, run.agents.left_home_s,
+                             np.where((mode == "bus") | (mode == "walk"),
+                                      run.agents.depart_s_all, run.agents.depart_s)),
         "arrive_s": run.agents.arrive_s,
         "status": run.agents.status.astype(str),
         "reason": run.agents.reason.astype(str),
@@ -96,7 +100,9 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
                             & (ag.final_dest < run.shelters.n)).tolist():
         end[v] = run.shelters.dest[int(ag.final_dest[v])].node
     agents["group"] = ag.group.astype(str)
-    agents["facility"] = ag.facility.astype(str)
+    fac_ids = np.array([f.id for f in w.loaded.scenario.special_facilities] + [""],
+                       dtype=object)
+    agents["facility"] = fac_ids[ag.facility_index].astype(str)
     agents["cut_off_at_start"] = ag.cut_off_at_start
     agents["waits"] = ag.waits
     agents["retries"] = ag.retries

@@ -17,7 +17,7 @@ import pandas as pd
 
 from musterpoint.sim.kpis.evacuation import SHELTERING, STATUSES, etes
 
-__all__ = ["GROUPS", "group_kpis", "sheltering_places", "waiting_kpis"]
+__all__ = ["GROUPS", "facility_kpis", "group_kpis", "sheltering_places", "waiting_kpis"]
 
 #: The evacuee groups, in report order (``whole`` is all of them).
 GROUPS = ("general", "transit_dependent", "special_facility")
@@ -71,3 +71,17 @@ def waiting_kpis(agents: pd.DataFrame) -> dict[str, Any]:
             "households_retried": int(retried.sum()),
             "persons_retried_arrived": int(p[retried & arrived].sum()),
             "retries": int(agents["retries"].sum())}
+
+
+def facility_kpis(agents: pd.DataFrame, t0: float,
+                  kinds: dict[str, str]) -> dict[str, Any]:
+    """Per special facility (``kinds``: id -> school, hospital, care_home, ...): persons,
+    persons in each end state, ETE50/90/100, and the same for all facilities together."""
+    sub = agents[agents["facility"] != ""]
+    out: dict[str, Any] = {}
+    for fid, rows in sub.groupby("facility", sort=True):
+        p = rows["persons"].to_numpy(np.int64)
+        st = rows["status"].to_numpy()
+        out[str(fid)] = {"kind": kinds.get(str(fid), ""), "persons": int(p.sum()),
+                         **{s: int(p[st == s].sum()) for s in STATUSES}, **etes(rows, t0)}
+    return {"facilities": out, "persons": int(sub["persons"].sum()), **etes(sub, t0)}
