@@ -157,6 +157,9 @@ class AgentBook:
         Node where it waits (or waited, if stranded there), else -1.
     walker : ndarray of bool
         Walks to a shelter (``plan.walking``).
+    has_transport : ndarray of bool
+        Has a way to leave: a car or a ride, feet, a bus of the plan, the facility's
+        vehicles (False: transit-dependent with no bus).
     """
 
     def __init__(self, agents: Agents) -> None:
@@ -193,6 +196,7 @@ class AgentBook:
         self.road_exposure_end = np.full(n, -np.inf)
         self.stop_node = np.full(n, -1, dtype=np.int64)
         self.walker = np.zeros(n, dtype=bool)
+        self.has_transport = self.group != "transit_dependent"
 
     @property
     def size(self) -> int:
@@ -214,6 +218,7 @@ class AgentBook:
     def make_walkers(self, idx: np.ndarray) -> None:
         """Agents ``idx`` walk: no vehicle on the road, in the general group."""
         self.walker[idx] = True
+        self.has_transport[idx] = True
         self.veh.pcu[idx] = 0.0
         self.depart_s[idx] = np.nan
         self.group[idx] = "general"

@@ -7,8 +7,10 @@ pickup point with the most waiting people not yet claimed by another bus, boards
 households up to its seats (``boarding_s_per_person`` each), drives to the nearest open
 shelter with room, unloads, and starts again; with nobody waiting it waits where it is
 until someone arrives at a pickup point. Buses drive in the same traffic as cars (2 PCU).
-Riders' exposure on the road is the bus's. Households cut off at home at their order (see
-:mod:`musterpoint.sim.evacuation.waiting`) cannot reach a pickup point and stay home.
+Riders' exposure on the road is the bus's. Households cut off at home at their order (no
+open road to any shelter, see :mod:`musterpoint.sim.evacuation.waiting`) go to the pickup
+point only if a road leads there; otherwise they look again every ``retry.interval_min``
+and go once one does (with ``retry.enabled: false`` they stay home).
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class BusService(RunExtension):
         ag = ctx.agents
         riders = np.flatnonzero(ag.group == "transit_dependent")  # not walkers, facilities
         ctx.agents.reason[riders] = "no transport: waiting for the bus"
+        ctx.agents.has_transport[riders] = True
         self.riders = riders
         p = ctx.world.places
         assert p is not None
@@ -132,15 +135,40 @@ class BusService(RunExtension):
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
-            if ctx.agents.cut_off_at_start[v]:
-                continue  # cut off at home: shelters in place (no way to the pickup point)
-            k = self.pickup_of[v]
-            self.waiting[k].append(v)
-            ctx.agents.status[v] = "en_route"
-            ctx.agents.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
-            ctx.log(env.now, "at_pickup", v, shelter=self.pickup_ids[k],
-                    value=float(ctx.agents.veh.persons[v]))
-            self._dispatch()
+            if ctx.agents.cut_off_at_start[v] and not self._can_reach_pickup(v):
+                if ctx.plan.retry.enabled:
+                    env.process(self._wait_for_road(v))
+                continue  # else cut off at home: shelters in place
+            self._to_pickup(v)
+
+    def _can_reach_pickup(self, v: int) -> bool:
+        ag = self.ctx.agents
+        return bool(np.isfinite(self.ctx.dist_s(self.pickup_dest[self.pickup_of[v]],
+                                                int(ag.veh.origin[v]))))
+
+    def _wait_for_road(self, v: int) -> Any:
+        """A rider cut off at home at the order looks again every retry interval."""
+        ctx = self.ctx
+        ctx.agents.reason[v] = "cut off at home: waiting for a road to the pickup point"
+        ctx.agents.waits[v] += 1
+        every = ctx.plan.retry.interval_min * 60.0
+        while ctx.now + every <= ctx.world.duration_s:
+            yield ctx.env.timeout(every)
+            if self._can_reach_pickup(v):
+                ctx.agents.retries[v] += 1
+                ctx.log(ctx.now, "retry", v, detail="a road to the pickup point reopened")
+                self._to_pickup(v)
+                return
+
+    def _to_pickup(self, v: int) -> None:
+        ctx = self.ctx
+        k = self.pickup_of[v]
+        self.waiting[k].append(v)
+        ctx.agents.status[v] = "en_route"
+        ctx.agents.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
+        ctx.log(ctx.now, "at_pickup", v, shelter=self.pickup_ids[k],
+                value=float(ctx.agents.veh.persons[v]))
+        self._dispatch()
 
     # ------------------------------------------------------------------ decisions
     def _unclaimed(self) -> np.ndarray:

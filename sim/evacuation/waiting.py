@@ -163,12 +163,13 @@ class WaitingRoom:
     # ------------------------------------------------------------------ end of run
     def close(self) -> None:
         """End of the run: whoever still waits is stranded where they are; people cut off at
-        home at the order who never left shelter in place."""
+        home at the order who never left shelter in place (unless they had no transport
+        at all: they stay ``never_departed``, the plan's gap, not the hazard's)."""
         for v, (node, since) in sorted(self.waiting.items()):
             self._strand(v, node, since, "no road reopened before the end")
         self.waiting.clear()
         ag = self.agents
-        home = ag.cut_off_at_start & ag.at_home & (
+        home = ag.cut_off_at_start & ag.at_home & ag.has_transport & (
             (ag.status == "stranded") | (ag.status == "never_departed"))
         ag.status[home] = SHELTERING
         ag.reason[home] = "cut off at home at the order: sheltering in place / needs rescue"

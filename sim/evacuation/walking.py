@@ -33,10 +33,45 @@ if TYPE_CHECKING:
     from musterpoint.sim.evacuation.agents import AgentBook
     from musterpoint.sim.evacuation.records import RunRecorder
 
-__all__ = ["NOT_WALKABLE", "WalkPlan", "walk_distances"]
+__all__ = ["NOT_WALKABLE", "WalkPlan", "nearest_costs", "walk_distances"]
 
 #: Road classes nobody walks on.
 NOT_WALKABLE = frozenset({"motorway", "motorway_link"})
+
+
+def nearest_costs(net: Network, weight: np.ndarray, ok: np.ndarray,
+                  targets: Sequence[Sequence[int]], *, directed: bool,
+                  limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+    """Least cost from every node to the nearest target over the links ``ok``, and which
+    target (-1: none within ``limit``).
+
+    ``directed``: along the links' direction (a drive); else either way (a walk). Of
+    parallel links, the cheapest counts.
+    """
+    idx = np.flatnonzero(ok)
+    n = net.n_nodes
+    a, b = net.link_from[idx].astype(np.int64), net.link_to[idx].astype(np.int64)
+    w = np.maximum(np.asarray(weight, dtype=float)[idx], 1e-6)  # csgraph reads 0 as no link
+    if directed:  # search from the targets backwards along the links
+        a, b = b, a
+    key = a * n + b
+    order = np.lexsort((w, key))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    keep = order[first]
+    g = csr_matrix((w[keep], (a[keep], b[keep])), shape=(n, n))
+    node_target: dict[int, int] = {}
+    for k, nodes in enumerate(targets):
+        for nd in nodes:
+            node_target.setdefault(int(nd), k)
+    src = np.array(sorted(node_target), dtype=np.int64)
+    if not src.size:
+        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
+    cost, _, sources = dijkstra(g, directed=directed, indices=src, limit=limit,
+                                min_only=True, return_predecessors=True)
+    which = np.array([node_target.get(int(x), -1) if x >= 0 else -1 for x in sources],
+                     dtype=np.int64)
+    return np.asarray(cost, dtype=float), which
 
 
 def walk_distances(net: Network, targets: Sequence[Sequence[int]], closed: np.ndarray,
@@ -54,27 +89,8 @@ def walk_distances(net: Network, targets: Sequence[Sequence[int]], closed: np.nd
     limit_m : float
         Farthest walk; nodes beyond get ``inf`` and target -1.
     """
-    ok = np.flatnonzero(~closed & ~np.isin(net.highway.astype(str), list(NOT_WALKABLE)))
-    n = net.n_nodes
-    a, b = net.link_from[ok].astype(np.int64), net.link_to[ok].astype(np.int64)
-    length = np.maximum(net.length_m[ok], 0.01)  # csgraph reads a 0 as "no link"
-    order = np.lexsort((length, a * n + b))  # parallel links: keep the shortest
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = (a * n + b)[order][1:] != (a * n + b)[order][:-1]
-    keep = order[first]
-    g = csr_matrix((length[keep], (a[keep], b[keep])), shape=(n, n))
-    node_target: dict[int, int] = {}
-    for k, nodes in enumerate(targets):
-        for nd in nodes:
-            node_target.setdefault(int(nd), k)
-    src = np.array(sorted(node_target), dtype=np.int64)
-    if not src.size:
-        return np.full(n, np.inf), np.full(n, -1, dtype=np.int64)
-    dist, _, sources = dijkstra(g, directed=False, indices=src, limit=limit_m,
-                                min_only=True, return_predecessors=True)
-    which = np.array([node_target.get(int(s), -1) if s >= 0 else -1 for s in sources],
-                     dtype=np.int64)
-    return np.asarray(dist, dtype=float), which
+    ok = ~closed & ~np.isin(net.highway.astype(str), list(NOT_WALKABLE))
+    return nearest_costs(net, net.length_m, ok, targets, directed=False, limit=limit_m)
 
 
 class WalkPlan:

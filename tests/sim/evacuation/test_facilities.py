@@ -7,6 +7,7 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from musterpoint.scenarios.evacuation_schema import Walking
 from musterpoint.scenarios.loader import load_scenario
 from musterpoint.sim.engine import simulate
 from musterpoint.sim.world import build_world
@@ -67,3 +68,21 @@ def test_a_facility_outside_the_evacuation_area_is_not_ordered_out(tmp_path):
     r = simulate(world, loaded.plan("now"), seed=1)
     assert (r.agents["facility"] == "").all()
     assert r.kpis["evacuation"]["special_facilities"]["persons"] == 0
+
+
+def test_the_bound_stays_above_arrivals_with_walkers_and_facility_vehicles(tmp_path):
+    from musterpoint.sim.bounds.bound import evacuation_bound
+    from tests.sim.bounds.test_flow_bound import _never_above
+
+    loaded, world = _world(tmp_path)
+    plan = loaded.plan("now").model_copy(update={"walking": Walking(max_distance_m=800)})
+    r = simulate(world, plan, seed=1)
+    a = r.tables["agents"]
+    assert {"walk", "wheelchair_van"} <= set(a["mode"])
+    b = evacuation_bound(world, a, plan=plan, step_s=60.0)
+    ev = a[(a["role"] == "evacuee") & (a["status"] == "arrived")]
+    assert _never_above(b.times_s, b.persons_safe, ev["arrive_s"].to_numpy(float),
+                        ev["persons"].to_numpy(float)) <= 1e-6
+    # without the walkers' and the vans' earliest arrivals the bound would be too low
+    cars = ev[ev["mode"] == "car"]
+    assert cars["persons"].sum() < ev["persons"].sum()

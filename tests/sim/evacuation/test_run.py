@@ -62,12 +62,17 @@ def test_every_exit_closing_mid_run_strands_people_but_never_hangs(tmp_path):
     assert stranded["reason"].str.endswith("no road reopened before the end").all()
     assert (stranded["waits"] > 0).all()
     # ordered out after the closure (at 0:30), everyone is cut off at home at the order:
-    # they shelter in place (need rescue), they are not "stranded"
+    # they shelter in place (need rescue), they are not "stranded"; households without
+    # any transport (no bus in this plan) stay "never departed", the plan's gap
     r = simulate(world, loaded.plan("late"), seed=1)
     _balanced(r)
     e = r.kpis["evacuation"]
-    assert e["sheltering_in_place"] == e["evacuees"] and e["stranded"] == 0
+    assert e["stranded"] == 0 and e["sheltering_in_place"] > 0
+    assert e["sheltering_in_place"] + e["never_departed"] == e["evacuees"]
     assert r.agents["cut_off_at_start"].all()
+    nd = r.agents[r.agents["status"] == "never_departed"]
+    assert (nd["group"] == "transit_dependent").all()
+    assert e["never_departed"] == e["groups"]["transit_dependent"]["persons"]
     closed = r.events[r.events.type == "link_closed"]
     assert len(closed) == len(into) and (closed.time_s == 1200).all()
 
