@@ -10,7 +10,9 @@ until someone arrives at a pickup point. Buses drive in the same traffic as cars
 Riders' exposure on the road is the bus's. Households cut off at home at their order (no
 open road to any shelter, see :mod:`musterpoint.sim.evacuation.waiting`) go to the pickup
 point only if a road leads there; otherwise they look again every ``retry.interval_min``
-and go once one does (with ``retry.enabled: false`` they stay home).
+and go once one does (with ``retry.enabled: false`` they stay home). A bus whose riders
+find every shelter full waits where it is and looks again every ``retry.interval_min``
+(without retry they are stranded at once).
 """
 
 from __future__ import annotations
@@ -267,6 +269,12 @@ class BusService(RunExtension):
         d = ctx.choose_shelter(self.node[b], persons, exclude, False)
         if d < 0:
             d = ctx.choose_shelter(self.node[b], 1, exclude, False)
+        every = ctx.plan.retry.interval_min * 60.0
+        if d < 0 and ctx.plan.retry.enabled and ctx.now + every <= ctx.world.duration_s:
+            for v in self.onboard[b]:  # wait with the riders: places may free up
+                ctx.agents.reason[v] = "on a bus: waiting for room at a shelter"
+            ctx.env.process(self._retry_shelter(b, every))
+            return
         if d < 0:
             t = ctx.env.now
             for v in self.onboard[b]:
@@ -278,6 +286,11 @@ class BusService(RunExtension):
             self._dispatch()
             return
         self._drive(b, d)
+
+    def _retry_shelter(self, b: int, every: float) -> Any:
+        yield self.ctx.env.timeout(every)
+        self.ctx.log(self.ctx.now, "retry", detail=f"bus {b}: looking for room at a shelter")
+        self._to_shelter(b, exclude=-1)
 
     def _unload(self, b: int, tv: int, node: int, t: float) -> None:
         ctx = self.ctx
