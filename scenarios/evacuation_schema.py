@@ -23,9 +23,10 @@ FACILITY_KINDS = ("school", "hospital", "care_home", "prison", "other")
 class Retry(SchemaModel):
     """What a household (or vehicle) does when every road out is closed.
 
-    It waits where it is (at home, or parked at the node it reached) and tries again every
-    ``interval_min`` minutes once the roads have changed; after ``give_up_h`` hours of
-    waiting (``null``: never) it gives up and is stranded there. ``enabled: false`` strands
+    It waits where it is (at home, or parked at the node it reached) and tries again at
+    every multiple of ``interval_min`` minutes (of the clock) once the roads have changed;
+    after ``give_up_h`` hours of waiting (``null``: never) it gives up and is stranded
+    there. ``enabled: false`` strands
     it at once, as before this option existed.
     """
 

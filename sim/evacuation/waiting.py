@@ -2,11 +2,12 @@
 
 A household whose every road out is closed when it leaves home, or a vehicle that finds no
 open route at a node, is not stranded at once (unless the plan's ``retry.enabled`` is
-false): it waits where it is, at home or parked at that node, and every
-``retry.interval_min`` minutes, if the roads changed since its last look (a closure began
-or ended, a lever or command changed a link), it looks again; as soon as a shelter (or its
-fixed destination) can be reached it leaves from there. After ``retry.give_up_h`` hours of
-waiting it gives up and is stranded. Whoever still waits at the end is stranded there
+false): it waits where it is, at home or parked at that node, and at every multiple of
+``retry.interval_min`` minutes of the clock (0:05, 0:10, ... for 5 minutes), if the roads
+changed since its last look (a closure began or ended, a lever or command changed a
+link), it looks again; as soon as a shelter (or its fixed destination) can be reached it
+leaves from there. Once ``retry.give_up_h`` hours of waiting have passed it gives up (at
+the next multiple) and is stranded. Whoever still waits at the end is stranded there
 (:meth:`WaitingRoom.close`), with the reason and the place.
 
 People cut off at home at their zone's order time (no open road from home to any shelter
@@ -81,6 +82,8 @@ class WaitingRoom:
         self.router, self.can_go, self.go = router, can_go, go
         self.waiting: dict[int, tuple[int, float]] = {}  # agent -> (node, since)
         self.checked = np.zeros(agents.size, dtype=bool)
+        self.seen: dict[int, int] = {}  # agent -> routing rebuilds at its last look
+        self.ticking = False
 
     @property
     def enabled(self) -> bool:
@@ -119,41 +122,51 @@ class WaitingRoom:
         ag.waits[v] += 1
         ag.stop_node[v] = node
         self.waiting[v] = (node, t)
+        self.seen[v] = self.router().rebuilds
         ag.status[v] = "never_departed" if ag.at_home[v] else "en_route"
         where = "at home" if ag.at_home[v] else "on the road"
         ag.reason[v] = f"cut off {where}: waiting for a road to reopen"
         self.recorder.log(t, "wait", v, detail=f"{reason}; waiting {where}")
-        self.env.process(self._retry(v, node, t))
+        if not self.ticking:
+            self.ticking = True
+            self.env.process(self._tick())
 
     def is_waiting(self, v: int) -> bool:
         """Whether agent ``v`` is waiting for a road now."""
         return v in self.waiting
 
-    def _retry(self, v: int, node: int, since: float) -> Any:
-        env, rule = self.env, self.rule
-        seen = self.router().rebuilds
+    def _tick(self) -> Any:
+        """The waiting room's clock: at every multiple of the retry interval, each agent
+        waiting since before then gives up (after ``give_up_h``) or, if the roads changed
+        since its last look, looks again (one route check per node and destination)."""
+        env, rule, ag = self.env, self.rule, self.agents
         every = rule.interval_min * 60.0
-        give_up = np.inf if rule.give_up_h is None else since + rule.give_up_h * 3600.0
-        while True:
-            yield env.timeout(every)
-            if self.waiting.get(v, (-1, -1.0))[1] != since:
-                return  # no longer waiting (the run ended its wait another way)
-            if env.now >= give_up - 1e-9:
-                del self.waiting[v]
-                self._strand(v, node, since, "gave up waiting for a road to reopen")
-                return
-            rebuilds = self.router().rebuilds
-            if rebuilds == seen:
-                continue
-            seen = rebuilds
-            if self.can_go(v, node):
-                del self.waiting[v]
-                self.agents.retries[v] += 1
-                self.agents.stop_node[v] = -1
-                self.recorder.log(float(env.now), "retry", v,
-                                  detail=f"a road reopened after {format_hmm(env.now - since)}")
-                self.go(v, node)
-                return
+        give_up = np.inf if rule.give_up_h is None else rule.give_up_h * 3600.0
+        while self.waiting:
+            yield env.timeout((np.floor(env.now / every + 1e-9) + 1) * every - env.now)
+            now, rebuilds = float(env.now), self.router().rebuilds
+            looked: dict[tuple[int, int, str], bool] = {}
+            for v, (node, since) in sorted(self.waiting.items()):
+                if since >= now:
+                    continue
+                if now >= since + give_up - 1e-9:
+                    del self.waiting[v]
+                    self._strand(v, node, since, "gave up waiting for a road to reopen")
+                    continue
+                if self.seen[v] == rebuilds:
+                    continue
+                self.seen[v] = rebuilds
+                key = (node, int(ag.veh.destination[v]), str(ag.role[v]))
+                if key not in looked:
+                    looked[key] = self.can_go(v, node)
+                if looked[key]:
+                    del self.waiting[v]
+                    ag.retries[v] += 1
+                    ag.stop_node[v] = -1
+                    self.recorder.log(now, "retry", v,
+                                      detail=f"a road reopened after {format_hmm(now - since)}")
+                    self.go(v, node)
+        self.ticking = False
 
     def _strand(self, v: int, node: int, since: float, why: str) -> None:
         where = "at home" if self.agents.at_home[v] else f"on the road (node index {node})"

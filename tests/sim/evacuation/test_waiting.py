@@ -40,11 +40,11 @@ def _line(tmp: Path, retry: dict) -> tuple:
 
 
 def _first_look_after(since: float, every: float, t: float) -> float:
-    """The first of since + k * every (k >= 1) at or after t."""
+    """The first multiple of ``every`` after ``since`` (strictly) and at or after ``t``."""
     k = 1
-    while since + k * every < t:
+    while k * every <= since or k * every < t:
         k += 1
-    return since + k * every
+    return k * every
 
 
 def test_a_road_closed_then_reopened_strands_nobody_and_they_leave_at_the_next_look(tmp_path):
@@ -54,19 +54,20 @@ def test_a_road_closed_then_reopened_strands_nobody_and_they_leave_at_the_next_l
     assert r.kpis["evacuation"]["stranded"] == 0
     # C: straight through before the closure
     assert a.loc[2, "arrive_s"] == pytest.approx(3 * LEG)
-    # A: waits at home from 900 s; first look after the reopening, then three legs
+    # A: waits at home from 900 s; the first look (a multiple of 7 min) after the
+    # reopening, then three legs
     assert a.loc[0, "arrive_s"] == pytest.approx(_first_look_after(900.0, every, REOPEN)
                                                  + 3 * LEG)
-    assert a.loc[0, "arrive_s"] == pytest.approx(2640.0)
+    assert a.loc[0, "arrive_s"] == pytest.approx(2580.0)  # 6 x 420 s + 60 s
     # B: reaches node 2 at 610 s, waits there; then the two legs left
     assert a.loc[1, "arrive_s"] == pytest.approx(_first_look_after(590.0 + LEG, every, REOPEN)
                                                  + 2 * LEG)
-    assert a.loc[1, "arrive_s"] == pytest.approx(2750.0)
+    assert a.loc[1, "arrive_s"] == pytest.approx(2560.0)  # 6 x 420 s + 40 s
     assert list(a["waits"]) == [1, 1, 0] and list(a["retries"]) == [1, 1, 0]
     w = r.kpis["evacuation"]["waiting"]
     assert w["households_retried"] == 2 and w["retries"] == 2
     retry = r.events[r.events["type"] == "retry"]
-    assert sorted(retry["time_s"]) == pytest.approx([2580.0, 2710.0])
+    assert sorted(retry["time_s"]) == pytest.approx([2520.0, 2520.0])
 
 
 def test_give_up_time_strands_them_where_they_wait(tmp_path):
