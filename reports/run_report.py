@@ -66,7 +66,7 @@ def _duration(value: Any, missing: str) -> dict[str, str]:
 
 def _ledger(kpis: Mapping[str, Any], lab: dict[str, str]) -> dict[str, Any]:
     ev = kpis.get("evacuation") or {}
-    keys = ("arrived", "stranded", "en_route", "never_departed")
+    keys = ("arrived", "stranded", "en_route", "never_departed", "sheltering_in_place")
     values = [as_seconds(ev.get(k)) for k in keys]
     total = sum(v for v in values if v is not None)
     evacuees = as_seconds(ev.get("evacuees"))

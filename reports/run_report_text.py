@@ -21,6 +21,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "stranded": ("Stranded", "受困"),
     "en_route": ("En route", "途中"),
     "never_departed": ("Never departed", "未出发"),
+    "sheltering_in_place": ("Sheltering in place (cut off at home, needs rescue)",
+                            "就地避险（出发时已被困家中，需救援）"),
     "sum": ("Sum", "合计"),
     "evacuees": ("Evacuees", "疏散人数"),
     "vehicles": ("Vehicles", "车辆"),

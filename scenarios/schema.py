@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator, model_validator
 
 from musterpoint.scenarios._base import Id, Name, SchemaModel, check_unique
+from musterpoint.scenarios.evacuation_schema import Retry, SpecialFacility, Walking
 from musterpoint.scenarios.health_schema import HealthPlan, HealthWorld
 from musterpoint.scenarios.levels_schema import Level, Monitoring, Role
 from musterpoint.scenarios.msel_schema import Inject
@@ -226,6 +227,8 @@ class Scenario(SchemaModel):
         default_factory=list, description="places of safety; needed by plans that evacuate"
     )
     exits: list[Exit] = Field(default_factory=list, description="for shadow and background traffic")
+    special_facilities: list[SpecialFacility] = Field(
+        default_factory=list, description="schools, hospitals, care homes and their vehicles")
     max_snap_m: Pos = Field(500.0, description="farthest a place may be from the network")
     shelter_access_m: NonNeg = Field(
         250.0, description="default access radius of shelters: arriving at any road node "
@@ -257,6 +260,7 @@ class Scenario(SchemaModel):
         if (self.population is None) == (self.trips is None):
             raise ValueError("give exactly one of 'population' or 'trips'")
         check_unique([s.id for s in self.shelters], "shelter")
+        check_unique([f.id for f in self.special_facilities], "special facility")
         return self
 
 
@@ -389,6 +393,9 @@ class Plan(SchemaModel):
         0.0, description="re-plan routes on current queues every N minutes (0: off)"
     )
     stuck_time_s: Pos = 600.0
+    retry: Retry = Field(default_factory=lambda: Retry(),
+                         description="waiting and retrying when every road out is closed")
+    walking: Walking | None = Field(None, description="households near a shelter walk")
     standards: list[Standard] = Field(
         default_factory=list, description="extra standards this plan sets for itself"
     )

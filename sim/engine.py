@@ -17,6 +17,7 @@ from typing import Any
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.evacuation.buses import bus_service
 from musterpoint.sim.evacuation.extension import ExtensionFactory
+from musterpoint.sim.evacuation.facilities import facility_service
 from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.health.extension import health_extension
 from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
@@ -34,6 +35,7 @@ BUILTIN_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     health_extension,
     relief_service,
     bus_service,
+    facility_service,
     levels_extension,
 )
 

@@ -33,6 +33,7 @@ class EvacuationKpis(TypedDict, total=False):
     stranded: int
     en_route: int
     never_departed: int
+    sheltering_in_place: int
     ete50_s: float | None
     ete90_s: float | None
     ete100_s: float | None
@@ -43,6 +44,10 @@ class EvacuationKpis(TypedDict, total=False):
     exposed_person_s_at_home: float
     exposed_person_s_on_road: float
     still_exposed_persons: int
+    groups: dict[str, dict[str, Any]]
+    sheltering_in_place_places: list[dict[str, Any]]
+    waiting: dict[str, int]
+    special_facilities: dict[str, Any]
     by_zone: dict[str, dict[str, Any]]
 
 

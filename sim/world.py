@@ -387,8 +387,9 @@ def _check_routes_at_start(world: World, file: str) -> None:
     if cut.any():
         people = int(p.population[ev][cut].sum())
         _warn(world.warnings, f"{file}: {people:,} residents in {int(cut.sum())} places have "
-                              "every road out inside the hazard at the start; they will be "
-                              "stranded")
+                              "every road out inside the hazard at the start; unless a road "
+                              "reopens they shelter in place (status sheltering_in_place: "
+                              "they need rescue)")
 
 
 def _inside_area(area: Path, ppath: Path, src: object) -> np.ndarray:

@@ -21,6 +21,7 @@ import pandas as pd
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.bounds.flow_bound import BoundInput, ShelterSpec, flow_bound
 from musterpoint.sim.bounds.relaxed_network import closed_windows, reverse_times
+from musterpoint.sim.evacuation.earliest import earliest_other_arrivals
 from musterpoint.sim.world import World
 
 __all__ = ["BoundResult", "bound_kpis", "ete_from_curve", "evacuation_bound", "link_labels"]
@@ -167,7 +168,9 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     previous exit, never enter a link that is closed, and are safe when they reach an
     access node of an open shelter that admits them (persons within its capacity).
     Vehicles without transport never move; bus riders are bounded by the earliest time
-    a bus could reach a pickup and drive to a shelter (seats and bus traffic ignored).
+    a bus could reach a pickup and drive to a shelter (seats and bus traffic ignored);
+    walkers and special facilities' residents by
+    :func:`~musterpoint.sim.evacuation.earliest.earliest_other_arrivals`.
     Any such trajectory is a flow over time in the relaxed network (waiting allowed at
     nodes, storage unlimited, routes free, shelters taking anyone), so the largest
     flow that can reach the shelters by ``t`` bounds the simulated arrivals by ``t``,
@@ -259,6 +262,8 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
         riders = (mode == "bus") & np.isfinite(dep)
         extra_t, extra_p = _bus_riders(world, plan, t0, dep[riders], persons[riders],
                                        shelters)
+    other_t, other_p = earliest_other_arrivals(world, plan, a)  # walkers, facilities
+    extra_t, extra_p = np.append(extra_t, other_t), np.append(extra_p, other_p)
     inp = BoundInput(
         n_nodes=net.n_nodes, link_from=net.link_from, link_to=net.link_to,
         freeflow_s=net.freeflow_s, capacity_vph=cap, link_ids=net.link_id, closed=closed,

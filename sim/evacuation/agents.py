@@ -10,6 +10,7 @@ import numpy as np
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.demand.departure import departure_delays_s
 from musterpoint.sim.demand.extra_traffic import background_vehicles, shadow_vehicles
+from musterpoint.sim.demand.facilities import facility_loads
 from musterpoint.sim.demand.population import Vehicles, make_vehicles
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.traffic.queue_model import TrafficModel, VehicleState
@@ -55,6 +56,7 @@ class Agents:
     zone_order: np.ndarray
     first_order_s: float
     delay_s: np.ndarray | None = None
+    facility: np.ndarray | None = None  # special facility index per agent (-1: none)
 
 
 def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
@@ -86,6 +88,16 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
     first_order_s = float(np.min(finite)) if finite.size else 0.0
     parts, departs = [veh], [depart]
     roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
+    facility = [np.full(veh.zone.size, -1, dtype=np.int64)]
+    if sc.special_facilities and plan.evacuate and w.places is not None:
+        assert sc.population is not None
+        fl = facility_loads(sc.special_facilities, w.places, w.node_index,
+                            sc.population.zone_cell_m, sc.max_snap_m, str(w.loaded.path))
+        mob = np.array([f.mobilisation_min * 60.0 for f in sc.special_facilities])
+        parts.append(fl.veh)
+        departs.append(zone_order[fl.veh.zone] + mob[fl.facility])
+        roles.append(np.full(fl.veh.zone.size, "evacuee", dtype=object))
+        facility.append(fl.facility)
     if plan.shadow_share > 0 and w.places is not None:
         sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, streams,
                                  plan, first_order_s, sc.max_snap_m,
@@ -101,8 +113,11 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
         parts.append(bv)
         departs.append(bd)
         roles.append(np.full(bv.zone.size, "background", dtype=object))
+    n_other = sum(p.zone.size for p in parts) - sum(f.size for f in facility)
+    facility.append(np.full(n_other, -1, dtype=np.int64))
     return Agents(concat_vehicles(parts) if len(parts) > 1 else veh, np.concatenate(roles),
-                  np.concatenate(departs), zone_order, first_order_s, delay_s)
+                  np.concatenate(departs), zone_order, first_order_s, delay_s,
+                  np.concatenate(facility))
 
 
 class AgentBook:
@@ -130,7 +145,27 @@ class AgentBook:
     arrive_s, final_dest, vehicle : ndarray
         Arrival time, router destination reached, traffic-model vehicle number (-1).
     bus_road_exposure, exposed_home_s, exposed_road_s, left_hazard_s : ndarray
-        Exposure (s) on buses, at home, on the road, and when it ended.
+        Exposure (s) on buses (and on earlier vehicles of a household that waited and set
+        off again), at home, on the road, and when it ended.
+    group : ndarray of str
+        NUREG/CR-7002 group of evacuees: ``general`` (a car, a ride or on foot),
+        ``transit_dependent`` (needs a bus) or ``special_facility``; empty for others.
+    cut_off_at_start, at_home : ndarray of bool
+        No open road from home to any shelter at the order; has not left home.
+    waits, retries : ndarray of int
+        Times it had to wait for a road; times it set off again after waiting.
+    left_home_s, road_exposure_end : ndarray
+        When it first entered the road (NaN: not yet); end of road exposure on earlier
+        vehicles (-inf: none).
+    facility_index : ndarray of int
+        Index of its special facility in the scenario's list, or -1.
+    stop_node : ndarray of int
+        Node where it waits (or waited, if stranded there), else -1.
+    walker : ndarray of bool
+        Walks to a shelter (``plan.walking``).
+    has_transport : ndarray of bool
+        Has a way to leave: a car or a ride, feet, a bus of the plan, the facility's
+        vehicles (False: transit-dependent with no bus).
     """
 
     def __init__(self, agents: Agents) -> None:
@@ -153,6 +188,22 @@ class AgentBook:
         self.exposed_road_s = np.zeros(n)
         self.left_hazard_s = np.full(n, np.nan)
         self.depart_token = [0] * n
+        ev = self.role == "evacuee"
+        self.group = np.where(ev, np.where(self.veh.pcu > 0, "general", "transit_dependent"),
+                              "").astype(object)
+        self.facility_index = (agents.facility if agents.facility is not None
+                               else np.full(n, -1, dtype=np.int64))
+        self.group[self.facility_index >= 0] = "special_facility"
+        self.reason[self.facility_index >= 0] = "waiting for the facility's vehicles"
+        self.cut_off_at_start = np.zeros(n, dtype=bool)
+        self.at_home = np.ones(n, dtype=bool)
+        self.waits = np.zeros(n, dtype=np.int64)
+        self.retries = np.zeros(n, dtype=np.int64)
+        self.left_home_s = np.full(n, np.nan)
+        self.road_exposure_end = np.full(n, -np.inf)
+        self.stop_node = np.full(n, -1, dtype=np.int64)
+        self.walker = np.zeros(n, dtype=bool)
+        self.has_transport = self.group != "transit_dependent"
 
     @property
     def size(self) -> int:
@@ -171,6 +222,30 @@ class AgentBook:
         self.status[v] = "stranded"
         self.reason[v] = reason
 
+    def make_walkers(self, idx: np.ndarray) -> None:
+        """Agents ``idx`` walk: no vehicle on the road, in the general group."""
+        self.walker[idx] = True
+        self.has_transport[idx] = True
+        self.veh.pcu[idx] = 0.0
+        self.depart_s[idx] = np.nan
+        self.group[idx] = "general"
+        self.reason[idx] = "walks to a shelter"
+
+    def retire_vehicle(self, v: int, traffic: TrafficModel) -> None:
+        """Agent ``v``'s vehicle is off the road (stranded; it will wait): keep what it
+        did (when it left home, exposure) before a new vehicle carries on for it."""
+        tv = int(self.vehicle[v])
+        if tv < 0:
+            return
+        entered = float(traffic.first_enter_t[tv])
+        if np.isfinite(entered):
+            self.at_home[v] = False
+            if np.isnan(self.left_home_s[v]):
+                self.left_home_s[v] = entered
+        self.bus_road_exposure[v] += traffic.exposed_s[tv]
+        self.road_exposure_end[v] = max(self.road_exposure_end[v], traffic.exposure_end[tv])
+        self.vehicle[v] = -1
+
     def close_books(self, traffic: TrafficModel, world: World, boarded: dict[int, float],
                     until: float,
                     place_flooded: list[list[tuple[float, float]]] | None = None) -> None:
@@ -186,17 +261,19 @@ class AgentBook:
         fl = world.place_flooded if place_flooded is None else place_flooded
         for v in range(n):
             tv = int(self.vehicle[v])
-            end_road = -np.inf
+            end_road = float(self.road_exposure_end[v])
             if tv >= 0:
                 road[v] += tm.exposed_s[tv]
-                end_road = tm.exposure_end[tv]
+                end_road = max(end_road, tm.exposure_end[tv])
                 if self.status[v] == "en_route":
                     if tm.state[tv] == VehicleState.WAITING:
                         self.reason[v] = "waiting to enter the road"
                     elif tm.state[tv] == VehicleState.ON_ROAD:
                         self.reason[v] = "on the road"
             left = until
-            if tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
+            if np.isfinite(self.left_home_s[v]):
+                left = float(self.left_home_s[v])
+            elif tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
                 left = tm.first_enter_t[tv]
             elif v in boarded:
                 left = boarded[v]

@@ -7,7 +7,12 @@ pickup point with the most waiting people not yet claimed by another bus, boards
 households up to its seats (``boarding_s_per_person`` each), drives to the nearest open
 shelter with room, unloads, and starts again; with nobody waiting it waits where it is
 until someone arrives at a pickup point. Buses drive in the same traffic as cars (2 PCU).
-Riders' exposure on the road is the bus's.
+Riders' exposure on the road is the bus's. Households cut off at home at their order (no
+open road to any shelter, see :mod:`musterpoint.sim.evacuation.waiting`) go to the pickup
+point only if a road leads there; otherwise they look again every ``retry.interval_min``
+and go once one does (with ``retry.enabled: false`` they stay home). A bus whose riders
+find every shelter full waits where it is and looks again every ``retry.interval_min``
+(without retry they are stranded at once).
 """
 
 from __future__ import annotations
@@ -85,8 +90,10 @@ class BusService(RunExtension):
 
     def _assign_riders(self) -> None:
         ctx = self.ctx
-        riders = np.flatnonzero((ctx.agents.veh.pcu <= 0) & (ctx.agents.role == "evacuee"))
+        ag = ctx.agents
+        riders = np.flatnonzero(ag.group == "transit_dependent")  # not walkers, facilities
         ctx.agents.reason[riders] = "no transport: waiting for the bus"
+        ctx.agents.has_transport[riders] = True
         self.riders = riders
         p = ctx.world.places
         assert p is not None
@@ -130,13 +137,40 @@ class BusService(RunExtension):
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
-            k = self.pickup_of[v]
-            self.waiting[k].append(v)
-            ctx.agents.status[v] = "en_route"
-            ctx.agents.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
-            ctx.log(env.now, "at_pickup", v, shelter=self.pickup_ids[k],
-                    value=float(ctx.agents.veh.persons[v]))
-            self._dispatch()
+            if ctx.agents.cut_off_at_start[v] and not self._can_reach_pickup(v):
+                if ctx.plan.retry.enabled:
+                    env.process(self._wait_for_road(v))
+                continue  # else cut off at home: shelters in place
+            self._to_pickup(v)
+
+    def _can_reach_pickup(self, v: int) -> bool:
+        ag = self.ctx.agents
+        return bool(np.isfinite(self.ctx.dist_s(self.pickup_dest[self.pickup_of[v]],
+                                                int(ag.veh.origin[v]))))
+
+    def _wait_for_road(self, v: int) -> Any:
+        """A rider cut off at home at the order looks again every retry interval."""
+        ctx = self.ctx
+        ctx.agents.reason[v] = "cut off at home: waiting for a road to the pickup point"
+        ctx.agents.waits[v] += 1
+        every = ctx.plan.retry.interval_min * 60.0
+        while ctx.now + every <= ctx.world.duration_s:
+            yield ctx.env.timeout(every)
+            if self._can_reach_pickup(v):
+                ctx.agents.retries[v] += 1
+                ctx.log(ctx.now, "retry", v, detail="a road to the pickup point reopened")
+                self._to_pickup(v)
+                return
+
+    def _to_pickup(self, v: int) -> None:
+        ctx = self.ctx
+        k = self.pickup_of[v]
+        self.waiting[k].append(v)
+        ctx.agents.status[v] = "en_route"
+        ctx.agents.reason[v] = f"waiting at pickup point {self.pickup_ids[k]}"
+        ctx.log(ctx.now, "at_pickup", v, shelter=self.pickup_ids[k],
+                value=float(ctx.agents.veh.persons[v]))
+        self._dispatch()
 
     # ------------------------------------------------------------------ decisions
     def _unclaimed(self) -> np.ndarray:
@@ -235,6 +269,12 @@ class BusService(RunExtension):
         d = ctx.choose_shelter(self.node[b], persons, exclude, False)
         if d < 0:
             d = ctx.choose_shelter(self.node[b], 1, exclude, False)
+        every = ctx.plan.retry.interval_min * 60.0
+        if d < 0 and ctx.plan.retry.enabled and ctx.now + every <= ctx.world.duration_s:
+            for v in self.onboard[b]:  # wait with the riders: places may free up
+                ctx.agents.reason[v] = "on a bus: waiting for room at a shelter"
+            ctx.env.process(self._retry_shelter(b, every))
+            return
         if d < 0:
             t = ctx.env.now
             for v in self.onboard[b]:
@@ -246,6 +286,11 @@ class BusService(RunExtension):
             self._dispatch()
             return
         self._drive(b, d)
+
+    def _retry_shelter(self, b: int, every: float) -> Any:
+        yield self.ctx.env.timeout(every)
+        self.ctx.log(self.ctx.now, "retry", detail=f"bus {b}: looking for room at a shelter")
+        self._to_shelter(b, exclude=-1)
 
     def _unload(self, b: int, tv: int, node: int, t: float) -> None:
         ctx = self.ctx

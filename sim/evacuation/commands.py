@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musterpoint.scenarios.errors import InputError
+from musterpoint.sim.kpis.evacuation import STATUSES
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.run import EvacuationRun
@@ -189,7 +190,7 @@ def snapshot(run: EvacuationRun) -> dict[str, Any]:
     persons = ag.veh.persons
     status = ag.status
     totals = {s: int(persons[ev & (status == s)].sum())
-              for s in ("arrived", "stranded", "en_route", "never_departed")}
+              for s in STATUSES}
     nz = len(run.world.zones.ids)
     zone = ag.veh.zone
     zmask = ev & (zone >= 0)

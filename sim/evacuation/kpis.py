@@ -7,6 +7,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from musterpoint.sim.kpis.evacuation import check_ledger, evacuation_kpis, ledger
+from musterpoint.sim.kpis.groups import (
+    facility_kpis,
+    group_kpis,
+    sheltering_places,
+    waiting_kpis,
+)
 from musterpoint.sim.result import RunKpis, clean_json
 
 if TYPE_CHECKING:
@@ -43,6 +49,12 @@ def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],
     for z, row in ev["by_zone"].items():
         row.update(hz.get(z, {}))
     ev["still_exposed_persons"] = int(sum(v["still_exposed_persons"] for v in hz.values()))
+    ev["groups"] = group_kpis(evac, run.first_order_s)
+    ev["sheltering_in_place_places"] = sheltering_places(evac)
+    ev["waiting"] = waiting_kpis(evac)
+    ev["special_facilities"] = facility_kpis(
+        evac, run.first_order_s,
+        {f.id: f.kind for f in run.world.loaded.scenario.special_facilities})
     kpis: dict[str, Any] = {
         "evacuation": ev,
         "traffic": {

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from musterpoint.sim.kpis.evacuation import STATUSES
 from musterpoint.sim.result import RunResult, clean_json
 from musterpoint.sim.traffic.queue_model import VehicleState
 
@@ -128,7 +129,7 @@ def _totals(run: EvacuationRun) -> dict[str, int]:
     ev = run.agents.role == "evacuee"
     p = run.agents.veh.persons
     return {s: int(p[ev & (run.agents.status == s)].sum())
-            for s in ("arrived", "stranded", "en_route", "never_departed")}
+            for s in STATUSES}
 
 
 def _home_left(run: EvacuationRun) -> np.ndarray:

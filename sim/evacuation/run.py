@@ -53,6 +53,8 @@ from musterpoint.sim.evacuation.records import RunRecorder
 from musterpoint.sim.evacuation.roads import RoadState
 from musterpoint.sim.evacuation.shelters import ShelterBook
 from musterpoint.sim.evacuation.tables import build_tables
+from musterpoint.sim.evacuation.waiting import WaitingRoom
+from musterpoint.sim.evacuation.walking import WalkPlan
 from musterpoint.sim.kpis.standards import run_standards
 from musterpoint.sim.network.routing import Router
 from musterpoint.sim.result import RunResult
@@ -139,7 +141,12 @@ class EvacuationRun:
         )
         self.roads.attach(router, traffic)
         self.agents = AgentBook(prepare_agents(world, plan, self.streams, self.exit_dest))
+        self.waiting = WaitingRoom(self.env, plan.retry, self.agents, self.recorder,
+                                   lambda: self.roads.router, self._can_go, self._set_off)
         self.ctx.attach(self.roads, self.agents)
+        self.walks = (None if plan.walking is None or world.trips is not None else
+                      WalkPlan(plan.walking, self.env, self.agents, self.recorder, self.admit,
+                               world.zones.ids))
         self.started = False
 
     # ------------------------------------------------------------------ set-up
@@ -236,8 +243,15 @@ class EvacuationRun:
         if owner is not None:
             owner.on_strand(tv, v, t, reason)
             return
-        self.shelters.release(v, int(self.agents.veh.persons[v]))
-        self.agents.strand(v, reason)
+        ag, tm = self.agents, self.roads.traffic
+        self.shelters.release(v, int(ag.veh.persons[v]))
+        if self.waiting.enabled and reason.startswith("no open route"):
+            ag.retire_vehicle(v, tm)
+            self.waiting.wait(v, int(tm.node[tv]), reason)
+            return
+        if np.isfinite(tm.first_enter_t[tv]):
+            ag.at_home[v] = False
+        ag.strand(v, reason)
         self.log(t, "stranded", v, detail=reason)
 
     # ------------------------------------------------------------------ departures
@@ -269,19 +283,34 @@ class EvacuationRun:
 
     def _depart_event(self, v: int, token: int, _: simpy.Event) -> None:
         ag = self.agents
-        if token == ag.depart_token[v] and ag.status[v] == "never_departed":
-            self._depart(v)
+        if (token == ag.depart_token[v] and ag.status[v] == "never_departed"
+                and not self.waiting.is_waiting(v)):
+            self._set_off(v, int(ag.veh.origin[v]), first=True)
 
-    def _depart(self, v: int) -> None:
+    def _can_go(self, v: int, node: int) -> bool:
+        """Whether agent ``v`` has an open route from ``node`` now (its fixed destination,
+        an exit for shadow evacuees, else any shelter)."""
+        dist = self.roads.router.dist_s
+        fixed = int(self.agents.veh.destination[v])
+        if fixed >= 0:
+            return bool(np.isfinite(dist[fixed, node]))
+        rows = self.exit_dest if self.agents.role[v] == "shadow" else slice(0, self.shelters.n)
+        return bool(np.isfinite(dist[rows, node]).any())
+
+    def _set_off(self, v: int, o: int, first: bool = False) -> None:
+        """Agent ``v`` leaves node ``o`` now (from home, or again after waiting)."""
         env, ag = self.env, self.agents
         veh = ag.veh
-        o = int(veh.origin[v])
         d = self._first_destination(v, o)
         ag.status[v] = "en_route"
-        z = int(veh.zone[v])
-        self.log(env.now, "depart", v, zone=self.world.zones.ids[z] if z >= 0 else "",
-                 shelter=self.dest_id(d), value=float(veh.persons[v]))
+        if first:
+            z = int(veh.zone[v])
+            self.log(env.now, "depart", v, zone=self.world.zones.ids[z] if z >= 0 else "",
+                     shelter=self.dest_id(d), value=float(veh.persons[v]))
         if d < 0:
+            if self.waiting.enabled:
+                self.waiting.wait(v, o, "no open route from the origin")
+                return
             ag.strand(v, "no open route from the origin")
             self.log(env.now, "stranded", v, detail=ag.reason[v])
             return
@@ -333,6 +362,12 @@ class EvacuationRun:
             env.process(roads.levers_process(until))
         if self.plan.reroute_interval_min > 0:
             env.process(roads.reroute_process(self.plan.reroute_interval_min * 60.0, until))
+        if w.trips is None:
+            homes = np.flatnonzero((ag.role == "evacuee")
+                                   & ((ag.veh.place >= 0) | (ag.facility_index >= 0)))
+            self.waiting.watch_orders(ag.zone_order, homes, self.shelters.n)
+        if self.walks is not None:
+            self.walks.start(w.network, self.shelters.dest, roads.closed, self.dest_id)
         for ext in self.extensions:
             ext.start()
         self._schedule_departures(np.arange(ag.size))
@@ -358,6 +393,9 @@ class EvacuationRun:
             return
         for z in moved:
             self.log(t, "order", zone=self.world.zones.ids[z], detail=detail)
+        homes = np.isin(ag.veh.zone, moved) & (ag.role == "evacuee") & (
+            (ag.veh.place >= 0) | (ag.facility_index >= 0))
+        self.waiting.mark_cut_off(np.flatnonzero(homes), self.shelters.n)
         mask = np.isin(ag.veh.zone, moved) & (ag.role == "evacuee") \
             & (ag.status == "never_departed") & ~np.isnan(ag.depart_s)
         idx = np.flatnonzero(mask)
@@ -418,6 +456,7 @@ class EvacuationRun:
         if self.env.now < until:
             self.advance(until)
         self.roads.traffic.finish(until)
+        self.waiting.close()
         buses = self.extension("transit")
         boarded: dict[int, float] = getattr(buses, "boarded_s", {})
         self.agents.close_books(self.roads.traffic, self.world, boarded, until,

@@ -63,6 +63,10 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     buses = run.extension("transit")
     if buses is not None:
         mode[buses.riders] = "bus"  # type: ignore[attr-defined]
+    mode[run.agents.walker] = "walk"
+    fi = run.agents.facility_index
+    kinds = np.array([f.vehicle for f in w.loaded.scenario.special_facilities], dtype=object)
+    mode[fi >= 0] = kinds[fi[fi >= 0]]
     zone_order = np.append(run.agents.zone_order, np.nan)
     agents = pd.DataFrame({
         "vehicle_id": np.arange(n, dtype=np.int64),
@@ -76,7 +80,9 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "persons": persons,
         "pcu": veh.pcu.astype(float),
         "order_s": zone_order[veh.zone] if w.trips is None else run.agents.depart_s,
-        "depart_s": np.where(mode == "bus", run.agents.depart_s_all, run.agents.depart_s),
+        "depart_s": np.where(fi >= 0, run.agents.left_home_s,
+                             np.where((mode == "bus") | (mode == "walk"),
+                                      run.agents.depart_s_all, run.agents.depart_s)),
         "arrive_s": run.agents.arrive_s,
         "status": run.agents.status.astype(str),
         "reason": run.agents.reason.astype(str),
@@ -86,6 +92,21 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     agents["exposed_person_s"] = agents["exposed_home_person_s"] + agents["exposed_road_person_s"]
     agents["left_hazard_s"] = run.agents.left_hazard_s
     agents["still_exposed"] = _still_exposed(run, until)
+    ag = run.agents
+    end = np.where(ag.stop_node >= 0, ag.stop_node, veh.origin)
+    for v in np.flatnonzero((ag.vehicle >= 0) & (ag.stop_node < 0)).tolist():
+        end[v] = tm.node[int(ag.vehicle[v])]
+    for v in np.flatnonzero((ag.vehicle < 0) & (ag.final_dest >= 0)
+                            & (ag.final_dest < run.shelters.n)).tolist():
+        end[v] = run.shelters.dest[int(ag.final_dest[v])].node
+    agents["group"] = ag.group.astype(str)
+    fac_ids = np.array([f.id for f in w.loaded.scenario.special_facilities] + [""],
+                       dtype=object)
+    agents["facility"] = fac_ids[ag.facility_index].astype(str)
+    agents["cut_off_at_start"] = ag.cut_off_at_start
+    agents["waits"] = ag.waits
+    agents["retries"] = ag.retries
+    agents["end_node"] = net.node_id[end].astype(np.int64)
 
     events = pd.DataFrame(run.recorder.events, columns=list(Event._fields))
     if run.record_link_events and tm.link_trace:

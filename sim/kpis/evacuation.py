@@ -2,7 +2,10 @@
 
 ETE (evacuation time estimate) in the style of NUREG/CR-7002: the time after the first
 evacuation order by which 50 / 90 / 100 % of the evacuees (persons, including those who
-never left) have reached a shelter; ``None`` when that share was never reached.
+never left or were stranded) have reached a shelter; ``None`` when that share was never
+reached. People cut off at home at their order who never got out (``sheltering_in_place``:
+they shelter in place and need rescue) are reported apart and are not in the ETE's
+denominator: an ETE is the time to evacuate those who can evacuate.
 """
 
 from __future__ import annotations
@@ -15,10 +18,13 @@ import pandas as pd
 
 from musterpoint.scenarios.errors import SimulationError
 
-__all__ = ["STATUSES", "check_ledger", "ete_s", "evacuation_kpis", "ledger"]
+__all__ = ["SHELTERING", "STATUSES", "check_ledger", "ete_s", "etes", "evacuation_kpis",
+           "ledger"]
 
-#: The four exclusive end states of every person and vehicle.
-STATUSES = ("arrived", "stranded", "en_route", "never_departed")
+#: The end state of people cut off at home at their order who never got out.
+SHELTERING = "sheltering_in_place"
+#: The five exclusive end states of every person and vehicle.
+STATUSES = ("arrived", "stranded", "en_route", "never_departed", SHELTERING)
 
 
 def ete_s(arrive_s: np.ndarray, persons: np.ndarray, total: int, share: float,
@@ -73,7 +79,10 @@ def check_ledger(led: dict[str, Any]) -> None:
         raise SimulationError(f"the ledger does not balance: {led}")
 
 
-def _etes(sub: pd.DataFrame, total: int, t0: float) -> dict[str, float | None]:
+def etes(sub: pd.DataFrame, t0: float) -> dict[str, float | None]:
+    """ETE50/90/100 (s after ``t0``) of the agents ``sub``, over its persons who are not
+    sheltering in place."""
+    total = int(sub["persons"][sub["status"] != SHELTERING].sum())
     arr = sub["arrive_s"].to_numpy(float)
     per = sub["persons"].to_numpy(np.int64)
     return {f"ete{int(s * 100)}_s": ete_s(arr, per, total, s, t0) for s in (0.5, 0.9, 1.0)}
@@ -93,7 +102,7 @@ def evacuation_kpis(agents: pd.DataFrame, zones: pd.DataFrame, t0: float) -> dic
     }
     for s in STATUSES:
         out[s] = int(persons[status == s].sum())
-    out.update(_etes(agents, total, t0))
+    out.update(etes(agents, t0))
     out["travel_time_mean_s"] = float(tt.mean()) if tt.size else None
     out["travel_time_p95_s"] = float(np.percentile(tt, 95)) if tt.size else None
     out["exposed_persons"] = int(persons[exposed > 0].sum())
@@ -109,7 +118,7 @@ def evacuation_kpis(agents: pd.DataFrame, zones: pd.DataFrame, t0: float) -> dic
         by_zone[str(z)] = {
             "evacuees": zt,
             **{s: int(p[st == s].sum()) for s in STATUSES},
-            **_etes(sub, zt, t0),
+            **etes(sub, t0),
             "order_s": float(row["order_s"].iloc[0]) if len(row) else None,
             "exposed_persons": int(p[sub["exposed_person_s"].to_numpy(float) > 0].sum()),
             "exposed_person_s": float(sub["exposed_person_s"].sum()),

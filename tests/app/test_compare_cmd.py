@@ -53,7 +53,7 @@ def test_compare_scores_checks_standards_and_records(scenario, tmp_path, capsys)
     assert comp["score"]["ranking"][0]["plan"] == "now"
     iv = comp["kpis"]["evacuation.arrived"]["plans"]["now"]
     assert iv["n"] == 4 and iv["lo"] < iv["mean"] < iv["hi"]
-    assert comp["kpis"]["evacuation.ete50_s"]["plans"]["late"]["n"] == 0  # null: counted
+    assert comp["kpis"]["evacuation.ete90_s"]["plans"]["late"]["n"] == 0  # null: counted
 
     page = (out / "comparison_report.html").read_text(encoding="utf-8")
     row = re.search(r'<tr data-standard="half-out-30min">(.*?)</tr>', page, re.S)

@@ -106,6 +106,12 @@ def _agents(rng: np.random.Generator) -> pd.DataFrame:
                     "exposed_person_s": 900.0 if status == "stranded" else 0.0,
                     "left_hazard_s": np.nan,
                     "still_exposed": status == "stranded",
+                    "group": "general",
+                    "facility": "",
+                    "cut_off_at_start": False,
+                    "waits": 0,
+                    "retries": 0,
+                    "end_node": 100 + len(rows),
                 }
             )
     return pd.DataFrame(rows)
@@ -145,6 +151,7 @@ def _kpis(ag: pd.DataFrame) -> dict[str, Any]:
             "stranded": persons("stranded"),
             "en_route": persons("en_route"),
             "never_departed": persons("never_departed"),
+        "sheltering_in_place": persons("sheltering_in_place"),
             "ete50_s": _ete(ag, 0.5),
             "ete90_s": _ete(ag, 0.9),
             "ete100_s": _ete(ag, 1.0),

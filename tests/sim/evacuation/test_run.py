@@ -53,12 +53,26 @@ def test_every_exit_closing_mid_run_strands_people_but_never_hangs(tmp_path):
         "closures": [{"links": into, "from_h": 1 / 3, "reason": "all exits closed"}]})
     loaded = load_scenario(path)
     world = build_world(loaded)
+    r = simulate(world, loaded.plan("now"), seed=1)
+    _balanced(r)
+    e = r.kpis["evacuation"]
+    assert e["stranded"] > 0 and e["arrived"] > 0
+    stranded = r.agents[r.agents.status == "stranded"]
+    # they waited for a road to reopen until the end: the reason says so, and where
+    assert stranded["reason"].str.endswith("no road reopened before the end").all()
+    assert (stranded["waits"] > 0).all()
+    # ordered out after the closure (at 0:30), everyone is cut off at home at the order:
+    # they shelter in place (need rescue), they are not "stranded"; households without
+    # any transport (no bus in this plan) stay "never departed", the plan's gap
     r = simulate(world, loaded.plan("late"), seed=1)
     _balanced(r)
     e = r.kpis["evacuation"]
-    assert e["stranded"] > 0
-    late = r.agents[(r.agents.status == "arrived")]
-    assert (late["arrive_s"] <= 1200 + 1e-6).all()  # nobody arrives after the closure
+    assert e["stranded"] == 0 and e["sheltering_in_place"] > 0
+    assert e["sheltering_in_place"] + e["never_departed"] == e["evacuees"]
+    assert r.agents["cut_off_at_start"].all()
+    nd = r.agents[r.agents["status"] == "never_departed"]
+    assert (nd["group"] == "transit_dependent").all()
+    assert e["never_departed"] == e["groups"]["transit_dependent"]["persons"]
     closed = r.events[r.events.type == "link_closed"]
     assert len(closed) == len(into) and (closed.time_s == 1200).all()
 
