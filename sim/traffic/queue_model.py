@@ -23,10 +23,13 @@ the link it enters), as QSim's node does (:mod:`musterpoint.sim.traffic.node_mod
 approaches share a saturated link in proportion to their capacities instead of the first
 to be scheduled taking every gap.
 
-Gridlock: if the head of a link has waited ``stuck_time_s`` for room downstream, it is
-moved into the next link anyway (over its storage). Such forced moves are counted and
-reported, never silent; with the node model they happen only where the link waited for
-does not move (true gridlock), not where an approach loses every merge.
+Gridlock: if the head of a link has waited ``stuck_time_s`` for room downstream and the
+link it waits for has not let a vehicle out for ``stuck_time_s`` either, the head is moved
+into that link anyway (over its storage). Such forced moves are counted and reported,
+never silent. They happen only in true gridlock (a cycle of full links, or a link stopped
+for the stuck time), not where a head waits behind a queue that moves but serves others
+(QSim forces any head that waited the stuck time; with the node model such a head is
+served in its turn).
 """
 
 from __future__ import annotations
@@ -94,7 +97,8 @@ class TrafficModel:
     on_strand : callable
         ``on_strand(vehicle, t, reason)``: called when a vehicle is stranded.
     stuck_time_s : float
-        Waiting time after which a blocked head is forced downstream (gridlock rule).
+        Waiting time after which a blocked head is forced downstream if the link it waits
+        for has not moved for as long either (gridlock rule).
     exposure_intervals : list of list of (float, float), optional
         Per link, the intervals during which being on it counts as exposure.
     record_links : bool
@@ -142,6 +146,7 @@ class TrafficModel:
         self.pending: list[float] = [float("inf")] * n_links
         self.token: list[int] = [0] * n_links
         self.blocked_since: list[float] = [-1.0] * n_links
+        self.last_exit: list[float] = [float("-inf")] * n_links
         self.depart_queue: list[deque[int]] = [deque() for _ in range(int(n_nodes))]
         self.depart_pending: list[bool] = [False] * int(n_nodes)
         self.serve_pending: list[bool] = [False] * n_links
@@ -341,6 +346,7 @@ class TrafficModel:
         pcu = self.pcu[v]
         self.used[link] -= pcu
         self.next_exit[link] = t + self.headway[link] * pcu
+        self.last_exit[link] = t
         self.blocked_since[link] = -1.0
         t_in = self.enter_t[v]
         c = self.counters
@@ -416,6 +422,10 @@ class TrafficModel:
             self._block(link, m, self.env.now) if m >= 0 else None
             return
         t = self.env.now
+        moved = self.last_exit[m]
+        if moved > t - self.stuck_time_s:  # m moved meanwhile: a slow queue, not gridlock
+            self._call(moved + self.stuck_time_s - t, partial(self._stuck_check, link, since))
+            return
         self.forced_moves += 1
         logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
                      v, link, m, t)
