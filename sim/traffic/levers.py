@@ -12,6 +12,7 @@ compose and ending one restores exactly the rest.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,8 @@ from musterpoint.sim.network.carriageways import opposite_links, road_links
 from musterpoint.sim.network.graph import Network
 
 __all__ = ["LeverState", "NetworkLevers", "contraflow_pairs", "plan_file"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -142,8 +145,10 @@ def contraflow_pairs(net: Network, cf: Contraflow, field: str, file: str,
     plan's :class:`NetworkLevers`): the corridor is the plan's ``links`` or the links of
     its ``road`` heading ``towards`` a place
     (:func:`~musterpoint.sim.network.carriageways.road_links`); the opposite lanes are
-    found by :func:`~musterpoint.sim.network.carriageways.opposite_links`. A link with none,
-    an unknown link or road, is added to ``problems`` (naming the file and field).
+    found by :func:`~musterpoint.sim.network.carriageways.opposite_links`. A listed link
+    without opposite lanes, an unknown link, or a road none of whose links has opposite
+    lanes is a problem added to ``problems`` (naming the file and field); the links of a
+    named road without opposite lanes (a single carriageway stretch) keep theirs.
 
     Parameters
     ----------
@@ -185,15 +190,21 @@ def contraflow_pairs(net: Network, cf: Contraflow, field: str, file: str,
         what = f"{field}.links"
     out = []
     outbound = set(links)
+    lone = []
     for i, opp in zip(links, opposite_links(net, links, cf.max_gap_m, cf.max_angle_deg),
                       strict=True):
         opp = np.array([j for j in opp.tolist() if j not in outbound], dtype=np.int64)
-        if not opp.size:
-            problems.append(Problem(file, what, f"link {net.link_id[i]!r} is one-way and no "
-                                    f"opposite carriageway runs alongside it (one-way links "
-                                    f"the other way within {cf.max_gap_m:g} m and "
-                                    f"{cf.max_angle_deg:g} degrees); name other links or "
-                                    "raise max_gap_m"))
-        else:
+        if opp.size:
             out.append((i, opp))
+        else:
+            lone.append(i)
+    if lone and (cf.road is None or not out):
+        problems.extend(Problem(file, what, f"link {net.link_id[i]!r} is one-way and no "
+                                f"opposite carriageway runs alongside it (one-way links the "
+                                f"other way within {cf.max_gap_m:g} m and "
+                                f"{cf.max_angle_deg:g} degrees); name other links or raise "
+                                "max_gap_m") for i in (lone if cf.road is None else lone[:1]))
+    elif lone:
+        logger.info("%s %s: %d of %d links of %r have no opposite lanes and keep theirs",
+                    file, field, len(lone), len(links), cf.road)
     return out
