@@ -89,6 +89,23 @@ class NetworkLevers:
                                   cp.capacity_factor))
         if problems:
             raise InputError(problems)
+        self.cut_nodes = self._cut_nodes(plan_file)
+
+    def _cut_nodes(self, plan_file: str) -> np.ndarray:
+        """Nodes left with no open way out when every contraflow is on (people who start
+        there are stranded): their ids, with a warning naming them."""
+        net = self.net
+        closed = np.zeros(net.n_links, dtype=bool)
+        closed[[j for _, _, _, j in self.contraflow]] = True
+        open_out = np.bincount(net.link_from[~closed], minlength=net.n_nodes)
+        cut = np.flatnonzero((open_out == 0) & (np.bincount(net.link_from,
+                                                              minlength=net.n_nodes) > 0))
+        if cut.size:
+            logger.warning("%s: contraflow leaves %d node(s) with no way out while it is on "
+                           "(node id %s): people who start there will be stranded; end the "
+                           "corridor before them or list its links", plan_file, cut.size,
+                           ", ".join(str(n) for n in net.node_id[cut[:3]]))
+        return np.asarray(net.node_id[cut])
 
     def _gain(self, i: int, opposite: np.ndarray) -> tuple[float, float]:
         """Capacity and storage link ``i`` gains from its opposite lanes: a reversed twin's

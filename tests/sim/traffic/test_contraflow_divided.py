@@ -17,6 +17,7 @@ from musterpoint.scenarios.loader import load_scenario
 from musterpoint.scenarios.schema import Contraflow
 from musterpoint.sim.engine import simulate
 from musterpoint.sim.network.carriageways import opposite_links, road_links
+from musterpoint.sim.traffic.levers import NetworkLevers
 from musterpoint.sim.world import build_world
 from tests.helpers.scenario_factory import LAT0, LON0
 from tests.sim.evacuation.test_plan_levers import clearance, corridor
@@ -69,6 +70,17 @@ def test_contraflow_on_a_divided_road_halves_clearance(tmp_path):
     for name in ("by-links", "by-road"):
         cf = clearance(simulate(world, loaded.plan(name), seed=1))
         assert cf / plain == pytest.approx(0.5, rel=0.02), name
+
+
+def test_nodes_left_without_a_way_out_are_named(tmp_path, caplog):
+    # nodes 7 and 8 lie on the reversed carriageway: their only way out is closed
+    loaded = load_scenario(divided_road(tmp_path / "d", PLANS))
+    world = build_world(loaded)
+    with caplog.at_level("WARNING", logger="musterpoint.sim.traffic.levers"):
+        levers = NetworkLevers(world.network, loaded.plan("by-links"), "by-links.yaml")
+    assert sorted(levers.cut_nodes.tolist()) == [7, 8]
+    assert "2 node(s) with no way out" in caplog.text and "by-links.yaml" in caplog.text
+    assert NetworkLevers(world.network, loaded.plan("plain"), "p").cut_nodes.size == 0
 
 
 def test_road_corridor_takes_the_carriageway_heading_towards_the_place(tmp_path):
