@@ -311,11 +311,33 @@ class OrderStage(SchemaModel):
 
 
 class Contraflow(SchemaModel):
-    """Reverse the opposite lanes of these links for outbound traffic from a time."""
+    """Reverse the opposite lanes of a corridor for outbound traffic from a time.
 
-    links: list[str] = Field(..., min_length=1, description="ids of the outbound links")
+    The corridor is ``links`` (ids, in the outbound direction) or a ``road`` name with the
+    place its outbound traffic heads ``towards``; the opposite lanes of each link are its
+    reversed twin or, on a divided road, the opposite carriageway alongside it
+    (:mod:`musterpoint.sim.network.carriageways`).
+    """
+
+    links: list[str] = Field(default_factory=list, description="ids of the outbound links")
+    road: str | None = Field(None, min_length=1, description="a road name (OSM name)")
+    towards: tuple[Annotated[float, Field(ge=-180, le=180)],
+                   Annotated[float, Field(ge=-90, le=90)]] | None = Field(
+        None, description="with road: [lon, lat] of where its outbound traffic heads")
+    max_gap_m: Pos = Field(50.0, description="largest distance between carriageways (m)")
+    max_angle_deg: Annotated[float, Field(gt=0, le=90)] = Field(
+        30.0, description="largest angle between a link and its opposite reversed (deg)")
     from_h: NonNeg = 0.0
     until_h: NonNeg | None = None
+
+    @model_validator(mode="after")
+    def _corridor(self) -> Contraflow:
+        if bool(self.links) == (self.road is not None):
+            raise ValueError("a contraflow names either 'links' or a 'road'")
+        if self.road is not None and self.towards is None:
+            raise ValueError("a contraflow on a 'road' needs 'towards: [lon, lat]', the "
+                             "place its outbound traffic heads for")
+        return self
 
 
 class ControlPoint(SchemaModel):

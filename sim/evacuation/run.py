@@ -60,6 +60,7 @@ from musterpoint.sim.network.routing import Router
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
 from musterpoint.sim.traffic.levers import NetworkLevers, plan_file
+from musterpoint.sim.traffic.node_model import NODE_STREAM
 from musterpoint.sim.traffic.queue_model import TrafficModel
 from musterpoint.sim.world import World
 
@@ -137,7 +138,7 @@ class EvacuationRun:
             self.env, net.link_to, net.freeflow_s, net.capacity_vph, self.roads.storage,
             net.n_nodes, router, self._on_reach, self._on_strand,
             stuck_time_s=plan.stuck_time_s, exposure_intervals=world.link_flooded,
-            record_links=record_link_events,
+            record_links=record_link_events, rng=self.streams.stream(NODE_STREAM),
         )
         self.roads.attach(router, traffic)
         self.agents = AgentBook(prepare_agents(world, plan, self.streams, self.exit_dest))

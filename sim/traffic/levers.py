@@ -1,8 +1,10 @@
 """Network plan levers: contraflow and traffic control points, as timed capacity changes.
 
-Contraflow on a link ``l`` from ``t``: the opposite link (same end nodes, reversed) is
-closed to entry (vehicles on it drive out) and its lanes join ``l``: ``l``'s flow and
-storage capacity become the sum of both. A control point multiplies the flow capacity of
+Contraflow on a link ``l`` from ``t``: its opposite lanes (the link with the same end
+nodes reversed or, on a divided road, the opposite carriageway's links alongside it; see
+:func:`contraflow_pairs`) are closed to entry (vehicles on them drive out) and join ``l``:
+``l``'s flow capacity becomes the sum of both and its storage grows by the opposite lanes'
+storage over its length. A control point multiplies the flow capacity of
 its links (or of every link entering its junction) by a factor while it is active. The
 state at any time is computed from scratch from the active levers, so overlapping levers
 compose and ending one restores exactly the rest.
@@ -10,16 +12,20 @@ compose and ending one restores exactly the rest.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from musterpoint.scenarios.errors import InputError, Problem
-from musterpoint.scenarios.schema import Plan
+from musterpoint.scenarios.schema import Contraflow, Plan
+from musterpoint.sim.network.carriageways import opposite_links, road_links
 from musterpoint.sim.network.graph import Network
 
-__all__ = ["LeverState", "NetworkLevers", "plan_file"]
+__all__ = ["LeverState", "NetworkLevers", "contraflow_pairs", "plan_file"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,26 +55,19 @@ class NetworkLevers:
         self.base_cap = net.capacity_vph.astype(float)
         self.base_sto = net.storage_pcu.astype(float)
         pos = {str(lid): i for i, lid in enumerate(net.link_id)}
-        pair = {(int(a), int(b)): i for i, (a, b) in
-                enumerate(zip(net.link_from, net.link_to, strict=True))}
         node_pos = {int(n): i for i, n in enumerate(net.node_id)}
         problems: list[Problem] = []
-        # (start, end, outbound link, opposite link)
+        # (start, end, outbound link, an opposite link it closes): one per pair
         self.contraflow: list[tuple[float, float, int, int]] = []
+        # (start, end, outbound link, capacity and storage it gains)
+        self.gains: list[tuple[float, float, int, float, float]] = []
         for k, cf in enumerate(plan.contraflow):
-            for lid in cf.links:
-                if lid not in pos:
-                    problems.append(Problem(plan_file, f"contraflow[{k}].links",
-                                            f"no link {lid!r} in the network"))
-                    continue
-                i = pos[lid]
-                j = pair.get((int(net.link_to[i]), int(net.link_from[i])))
-                if j is None:
-                    problems.append(Problem(plan_file, f"contraflow[{k}].links",
-                                            f"link {lid!r} is one-way: no opposite lanes"))
-                    continue
-                end = np.inf if cf.until_h is None else cf.until_h * 3600.0
-                self.contraflow.append((cf.from_h * 3600.0, end, i, j))
+            start = cf.from_h * 3600.0
+            end = np.inf if cf.until_h is None else cf.until_h * 3600.0
+            for i, opp in contraflow_pairs(net, cf, f"contraflow[{k}]", plan_file, pos,
+                                           problems):
+                self.contraflow.extend((start, end, i, int(j)) for j in opp)
+                self.gains.append((start, end, i, *self._gain(i, opp)))
         # (start, end, links, factor)
         self.controls: list[tuple[float, float, np.ndarray, float]] = []
         for k, cp in enumerate(plan.control_points):
@@ -90,6 +89,35 @@ class NetworkLevers:
                                   cp.capacity_factor))
         if problems:
             raise InputError(problems)
+        self.cut_nodes = self._cut_nodes(plan_file)
+
+    def _cut_nodes(self, plan_file: str) -> np.ndarray:
+        """Nodes left with no open way out when every contraflow is on (people who start
+        there are stranded): their ids, with a warning naming them."""
+        net = self.net
+        closed = np.zeros(net.n_links, dtype=bool)
+        closed[[j for _, _, _, j in self.contraflow]] = True
+        open_out = np.bincount(net.link_from[~closed], minlength=net.n_nodes)
+        cut = np.flatnonzero((open_out == 0) & (np.bincount(net.link_from,
+                                                              minlength=net.n_nodes) > 0))
+        if cut.size:
+            logger.warning("%s: contraflow leaves %d node(s) with no way out while it is on "
+                           "(node id %s): people who start there will be stranded; end the "
+                           "corridor before them or list its links", plan_file, cut.size,
+                           ", ".join(str(n) for n in net.node_id[cut[:3]]))
+        return np.asarray(net.node_id[cut])
+
+    def _gain(self, i: int, opposite: np.ndarray) -> tuple[float, float]:
+        """Capacity and storage link ``i`` gains from its opposite lanes: a reversed twin's
+        own, or the opposite carriageway's (its largest capacity among the links alongside,
+        the storage of that link per metre times ``i``'s length)."""
+        if opposite.size == 1 and self.net.link_from[opposite[0]] == self.net.link_to[i] \
+                and self.net.link_to[opposite[0]] == self.net.link_from[i]:
+            j = int(opposite[0])
+            return float(self.base_cap[j]), float(self.base_sto[j])
+        j = int(opposite[np.argmax(self.base_cap[opposite])])
+        per_m = self.base_sto[j] / self.net.length_m[j]
+        return float(self.base_cap[j]), float(per_m * self.net.length_m[i])
 
     @property
     def active(self) -> bool:
@@ -107,10 +135,12 @@ class NetworkLevers:
         cap = self.base_cap.copy()
         sto = self.base_sto.copy()
         closed = np.zeros(cap.size, dtype=bool)
-        for s, e, i, j in self.contraflow:
+        for s, e, i, c, q in self.gains:
             if s <= t < e:
-                cap[i] += self.base_cap[j]
-                sto[i] += self.base_sto[j]
+                cap[i] += c
+                sto[i] += q
+        for s, e, _, j in self.contraflow:
+            if s <= t < e:
                 closed[j] = True
         for s, e, links, f in self.controls:
             if s <= t < e and links.size:
@@ -121,3 +151,77 @@ class NetworkLevers:
 def plan_file(paths: dict[str, Path], plan: Plan) -> str:
     """The file a plan came from, or its name when built in code."""
     return str(paths.get(plan.name, plan.name))
+
+
+def contraflow_pairs(net: Network, cf: Contraflow, field: str, file: str,
+                     pos: dict[str, int], problems: list[Problem]
+                     ) -> list[tuple[int, np.ndarray]]:
+    """The outbound links of a contraflow and the opposite lanes each reverses.
+
+    The one rule ``muster run`` applies and ``muster validate`` checks (both build the
+    plan's :class:`NetworkLevers`): the corridor is the plan's ``links`` or the links of
+    its ``road`` heading ``towards`` a place
+    (:func:`~musterpoint.sim.network.carriageways.road_links`); the opposite lanes are
+    found by :func:`~musterpoint.sim.network.carriageways.opposite_links`. A listed link
+    without opposite lanes, an unknown link, or a road none of whose links has opposite
+    lanes is a problem added to ``problems`` (naming the file and field); the links of a
+    named road without opposite lanes (a single carriageway stretch) keep theirs.
+
+    Parameters
+    ----------
+    net : Network
+        The road network.
+    cf : Contraflow
+        The plan's contraflow entry.
+    field : str
+        Its place in the plan (``contraflow[k]``), for messages.
+    file : str
+        The plan's file, for messages.
+    pos : dict
+        Link id -> index.
+    problems : list of Problem
+        Where problems are appended.
+
+    Returns
+    -------
+    list of (int, ndarray)
+        Outbound link index and the indices of its opposite lanes.
+    """
+    if cf.road is not None:
+        assert cf.towards is not None  # the schema requires it with a road
+        links = road_links(net, cf.road, cf.towards).tolist()
+        if not links:
+            problems.append(Problem(file, f"{field}.road", f"no link of a road named "
+                                    f"{cf.road!r} heads towards {list(cf.towards)}; check the "
+                                    "name (OSM name) and the place"))
+            return []
+        what = f"{field}.road"
+    else:
+        links = []
+        for lid in cf.links:
+            if lid not in pos:
+                problems.append(Problem(file, f"{field}.links", f"no link {lid!r} in the "
+                                        "network"))
+            else:
+                links.append(pos[lid])
+        what = f"{field}.links"
+    out = []
+    outbound = set(links)
+    lone = []
+    for i, opp in zip(links, opposite_links(net, links, cf.max_gap_m, cf.max_angle_deg),
+                      strict=True):
+        opp = np.array([j for j in opp.tolist() if j not in outbound], dtype=np.int64)
+        if opp.size:
+            out.append((i, opp))
+        else:
+            lone.append(i)
+    if lone and (cf.road is None or not out):
+        problems.extend(Problem(file, what, f"link {net.link_id[i]!r} is one-way and no "
+                                f"opposite carriageway runs alongside it (one-way links the "
+                                f"other way within {cf.max_gap_m:g} m and "
+                                f"{cf.max_angle_deg:g} degrees); name other links or raise "
+                                "max_gap_m") for i in (lone if cf.road is None else lone[:1]))
+    elif lone:
+        logger.info("%s %s: %d of %d links of %r have no opposite lanes and keep theirs",
+                    file, field, len(lone), len(links), cf.road)
+    return out

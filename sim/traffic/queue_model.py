@@ -15,9 +15,21 @@ step. Ties at equal times are broken by the order in which events were scheduled
 is deterministic. Vehicles find their next link at every node from the
 :class:`~musterpoint.sim.network.routing.Router` trees, so they reroute when trees are rebuilt.
 
-Gridlock: if the head of a link has waited ``stuck_time_s`` for room downstream, it is
-moved into the next link anyway (over its storage). Such forced moves are counted and
-reported, never silent.
+Merges (the node model): a vehicle enters a link directly only if the link has room and
+nobody waits for it. When a link has room and heads wait (of its incoming links, or
+departures at its start node), they are served one at a time, each chosen at random in
+proportion to its approach's flow capacity (a departure queue counts with the capacity of
+the link it enters), as QSim's node does (:mod:`musterpoint.sim.traffic.node_model`). So
+approaches share a saturated link in proportion to their capacities instead of the first
+to be scheduled taking every gap.
+
+Gridlock: if the head of a link has waited ``stuck_time_s`` for room downstream and the
+link it waits for has not let a vehicle out for ``stuck_time_s`` either, the head is moved
+into that link anyway (over its storage). Such forced moves are counted and reported,
+never silent. They happen only in true gridlock (a cycle of full links, or a link stopped
+for the stuck time), not where a head waits behind a queue that moves but serves others
+(QSim forces any head that waited the stuck time; with the node model such a head is
+served in its turn).
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ from simpy.events import Event
 
 from musterpoint.sim.des import schedule_call
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
+from musterpoint.sim.traffic.node_model import CapacityDraw
 
 __all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
 
@@ -84,11 +97,16 @@ class TrafficModel:
     on_strand : callable
         ``on_strand(vehicle, t, reason)``: called when a vehicle is stranded.
     stuck_time_s : float
-        Waiting time after which a blocked head is forced downstream (gridlock rule).
+        Waiting time after which a blocked head is forced downstream if the link it waits
+        for has not moved for as long either (gridlock rule).
     exposure_intervals : list of list of (float, float), optional
         Per link, the intervals during which being on it counts as exposure.
     record_links : bool
         Keep a trace of every link traversal (vehicle, link, enter, exit).
+    rng : numpy.random.Generator, optional
+        The node model's stream (a run passes its
+        :data:`~musterpoint.sim.traffic.node_model.NODE_STREAM`); by default that stream
+        of seed 0.
     """
 
     def __init__(
@@ -105,6 +123,7 @@ class TrafficModel:
         stuck_time_s: float = 600.0,
         exposure_intervals: list[list[tuple[float, float]]] | None = None,
         record_links: bool = False,
+        rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         n_links = len(link_to)
@@ -127,8 +146,11 @@ class TrafficModel:
         self.pending: list[float] = [float("inf")] * n_links
         self.token: list[int] = [0] * n_links
         self.blocked_since: list[float] = [-1.0] * n_links
+        self.last_exit: list[float] = [float("-inf")] * n_links
         self.depart_queue: list[deque[int]] = [deque() for _ in range(int(n_nodes))]
         self.depart_pending: list[bool] = [False] * int(n_nodes)
+        self.serve_pending: list[bool] = [False] * n_links
+        self.draw = CapacityDraw(rng)
         self.counters = LinkCounters([0] * n_links, [0] * n_links, [0.0] * n_links)
 
         # Vehicle state, as growable lists indexed by vehicle number.
@@ -197,7 +219,7 @@ class TrafficModel:
         departure queue) after the routing trees were rebuilt: their next link may differ."""
         for m, ws in enumerate(self.waiters):
             if ws and (everyone or self.closed[m]):
-                self._wake(m)
+                self._release(m)
 
     # ------------------------------------------------------------------ scheduling
     def _call(self, delay: float, fn: Callable[[Event], None]) -> None:
@@ -217,27 +239,83 @@ class TrafficModel:
         self.pending[link] = float("inf")
         self._try_exit(link)
 
-    def _wake(self, link: int) -> None:
-        ws = self.waiters[link]
-        if not ws:
-            return
-        self.waiters[link] = []
-        now = self.env.now
+    def _wake(self, m: int) -> None:
+        """Link ``m`` may have room and heads wait for it: let the node model serve them
+        (once per moment, after the events already due now)."""
+        if self.waiters[m] and not self.serve_pending[m]:
+            self.serve_pending[m] = True
+            self._call(0.0, partial(self._serve, m))
+
+    def _release(self, m: int) -> None:
+        """Let everything waiting for ``m`` look for its next link again (after a reroute
+        its next link may differ)."""
+        ws = self.waiters[m]
+        self.waiters[m] = []
         for w in ws:
-            if w >= 0:
-                q = self.queue[w]
-                if not q:
-                    continue
-                # a waiter entry can be stale (its blocked head left by a forced move or
-                # after a reroute): never let the new head out before it may leave
-                end, ne = self.end_t[q[0]], self.next_exit[w]
+            self._retry(w)
+
+    def _retry(self, w: int) -> None:
+        """Schedule waiter ``w`` (a link, or ``-o - 1`` for node ``o``'s departure queue)
+        to try again, never before its head may leave."""
+        if w >= 0:
+            q = self.queue[w]
+            if q:
+                end, ne, now = self.end_t[q[0]], self.next_exit[w], self.env.now
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
+        else:
+            o = -w - 1
+            if not self.depart_pending[o]:
+                self.depart_pending[o] = True
+                self._call(0.0, partial(self._try_depart, o))
+
+    def _waits_for(self, w: int, m: int, t: float) -> bool:
+        """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
+        if w >= 0:
+            q = self.queue[w]
+            if not q:
+                return False
+            v = q[0]
+            if self.end_t[v] > t or self.next_exit[w] > t:
+                return False
+            return self._next_link(v, self.link_to[w]) == m
+        dq = self.depart_queue[-w - 1]
+        return bool(dq) and self._next_link(dq[0], -w - 1) == m
+
+    def _serve(self, m: int, _: Event) -> None:
+        """The node model: while ``m`` has room, move in one waiting head at a time, each
+        drawn in proportion to its approach's capacity."""
+        self.events_processed += 1
+        self.serve_pending[m] = False
+        if self.closed[m]:
+            return
+        ws = self.waiters[m]
+        t = self.env.now
+        while ws and self.used[m] < self.storage[m]:
+            ready = [w for w in ws if self._waits_for(w, m, t)]
+            if len(ready) < len(ws):
+                for w in ws:
+                    if w not in ready:
+                        self._retry(w)
+                ws[:] = ready
+                if not ready:
+                    return
+            if len(ready) == 1:
+                k = 0
             else:
-                o = -w - 1
-                if not self.depart_pending[o]:
-                    self.depart_pending[o] = True
-                    self._call(0.0, partial(self._try_depart, o))
+                hw = self.headway
+                k = self.draw.pick([1.0 / hw[w] if w >= 0 else 1.0 / hw[m] for w in ready])
+            w = ready[k]
+            if w >= 0:
+                del ws[k]
+                v = self.queue[w][0]
+                self._leave(w, v, t)
+            else:
+                dq = self.depart_queue[-w - 1]
+                v = dq.popleft()
+                if not dq:
+                    del ws[k]
+            self._enter(m, v, t)
 
     # ------------------------------------------------------------------ movement
     def _next_link(self, v: int, node: int) -> int:
@@ -268,6 +346,7 @@ class TrafficModel:
         pcu = self.pcu[v]
         self.used[link] -= pcu
         self.next_exit[link] = t + self.headway[link] * pcu
+        self.last_exit[link] = t
         self.blocked_since[link] = -1.0
         t_in = self.enter_t[v]
         c = self.counters
@@ -314,7 +393,7 @@ class TrafficModel:
                 self._leave(link, v, t)
                 self._strand(v, t, "no open route to any destination")
                 return
-            if not self.closed[m] and self.used[m] < self.storage[m]:
+            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
                 self._leave(link, v, t)
                 self._enter(m, v, t)
                 return
@@ -325,6 +404,8 @@ class TrafficModel:
         ws = self.waiters[m]
         if link not in ws:
             ws.append(link)
+        if not self.closed[m] and self.used[m] < self.storage[m]:
+            self._wake(m)  # room, but others wait too: the node model chooses
         if self.blocked_since[link] < 0.0:
             self.blocked_since[link] = t
             if self.stuck_time_s > 0:
@@ -341,6 +422,10 @@ class TrafficModel:
             self._block(link, m, self.env.now) if m >= 0 else None
             return
         t = self.env.now
+        moved = self.last_exit[m]
+        if moved > t - self.stuck_time_s:  # m moved meanwhile: a slow queue, not gridlock
+            self._call(moved + self.stuck_time_s - t, partial(self._stuck_check, link, since))
+            return
         self.forced_moves += 1
         logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
                      v, link, m, t)
@@ -364,13 +449,15 @@ class TrafficModel:
                 dq.popleft()
                 self._strand(v, t, "no open route from the origin")
                 continue
-            if not self.closed[m] and self.used[m] < self.storage[m]:
+            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
                 dq.popleft()
                 self._enter(m, v, t)
                 continue
             code = -o - 1
             if code not in self.waiters[m]:
                 self.waiters[m].append(code)
+            if not self.closed[m] and self.used[m] < self.storage[m]:
+                self._wake(m)
             return
 
     def _strand(self, v: int, t: float, reason: str) -> None:
