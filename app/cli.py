@@ -108,13 +108,22 @@ def _cmd_scenarios() -> int:
     return 0
 
 
+def _scenario_file(f: Path, bundled: dict[str, Path]) -> Path:
+    """A bundled scenario's name, a scenario folder (its scenario.yaml) or a file, as given."""
+    if not f.exists():
+        return bundled.get(str(f), f)
+    if f.is_dir() and (f / "scenario.yaml").is_file():
+        return f / "scenario.yaml"
+    return f
+
+
 def _cmd_validate(files: list[Path]) -> int:
     """Check files as ``run`` would, up to the start of the simulation (world and runs)."""
     from musterpoint.scenarios.loader import bundled_scenarios, check_files
     from musterpoint.sim.drill.checks import check_scenario
 
     bundled = bundled_scenarios()
-    checked = check_files([bundled.get(str(f), f) if not f.exists() else f for f in files])
+    checked = check_files([_scenario_file(f, bundled) for f in files])
     problems: list[Problem] = []
     lines: list[str] = []
     for ls in checked.scenarios:

@@ -230,7 +230,7 @@ def _cmd_new(args: argparse.Namespace) -> int:
     print(f"wrote {res.folder}: {res.nodes:,} road nodes, {res.links:,} links, "
           f"{res.persons:,} persons" + (f" in {res.zones} zones" if res.zones else "")
           + f", {res.shelters} shelters ({res.seconds['total']:.1f} s)")
-    print(f"next: muster validate {res.folder / 'scenario.yaml'}   then   muster run "
+    print(f"next: muster validate {res.folder}   then   muster run "
           f"{res.folder}")
     return 0
 

@@ -151,6 +151,17 @@ def test_validate_reports_every_problem_at_once(tmp_path, capsys):
         assert field in err
 
 
+def test_validate_takes_a_scenario_folder_as_run_does(tmp_path, capsys):
+    sc = make_scenario(tmp_path / "sc")
+    assert main(["validate", str(sc.parent)]) == 0
+    out = capsys.readouterr().out
+    assert "world built" in out and str(sc) in out
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["validate", str(empty)]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_validate_accepts_the_bundled_files(capsys):
     from musterpoint.scenarios.loader import resolve_scenario
