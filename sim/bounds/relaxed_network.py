@@ -77,18 +77,22 @@ class Arcs:
 def lever_capacity(net: Network, plan: Plan | None) -> tuple[np.ndarray, list[list[Window]]]:
     """Largest capacity each link ever has under ``plan``'s levers, and lever closures.
 
-    Contraflow closes the opposite link during ``[from, until)``; it is applied at exactly
+    A contraflow a response level may start counts as on from time 0 (its closures,
+    whose time is not known, are not counted). Contraflow closes the opposite link during
+    ``[from, until)``; it is applied at exactly
     those times (at time 0 before anyone departs), so the open interval is certainly closed.
     """
     cap = net.capacity_vph.astype(np.float64).copy()
     closed: list[list[Window]] = [[] for _ in range(net.n_links)]
-    if plan is None or not (plan.contraflow or plan.control_points):
+    if plan is None or not (plan.contraflow or plan.control_points or plan.levels):
         return cap, closed
     from musterpoint.sim.traffic.levers import NetworkLevers
 
     lev = NetworkLevers(net, plan, plan.name)
     for t in [0.0, *lev.change_times()]:
         cap = np.maximum(cap, lev.state_at(t).capacity_vph)
+    for i, gain, _ in lev.standby:  # a level may start it at any time: as if from 0
+        cap[i] = max(cap[i], lev.base_cap[i] + gain)
     for s, e, _, j in lev.contraflow:
         closed[j].append((-1.0 if s <= 0 else s, e))
     return cap, closed

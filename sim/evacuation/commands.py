@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.sim.kpis.evacuation import STATUSES
+from musterpoint.sim.traffic.levers import contraflow_from_args
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.run import EvacuationRun
@@ -56,6 +57,12 @@ ENGINE_COMMAND_SPECS: dict[str, dict[str, Any]] = {
     "close_shelter": {"label": {"en": "Close shelter", "zh": "关闭避难所"},
                       "args": {"shelter": "shelter"},
                       "description": "closes to new arrivals"},
+    "contraflow": {"label": {"en": "Start contraflow", "zh": "启动逆向行驶（借道疏散）"},
+                   "args": {"links": "links", "road": "text", "towards": "json",
+                            "max_gap_m": "number", "max_angle_deg": "number"},
+                   "description": "reverse the opposite lanes of a corridor (its outbound "
+                                  "links, or a road heading towards [lon, lat]) from now to "
+                                  "the end, by the rule of a plan contraflow"},
     "flood_stage": {"label": {"en": "Change the flood (water rises by m over h)",
                               "zh": "改变洪水（水位在若干小时内上涨若干米）"},
                     "args": {"add_m": "number", "over_h": "number"},
@@ -119,6 +126,13 @@ def apply_command(run: EvacuationRun, kind: str, args: dict[str, Any]) -> None:
         run.shelters.open_s[_shelter(run, args)] = t
     elif kind == "close_shelter":
         run.shelters.open_s[_shelter(run, args)] = np.inf
+    elif kind == "contraflow":
+        problems: list[Problem] = []
+        cf = contraflow_from_args(args, "command", "contraflow", problems)
+        if cf is None:
+            raise InputError(problems)
+        run.roads.levers.start_contraflow(cf, t, "contraflow", "command")
+        run.roads.apply_levers()
     elif kind == "flood_stage":
         add, over = args.get("add_m"), args.get("over_h", 0.0)
         if not isinstance(add, int | float) or not isinstance(over, int | float) or over < 0:

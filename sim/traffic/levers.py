@@ -8,6 +8,13 @@ storage over its length. A control point multiplies the flow capacity of
 its links (or of every link entering its junction) by a factor while it is active. The
 state at any time is computed from scratch from the active levers, so overlapping levers
 compose and ending one restores exactly the rest.
+
+A response level (or a drill participant) may start a contraflow while the run goes on:
+the ``contraflow`` command, whose arguments are a plan contraflow's without ``from_h`` and
+``until_h`` (:func:`contraflow_from_args`), reverses the same opposite lanes by the same
+rule from the command's time to the end of the run (:meth:`NetworkLevers.start_contraflow`).
+The corridors of a plan's levels are resolved when the run is set up, so a corridor that
+does not resolve is an input error at load time, not at the firing.
 """
 
 from __future__ import annotations
@@ -15,15 +22,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from pydantic import ValidationError
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Contraflow, Plan
 from musterpoint.sim.network.carriageways import opposite_links, road_links
 from musterpoint.sim.network.graph import Network
 
-__all__ = ["LeverState", "NetworkLevers", "contraflow_pairs", "plan_file"]
+__all__ = ["LeverState", "NetworkLevers", "contraflow_from_args", "contraflow_pairs",
+           "level_contraflows", "plan_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +78,11 @@ class NetworkLevers:
                                            problems):
                 self.contraflow.extend((start, end, i, int(j)) for j in opp)
                 self.gains.append((start, end, i, *self._gain(i, opp)))
+        # contraflows the plan's levels may start: (outbound link, capacity, storage gained)
+        self.standby: list[tuple[int, float, float]] = []
+        for field, cf in level_contraflows(plan, plan_file, problems):
+            for i, opp in contraflow_pairs(net, cf, field, plan_file, pos, problems):
+                self.standby.append((i, *self._gain(i, opp)))
         # (start, end, links, factor)
         self.controls: list[tuple[float, float, np.ndarray, float]] = []
         for k, cp in enumerate(plan.control_points):
@@ -119,6 +134,19 @@ class NetworkLevers:
         per_m = self.base_sto[j] / self.net.length_m[j]
         return float(self.base_cap[j]), float(per_m * self.net.length_m[i])
 
+    def start_contraflow(self, cf: Contraflow, t: float, field: str, file: str) -> None:
+        """Reverse the opposite lanes of ``cf``'s corridor from ``t`` on (its ``from_h``
+        and ``until_h`` are not used); raise InputError naming ``file`` and ``field`` if
+        the corridor does not resolve. Apply the new state with :meth:`state_at`."""
+        pos = {str(lid): i for i, lid in enumerate(self.net.link_id)}
+        problems: list[Problem] = []
+        pairs = contraflow_pairs(self.net, cf, field, file, pos, problems)
+        if problems:
+            raise InputError(problems)
+        for i, opp in pairs:
+            self.contraflow.extend((t, np.inf, i, int(j)) for j in opp)
+            self.gains.append((t, np.inf, i, *self._gain(i, opp)))
+
     @property
     def active(self) -> bool:
         """Whether the plan has any network lever."""
@@ -151,6 +179,44 @@ class NetworkLevers:
 def plan_file(paths: dict[str, Path], plan: Plan) -> str:
     """The file a plan came from, or its name when built in code."""
     return str(paths.get(plan.name, plan.name))
+
+
+def contraflow_from_args(args: dict[str, Any], file: str, field: str,
+                         problems: list[Problem]) -> Contraflow | None:
+    """The contraflow a ``contraflow`` command's arguments describe: a plan contraflow's
+    fields without ``from_h`` and ``until_h`` (it starts at the command and lasts to the
+    end of the run). Problems (naming ``file`` and ``field``) are appended to
+    ``problems`` and None returned if the arguments are not valid."""
+    timed = sorted({"from_h", "until_h"} & set(args))
+    if timed:
+        problems.append(Problem(file, f"{field}.{timed[0]}", "a contraflow command starts "
+                                "when it is given and lasts to the end of the run; remove "
+                                f"{timed[0]!r} (use a plan contraflow for fixed times)"))
+        return None
+    try:
+        return Contraflow.model_validate(args)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(x) for x in err["loc"])
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(Problem(file, f"{field}.{loc}" if loc else field, msg))
+        return None
+
+
+def level_contraflows(plan: Plan, file: str,
+                      problems: list[Problem]) -> list[tuple[str, Contraflow]]:
+    """The ``contraflow`` commands of a plan's response levels: (field, contraflow) of
+    each valid one; problems of the others are appended to ``problems``."""
+    out = []
+    for i, lv in enumerate(plan.levels):
+        for j, a in enumerate(lv.actions):
+            if a.command is not None and a.command.get("kind") == "contraflow":
+                field = f"levels[{i}].actions[{j}].command.args"
+                cf = contraflow_from_args(dict(a.command.get("args") or {}), file, field,
+                                          problems)
+                if cf is not None:
+                    out.append((field, cf))
+    return out
 
 
 def contraflow_pairs(net: Network, cf: Contraflow, field: str, file: str,
