@@ -52,8 +52,6 @@ NonNeg = Annotated[float, Field(ge=0)]
 #: Actions the issue asks for that the engine cannot yet take at a level's firing (a
 #: level's ``command`` takes every command the engine and the run's extensions know).
 UNSUPPORTED_ACTIONS = {
-    "buses": "buses mobilise from the first order of a fixed-time plan; a level cannot "
-             "deploy them yet",
     "dispensing": "dispensing sites open by the health plan's schedule, not by command",
 }
 
@@ -210,7 +208,7 @@ class Action(SchemaModel):
     command: dict[str, Any] | None = Field(
         None, description="{kind, args}: an engine or extension command (open_shelter, "
         "close_shelter, shelter_capacity, close_links, link_capacity, contraflow, "
-        "health_lockdown, health_beds, send_truck, ...)")
+        "deploy_buses, health_lockdown, health_beds, send_truck, ...)")
     role: str = Field("", description="id of the responsible role (plan.roles)")
     text: _Text | None = None
 

@@ -13,17 +13,24 @@ point only if a road leads there; otherwise they look again every ``retry.interv
 and go once one does (with ``retry.enabled: false`` they stay home). A bus whose riders
 find every shelter full waits where it is and looks again every ``retry.interval_min``
 (without retry they are stranded at once).
+
+A plan whose response levels deploy the buses (a ``deploy_buses`` command action) does
+not mobilise them at the first order: each bus is ready its mobilisation delay (the same
+draw) after the ``deploy_buses`` command that mobilises it, given by a level's firing or
+by a drill participant (``buses``: how many of those not yet mobilised; all by default).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
+from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.evacuation.extension import RunExtension
 from musterpoint.sim.geo import LocalProjection
 from musterpoint.sim.tables import TABLES
@@ -31,7 +38,7 @@ from musterpoint.sim.tables import TABLES
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
 
-__all__ = ["BusService", "bus_service"]
+__all__ = ["BusService", "bus_service", "deploys_buses"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +54,13 @@ class BusService(RunExtension):
 
     name = "transit"
     TABLE_SCHEMAS = (TABLES["buses"],)
+    COMMANDS: ClassVar[dict[str, Any]] = {
+        "deploy_buses": {
+            "label": {"en": "Deploy buses", "zh": "调派公交车"},
+            "args": {"buses": "integer"},
+            "description": "mobilise buses not yet mobilised (all, or this many): each "
+                           "is ready its mobilisation delay from now"},
+    }
 
     def __init__(self, ctx: RunContext) -> None:
         super().__init__(ctx)
@@ -74,6 +88,11 @@ class BusService(RunExtension):
         self.riders = np.zeros(0, dtype=np.int64)
         self.pickup_of: dict[int, int] = {}
         self.ready_s = np.zeros(plan.buses)
+        self.delay_s = np.zeros(plan.buses)
+        # a plan whose levels deploy the buses mobilises none at the first order
+        self.mobilised = np.full(plan.buses, not deploys_buses(ctx.plan))
+        self.was_ready = np.zeros(plan.buses, dtype=bool)
+        self.set_off: set[int] = set()  # riders who went to their pickup point (or wait)
 
     def destinations(self) -> list[list[int]]:
         """One destination per pickup point."""
@@ -107,7 +126,9 @@ class BusService(RunExtension):
         self.pickup_of = {int(v): int(k) for v, k in zip(riders, near, strict=True)}
         rng = ctx.streams.stream("bus_mobilisation")
         lo, hi = self.plan.mobilisation_min
-        self.ready_s = ctx.agents.first_order_s + rng.uniform(lo, hi, size=self.plan.buses) * 60.0
+        self.delay_s = rng.uniform(lo, hi, size=self.plan.buses) * 60.0
+        self.ready_s = np.where(self.mobilised, ctx.agents.first_order_s + self.delay_s,
+                                np.inf)
 
     # ------------------------------------------------------------------ processes
     def start(self) -> None:
@@ -117,31 +138,58 @@ class BusService(RunExtension):
         env.process(self._buses_ready())
         env.process(self._riders_ready())
 
-    def _buses_ready(self) -> Any:
+    def _buses_ready(self, buses: list[int] | None = None) -> Any:
         env = self.ctx.env
-        for b in np.argsort(self.ready_s, kind="stable").tolist():
+        order = np.argsort(self.ready_s, kind="stable").tolist() if buses is None else \
+            sorted(buses, key=lambda b: (float(self.ready_s[b]), b))
+        for b in order:
             t = float(self.ready_s[b])
+            if not np.isfinite(t):
+                return
             if t > env.now:
                 yield env.timeout(t - env.now)
+            if self.was_ready[b] or float(self.ready_s[b]) > t:
+                continue  # made ready by a deploy_buses, or its time moved
+            self.was_ready[b] = True
             self.idle[b] = True
             self.ctx.log(env.now, "bus_ready", detail=f"bus {b}")
             self._dispatch()
 
-    def _riders_ready(self) -> Any:
+    def _riders_ready(self, riders: np.ndarray | None = None) -> Any:
         env, ctx = self.ctx.env, self.ctx
-        ready = ctx.agents.depart_s_all[self.riders]
-        order = self.riders[np.argsort(ready, kind="stable")]
+        riders = self.riders if riders is None else riders
+        ready = ctx.agents.depart_s_all[riders]
+        order = riders[np.argsort(ready, kind="stable")]
         for v in order.tolist():
             t = float(ctx.agents.depart_s_all[v])
             if not np.isfinite(t):
                 continue
             if t > env.now:
                 yield env.timeout(t - env.now)
+            if v in self.set_off or float(ctx.agents.depart_s_all[v]) > t:
+                continue  # gone already, or a later order moved it
+            self.set_off.add(v)
             if ctx.agents.cut_off_at_start[v] and not self._can_reach_pickup(v):
                 if ctx.plan.retry.enabled:
                     env.process(self._wait_for_road(v))
                 continue  # else cut off at home: shelters in place
             self._to_pickup(v)
+
+    def on_order(self, zones: list[int], old_order_s: np.ndarray) -> None:
+        """Riders of zones ordered out earlier than planned (a level's order, a drill's
+        ``order_zones``) go to their pickup point now plus their own delay (the same draw
+        as at their planned order)."""
+        ag = self.ctx.agents
+        r = self.riders[np.isin(ag.veh.zone[self.riders], zones)]
+        r = np.array([v for v in r.tolist() if v not in self.set_off], dtype=np.int64)
+        if not r.size:
+            return
+        old = old_order_s[ag.veh.zone[r]]
+        fin = np.isfinite(old)
+        delay = ag.delay_s[r].copy() if ag.delay_s is not None else np.zeros(r.size)
+        delay[fin] = ag.depart_s_all[r][fin] - old[fin]
+        ag.depart_s_all[r] = self.ctx.now + delay
+        self.ctx.env.process(self._riders_ready(r))
 
     def _can_reach_pickup(self, v: int) -> bool:
         ag = self.ctx.agents
@@ -310,6 +358,26 @@ class BusService(RunExtension):
         self.idle[b] = True
         self._dispatch()
 
+    # ------------------------------------------------------------------ commands
+    def command(self, kind: str, args: dict[str, Any]) -> bool:
+        """``deploy_buses`` {buses?}: mobilise buses now (see the module's text)."""
+        if kind != "deploy_buses":
+            return False
+        waiting = np.flatnonzero(~self.mobilised).tolist()
+        n = args.get("buses", len(waiting))
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise InputError.single("command", "buses", "give a whole number of buses >= 1")
+        now = self.ctx.now
+        chosen = waiting[:n]
+        for b in chosen:
+            self.mobilised[b] = True
+            self.ready_s[b] = now + self.delay_s[b]
+        self.ctx.log(now, "buses_deployed", value=float(len(chosen)),
+                     detail=f"{len(chosen)} of {len(waiting)} not yet mobilised")
+        if chosen:
+            self.ctx.env.process(self._buses_ready(chosen))
+        return True
+
     def tables(self) -> dict[str, pd.DataFrame]:
         """One row per bus: ready time, legs, shelter trips, persons delivered."""
         rows = [(b, float(self.ready_s[b]), self.legs[b], self.trips[b], self.delivered[b],
@@ -340,6 +408,12 @@ class BusService(RunExtension):
                             for k, q in enumerate(self.waiting)},
                 "buses_idle": int(sum(self.idle)),
                 "buses_out_of_service": int(sum(self.out_of_service))}
+
+
+def deploys_buses(plan: Plan) -> bool:
+    """Whether a response level of ``plan`` deploys its buses (``deploy_buses``)."""
+    return any(a.command is not None and a.command.get("kind") == "deploy_buses"
+               for lv in plan.levels for a in lv.actions)
 
 
 def bus_service(ctx: RunContext) -> BusService | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from musterpoint.sim.tables import Table
@@ -90,6 +91,10 @@ class RunExtension:
     def command(self, kind: str, args: dict[str, Any]) -> bool:
         """Handle a drill command; return True if it was this extension's."""
         return False
+
+    def on_order(self, zones: list[int], old_order_s: np.ndarray) -> None:
+        """Zones (indices) were just ordered out, earlier than planned (by a level or a
+        command); ``old_order_s`` is each zone's order time before (inf: none)."""
 
     def snapshot(self) -> dict[str, Any]:
         """State for a live map (JSON-serialisable)."""

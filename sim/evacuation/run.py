@@ -407,10 +407,13 @@ class EvacuationRun:
             delay[fin] = ag.depart_s[idx][fin] - zo[fin]
         else:
             delay = ag.depart_s[idx] - zo
+        old_order = ag.zone_order.copy()
         ag.zone_order[moved] = t
         ag.depart_s[idx] = t + delay
         ag.depart_s_all[idx] = ag.depart_s[idx]
         self._schedule_departures(idx)
+        for ext in self.extensions:
+            ext.on_order(moved, old_order)
 
     # ------------------------------------------------------------------ drill
     def command(self, kind: str, args: dict[str, Any]) -> None:

@@ -73,7 +73,16 @@ def check_levels(world: World, plan: Plan, plan_file: str, commands: Iterable[st
                 miss = [z for z in a.order.zones if z not in zones]
                 if miss:
                     bad(f + ".order.zones", f"no zone {miss[0]!r} (zones: {_have(zones)})")
-            if a.command is not None and a.command["kind"] not in kinds:
+            if a.command is not None and a.command["kind"] == "deploy_buses" \
+                    and "deploy_buses" not in kinds:
+                bad(f + ".command.kind", "deploy_buses needs the plan's buses (a 'buses' "
+                    "section) and a scenario with a population")
+            elif a.command is not None and a.command["kind"] == "deploy_buses":
+                n = (a.command.get("args") or {}).get("buses", 1)
+                if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                    bad(f + ".command.args.buses", "give a whole number of buses >= 1 "
+                        "(or leave it out: every bus not yet mobilised)")
+            elif a.command is not None and a.command["kind"] not in kinds:
                 bad(f + ".command.kind", f"unknown command {a.command['kind']!r}; known: "
                     f"{', '.join(sorted(kinds))}")
     if problems:
