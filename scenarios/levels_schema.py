@@ -49,11 +49,13 @@ __all__ = [
 
 NonNeg = Annotated[float, Field(ge=0)]
 
+_DISPENSING = ("a dispensing campaign books every resident to the plan's sites when the "
+               "run starts (appointments or walk-in days); opening a site later would need "
+               "rebooking those not yet served. Use the campaign's start_h, or health_staff "
+               "to change a site's staff")
 #: Actions the issue asks for that the engine cannot yet take at a level's firing (a
 #: level's ``command`` takes every command the engine and the run's extensions know).
-UNSUPPORTED_ACTIONS = {
-    "dispensing": "dispensing sites open by the health plan's schedule, not by command",
-}
+UNSUPPORTED_ACTIONS = {"dispensing": _DISPENSING, "open_dispensing": _DISPENSING}
 
 
 class _Text(SchemaModel):
