@@ -187,6 +187,8 @@ def contraflow_from_args(args: dict[str, Any], file: str, field: str,
     fields without ``from_h`` and ``until_h`` (it starts at the command and lasts to the
     end of the run). Problems (naming ``file`` and ``field``) are appended to
     ``problems`` and None returned if the arguments are not valid."""
+    # a drill form sends the arguments left blank as empty values: they take the defaults
+    args = {k: v for k, v in args.items() if v not in (None, "", [])}
     timed = sorted({"from_h", "until_h"} & set(args))
     if timed:
         problems.append(Problem(file, f"{field}.{timed[0]}", "a contraflow command starts "

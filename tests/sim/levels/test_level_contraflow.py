@@ -21,7 +21,7 @@ import pytest
 from musterpoint.cli import main
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.loader import load_scenario
-from musterpoint.sim.engine import simulate
+from musterpoint.sim.engine import new_run, simulate
 from musterpoint.sim.world import build_world
 from tests.sim.evacuation.test_plan_levers import clearance
 from tests.sim.traffic.test_contraflow_divided import N_VEH, PLANS, divided_road
@@ -61,6 +61,13 @@ def test_a_level_contraflow_from_t0_matches_the_plan_lever_then_lies_between(tmp
     assert json.loads(cmd["detail"].iloc[0])["kind"] == "contraflow"
     closed = ev[(ev["type"] == "link_closed")]
     assert sorted(closed["link_id"]) == ["in1", "in2"] and set(closed["time_s"]) == {t0}
+    # a drill participant's command at t0 (blank form fields left empty) does the same
+    run = new_run(world, loaded.plan("plain"), seed=1)
+    run.start()
+    run.advance(t0)
+    run.command("contraflow", {**CORRIDOR, "road": "", "max_gap_m": None})
+    run.advance(world.duration_s)
+    assert clearance(run.finish()) == c_later
 
 
 def test_a_level_contraflow_by_road_is_the_same_as_by_links(tmp_path):
