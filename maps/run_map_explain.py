@@ -15,6 +15,7 @@ import pandas as pd
 
 from musterpoint.display.html import esc
 from musterpoint.display.labels import is_chinese
+from musterpoint.display.reasons import reason_groups
 from musterpoint.display.timefmt import anchor, as_seconds
 from musterpoint.maps.geometry import link_keys, wkt_geometries
 from musterpoint.maps.map_layout import BIND_POPUP, legend_group, popup, swatch
@@ -71,7 +72,8 @@ def reason_counts(agents: pd.DataFrame | None) -> ReasonCounts:
         df = df[df["role"].astype(str) == "evacuee"]
     zone = df["zone"].astype(str) if "zone" in df else pd.Series("", index=df.index)
     reason = df["reason"].fillna("").astype(str) if "reason" in df else zone.map(lambda _: "")
-    reason = reason.where((reason != "") | (df["status"] != "en_route"), "on the road")
+    reason = reason_groups(reason.where((reason != "") | (df["status"] != "en_route"),
+                                        "on the road"))
     persons = pd.to_numeric(df["persons"], errors="coerce").fillna(0)
     grouped = persons.groupby([zone, df["status"].astype(str), reason]).sum()
     for index, n in grouped.items():

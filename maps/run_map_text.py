@@ -91,6 +91,15 @@ REASONS: dict[str, tuple[str, str]] = {
     "no transport (needs a bus or a ride)": ("no transport", "无交通工具"),
     "no open route from the origin": ("cut off (no open road out)", "被困（无可通行道路）"),
     "no open route to any destination": ("no open road to any shelter", "无通往避难所的可通行道路"),
+    "cut off at home: no road reopened before the end": (
+        "cut off at home (no road reopened)", "被困家中（道路未重新开放）"),
+    "cut off on the road: no road reopened before the end": (
+        "cut off on the way (no road reopened)", "途中被阻断（道路未重新开放）"),
+    "cut off at home: gave up waiting for a road to reopen": (
+        "cut off at home (gave up waiting)", "被困家中（放弃等待）"),
+    "cut off on the road: gave up waiting for a road to reopen": (
+        "cut off on the way (gave up waiting)", "途中被阻断（放弃等待）"),
+    "shelter full (on foot)": ("shelter full (on foot)", "避难所已满（步行）"),
     "every shelter full": ("every shelter full", "所有避难所已满"),
     "shelter full at opening": ("shelter full", "避难所已满"),
     "waiting to enter the road": ("waiting to enter the road", "等待驶入道路"),

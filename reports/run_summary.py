@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.reasons import reason_groups
 from musterpoint.display.timefmt import as_seconds
 from musterpoint.reports.run_summary_text import LABELS, PREFIXES, REASONS, STATUS
 from musterpoint.sim.result import RunResult
@@ -95,7 +96,7 @@ def reason_rows(agents: pd.DataFrame | None, end_s: float | None,
     if ag.empty:
         return []
     reason = (ag["reason"] if "reason" in ag else pd.Series("", index=ag.index)).fillna("")
-    reason = reason.astype(str)
+    reason = reason_groups(reason)
     blank = (reason == "") & (ag["status"] == "never_departed")
     if blank.any() and "order_s" in ag:
         unordered = blank & ag["order_s"].isna()

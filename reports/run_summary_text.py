@@ -87,6 +87,20 @@ REASONS: dict[str, tuple[str, str]] = {
     "no open route to any destination": (
         "cut off on the way: no open road led to any shelter",
         "途中被阻断：没有通往任何避难所的开放道路"),
+    "cut off at home: no road reopened before the end": (
+        "cut off at home: they waited, but no road out reopened before the end",
+        "被困家中：一直等待，但到模拟结束仍无离开的道路重新开放"),
+    "cut off on the road: no road reopened before the end": (
+        "cut off on the way: they waited where they were, but no road reopened before the end",
+        "途中被阻断：原地等待，但到模拟结束仍无道路重新开放"),
+    "cut off at home: gave up waiting for a road to reopen": (
+        "cut off at home: they gave up waiting for a road out to reopen (the plan's give-up time)",
+        "被困家中：等待道路重新开放超过方案规定的放弃时间"),
+    "cut off on the road: gave up waiting for a road to reopen": (
+        "cut off on the way: they gave up waiting for a road to reopen (the plan's give-up time)",
+        "途中被阻断：等待道路重新开放超过方案规定的放弃时间"),
+    "shelter full (on foot)": ("walking: every shelter they could reach on foot was full",
+                               "步行：步行可到达的避难所均已满员"),
     "every shelter full": ("every shelter they could reach was full",
                            "可到达的避难所均已满员"),
     "shelter full at opening": ("their shelter was already full when it opened",

@@ -27,6 +27,17 @@ __all__ = ["build_document", "write_plan_doc"]
 logger = logging.getLogger(__name__)
 
 
+def _a4(doc: Any) -> None:
+    """A4 pages with 2.5 cm margins (python-docx's default is US Letter); an office's
+    own template keeps its page."""
+    from docx.shared import Mm
+
+    for sec in doc.sections:
+        sec.page_width, sec.page_height = Mm(210), Mm(297)
+        sec.left_margin = sec.right_margin = Mm(25)
+        sec.top_margin = sec.bottom_margin = Mm(25)
+
+
 def _fonts(doc: Any, zh: bool) -> None:
     """Body and heading fonts; East Asian text in a CJK font."""
     from docx.oxml.ns import qn
@@ -109,6 +120,8 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
     w = words_for(lang, overrides)
     f = C.PlanFacts(scenario, plan, w, zh)
     doc = docx.Document(str(base) if base else None)
+    if base is None:
+        _a4(doc)
     _fonts(doc, zh)
     title = scenario.title.zh if zh and scenario.title.zh else scenario.title.en
     ptitle = plan.title.zh if zh and plan.title.zh else plan.title.en

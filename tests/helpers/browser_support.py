@@ -28,6 +28,25 @@ def needs_chromium() -> None:
     pytest.skip(message)
 
 
+def needs_libreoffice() -> None:
+    """Skip the calling test without LibreOffice (``soffice``), unless CI requires it.
+
+    With ``MUSTER_REQUIRE_BROWSER`` set (CI installs libreoffice-writer-nogui with
+    Chromium), a missing ``soffice`` fails the test instead.
+    """
+    import os
+    import shutil
+
+    import pytest
+
+    if shutil.which("soffice"):
+        return
+    message = "LibreOffice is not installed (Debian package libreoffice-writer-nogui)"
+    if os.environ.get("MUSTER_REQUIRE_BROWSER"):
+        pytest.fail(f"document conversion is required here: {message}")
+    pytest.skip(message)
+
+
 def pdf_text(path: Path) -> list[str]:
     """The text of each page of a PDF, NFKC-normalised.
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from musterpoint.cli import main
+from musterpoint.display.reasons import reason_groups
 from musterpoint.reports.comparison_report import format_value
 from musterpoint.reports.comparison_summary import LABELS as CMP_LABELS
 from musterpoint.reports.pdf import pdf_beside
@@ -53,7 +54,8 @@ def test_chinese_run_report_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[st
     for key in ("verdict", "who_not", "why_not_reached"):
         assert _nfkc(LABELS[key][1]) in first, key
     agents = pd.read_parquet(out / "agents.parquet")
-    lost = agents[agents["status"] != "arrived"].groupby(["status", "reason"])["persons"].sum()
+    lost = agents[agents["status"] != "arrived"].assign(
+        reason=lambda d: reason_groups(d["reason"])).groupby(["status", "reason"])["persons"].sum()
     assert len(lost) >= 2
     lines = [" ".join(line.split()) for line in first.splitlines()]
     for (status, reason), persons in lost.items():

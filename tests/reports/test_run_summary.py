@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from musterpoint.display.reasons import reason_groups
 from musterpoint.reports import write_run_report
 from musterpoint.reports.run_summary import (
     explain_reason,
@@ -161,7 +162,8 @@ def test_muster_run_prints_who_is_not_at_a_shelter_and_why(
                  "--no-bound"]) == 0
     printed = capsys.readouterr().out
     ag = pd.read_parquet(out / "agents.parquet")
-    lost = ag[ag["status"] != "arrived"].groupby(["status", "reason"])["persons"].sum()
+    lost = ag[ag["status"] != "arrived"].assign(
+        reason=lambda d: reason_groups(d["reason"])).groupby(["status", "reason"])["persons"].sum()
     assert len(lost) >= 2
     _, _, rest = printed.partition("not at a shelter, and why:\n")
     assert rest, printed
