@@ -85,6 +85,20 @@ class FacilityService(RunExtension):
                 self.ready_s[i] = float(ag.depart_s_all[first])
                 self.ctx.env.process(self._first_load(i))
 
+    def on_order(self, zones: list[int], old_order_s: np.ndarray) -> None:
+        """Facilities in zones ordered out now that were not ordered before (a level's
+        order, a drill's ``order_zones``): their vehicles are ready now plus the
+        facility's mobilisation."""
+        ag = self.ctx.agents
+        for i, (f, _) in enumerate(self.vehicles):
+            queue = self.queue.get(f)
+            if not queue or np.isfinite(self.ready_s[i]) \
+                    or int(ag.veh.zone[queue[0]]) not in zones:
+                continue
+            self.ready_s[i] = self.ctx.now + self.fac[f].mobilisation_min * 60.0
+            ag.depart_s_all[list(queue)] = self.ready_s[i]
+            self.ctx.env.process(self._first_load(i))
+
     def _first_load(self, i: int) -> Any:
         env = self.ctx.env
         yield env.timeout(max(float(self.ready_s[i]) - env.now, 0.0))

@@ -412,7 +412,8 @@ class EvacuationRun:
         ag.depart_s[idx] = t + delay
         ag.depart_s_all[idx] = ag.depart_s[idx]
         self._schedule_departures(idx)
-        for ext in self.extensions:
+        hooks: list[RunExtension | WalkPlan] = [*self.extensions]
+        for ext in hooks + ([self.walks] if self.walks is not None else []):
             ext.on_order(moved, old_order)
 
     # ------------------------------------------------------------------ drill

@@ -156,8 +156,26 @@ class WalkPlan:
             if np.isfinite(t):
                 schedule_call(self.env, max(t - self.env.now, 0.0), partial(self._leave, v))
 
+    def on_order(self, zones: list[int], old_order_s: np.ndarray) -> None:
+        """Walkers of zones ordered out earlier than planned (a level, a drill's
+        ``order_zones``) leave now plus their own delay (the same draw as at their
+        planned order); a walk already scheduled later finds them gone."""
+        ag = self.agents
+        now = float(self.env.now)
+        for v in sorted(self.shelter):
+            z = int(ag.veh.zone[v])
+            if z not in zones or ag.status[v] != "never_departed":
+                continue
+            old = float(old_order_s[z])
+            delay = (float(ag.depart_s_all[v]) - old if np.isfinite(old)
+                     else float(ag.delay_s[v]) if ag.delay_s is not None else 0.0)
+            ag.depart_s_all[v] = now + delay
+            schedule_call(self.env, delay, partial(self._leave, v))
+
     def _leave(self, v: int, _: simpy.Event) -> None:
         ag, t = self.agents, float(self.env.now)
+        if ag.status[v] != "never_departed":  # brought forward: it left already
+            return
         ag.status[v], ag.reason[v], ag.left_home_s[v] = "en_route", "on foot", t
         z = int(ag.veh.zone[v])
         self.recorder.log(t, "depart", v, zone=self.zone_ids[z] if z >= 0 else "",
