@@ -280,7 +280,7 @@ def _bound_figure(doc: Any, run: R.RunFacts | None, w: Mapping[str, str], n: int
         return
     title = w["fig_bound"].format(n=n, seed=run.meta.get("seed", "?"))
     _picture(doc, bound_curve_png(series, {
-        "time": w["ax_since_order"], "share": w["ax_share_evacuees"], "title": title,
+        "time": w["ax_since_start"], "share": w["ax_share_evacuees"], "title": title,
         "departed": w["lg_departed"], "arrived": w["lg_arrived"], "bound": w["lg_bound"]}),
         title)
     doc.add_paragraph(w["fig_bound_t"])

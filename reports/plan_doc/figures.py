@@ -80,7 +80,7 @@ def curve_png(curves: Mapping[str, Any], names: Mapping[str, str],
 
 
 def bound_curve_png(series: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> bytes:
-    """One run's shares departed and at a shelter (%) over hours since the first order,
+    """One run's shares departed and at a shelter (%) over hours after the scenario start,
     with the flow bound (``series`` of
     :func:`musterpoint.reports.plan_doc.run_checks.curve_series`). ``labels``: ``time``,
     ``share``, ``title``, ``departed``, ``arrived``, ``bound``."""

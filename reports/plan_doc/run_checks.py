@@ -194,9 +194,12 @@ def checks_without_run(w: Mapping[str, str]) -> list[str]:
 
 
 def curve_series(run: RunFacts) -> dict[str, list[float]] | None:
-    """The run's evacuation curve and its flow bound in hours since the first order and %
-    of the evacuees: ``hours``, ``departed``, ``arrived``, ``bound_h``, ``bound`` (the last
-    two empty without a bound). None without the whole area's time series."""
+    """The run's evacuation curve and its flow bound in hours after the scenario start
+    and % of the evacuees: ``hours``, ``departed``, ``arrived``, ``bound_h``, ``bound``
+    (the last two empty without a bound). None without the whole area's time series.
+
+    The start, not the first order: a level plan's orders are not known before the run,
+    and its ``run.json`` gives ``first_order_s`` 0."""
     ts = run.tables.get("timeseries")
     if ts is None or ts.empty:
         return None
@@ -204,11 +207,10 @@ def curve_series(run: RunFacts) -> dict[str, list[float]] | None:
     if whole.empty:
         whole = ts.groupby("time_s", as_index=False)[["evacuees", "departed", "arrived"]].sum()
     whole = whole.sort_values("time_s")
-    origin = float(run.meta.get("first_order_s") or 0.0)
     total = float((run.kpis.get("evacuation") or {}).get("evacuees") or 0.0)
     if total <= 0:
         return None
-    hours = [(float(t) - origin) / 3600.0 for t in whole["time_s"]]
+    hours = [float(t) / 3600.0 for t in whole["time_s"]]
     out: dict[str, list[float]] = {
         "hours": hours,
         "departed": [100.0 * float(v) / total for v in whole["departed"]],
@@ -216,8 +218,8 @@ def curve_series(run: RunFacts) -> dict[str, list[float]] | None:
         "bound_h": [], "bound": []}
     curve = run.tables.get("bound_curve")
     if curve is not None and not curve.empty and hours:
-        cb = curve[curve["time_s"] >= origin].sort_values("time_s")
-        bx = [(float(t) - origin) / 3600.0 for t in cb["time_s"]]
+        cb = curve.sort_values("time_s")
+        bx = [float(t) / 3600.0 for t in cb["time_s"]]
         by = [100.0 * float(p) / total for p in cb["persons_safe"]]
         if bx and bx[-1] < hours[-1]:  # nobody more can be safe after the curve's end
             bx, by = [*bx, hours[-1]], [*by, by[-1]]

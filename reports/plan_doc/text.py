@@ -165,12 +165,12 @@ WORDS: dict[str, tuple[str, str]] = {
                   "Figure {n} Evacuation curve of one run and the flow bound (seed {seed})"),
     "fig_bound_t": ("实线：已抵达避难场所人数占需疏散人数的比例；灰色虚线：已出发比例；"
                     "红色虚线：流量上界，即任何方案在该时刻最多能使多少人抵达安全地点"
-                    "（道路通行能力、出发时间与避难场所容量所限）。横轴为自首次疏散令起的小时数。",
+                    "（道路通行能力、出发时间与避难场所容量所限）。横轴为情景开始后的小时数。",
                     "Solid: share of evacuees at a shelter; grey dashes: share departed; red "
                     "dashes: the flow bound, the most any plan could have safe by then (road "
-                    "capacity, departure times and shelter capacity). Hours since the first "
-                    "order."),
-    "ax_since_order": ("自首次疏散令起的时间（小时）", "time since the first order (h)"),
+                    "capacity, departure times and shelter capacity). Hours after the "
+                    "scenario start."),
+    "ax_since_start": ("情景开始后的时间（小时）", "hours after the scenario start (h)"),
     "ax_share_evacuees": ("占需疏散人数比例（%）", "share of evacuees (%)"),
     "lg_departed": ("已出发", "departed"),
     "lg_arrived": ("已抵达避难场所", "at a shelter"),
