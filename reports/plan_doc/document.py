@@ -266,7 +266,7 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
     items = C.checklist(comparison, plan.name, w, zh)
     if comparison is None and run is not None:
         items = [w["chk_nocmp_run"]]
-    items += R.run_checklist(run, w, zh) if run is not None else R.checks_without_run(w)
+    items += R.run_checklist(run, w, zh, f.shelters) if run is not None else R.checks_without_run(w)
     for item in items:
         doc.add_paragraph(item, style="List Number")
     return doc

@@ -96,9 +96,11 @@ def _persons(n: float) -> str:
     return f"{n:,.0f}"
 
 
-def shelter_peaks(run: RunFacts) -> list[tuple[str, float, float]]:
+def shelter_peaks(run: RunFacts, names: Mapping[str, str] | None = None
+                  ) -> list[tuple[str, float, float]]:
     """``(name, peak occupancy, capacity)`` of each shelter with a finite capacity: the
-    peak is the largest of the 5-minute occupancies and the occupancy at the end."""
+    peak is the largest of the 5-minute occupancies and the occupancy at the end. ``names``
+    (shelter id to name in the document's language) replace the table's names."""
     sh = run.tables.get("shelters")
     if sh is None or sh.empty:
         return []
@@ -112,12 +114,13 @@ def shelter_peaks(run: RunFacts) -> list[tuple[str, float, float]]:
         if not math.isfinite(cap):
             continue
         peak = max(float(peak_ts.get(sid, 0.0)), end if math.isfinite(end) else 0.0)
-        out.append((name or sid, peak, cap))
+        out.append(((names or {}).get(sid) or name or sid, peak, cap))
     return out
 
 
-def _shelter_items(run: RunFacts, w: Mapping[str, str], head: str) -> list[str]:
-    peaks = shelter_peaks(run)
+def _shelter_items(run: RunFacts, w: Mapping[str, str], head: str,
+                   names: Mapping[str, str] | None) -> list[str]:
+    peaks = shelter_peaks(run, names)
     over = [p for p in peaks if p[1] > p[2]]
     full = [p for p in peaks if p[1] == p[2]]
     out = [head + w["chk_over"].format(s=s, peak=f"{p:,.0f}", cap=f"{c:,.0f}")
@@ -164,21 +167,28 @@ def never_departed_rows(run: RunFacts, zh: bool) -> list[dict[str, Any]]:
     return [r for r in rows if r["status"] == "never_departed"]
 
 
-def run_checklist(run: RunFacts, w: Mapping[str, str], zh: bool) -> list[str]:
+def run_checklist(run: RunFacts, w: Mapping[str, str], zh: bool,
+                  shelter_names: Mapping[str, str] | None = None) -> list[str]:
     """The run's review items: shelters over capacity, bottleneck streets, persons who
     never left home by reason (no transport, never ordered), persons sheltering in place.
-    Every item states its count, also when it is zero."""
+    Every item states its count, also when it is zero. ``shelter_names``: shelter id to
+    name in the document's language."""
     head = w["chk_run"].format(seed=run.meta.get("seed", "?"))
-    out = _shelter_items(run, w, head)
+    out = _shelter_items(run, w, head, shelter_names)
     out.append(_bottleneck_item(run, w, zh, head))
     rows = never_departed_rows(run, zh)
     by_reason = {r["reason"]: r for r in rows}
-    no_transport = sum(r["persons"] for r in rows if r["reason"].startswith("no transport"))
-    out.append(head + w["chk_no_transport"].format(n=_persons(no_transport)))
+    car = [r for r in rows if r["reason"].startswith("no transport")]
+    line = head + w["chk_no_transport"].format(n=_persons(sum(r["persons"] for r in car)))
+    if car:
+        sep = "；" if zh else "; "
+        line += w["chk_by_reason"].format(reasons=sep.join(
+            w["chk_reason"].format(why=r["why"], n=_persons(r["persons"])) for r in car))
+    out.append(line)
     out.append(head + w["chk_not_ordered"].format(
         n=_persons(by_reason.get("not ordered", {}).get("persons", 0))))
     for r in rows:
-        if r["reason"] != "not ordered":
+        if r["reason"] != "not ordered" and r not in car:
             out.append(head + w["chk_never_reason"].format(n=_persons(r["persons"]),
                                                            why=r["why"]))
     ag = run.tables["agents"]

@@ -147,6 +147,8 @@ WORDS: dict[str, tuple[str, str]] = {
                            "limited by departure and free-flow times"),
     "chk_no_transport": ("{n}人因无交通工具未能出发（已下达疏散令的区域）。",
                          "{n} persons in ordered zones never left home for want of transport."),
+    "chk_by_reason": ("其中：{reasons}。", " By reason: {reasons}."),
+    "chk_reason": ("{why}（{n}人）", "{why}: {n}"),
     "chk_not_ordered": ("{n}人所在区域未下达疏散令，未出发。",
                         "{n} persons never left home because their zone was never ordered out."),
     "chk_never_reason": ("{n}人未出发，原因：{why}。", "{n} persons never left home: {why}."),

@@ -75,7 +75,9 @@ def test_the_checklist_counts_are_those_of_the_run_tables(ran, tmp_path):
     assert _count(items, r"^Run \(seed 1\): ([\d,]+) persons never left home because their "
                          r"zone was never ordered out\.$") == not_ordered
     assert _count(items, r"^Run \(seed 1\): ([\d,]+) persons in ordered zones never left "
-                         r"home for want of transport\.$") == no_car
+                         r"home for want of transport\. By reason: no car in the household, "
+                         r"and no bus in this plan picks them up: [\d,]+\.$") == no_car
+    assert _count(items, r"no bus in this plan picks them up: ([\d,]+)\.$") == no_car
     assert _count(items, r"^Run \(seed 1\): ([\d,]+) persons were sheltering in "
                          r"place") == sip
     # North school (200 places) filled up; the table says so too
