@@ -18,6 +18,7 @@ import yaml
 
 from musterpoint.cli import main
 from musterpoint.reports.plan_doc.run_checks import curve_series, read_run
+from tests.helpers.browser_support import needs_libreoffice, pdf_text
 from tests.helpers.levels_factory import level, make_level_scenario
 
 LOW = [[0, 0.0], [1, 0.2], [3, 0.2]]
@@ -154,3 +155,16 @@ def test_a_run_of_another_plan_or_scenario_is_a_clear_input_error(ran, tmp_path,
     assert main([*args, str(tmp_path)]) == 2
     assert "has no run.json; give a folder written by muster run" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_the_run_checks_print_in_chinese_in_the_pdf(ran, tmp_path):
+    needs_libreoffice()
+    path, run = ran
+    out = tmp_path / "zh.docx"
+    assert main(["plan-doc", str(path), "--plan", "part", "--run", str(run), "--out",
+                 str(out), "--pdf"]) == 0
+    text = "".join("\n".join(pdf_text(out.with_suffix(".pdf"))).split())
+    assert "\x00" not in text, "Chinese printed as boxes: install fonts-noto-cjk"
+    assert "单次模拟的疏散曲线与流量上界" in text and "所在区域未下达疏散令" in text
+    assert "因无交通工具未能出发" in text and "原地避险" in text
