@@ -20,6 +20,7 @@ from musterpoint.cli import main
 from musterpoint.reports.plan_doc.run_checks import curve_series, read_run
 from tests.helpers.browser_support import needs_libreoffice, pdf_text
 from tests.helpers.levels_factory import level, make_level_scenario
+from tests.helpers.scenario_factory import make_scenario
 
 LOW = [[0, 0.0], [1, 0.2], [3, 0.2]]
 #: The plan orders three of the eight zones out: the others are never ordered.
@@ -168,3 +169,34 @@ def test_the_run_checks_print_in_chinese_in_the_pdf(ran, tmp_path):
     assert "\x00" not in text, "Chinese printed as boxes: install fonts-noto-cjk"
     assert "单次模拟的疏散曲线与流量上界" in text and "所在区域未下达疏散令" in text
     assert "因无交通工具未能出发" in text and "原地避险" in text
+
+
+def test_bottleneck_streets_of_a_network_limited_run(tmp_path):
+    """Named streets of 40 PCU/h and departures within minutes: the flow bound is limited
+    by the network, and the checklist names the bound's bottleneck streets."""
+    path = make_scenario(tmp_path / "sc")
+    nodes = pd.read_csv(tmp_path / "sc" / "nodes.csv").set_index("id")
+    links = pd.read_csv(tmp_path / "sc" / "links.csv")
+    rows = {y: k + 1 for k, y in enumerate(sorted(nodes["y"].unique()))}
+    cols = {x: k + 1 for k, x in enumerate(sorted(nodes["x"].unique()))}
+    links["capacity_vph"] = 40.0
+    links["name"] = [f"Rua {rows[nodes.loc[a, 'y']]}" if nodes.loc[a, "y"] == nodes.loc[b, "y"]
+                     else f"Avenida {cols[nodes.loc[a, 'x']]}"
+                     for a, b in zip(links["from"], links["to"], strict=True)]
+    links.to_csv(tmp_path / "sc" / "links.csv", index=False)
+    plan = tmp_path / "sc" / "plan-now.yaml"
+    p = yaml.safe_load(plan.read_text())
+    p["departure"] = {"curve": "rayleigh", "sigma_min": 1}
+    plan.write_text(yaml.safe_dump(p))
+    run = tmp_path / "run"
+    assert main(["run", str(path), "--plan", "now", "--out", str(run), "--no-map",
+                 "--no-report", "--no-catalog"]) == 0
+    b = json.loads((run / "kpis.json").read_text())["bounds"]
+    assert b["limited_by"] == "network" and b["bottleneck_streets"]
+    out = tmp_path / "en.docx"
+    assert main(["plan-doc", str(path), "--plan", "now", "--run", str(run), "--lang", "en",
+                 "--out", str(out)]) == 0
+    texts = [p.text for p in docx.Document(str(out)).paragraphs]
+    assert (f"Run (seed 1): bottleneck streets of the flow bound: "
+            f"{', '.join(b['bottleneck_streets'])} ({len(b['bottleneck_link_labels'])} links; "
+            "limited by road capacity).") in texts
