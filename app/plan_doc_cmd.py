@@ -1,11 +1,15 @@
 """``muster plan-doc``: write a plan as a contingency-plan document (应急预案, .docx).
 
-    muster plan-doc SCENARIO --plan NAME [--compare DIR] [--lang zh|en]
+    muster plan-doc SCENARIO --plan NAME [--compare DIR] [--run DIR] [--lang zh|en]
                     [--template DIR] [--pdf] --out FILE.docx
 
 With ``--compare`` (a folder written by ``muster compare`` that tested the plan) the
 document carries the tested figures: ETE with intervals, the share of replications
-meeting each standard, ETE by zone and the review checklist. ``--pdf`` also converts the
+meeting each standard, ETE by zone and the review checklist. With ``--run`` (a folder
+written by ``muster run`` of the same scenario and plan) it also carries the evacuation
+curve with the flow bound and the checks only a run shows: shelters over capacity,
+bottleneck streets, persons without transport apart from those never ordered, persons
+sheltering in place. ``--pdf`` also converts the
 document with LibreOffice (``soffice``), when it is installed.
 """
 
@@ -36,6 +40,10 @@ def register(subparsers: Any) -> dict[str, Handler]:
     d.add_argument("--plan", default=None, help="plan name (default: the scenario's default)")
     d.add_argument("--compare", type=Path, default=None, metavar="DIR",
                    help="a muster compare output folder that tested the plan")
+    d.add_argument("--run", type=Path, default=None, metavar="DIR",
+                   help="a muster run output folder of the same scenario and plan (curve "
+                        "with the flow bound; shelters over capacity, bottlenecks, people "
+                        "without transport in the review checklist)")
     d.add_argument("--lang", choices=("zh", "en"), default="zh", help="language (default zh)")
     d.add_argument("--template", type=Path, default=None, metavar="DIR",
                    help="folder with template.docx (letterhead, styles) and/or wording.yaml")
@@ -62,6 +70,7 @@ def _comparison(folder: Path, plan: str) -> dict[str, Any]:
 
 def _cmd_plan_doc(args: argparse.Namespace) -> int:
     from musterpoint.reports.plan_doc import write_plan_doc
+    from musterpoint.reports.plan_doc.run_checks import read_run
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
     from musterpoint.world_cache import world_for
 
@@ -76,12 +85,15 @@ def _cmd_plan_doc(args: argparse.Namespace) -> int:
     loaded = load_scenario(resolve_scenario(args.scenario))
     plan = loaded.plan(args.plan)
     cmp = _comparison(args.compare, plan.name) if args.compare is not None else None
+    run = None
+    if args.run is not None:
+        run = read_run(args.run, loaded.scenario.name, plan.name, args.scenario)
     world = world_for(loaded)
     z = world.zones
     zones = [{"id": zid, "elevation": float(z.elevation[k]), "population": float(z.population[k]),
               "evacuees": float(z.evacuees[k]), "lon": float(z.lon[k]), "lat": float(z.lat[k])}
              for k, zid in enumerate(z.ids)]
-    write_plan_doc(out, loaded.scenario, plan, zones, cmp, args.lang, args.template)
+    write_plan_doc(out, loaded.scenario, plan, zones, cmp, args.lang, args.template, run=run)
     print(f"document: {out} ({time.perf_counter() - t0:.1f} s)")
     if args.pdf:
         soffice = shutil.which("soffice") or shutil.which("libreoffice")

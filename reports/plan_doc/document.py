@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from musterpoint.reports.plan_doc import content as C
-from musterpoint.reports.plan_doc.figures import curve_png, zones_map_png
+from musterpoint.reports.plan_doc import run_checks as R
+from musterpoint.reports.plan_doc.figures import bound_curve_png, curve_png, zones_map_png
 from musterpoint.reports.plan_doc.text import words_for
 from musterpoint.scenarios.schema import Plan, Scenario
 
@@ -88,7 +89,8 @@ def _picture(doc: Any, png: bytes, caption: str) -> None:
 
 def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, Any]],
                    comparison: Mapping[str, Any] | None, lang: str,
-                   template: Path | None = None, figures: bool = True) -> Any:
+                   template: Path | None = None, figures: bool = True,
+                   run: R.RunFacts | None = None) -> Any:
     """The document as a python-docx ``Document`` (see the module's text).
 
     Parameters
@@ -105,6 +107,9 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
         A folder with ``template.docx`` and/or ``wording.yaml``.
     figures : bool
         Draw the figures (matplotlib).
+    run : RunFacts, optional
+        A run of the plan (:func:`musterpoint.reports.plan_doc.run_checks.read_run`): the
+        evacuation curve with the flow bound and the checks only a run shows.
     """
     import docx
     import yaml
@@ -256,17 +261,37 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
                 "time": "时间（小时）" if zh else "time (h)",
                 "share": "已抵达（%）" if zh else "at a shelter (%)",
                 "title": w["fig_curve"]}), w["fig_curve"])
+        _bound_figure(doc, run, w, 3 if comparison is not None else 2)
     doc.add_heading(w["a3"], 2)
-    for item in C.checklist(comparison, plan.name, w, zh):
+    items = C.checklist(comparison, plan.name, w, zh)
+    if comparison is None and run is not None:
+        items = [w["chk_nocmp_run"]]
+    items += R.run_checklist(run, w, zh, f.shelters) if run is not None else R.checks_without_run(w)
+    for item in items:
         doc.add_paragraph(item, style="List Number")
     return doc
 
 
+def _bound_figure(doc: Any, run: R.RunFacts | None, w: Mapping[str, str], n: int) -> None:
+    """The run's evacuation curve with the flow bound, or what it needs."""
+    series = R.curve_series(run) if run is not None else None
+    if run is None or series is None:
+        doc.add_paragraph(w["fig_bound_none"].format(n=n, ph=w["placeholder"]))
+        return
+    title = w["fig_bound"].format(n=n, seed=run.meta.get("seed", "?"))
+    _picture(doc, bound_curve_png(series, {
+        "time": w["ax_since_start"], "share": w["ax_share_evacuees"], "title": title,
+        "departed": w["lg_departed"], "arrived": w["lg_arrived"], "bound": w["lg_bound"]}),
+        title)
+    doc.add_paragraph(w["fig_bound_t"])
+
+
 def write_plan_doc(out: Path, scenario: Scenario, plan: Plan,
                    zones: Sequence[Mapping[str, Any]], comparison: Mapping[str, Any] | None,
-                   lang: str = "zh", template: Path | None = None) -> Path:
+                   lang: str = "zh", template: Path | None = None,
+                   run: R.RunFacts | None = None) -> Path:
     """Build the document (see :func:`build_document`) and save it to ``out``."""
-    doc = build_document(scenario, plan, zones, comparison, lang, template)
+    doc = build_document(scenario, plan, zones, comparison, lang, template, run=run)
     doc.core_properties.title = scenario.title.en
     doc.save(str(out))
     logger.info("wrote %s", out)

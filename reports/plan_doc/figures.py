@@ -7,7 +7,7 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["curve_png", "zones_map_png"]
+__all__ = ["bound_curve_png", "curve_png", "zones_map_png"]
 
 _CJK = ["Noto Sans CJK SC", "Noto Serif CJK SC", "WenQuanYi Zen Hei", "SimHei", "DejaVu Sans"]
 
@@ -76,4 +76,27 @@ def curve_png(curves: Mapping[str, Any], names: Mapping[str, str],
     ax.set_title(labels["title"], fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    return _png(fig)
+
+
+def bound_curve_png(series: Mapping[str, Sequence[float]], labels: Mapping[str, str]) -> bytes:
+    """One run's shares departed and at a shelter (%) over hours after the scenario start,
+    with the flow bound (``series`` of
+    :func:`musterpoint.reports.plan_doc.run_checks.curve_series`). ``labels``: ``time``,
+    ``share``, ``title``, ``departed``, ``arrived``, ``bound``."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    ax.plot(series["hours"], series["departed"], color="#757575", linestyle="--",
+            linewidth=1.4, label=labels["departed"])
+    ax.plot(series["hours"], series["arrived"], color="#1565c0", linewidth=2.4,
+            label=labels["arrived"])
+    if series["bound_h"]:
+        ax.plot(series["bound_h"], series["bound"], color="#c62828", linestyle="--",
+                linewidth=1.8, label=labels["bound"])
+    ax.set_xlabel(labels["time"])
+    ax.set_ylabel(labels["share"])
+    ax.set_ylim(0, 100)
+    ax.set_title(labels["title"], fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
     return _png(fig)

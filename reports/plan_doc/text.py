@@ -122,6 +122,64 @@ WORDS: dict[str, tuple[str, str]] = {
     "chk_transport": ("“{plan}”平均有{n}人未能出发（无交通工具或未接到疏散令）。",
                       "\u201c{plan}\u201d: {n} persons on average never departed (no transport "
                       "or not ordered)."),
+    "chk_run": ("模拟运行（随机种子{seed}）：", "Run (seed {seed}): "),
+    "chk_over": ("避难场所{s}超出容量：最多容纳{peak}人，容量{cap}人。",
+                 "shelter {s} exceeded its capacity: up to {peak} persons in {cap} places."),
+    "chk_full": ("避难场所{s}已满（{cap}人），后到人员须转往其他场所。",
+                 "shelter {s} was full ({cap} places); later arrivals had to go elsewhere."),
+    "chk_over_none": ("没有避难场所超出容量（最满的是{s}：最多{peak}人，容量{cap}人）。",
+                      "no shelter exceeded its capacity (the fullest, {s}: up to {peak} "
+                      "persons in {cap} places)."),
+    "chk_over_nocap": ("避难场所均未设容量上限，未检查超容。",
+                       "no shelter has a capacity limit; over-capacity not checked."),
+    "chk_bn_streets": ("流量上界的瓶颈街道：{streets}（{n}个路段；{why}）。",
+                       "bottleneck streets of the flow bound: {streets} ({n} links; {why})."),
+    "chk_bn_links": ("流量上界的瓶颈路段（无街道名）：{links}（{why}）。",
+                     "bottleneck links of the flow bound (no street names): {links} ({why})."),
+    "chk_bn_none": ("流量上界未发现道路瓶颈（{why}）。",
+                    "the flow bound found no road bottleneck ({why})."),
+    "chk_bn_nobound": ("该运行未计算流量上界，未识别瓶颈路段；去掉 --no-bound 重新运行。",
+                       "the run has no flow bound, so no bottleneck was identified; run "
+                       "again without --no-bound."),
+    "limited_network": ("受道路通行能力限制", "limited by road capacity"),
+    "limited_shelters": ("受避难场所容量限制", "limited by shelter capacity"),
+    "limited_departures": ("受出发时间与自由流行程时间限制",
+                           "limited by departure and free-flow times"),
+    "chk_no_transport": ("{n}人因无交通工具未能出发（已下达疏散令的区域）。",
+                         "{n} persons in ordered zones never left home for want of transport."),
+    "chk_by_reason": ("其中：{reasons}。", " By reason: {reasons}."),
+    "chk_reason": ("{why}（{n}人）", "{why}: {n}"),
+    "chk_not_ordered": ("{n}人所在区域未下达疏散令，未出发。",
+                        "{n} persons never left home because their zone was never ordered out."),
+    "chk_never_reason": ("{n}人未出发，原因：{why}。", "{n} persons never left home: {why}."),
+    "chk_sip": ("{n}人被困家中原地避险（需要救援）。",
+                "{n} persons were sheltering in place, cut off at home (need rescue)."),
+    "chk_nocmp_run": ("无多次重复模拟对比结果（--compare），未评估标准达标比例；"
+                      "以下为单次模拟运行的发现。",
+                      "No comparison of replications (--compare): the standards' shares are "
+                      "not assessed; the findings below are those of one run."),
+    "chk_needs_run": ("避难场所超容、瓶颈街道、无交通工具人员及原地避险人员的检查需要"
+                      "一次模拟运行结果（muster run，以 --run 传入）：{ph}",
+                      "Shelters over capacity, bottleneck streets, persons without transport "
+                      "and persons sheltering in place need a run (muster run, passed with "
+                      "--run): {ph}"),
+    "fig_bound": ("图{n} 单次模拟的疏散曲线与流量上界（随机种子{seed}）",
+                  "Figure {n} Evacuation curve of one run and the flow bound (seed {seed})"),
+    "fig_bound_t": ("实线：已抵达避难场所人数占需疏散人数的比例；灰色虚线：已出发比例；"
+                    "红色虚线：流量上界，即任何方案在该时刻最多能使多少人抵达安全地点"
+                    "（道路通行能力、出发时间与避难场所容量所限）。横轴为情景开始后的小时数。",
+                    "Solid: share of evacuees at a shelter; grey dashes: share departed; red "
+                    "dashes: the flow bound, the most any plan could have safe by then (road "
+                    "capacity, departure times and shelter capacity). Hours after the "
+                    "scenario start."),
+    "ax_since_start": ("情景开始后的时间（小时）", "hours after the scenario start (h)"),
+    "ax_share_evacuees": ("占需疏散人数比例（%）", "share of evacuees (%)"),
+    "lg_departed": ("已出发", "departed"),
+    "lg_arrived": ("已抵达避难场所", "at a shelter"),
+    "lg_bound": ("流量上界", "flow bound"),
+    "fig_bound_none": ("图{n} 疏散曲线与流量上界：需要一次模拟运行结果（--run）。{ph}",
+                       "Figure {n} Evacuation curve with the flow bound: needs a run "
+                       "(--run). {ph}"),
     "chk_none": ("模拟未发现问题。", "The simulation found no weakness."),
     "chk_nocmp": ("无模拟检验结果，无法评估。", "No simulation evidence: not assessed."),
     "met": ("达标", "met"),
