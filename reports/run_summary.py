@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from musterpoint.display.labels import is_chinese, pick_labels
@@ -99,7 +100,8 @@ def reason_rows(agents: pd.DataFrame | None, end_s: float | None,
     reason = reason_groups(reason)
     blank = (reason == "") & (ag["status"] == "never_departed")
     if blank.any() and "order_s" in ag:
-        unordered = blank & ag["order_s"].isna()
+        # a zone never ordered out has no order time: missing or infinite (level plans)
+        unordered = blank & ~np.isfinite(pd.to_numeric(ag["order_s"], errors="coerce"))
         reason = reason.mask(unordered, "not ordered")
         if end_s is not None and "depart_s" in ag:
             reason = reason.mask(blank & ~unordered & (ag["depart_s"] >= end_s), "after the end")

@@ -38,3 +38,12 @@ def test_report_rows_sum_the_waited_households_of_one_group() -> None:
     assert by == {"cut off at home: no road reopened before the end": 7,
                   "cut off on the road: no road reopened before the end": 5}
     assert all("cut off" not in r["why"] for r in rows), rows
+
+
+def test_a_zone_never_ordered_out_is_said_so_whether_its_order_time_is_missing_or_inf() -> None:
+    agents = pd.DataFrame({
+        "status": ["never_departed"] * 3, "persons": [2, 3, 4], "role": ["evacuee"] * 3,
+        "reason": ["", "", ""], "order_s": [float("inf"), float("nan"), 600.0],
+        "depart_s": [float("inf"), float("nan"), 9000.0]})
+    rows = reason_rows(agents, 3600.0, zh=False)
+    assert {r["reason"]: r["persons"] for r in rows} == {"not ordered": 5, "after the end": 4}
