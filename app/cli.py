@@ -285,7 +285,8 @@ def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Nam
     if e["evacuees"]:
         print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded "
               f"{e['stranded']:,}, en route {e['en_route']:,}, never departed "
-              f"{e['never_departed']:,}")
+              f"{e['never_departed']:,}, sheltering in place "
+              f"{e.get('sheltering_in_place', 0):,}")
         print(f"ETE50 {_hm(e['ete50_s'])}  ETE90 {_hm(e['ete90_s'])}  ETE100 "
               f"{_hm(e['ete100_s'])}  (h:mm after the first order)")
         if why:

@@ -229,7 +229,7 @@ def _zone_features(result: RunResult, lab: dict[str, str],
         ]
         notes = []
         for status, note in (("stranded", "stranded_note"), ("never_departed", "never_note"),
-                             ("en_route", None)):
+                             ("sheltering_in_place", "sheltering_note"), ("en_route", None)):
             why = reasons.get((zone_id, status))
             if why:
                 text = (f"{count(sum(why.values()), lab, 'persons')}{lab['semicolon']}"

@@ -137,7 +137,7 @@ def title_block(result: RunResult, lab: Mapping[str, str],
                                             arrived=count(ev.get("arrived")),
                                             share=f"{share:.0%}"))
         merged: dict[str, int] = {}
-        for st in ("stranded", "never_departed", "en_route"):
+        for st in ("stranded", "never_departed", "sheltering_in_place", "en_route"):
             for why, n in (reasons.get((None, st)) or {}).items():
                 merged[why] = merged.get(why, 0) + n
         if merged:

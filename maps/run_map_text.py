@@ -65,6 +65,9 @@ TEXT: dict[str, tuple[str, str]] = {
                       "受困：已出发但未抵达任何避难所"),
     "never_departed": ("Never departed", "未出发"),
     "never_note": ("never departed: did not leave home", "未出发：未离开住所"),
+    "sheltering_in_place": ("Sheltering in place", "就地避险"),
+    "sheltering_note": ("sheltering in place: cut off at home when ordered out; needs rescue",
+                        "就地避险：疏散令下达时被困家中，需要救援"),
     "en_route": ("En route at end", "结束时仍在途中"),
     "reasons": ("reasons", "原因"),
     "ete_note": ("ETE50/90/100: time after this zone's order until 50/90/100 % of its "
@@ -100,6 +103,8 @@ REASONS: dict[str, tuple[str, str]] = {
     "cut off on the road: gave up waiting for a road to reopen": (
         "cut off on the way (gave up waiting)", "途中被阻断（放弃等待）"),
     "shelter full (on foot)": ("shelter full (on foot)", "避难所已满（步行）"),
+    "cut off at home at the order: sheltering in place / needs rescue": (
+        "cut off at home, needs rescue", "被困家中，需救援"),
     "every shelter full": ("every shelter full", "所有避难所已满"),
     "shelter full at opening": ("shelter full", "避难所已满"),
     "waiting to enter the road": ("waiting to enter the road", "等待驶入道路"),

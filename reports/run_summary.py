@@ -25,7 +25,7 @@ __all__ = ["explain_reason", "plain_duration", "plain_value", "reason_lines", "r
            "run_summary"]
 
 #: Order of the states in the "who did not get out" table.
-_STATES = ("stranded", "never_departed", "en_route")
+_STATES = ("stranded", "never_departed", "sheltering_in_place", "en_route")
 #: Most failing zones named in a standard's line.
 _MAX_ZONES = 8
 

@@ -69,6 +69,7 @@ LABELS: dict[str, tuple[str, str]] = {
 STATUS: dict[str, tuple[str, str]] = {
     "stranded": ("stranded", "受困"),
     "never_departed": ("never left home", "未出发"),
+    "sheltering_in_place": ("sheltering in place (needs rescue)", "就地避险（需救援）"),
     "en_route": ("still on the way", "仍在途中"),
     "arrived": ("at a shelter", "已抵达避难所"),
 }
@@ -101,6 +102,9 @@ REASONS: dict[str, tuple[str, str]] = {
         "途中被阻断：等待道路重新开放超过方案规定的放弃时间"),
     "shelter full (on foot)": ("walking: every shelter they could reach on foot was full",
                                "步行：步行可到达的避难所均已满员"),
+    "cut off at home at the order: sheltering in place / needs rescue": (
+        "every road out was in the hazard when their zone was ordered out; they stay at home "
+        "and need rescue", "疏散令下达时所有离开的道路均在危险区内；留在家中，需要救援"),
     "every shelter full": ("every shelter they could reach was full",
                            "可到达的避难所均已满员"),
     "shelter full at opening": ("their shelter was already full when it opened",

@@ -47,3 +47,14 @@ def test_a_zone_never_ordered_out_is_said_so_whether_its_order_time_is_missing_o
         "depart_s": [float("inf"), float("nan"), 9000.0]})
     rows = reason_rows(agents, 3600.0, zh=False)
     assert {r["reason"]: r["persons"] for r in rows} == {"not ordered": 5, "after the end": 4}
+
+
+def test_people_sheltering_in_place_are_listed_with_plain_words() -> None:
+    reason = "cut off at home at the order: sheltering in place / needs rescue"
+    agents = pd.DataFrame({"status": ["sheltering_in_place", "arrived"], "persons": [7, 5],
+                           "role": ["evacuee"] * 2, "reason": [reason, ""],
+                           "order_s": [0.0, 0.0], "depart_s": [60.0, 60.0]})
+    rows = reason_rows(agents, 3600.0, zh=True)
+    assert [(r["status"], r["persons"]) for r in rows] == [("sheltering_in_place", 7)]
+    assert rows[0]["state"] == "就地避险（需救援）" and "需要救援" in rows[0]["why"]
+    assert reason in MAP_REASONS
