@@ -229,7 +229,12 @@ def simulate_stochastic(model: SeirModel, y0: np.ndarray, days: float, dt: float
 
 
 def next_generation_r(model: SeirModel) -> float:
-    """Basic reproduction number of the coupled model (spectral radius of the NGM)."""
+    """Basic reproduction number of the coupled model (spectral radius of the NGM).
+
+    Rounded to 12 significant digits: LAPACK's eigenvalues differ in the last bits with the
+    BLAS kernel the CPU selects (3.0 on AVX-512 kernels, 3.000000000000001 on Haswell or Zen
+    kernels for the Wuhan compounds), and kpis.json must be identical on every machine.
+    """
     ngm = (model.beta / model.gamma * (1.0 - model.severe_share)
            * model.mixing * model.population[:, None] / model.population[None, :])
-    return float(np.max(np.abs(np.linalg.eigvals(ngm))))
+    return float(f"{np.max(np.abs(np.linalg.eigvals(ngm))):.12g}")
