@@ -25,6 +25,7 @@ from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.reports.run_report_text import LABELS
 from musterpoint.reports.run_summary import plain_value, run_summary
+from musterpoint.reports.suggestion_section import suggestion_section
 from musterpoint.sim.result import RunResult
 
 __all__ = ["LABELS", "write_run_report"]
@@ -243,7 +244,8 @@ def _chart(result: RunResult, lab: dict[str, str]) -> Markup | None:
                       caption=lab["chart_caption"] + (lab["chart_flood"] if flood else ""))
 
 
-def write_run_report(result: RunResult, path: Path) -> Path:
+def write_run_report(result: RunResult, path: Path,
+                     suggestions: Mapping[str, Any] | None = None) -> Path:
     """Write the HTML report of one run.
 
     Parameters
@@ -252,6 +254,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
         The run to report. Missing tables or KPI keys show as "—" or leave a section out.
     path : Path
         Output ``.html`` file. Parent folders are created.
+    suggestions : mapping, optional
+        The content of ``suggestions.json`` (``--suggest-plan``): adds its section.
 
     Returns
     -------
@@ -322,7 +326,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
         "summary": run_summary(result, meta.get("language")),
         "chart": _chart(result, lab),
         "has_evacuation": ev.get("evacuees") != 0,
-        "extra_sections": [sec for sec in (f(result, lang) for f in SECTION_WRITERS) if sec],
+        "extra_sections": [sec for sec in (*(f(result, lang) for f in SECTION_WRITERS),
+                                           suggestion_section(suggestions, lang)) if sec],
         "zones": _zone_rows(result, lab),
         "shelters": shelters,
         "shelter_total": shelter_total,
