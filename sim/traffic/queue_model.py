@@ -423,9 +423,8 @@ class TrafficModel:
             return
         t = self.env.now
         wait = self.last_exit[m] + self.stuck_time_s - t
-        # m moved meanwhile: a slow queue, not gridlock; look again when it has been still
-        # for stuck_time_s. A wait too small to move the clock (rounding: t + wait == t)
-        # would re-check at the same time for ever: it counts as stuck now.
+        # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
+        # time (t + wait == t) would re-check at this instant for ever: stuck now
         if wait > 0.0 and t + wait > t:
             self._call(wait, partial(self._stuck_check, link, since))
             return
