@@ -156,10 +156,10 @@ def suggestion_lines(data: Mapping[str, Any], out: Path, lang: str = "en") -> li
     for c in [*cands, *([data["combined"]] if data.get("combined") else [])]:
         score = w["score"].format(b=_fmt(base.get("score_mean")), a=_fmt(c.get("score_mean")))
         why = "" if c.get("kept") else f": {(c.get('reason') or {}).get(lang_key, '')}"
-        lines.append(f"  {w['kept'] if c.get('kept') else w['rejected']:<9}{c['key']}: "
+        lines.append(f"  {w['kept'] if c.get('kept') else w['rejected']:<13}{c['key']}: "
                      f"{(c.get('summary') or {}).get(lang_key, '')}; {score}{why}")
     for s in data.get("skipped") or []:
-        lines.append(f"  {w['skipped']:<9}{s['kind']}: {(s.get('reason') or {}).get(lang_key)}")
+        lines.append(f"  {w['skipped']:<13}{s['kind']}: {(s.get('reason') or {}).get(lang_key)}")
     sug = data.get("suggested")
     if sug:
         lines.append(w["plan"].format(f=out / "suggested-plan.yaml",

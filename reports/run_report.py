@@ -176,9 +176,13 @@ def _bound_rows(b: dict[str, Any] | None, lab: dict[str, str]) -> dict[str, Any]
         eff = b.get(f"efficiency{p}")
         rows.append((f"ETE{p}", _duration(b.get(f"ete{p}_s"), lab["not_reached"]),
                      "—" if eff is None else f"{eff:.2f}"))
-    # street names and ids (runs before the names were reported: ids)
-    links = b.get("bottleneck_link_labels") or b.get("bottleneck_links") or []
-    return {"rows": rows, "links": [str(x) for x in links][:12],
+    # street names, each with its link id in a tooltip (runs before names were reported:
+    # the ids); an unnamed link shows its label ("unnamed service (id)")
+    ids = [str(x) for x in b.get("bottleneck_links") or []]
+    names = [str(x) for x in b.get("bottleneck_link_names") or []]
+    labels = [str(x) for x in b.get("bottleneck_link_labels") or ids]
+    links = [(n or lab_, i) for n, lab_, i in zip(names or labels, labels, ids, strict=False)]
+    return {"rows": rows, "links": links[:12],
             "shelters": [str(x) for x in (b.get("bottleneck_shelters") or [])],
             "limited_by": lab.get(f"limited_{b.get('limited_by')}", str(b.get("limited_by")
                                                                         or "—"))}
