@@ -44,3 +44,12 @@ def test_run_reports_the_bound_and_writes_a_runnable_staged_plan(grid_scenario, 
                  "--no-progress", "--no-map", "--no-bound"]) == 0
     staged = json.loads((tmp_path / "staged" / "kpis.json").read_text())
     assert staged["ledger"]["balanced"] is True
+
+
+def test_suggest_plan_without_the_bound_is_refused_with_a_clear_message(grid_scenario,
+                                                                        tmp_path, capsys):
+    assert main(["run", str(grid_scenario), "--out", str(tmp_path / "r"), "--no-progress",
+                 "--suggest-plan", "--no-bound"]) == 2
+    err = capsys.readouterr().err
+    assert "--suggest-plan" in err and "drop --no-bound" in err
+    assert not (tmp_path / "r").exists()
