@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING
-
-import yaml
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 
-__all__ = ["attach_bound", "write_suggestion"]
+__all__ = ["attach_bound"]
 
 logger = logging.getLogger(__name__)
 
@@ -31,25 +28,3 @@ def attach_bound(result: RunResult, world: World, plan: Plan) -> object | None:
     result.meta["bound_compute_s"] = round(bound.compute_s, 2)
     logger.info("bound computed in %.1f s", bound.compute_s)
     return bound
-
-
-def write_suggestion(result: RunResult, world: World, plan: Plan, bound: object,
-                     folder: Path) -> Path | None:
-    """Write a staged plan derived from the bound, and a scenario copy that lists it."""
-    from musterpoint.sim.bounds.staged_plan import (
-        staged_schedule,
-        write_scenario_with_plan,
-        write_staged_plan,
-    )
-
-    sched = staged_schedule(world, plan, bound, result.tables["agents"])  # type: ignore[arg-type]
-    plan_path = write_staged_plan(sched.plan, folder / "suggested-staged-plan.yaml")
-    out = write_scenario_with_plan(world.loaded, plan_path,
-                                   folder / "scenario-with-suggestion.yaml")
-    # the run folder is written under a temporary name first: refer to the plan by a
-    # path relative to the scenario copy, which sits next to it
-    data = yaml.safe_load(out.read_text(encoding="utf-8"))
-    data["plans"] = [plan_path.name if Path(p) == plan_path.resolve() else p
-                     for p in data["plans"]]
-    out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return out

@@ -73,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-bound", action="store_true",
                    help="skip the flow-over-time bound (the best any plan could do)")
     r.add_argument("--suggest-plan", action="store_true",
-                   help="also write a staged plan derived from the bound")
+                   help="propose changes (staging, contraflow on bottleneck streets, shelter "
+                   "assignment), test each on 5 common seeds, and write the plan with those "
+                   "that help (suggestions.json, suggested-plan.yaml)")
     r.add_argument("--no-cache", action="store_true",
                    help="build the scenario's world from its files, without reading or "
                    "writing the world cache ($MUSTER_CACHE_DIR)")
@@ -195,6 +197,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     check_tiles_arguments(args)
     if args.pdf and args.no_report:
         raise InputError.single("--pdf", "", "the PDF is printed from the report; drop --no-report")
+    if args.suggest_plan and args.no_bound:
+        raise InputError.single("--suggest-plan", "", "the suggestions are read from the flow "
+                                "bound; drop --no-bound")
     loaded = load_scenario(resolve_scenario(args.scenario))
     plan = loaded.plan(args.plan)
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
@@ -210,6 +215,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from musterpoint.bound_step import attach_bound
 
         bound = attach_bound(result, world, plan)
+    suggestions = None
+    if args.suggest_plan and bound is not None:
+        from musterpoint.suggest_step import suggest_with_progress
+
+        suggestions = suggest_with_progress(result, world, plan, bound, args)
     result.meta["language"] = args.lang
     with atomic_folder(out) as tmp:
         result.save(tmp)
@@ -220,7 +230,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if not args.no_report:
             from musterpoint.reports import write_run_report
 
-            write_run_report(result, tmp / "report.html")
+            write_run_report(result, tmp / "report.html",
+                             suggestions.to_dict() if suggestions is not None else None)
             if args.pdf:
                 from musterpoint.reports.pdf import pdf_beside
 
@@ -228,10 +239,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from musterpoint.gis_export import write_gis
 
         write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
-        if args.suggest_plan and bound is not None:
-            from musterpoint.bound_step import write_suggestion
+        if suggestions is not None:
+            from musterpoint.suggest_step import write_suggestion
 
-            write_suggestion(result, world, plan, bound, tmp)
+            write_suggestion(suggestions, world, tmp)
     if not args.no_catalog:
         from musterpoint.compare_cmd import record_run
 
@@ -239,6 +250,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from musterpoint.reports.run_summary import reason_lines
 
     _summary(result.kpis, out, time.perf_counter() - t0, args, reason_lines(result, args.lang))
+    if suggestions is not None:
+        from musterpoint.suggest_step import suggestion_lines
+
+        for line in suggestion_lines(suggestions.to_dict(), out, args.lang):
+            print(line)
     return 0
 
 

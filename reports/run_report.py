@@ -25,6 +25,7 @@ from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
 from musterpoint.reports.run_report_text import LABELS
 from musterpoint.reports.run_summary import plain_value, run_summary
+from musterpoint.reports.suggestion_section import suggestion_section
 from musterpoint.sim.result import RunResult
 
 __all__ = ["LABELS", "write_run_report"]
@@ -175,9 +176,13 @@ def _bound_rows(b: dict[str, Any] | None, lab: dict[str, str]) -> dict[str, Any]
         eff = b.get(f"efficiency{p}")
         rows.append((f"ETE{p}", _duration(b.get(f"ete{p}_s"), lab["not_reached"]),
                      "—" if eff is None else f"{eff:.2f}"))
-    # street names and ids (runs before the names were reported: ids)
-    links = b.get("bottleneck_link_labels") or b.get("bottleneck_links") or []
-    return {"rows": rows, "links": [str(x) for x in links][:12],
+    # street names, each with its link id in a tooltip (runs before names were reported:
+    # the ids); an unnamed link shows its label ("unnamed service (id)")
+    ids = [str(x) for x in b.get("bottleneck_links") or []]
+    names = [str(x) for x in b.get("bottleneck_link_names") or []]
+    labels = [str(x) for x in b.get("bottleneck_link_labels") or ids]
+    links = [(n or lab_, i) for n, lab_, i in zip(names or labels, labels, ids, strict=False)]
+    return {"rows": rows, "links": links[:12],
             "shelters": [str(x) for x in (b.get("bottleneck_shelters") or [])],
             "limited_by": lab.get(f"limited_{b.get('limited_by')}", str(b.get("limited_by")
                                                                         or "—"))}
@@ -243,7 +248,8 @@ def _chart(result: RunResult, lab: dict[str, str]) -> Markup | None:
                       caption=lab["chart_caption"] + (lab["chart_flood"] if flood else ""))
 
 
-def write_run_report(result: RunResult, path: Path) -> Path:
+def write_run_report(result: RunResult, path: Path,
+                     suggestions: Mapping[str, Any] | None = None) -> Path:
     """Write the HTML report of one run.
 
     Parameters
@@ -252,6 +258,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
         The run to report. Missing tables or KPI keys show as "—" or leave a section out.
     path : Path
         Output ``.html`` file. Parent folders are created.
+    suggestions : mapping, optional
+        The content of ``suggestions.json`` (``--suggest-plan``): adds its section.
 
     Returns
     -------
@@ -322,7 +330,8 @@ def write_run_report(result: RunResult, path: Path) -> Path:
         "summary": run_summary(result, meta.get("language")),
         "chart": _chart(result, lab),
         "has_evacuation": ev.get("evacuees") != 0,
-        "extra_sections": [sec for sec in (f(result, lang) for f in SECTION_WRITERS) if sec],
+        "extra_sections": [sec for sec in (*(f(result, lang) for f in SECTION_WRITERS),
+                                           suggestion_section(suggestions, lang)) if sec],
         "zones": _zone_rows(result, lab),
         "shelters": shelters,
         "shelter_total": shelter_total,

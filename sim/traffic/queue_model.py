@@ -422,9 +422,11 @@ class TrafficModel:
             self._block(link, m, self.env.now) if m >= 0 else None
             return
         t = self.env.now
-        moved = self.last_exit[m]
-        if moved > t - self.stuck_time_s:  # m moved meanwhile: a slow queue, not gridlock
-            self._call(moved + self.stuck_time_s - t, partial(self._stuck_check, link, since))
+        wait = self.last_exit[m] + self.stuck_time_s - t
+        # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
+        # time (t + wait == t) would re-check at this instant for ever: stuck now
+        if wait > 0.0 and t + wait > t:
+            self._call(wait, partial(self._stuck_check, link, since))
             return
         self.forced_moves += 1
         logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
