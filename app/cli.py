@@ -25,6 +25,7 @@ from musterpoint.new_cmd import register as register_new
 from musterpoint.plan_doc_cmd import register as register_plan_doc
 from musterpoint.run_pipeline import RunOptions, run_pipeline
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
+from musterpoint.studio_cmd import register as register_studio
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(handlers={**register(sub), **register_drill(sub), **register_new(sub),
-                             **register_plan_doc(sub)})
+                             **register_plan_doc(sub), **register_studio(sub)})
     return p
 
 
