@@ -12,6 +12,8 @@ leaves no partial result.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import multiprocessing
 import queue as queue_mod
@@ -67,7 +69,8 @@ def compare_worker(argv: list[str], q: Any) -> None:
         args = _parser().parse_args(argv)
         args.progress_hook = lambda done, total: _report(
             q, "progress", stage="compare", fraction=done / max(total, 1))
-        args.handlers["compare"](args)
+        with contextlib.redirect_stdout(io.StringIO()):  # its summary is the page's
+            args.handlers["compare"](args)
         _report(q, "done")
     except MusterError as exc:
         _report(q, "failed", message=str(exc))

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["closure_traffic", "comparison_summary", "run_summary"]
+__all__ = ["COMPARED_KPIS", "closure_traffic", "comparison_summary", "run_summary"]
 
 logger = logging.getLogger(__name__)
 
@@ -118,10 +118,34 @@ def run_summary(folder: Path, closures: list[dict[str, Any]] | None = None) -> d
     }
 
 
+#: KPIs whose intervals the comparison page shows.
+COMPARED_KPIS = ("evacuation.ete50_s", "evacuation.ete90_s", "evacuation.arrived",
+                 "evacuation.stranded")
+
+
 def comparison_summary(folder: Path) -> dict[str, Any]:
-    """The scorecard of a ``muster compare`` folder: ranking, intervals, files."""
+    """The scorecard of a ``muster compare`` folder.
+
+    Returns
+    -------
+    dict
+        ``baseline``, ``replications``, ``confidence``, ``ranking`` (rank, plan, mean
+        score, verdict and the interval of its difference to the best), ``intervals``
+        (per KPI of :data:`COMPARED_KPIS` and plan: mean, lo, hi, n of n_total),
+        ``files``.
+    """
     comp = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
-    keep = ("baseline", "plans", "ranking", "scorecard", "confidence", "replications",
-            "intervals", "kpis")
-    return {"comparison": {k: comp[k] for k in keep if k in comp},
+    ranking = [{"rank": r["rank"], "plan": r["plan"], "score": _finite(r.get("score")),
+                "verdict": r.get("verdict"),
+                "vs_best_lo": (r.get("vs_best") or {}).get("lo"),
+                "vs_best_hi": (r.get("vs_best") or {}).get("hi")}
+               for r in (comp.get("score") or {}).get("ranking", [])]
+    kpis = comp.get("kpis") or {}
+    intervals = [{"kpi": k, "plan": plan, **{f: v.get(f) for f in ("mean", "lo", "hi", "n",
+                                                                   "n_total")}}
+                 for k in COMPARED_KPIS if k in kpis
+                 for plan, v in kpis[k]["plans"].items()]
+    return {"baseline": comp.get("baseline"), "replications": comp.get("replications"),
+            "confidence": comp.get("confidence"), "ranking": ranking,
+            "intervals": intervals,
             "files": sorted(p.name for p in folder.iterdir() if p.is_file())}

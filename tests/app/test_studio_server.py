@@ -25,6 +25,7 @@ from musterpoint.cli import main as muster
 from musterpoint.scenarios.errors import InputError
 from musterpoint.studio import StudioServer, Workspace
 from tests.helpers.scenario_factory import make_scenario
+from tests.helpers.studio_support import grid_studio
 
 TOKEN = "a-token-of-24-characters"
 
@@ -56,11 +57,8 @@ def _wait(base: str, job_id: str, timeout_s: float = 240.0) -> dict[str, Any]:
 
 @pytest.fixture
 def studio(tmp_path: Path) -> Iterator[tuple[StudioServer, str, Path]]:
-    folder = make_scenario(tmp_path / "grid").parent
-    srv = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
-    srv.start()
-    yield srv, f"http://127.0.0.1:{srv.port}", folder
-    srv.shutdown()
+    with grid_studio(tmp_path) as served:
+        yield served
 
 
 def test_scenario_view_has_the_network_zones_and_shelters(studio: Any) -> None:
@@ -203,3 +201,17 @@ def test_access_rules_off_loopback_and_across_origins(tmp_path: Path) -> None:
         assert wild.token and len(wild.token) >= 16 and f"?token={wild.token}" in wild.url
     finally:
         wild.service.stop()
+
+
+def test_every_ui_text_has_chinese_without_english_words() -> None:
+    import re
+
+    from musterpoint.studio.texts import TEXTS, texts_json
+
+    english = {k: zh for k, (_, zh) in TEXTS.items()
+               if re.search(r"[A-Za-z]{2,}", zh.replace("musterpoint", ""))}
+    assert english == {"lang_switch": "English"}  # the switch names the other language
+    assert all(en and zh for en, zh in TEXTS.values())
+    both = json.loads(texts_json())
+    assert both["zh"]["run"] == "运行" and both["en"]["run"] == "Run"
+    assert "<" not in texts_json()

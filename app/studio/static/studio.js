@@ -179,7 +179,7 @@
         S.raw.scenario.shelters.splice(i, 1); drawShelters(); edited("scenario");
       });
       body.appendChild(el("tr", {"data-id": s.id},
-        el("td", {text: s.id}), el("td", {text: s.name}),
+        el("td", {text: s.id, cls: "data"}), el("td", {text: s.name, cls: "data"}),
         el("td", {}, numberInput(s.capacity, function (v) {
           s.capacity = Math.round(v); edited("scenario");
         }, {min: "0", step: "100", cls: "capacity", "data-id": s.id})),
@@ -197,7 +197,7 @@
         closures.splice(i, 1); drawClosures(); edited("scenario");
       });
       body.appendChild(el("tr", {}, el("td", {text: F.hm(c.from_h * 3600)}),
-        el("td", {text: c.links.join(", ")}), el("td", {}, remove)));
+        el("td", {text: c.links.join(", "), cls: "data"}), el("td", {}, remove)));
     });
   }
 
@@ -228,15 +228,15 @@
       var p = f.properties;
       if (!p.evacuees) { return; }
       var h = zoneOrderHours(p);
-      zones.appendChild(el("tr", {"data-zone": p.id}, el("td", {text: p.id}),
+      zones.appendChild(el("tr", {"data-zone": p.id}, el("td", {text: p.id, cls: "data"}),
         el("td", {text: F.num(p.evacuees)}), el("td", {text: h === null ? "—" : String(h)})));
     });
     var stds = document.querySelector("#standard-table tbody");
     stds.replaceChildren();
     (S.raw.scenario.standards || []).concat(plan.standards || []).forEach(function (s) {
       var label = s.label ? (F.lang() === "zh" && s.label.zh ? s.label.zh : s.label.en) : s.id;
-      stds.appendChild(el("tr", {}, el("td", {text: label}),
-        el("td", {text: s.kpi + " " + s.op + " " + s.threshold})));
+      stds.appendChild(el("tr", {}, el("td", {text: label, cls: "data"}),
+        el("td", {text: s.kpi + " " + s.op + " " + s.threshold, cls: "data"})));
     });
   }
 
@@ -330,7 +330,8 @@
         edited("scenario");
       });
       L.popup().setLatLng(latlng).setContent(el("div", {id: "road-popup", "data-links": road.links.join(",")},
-        el("strong", {text: road.name || t("unnamed_road")}), " (" + road.highway + ")",
+        el("strong", {text: road.name || t("unnamed_road"), cls: "data"}),
+        el("span", {text: " (" + road.highway + ")", cls: "data"}),
         el("br"), el("span", {t: "close_at"}), " ", at, " ", ok)).openOn(map);
     }).catch(failed);
   }
@@ -449,7 +450,8 @@
     var box = document.getElementById("compare-plans");
     box.replaceChildren();
     Object.keys(S.raw.plans).forEach(function (name) {
-      box.appendChild(el("label", {}, el("input", {type: "checkbox", value: name}), " " + name));
+      box.appendChild(el("label", {}, el("input", {type: "checkbox", value: name}), " ",
+                         el("span", {cls: "data", text: name})));
     });
   }
 

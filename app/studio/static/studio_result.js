@@ -44,7 +44,7 @@ var StudioResult = (function () {
   function standards(list) {
     var zh = F.lang() === "zh";
     return table(["standard", "result"], list.map(function (s) {
-      return [(zh && s.label_zh) || s.label || s.id,
+      return [el("span", {cls: "data", text: (zh && s.label_zh) || s.label || s.id}),
               el("span", {t: s.met ? "met" : "missed", cls: s.met ? "met" : "missed"})];
     }), "standards-result");
   }
@@ -69,7 +69,7 @@ var StudioResult = (function () {
          el("span", {id: "redirect-count", text: F.num(redirects)})),
       table(["shelter_name", "capacity", "occupancy", "redirected_to", "redirected_away"],
         rows.map(function (s) {
-          return [s.name || s.id, F.num(s.capacity), el("span", {cls: "occ", "data-id": s.id,
+          return [el("span", {cls: "data", text: s.name || s.id}), F.num(s.capacity), el("span", {cls: "occ", "data-id": s.id,
                   text: F.num(s.occupancy_end)}), F.num(s.redirected_to), F.num(s.redirected_away)];
         }), "shelter-result"));
   }
@@ -78,7 +78,7 @@ var StudioResult = (function () {
     if (!rows.length) { return null; }
     return el("div", {}, el("h3", {t: "closure_traffic"}),
       table(["closures", "before", "after"], rows.map(function (c) {
-        return [F.hm(c.from_h * 3600) + " · " + c.links.join(", "),
+        return [el("span", {cls: "data", text: F.hm(c.from_h * 3600) + " · " + c.links.join(", ")}),
                 el("span", {cls: "before", text: String(c.before)}),
                 el("span", {cls: "after", text: String(c.after)})];
       }), "closure-result"));
@@ -87,7 +87,7 @@ var StudioResult = (function () {
   function byZone(rows) {
     return el("div", {}, el("h3", {t: "by_zone"}),
       table(["zone", "evacuees", "ete50", "ete90", "ete100"], rows.map(function (z) {
-        return [z.zone, F.num(z.evacuees), F.hm(z.ete50_s), F.hm(z.ete90_s), F.hm(z.ete100_s)];
+        return [el("span", {cls: "data", text: z.zone}), F.num(z.evacuees), F.hm(z.ete50_s), F.hm(z.ete90_s), F.hm(z.ete100_s)];
       }), "zone-result"));
   }
 
@@ -100,7 +100,7 @@ var StudioResult = (function () {
       box.appendChild(el("iframe", {cls: "run-page", src: base + p[1], title: p[1],
         sandbox: "allow-scripts allow-popups allow-downloads"}));
       box.appendChild(el("a", {href: base + p[1] + "?download=1"},
-        el("span", {t: "download"}), " " + p[1]));
+        el("span", {t: "download"}), " ", el("span", {cls: "data", text: p[1]})));
     });
     return box;
   }
@@ -108,29 +108,45 @@ var StudioResult = (function () {
   /* The result page of a finished run. */
   function renderRun(target, job) {
     var r = job.result, e = r.evacuation;
-    target.replaceChildren(
+    var parts = [
       el("h2", {t: "result"}),
-      el("p", {text: job.scenario + " · " + job.plan + " · " + t("seed") + " " + job.seed}),
+      el("p", {}, el("span", {cls: "data", text: job.scenario + " · " + job.plan}),
+         " · " + t("seed") + " " + job.seed),
       figures(e), ledger(e, r.ledger), standards(r.standards || []), bound(r.bounds),
       shelters(r.shelters || [], r.redirects), closures(r.closures || []),
-      byZone(r.by_zone || []), pages(job));
+      byZone(r.by_zone || []), pages(job)];
+    target.replaceChildren.apply(target, parts.filter(function (x) { return x !== null; }));
   }
 
-  /* The scorecard of a finished comparison: the ranking with intervals. */
+  /* A KPI's value in its unit: durations as h:mm, counts as whole numbers. */
+  function kpiValue(kpi, v) {
+    if (v === null || v === undefined) { return "—"; }
+    return /_s$/.test(kpi) ? F.hm(v) : F.num(v);
+  }
+
+  /* The scorecard of a finished comparison: the ranking, intervals, the pages written. */
   function renderCompare(target, job) {
-    var c = job.result.comparison || {};
-    var ranking = c.ranking || [];
-    var rows = ranking.map(function (p, i) {
-      var name = typeof p === "string" ? p : (p.plan || p.name);
-      var score = typeof p === "object" ? (p.score_mean !== undefined ? p.score_mean : p.score) : null;
-      return [String(i + 1), name, score === null || score === undefined ? "—" : Number(score).toFixed(1)];
-    });
-    var box = el("div", {},
-      el("h3", {t: "ranking"}),
-      table(["ranking", "plan", "score"], rows, "ranking-table"));
-    (job.result.files || []).filter(function (f) { return /\.html$/.test(f); }).forEach(function (f) {
-      box.appendChild(el("p", {}, el("a", {href: "/runs/" + encodeURIComponent(job.id) + "/" + f,
-        target: "_blank", rel: "noopener"}, f)));
+    var r = job.result;
+    var ranking = table(["ranking", "plan", "score", "interval"], r.ranking.map(function (p) {
+      var diff = p.vs_best_lo === null || p.vs_best_lo === undefined ? "—"
+        : p.vs_best_lo.toFixed(1) + " … " + p.vs_best_hi.toFixed(1);
+      return [String(p.rank), el("span", {cls: "data", text: p.plan}),
+              p.score === null ? "—" : p.score.toFixed(1), diff];
+    }), "ranking-table");
+    var intervals = table(["standard", "plan", "interval"], r.intervals.map(function (i) {
+      return [el("span", {cls: "data", text: i.kpi}), el("span", {cls: "data", text: i.plan}),
+              kpiValue(i.kpi, i.mean) + " (" + kpiValue(i.kpi, i.lo) + " … " +
+              kpiValue(i.kpi, i.hi) + ", n = " + i.n + "/" + i.n_total + ")"];
+    }), "interval-table");
+    var box = el("div", {}, el("h3", {t: "ranking"}), ranking, el("h3", {t: "interval"}),
+                 intervals);
+    r.files.filter(function (f) { return /\.html$/.test(f); }).forEach(function (f) {
+      var base = "/runs/" + encodeURIComponent(job.id) + "/" + f;
+      box.appendChild(el("h3", {t: /^difference_map/.test(f) ? "difference_map" : "report"}));
+      box.appendChild(el("iframe", {cls: "run-page", src: base, title: f,
+        sandbox: "allow-scripts allow-popups allow-downloads"}));
+      box.appendChild(el("a", {href: base + "?download=1"}, el("span", {t: "download"}), " ",
+        el("span", {cls: "data", text: f})));
     });
     target.replaceChildren(box);
   }
