@@ -42,11 +42,10 @@ def _cmd_studio(args: argparse.Namespace) -> int:
 
     check_tiles_arguments(args)
     workspace = Workspace(args.workspace, list(args.scenarios))
-    first = workspace.catalogue()[0]["id"] if args.scenarios else "porto-alegre-flood"
     try:
         server = StudioServer(workspace, args.host, args.port, token=args.token,
                               tiles=args.tiles, tiles_attribution=args.tiles_attribution,
-                              lang=args.lang, default_scenario=first,
+                              lang=args.lang,
                               allow_hosts=args.allow_host)
     except OSError as exc:
         raise InputError.single("--port", "", f"cannot serve on {args.host}:{args.port} "

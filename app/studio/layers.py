@@ -2,7 +2,7 @@
 
 The roads go to the browser packed, one integer polyline per link in the network's link
 order (``[x0, y0, dx1, dy1, ...]`` in 1e-5 degrees, as :mod:`musterpoint.maps.geometry`
-packs them) with a class per link (0 main roads, 1 other through roads, 2 local streets),
+packs them) with a class per link (:func:`road_classes`),
 so the page can draw only the main roads at low zoom (a 100,000-link network stays
 pannable) and colour a link by its index. A click on the map is resolved here, not in the
 browser: :class:`LinkFinder` gives the links nearest a point.
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from musterpoint.sim.network.graph import Network
     from musterpoint.sim.world import World
 
-__all__ = ["MAIN_ROADS", "LinkFinder", "packed_links", "scenario_layers"]
+__all__ = ["MAIN_ROADS", "LinkFinder", "packed_links", "road_classes", "scenario_layers"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +34,23 @@ MAIN_ROADS = frozenset({"motorway", "motorway_link", "trunk", "trunk_link", "pri
 _THROUGH_ROADS = frozenset({"secondary", "secondary_link", "tertiary", "tertiary_link"})
 
 
-def _road_class(highway: Any) -> int:
-    h = str(highway)
-    return 0 if h in MAIN_ROADS else 1 if h in _THROUGH_ROADS else 2
+def road_classes(net: Network) -> list[int]:
+    """Each link's drawing class: 0 main roads, 1 other through roads, 2 local streets.
+
+    From the OSM ``highway`` class; a network without classes (a CSV or line layer) is
+    classed by capacity instead (top 10 % class 0, next 40 % class 1), and one whose links
+    all have the same capacity is all class 0 (drawn at every zoom).
+    """
+    by_name = [0 if str(h) in MAIN_ROADS else 1 if str(h) in _THROUGH_ROADS else 2
+               for h in net.highway]
+    if net.n_links == 0 or min(by_name) < 2:
+        return by_name
+    cap = np.asarray(net.capacity_vph, dtype=float)
+    hi, mid = np.quantile(cap, 0.9), np.quantile(cap, 0.5)
+    if hi == cap.min():
+        return [0] * net.n_links
+    classes: list[int] = np.where(cap >= hi, 0, np.where(cap >= mid, 1, 2)).tolist()
+    return classes
 
 
 def packed_links(net: Network) -> list[list[int]]:
@@ -97,7 +111,7 @@ def scenario_layers(world: World) -> dict[str, Any]:
         "bounds": list(net.bounds()),
         "scale": PACK_SCALE,
         "roads": {"ids": [str(i) for i in net.link_id], "packed": packed_links(net),
-                  "cls": [_road_class(h) for h in net.highway], "name": name_index,
+                  "cls": road_classes(net), "name": name_index,
                   "names": names},
         "zones": {"type": "FeatureCollection", "features": features},
         "destinations": [{"id": d.id, "name": d.name, "lon": d.lon, "lat": d.lat}

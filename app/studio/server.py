@@ -28,6 +28,7 @@ from musterpoint.console.serving import (
     served_policy,
 )
 from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.loader import DEFAULT_SCENARIO
 from musterpoint.studio.jobs import JobManager
 from musterpoint.studio.layers import LinkFinder, scenario_layers
 from musterpoint.studio.results import comparison_summary, run_summary
@@ -116,7 +117,11 @@ class StudioServer:
     def catalogue(self) -> dict[str, Any]:
         """The scenarios that can be opened, and which one to open first."""
         items = self.workspace.catalogue()
-        first = self.default_scenario or (items[0]["id"] if items else None)
+        first = self.default_scenario
+        if first is None and items:  # a folder given, else the bundled default scenario
+            ids = [i["id"] for i in items]
+            first = ids[0] if items[0]["source"] == "folder" or DEFAULT_SCENARIO not in ids \
+                else DEFAULT_SCENARIO
         return {"scenarios": items, "default": first, "tiles": self.tiles,
                 "tiles_attribution": self.tiles_attribution, "lang": self.lang}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ class Workspace:
         (self.root / "scenarios").mkdir(exist_ok=True)
         (self.root / "runs").mkdir(exist_ok=True)
         self._given: dict[str, Path] = {}
+        self._copying = threading.Lock()
         for f in folders or []:
             folder = f.parent if f.is_file() else f
             if not (folder / "scenario.yaml").is_file():
@@ -131,8 +133,13 @@ class Workspace:
             src = bundled[sid].parent
             if BUNDLED_DIR.resolve() not in src.resolve().parents:
                 raise InputError.single("studio", "scenario", f"no scenario {sid!r}")
-            shutil.copytree(src, mine, ignore=shutil.ignore_patterns("__pycache__"))
-            logger.info("copied bundled scenario %s into %s", sid, mine)
+            with self._copying:  # the page asks for a scenario's files and map at once
+                if not (mine / "scenario.yaml").is_file():
+                    tmp = mine.with_name(f".{sid}.copying")
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    shutil.copytree(src, tmp, ignore=shutil.ignore_patterns("__pycache__"))
+                    tmp.rename(mine)
+                    logger.info("copied bundled scenario %s into %s", sid, mine)
             return mine
         raise InputError.single("studio", "scenario", f"no scenario {sid!r}; open one of "
                                 f"{', '.join(o['id'] for o in self.catalogue())}")

@@ -1,0 +1,84 @@
+"""(a) of the studio's issue, on the bundled default scenario, in headless Chromium.
+
+A fresh studio opens the default scenario (Porto Alegre); an evacuation area is drawn
+with Leaflet-Geoman over a 2 x 2 block of its 1 km zones; Run saves and runs it; the
+clearance time the page shows equals that of ``muster run`` on the saved folder with the
+same seed, and only those four zones are ordered out. Slow (the world of the default
+scenario is built from its files, then simulated twice).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from musterpoint.cli import main as muster
+from musterpoint.studio import StudioServer, Workspace
+from tests.app.test_studio_browser import Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def _block_of_four(features: list[dict[str, Any]]) -> tuple[list[str], list[float]]:
+    """Ids of four zones forming a 2 x 2 block, each with evacuees, and its bounding box."""
+    cells = {}
+    for f in features:
+        m = re.fullmatch(r"Z(\d+)-(\d+)", f["properties"]["id"])
+        if m and f["properties"]["evacuees"] > 0:
+            xs = [p[0] for p in f["geometry"]["coordinates"][0]]
+            ys = [p[1] for p in f["geometry"]["coordinates"][0]]
+            cells[(int(m[1]), int(m[2]))] = (f["properties"]["id"],
+                                             [min(xs), min(ys), max(xs), max(ys)])
+    for (a, b) in sorted(cells, key=lambda k: -sum(
+            1 for d in ((0, 1), (1, 0), (1, 1)) if (k[0] + d[0], k[1] + d[1]) in cells)):
+        block = [(a, b), (a, b + 1), (a + 1, b), (a + 1, b + 1)]
+        if all(k in cells for k in block):
+            boxes = [cells[k][1] for k in block]
+            return [cells[k][0] for k in block], [
+                min(x[0] for x in boxes), min(x[1] for x in boxes),
+                max(x[2] for x in boxes), max(x[3] for x in boxes)]
+    raise AssertionError("no 2 x 2 block of zones with evacuees")
+
+
+@pytest.fixture
+def studio(tmp_path: Path) -> Iterator[tuple[StudioServer, str]]:
+    srv = StudioServer(Workspace(tmp_path / "ws"), "127.0.0.1", 0)
+    srv.start()
+    yield srv, f"http://127.0.0.1:{srv.port}/"
+    srv.shutdown()
+
+
+def test_a_draw_an_area_over_four_zones_and_run(browser: Any, studio: Any,
+                                                tmp_path: Path) -> None:
+    srv, url = studio
+    p = Page(browser, url)
+    assert p.page.evaluate("window.studio.sid") == "porto-alegre-flood"
+    zones, (w, s, e, n) = _block_of_four(p.page.evaluate("window.studio.layers.zones.features"))
+    p.page.evaluate("([s, w, n, e]) => window.studio.map.fitBounds([[s, w], [n, e]], "
+                    "{padding: [80, 80]})", [s, w, n, e])
+    p.page.wait_for_timeout(500)
+    p.page.click('#tools button[data-tool="area"]')
+    dx, dy = (e - w) * 0.05, (n - s) * 0.05
+    corners = [(w + dx, s + dy), (e - dx, s + dy), (e - dx, n - dy), (w + dx, n - dy)]
+    for lon, lat in [*corners, corners[0]]:
+        p.click_lonlat(lon, lat)
+        p.page.wait_for_timeout(150)
+    p.page.wait_for_function("() => window.studio.area && window.studio.area.type === 'Polygon'")
+    p.run_and_wait(timeout_ms=600000)
+    shown = float(p.page.get_attribute("#fig-ete50_s", "data-seconds") or "nan")
+    job = p.page.evaluate("window.studio.job")
+    folder = srv.workspace.folder("porto-alegre-flood")
+    assert (folder / "data" / "studio-area.geojson").is_file()
+    assert muster(["run", str(folder), "--seed", "1", "--out", str(tmp_path / "cli"),
+                   "--no-progress", "--no-catalog"]) == 0
+    cli = json.loads((tmp_path / "cli" / "kpis.json").read_text())["evacuation"]
+    assert shown == cli["ete50_s"]
+    assert job["result"]["evacuation"]["ete90_s"] == cli["ete90_s"]
+    ordered = {z["zone"] for z in job["result"]["by_zone"] if z["evacuees"]}
+    assert ordered == set(zones)
+    p.clean()
