@@ -6,7 +6,10 @@ shelter, set its capacity to 500, run, see it filled and the redirect count; (c)
 road by clicking it at 1:00, run, see fewer vehicles enter it after 1:00 than before;
 (e) compare two plans with 3 replications and read the ranking; (f) the same pages in
 Chinese with no English in the visible text (scenario data apart); (g) no console errors
-and no request leaving the studio. Skips without ``/usr/bin/chromium`` or Playwright.
+and no request leaving the studio; (d) create a scenario from uploaded files (an OSM
+extract, a population table, a shelter XLSX with Chinese column names), run, save, and
+``muster run`` the saved folder with the same result. Skips without
+``/usr/bin/chromium`` or Playwright.
 """
 
 from __future__ import annotations
@@ -199,3 +202,53 @@ def test_f_g_chinese_pages_have_no_english(browser: Any, studio: Any) -> None:
     p.clean()
     again.clean()
     context.close()
+
+
+KREMS = Path(__file__).resolve().parents[2] / "scenarios" / "bundled" / "krems_flood" / "data"
+
+
+def _shelter_xlsx(path: Path) -> Path:
+    """Krems' shelters as an XLSX with Chinese column names (名称, 经度, 纬度, 容纳人数)."""
+    from openpyxl import Workbook
+
+    table = pd.read_csv(KREMS / "krems_shelters.csv")
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["名称", "经度", "纬度", "容纳人数"])
+    for r in table.itertuples():
+        sheet.append([r.name, r.lon, r.lat, int(r.capacity)])
+    book.save(path)
+    return path
+
+
+def test_d_create_from_uploaded_files_run_save_and_cli(browser: Any, studio: Any,
+                                                       tmp_path: Path) -> None:
+    from musterpoint.cli import main as muster
+
+    srv, url, _ = studio
+    p = Page(browser, url)
+    p.page.click('#tabs button[data-tab="new"]')
+    p.page.fill("#new-name", "克雷姆斯")
+    p.page.set_input_files("#new-roads", str(KREMS / "krems.osm.gz"))
+    people = pd.read_csv(KREMS / "population.csv").head(120)  # a small district: a quick run
+    people.to_csv(tmp_path / "人口.csv", index=False)
+    p.page.set_input_files("#new-population", str(tmp_path / "人口.csv"))
+    p.page.set_input_files("#new-shelters", str(_shelter_xlsx(tmp_path / "避难场所.xlsx")))
+    p.page.click("#btn-create")
+    p.page.wait_for_function("() => window.studio.sid === '克雷姆斯' && window.studio.ready",
+                             timeout=300000)
+    folder = srv.workspace.folder("克雷姆斯")
+    assert folder.parent == srv.workspace.root / "scenarios"
+    assert not any((srv.workspace.root / "uploads").iterdir())  # uploads removed
+    assert p.page.locator(".shelter-icon").count() == 9
+    p.run_and_wait(timeout_ms=600000)
+    p.page.click("#btn-save")
+    shown = p.page.evaluate("window.studio.job.result.evacuation")
+    assert muster(["run", str(folder), "--seed", "1", "--out", str(tmp_path / "cli"),
+                   "--no-progress", "--no-catalog"]) == 0
+    import json
+
+    cli = json.loads((tmp_path / "cli" / "kpis.json").read_text())["evacuation"]
+    for k in ("evacuees", "arrived", "ete50_s", "ete90_s"):
+        assert shown[k] == cli[k]
+    p.clean()
