@@ -215,3 +215,39 @@ def test_every_ui_text_has_chinese_without_english_words() -> None:
     both = json.loads(texts_json())
     assert both["zh"]["run"] == "运行" and both["en"]["run"] == "Run"
     assert "<" not in texts_json()
+
+
+def test_uploads_and_saves_stay_inside_the_workspace(tmp_path: Path) -> None:
+    import base64
+
+    from musterpoint.console import ServeLimits
+
+    folder = make_scenario(tmp_path / "grid").parent
+    ws = Workspace(tmp_path / "ws", [folder])
+    srv = StudioServer(ws, "127.0.0.1", 0, limits=ServeLimits(max_body_bytes=64 * 1024))
+    srv.start()
+    base = f"http://127.0.0.1:{srv.port}"
+    try:
+        csv = base64.b64encode(b"lon,lat,population\n1,2,3\n").decode()
+        # the uploaded name only gives the suffix: a path in it is never used
+        status, answer = _call(base, "/api/new", {"name": "x", "files": {
+            "roads": {"name": "../../../etc/roads.exe", "base64": csv},
+            "population": {"name": "../p.csv", "base64": csv}}})
+        assert status == 400 and answer["problems"][0]["field"] == "roads"
+        status, answer = _call(base, "/api/new", {"name": "../escape", "files": {}})
+        assert status == 400 and answer["problems"][0]["field"] == "name"
+        # bodies over the limit are refused before anything is read into a file
+        big = base64.b64encode(b"x" * 100_000).decode()
+        status, _ = _call(base, "/api/new", {"name": "y", "files": {
+            "roads": {"name": "r.osm", "base64": big}}})
+        assert status == 413
+        # a plan file outside the scenario folder is refused, nothing written
+        _, sc = _call(base, "/api/scenario/grid")
+        plan = sc["plans"]["now"]
+        status, answer = _call(base, "/api/scenario/grid/save", {"plans": {
+            "now": {"file": "../../evil.yaml", "data": plan["data"]}}})
+        assert status == 400 and not (tmp_path / "evil.yaml").exists()
+        assert sorted(p.name for p in (ws.root / "scenarios").iterdir()) == []
+        assert not (ws.root / "uploads").exists() or not any((ws.root / "uploads").iterdir())
+    finally:
+        srv.shutdown()
