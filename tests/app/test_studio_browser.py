@@ -252,3 +252,25 @@ def test_d_create_from_uploaded_files_run_save_and_cli(browser: Any, studio: Any
     for k in ("evacuees", "arrived", "ete50_s", "ete90_s"):
         assert shown[k] == cli[k]
     p.clean()
+
+
+def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
+    _, url, folder = studio
+    p = Page(browser, url)
+    p.page.click('#tools button[data-tool="close"]')
+    p.click_lonlat(-51.199, -30.0)  # the first street of the grid (links L1 and L2)
+    p.page.wait_for_selector("#road-popup")
+    p.page.fill("#close-at", "0:30")
+    p.page.click("#control-ok")
+    p.page.wait_for_selector("#road-popup", state="detached")
+    p.click_lonlat(-51.199, -30.0)
+    p.page.wait_for_selector("#road-popup")
+    p.page.fill("#close-at", "0:45")
+    p.page.click("#contraflow-ok")
+    p.page.wait_for_function("() => document.querySelector('#problem-list li.ok')")
+    p.page.click("#btn-save")
+    p.page.wait_for_function("() => !window.studio.dirty")
+    plan = yaml.safe_load((folder / "plan-now.yaml").read_text(encoding="utf-8"))
+    assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.5}]
+    assert plan["contraflow"] == [{"links": ["L1"], "from_h": 0.75}]
+    p.clean()

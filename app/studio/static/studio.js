@@ -329,10 +329,27 @@
         drawClosures();
         edited("scenario");
       });
+      /* The plan's levers on the clicked link, from the time given (a link id, one way). */
+      function lever(kind, extra) {
+        var h = F.parseHm(at.value);
+        if (h === null) { at.focus(); return; }
+        var plan = currentPlan();
+        plan[kind] = plan[kind] || [];
+        plan[kind].push(Object.assign({links: [road.id], from_h: h}, extra));
+        map.closePopup();
+        edited("plan");
+      }
+      var contra = el("button", {t: "add_contraflow", id: "contraflow-ok"});
+      contra.addEventListener("click", function () { lever("contraflow", {}); });
+      var control = el("button", {t: "add_control_point", id: "control-ok"});
+      control.addEventListener("click", function () {
+        lever("control_points", {capacity_factor: 0.5});
+      });
       L.popup().setLatLng(latlng).setContent(el("div", {id: "road-popup", "data-links": road.links.join(",")},
         el("strong", {text: road.name || t("unnamed_road"), cls: "data"}),
         el("span", {text: " (" + road.highway + ")", cls: "data"}),
-        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok)).openOn(map);
+        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, " ",
+        control)).openOn(map);
     }).catch(failed);
   }
 
