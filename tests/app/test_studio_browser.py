@@ -274,3 +274,22 @@ def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.5}]
     assert plan["contraflow"] == [{"links": ["L1"], "from_h": 0.75}]
     p.clean()
+
+
+def test_cancel_in_the_page_and_saved_versions(browser: Any, studio: Any) -> None:
+    srv, url, _ = studio
+    p = Page(browser, url)
+    p.page.click('#tabs button[data-tab="plan"]')
+    p.page.fill("#plan-order", "0.25")
+    p.page.dispatch_event("#plan-order", "change")
+    p.page.click("#btn-run")
+    p.page.wait_for_function("() => window.studio.job && window.studio.job.id")
+    p.page.click("#btn-cancel")
+    p.page.wait_for_function("() => window.studio.job.state === 'cancelled'")
+    assert p.page.is_enabled("#btn-run") and not p.page.is_enabled("#btn-cancel")
+    assert [x.name for x in srv.workspace.runs.iterdir() if "run-" in x.name] == []
+    # Run saved the plan first: its earlier version is listed
+    p.page.wait_for_selector("#history-list li")
+    assert p.page.locator("#history-list li").all_inner_texts() == [
+        ".studio-history/plan-now/0001.yaml"]
+    p.clean()

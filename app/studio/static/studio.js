@@ -393,6 +393,7 @@
       drawZones(S.layers);
       refreshAll();
       showProblems([]);
+      showHistory();
       S.ready = true;
       status(t("ready"));
     }).catch(failed);
@@ -410,8 +411,21 @@
       }
       status(res.saved.some(function (s) { return s.changed; }) ? t("saved") : t("unchanged"));
       showProblems([]);
+      showHistory();
       return res;
     });
+  }
+
+  /* The saved versions of the current plan's file (oldest first). */
+  function showHistory() {
+    var plan = S.raw.plans[S.plan];
+    if (!plan) { return; }
+    api("/api/scenario/" + encodeURIComponent(S.sid) + "/history?file=" +
+        encodeURIComponent(plan.file)).then(function (res) {
+      var ul = document.getElementById("history-list");
+      ul.replaceChildren();
+      res.versions.forEach(function (v) { ul.appendChild(el("li", {cls: "data", text: v})); });
+    }).catch(failed);
   }
 
   /* ------------------------------------------------------------------ runs */
@@ -553,7 +567,7 @@
       openScenario(e.target.value);
     });
     document.getElementById("plan-select").addEventListener("change", function (e) {
-      S.plan = e.target.value; refreshAll(); edited("plan");
+      S.plan = e.target.value; refreshAll(); showHistory(); edited("plan");
     });
     document.getElementById("plan-order").addEventListener("change", function (e) {
       currentPlan().order_time_h = Number(e.target.value); edited("plan");
