@@ -43,6 +43,8 @@ DEFAULT_STUDIO_PORT = 8766
 STUDIO_LIMITS = ServeLimits(max_body_bytes=32 << 20, body_timeout_s=60.0)
 #: The file a drawn evacuation area is saved as, in the scenario's ``data/``.
 AREA_FILE = "studio-area.geojson"
+#: The file hazard polygons drawn in the studio are saved as (a polygon series).
+HAZARD_FILE = "studio-hazard.geojson"
 
 
 class StudioServer:
@@ -170,7 +172,9 @@ class StudioServer:
         """Save an edited scenario and plans (and a drawn evacuation area).
 
         ``body``: ``scenario`` (mapping or None), ``plans`` (name -> {``file``,
-        ``data``}), ``area`` (a GeoJSON geometry, ``null`` to remove it, absent to keep).
+        ``data``}), ``area`` (a GeoJSON geometry, ``null`` to remove it, absent to keep),
+        ``hazard_polygons`` (``[{geometry, from_h}]``: drawn hazard extents, saved as an
+        accumulating polygon series in :data:`HAZARD_FILE`).
         Everything is validated before anything is written.
         """
         ws = self.workspace
@@ -180,6 +184,10 @@ class StudioServer:
             raise InputError.single("request", "plans", "give plans as an object")
         if "area" in body and isinstance(scenario, dict):
             scenario = self._with_area(sid, scenario, body["area"])
+        hazard_layer = None
+        if body.get("hazard_polygons") and isinstance(scenario, dict):
+            scenario, hazard_layer = self._with_hazard_polygons(scenario,
+                                                                body["hazard_polygons"])
         problems = []
         if isinstance(scenario, dict):
             problems += ws.check("scenario", scenario, "scenario.yaml")
@@ -196,6 +204,8 @@ class StudioServer:
                     {"type": "FeatureCollection", "features": [
                         {"type": "Feature", "properties": {"name": "studio area"},
                          "geometry": body["area"]}]}))
+            if hazard_layer is not None:
+                ws.write_data(sid, HAZARD_FILE, json_bytes(hazard_layer))
             saved.append(ws.save(sid, "scenario.yaml", "scenario", scenario))
         for p in plans.values():
             saved.append(ws.save(sid, p["file"], "plan", p["data"]))
@@ -215,6 +225,35 @@ class StudioServer:
             pop["area"] = f"data/{AREA_FILE}"
         out["population"] = pop
         return out
+
+    @staticmethod
+    def _with_hazard_polygons(scenario: dict[str, Any], polygons: Any
+                              ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The scenario with drawn hazard polygons (each from a time) as a polygon series,
+        and the layer to write as :data:`HAZARD_FILE`."""
+        if not isinstance(polygons, list):
+            raise InputError.single("request", "hazard_polygons", "give a list")
+        features = []
+        for i, item in enumerate(polygons):
+            geom = item.get("geometry") if isinstance(item, dict) else None
+            from_h = item.get("from_h") if isinstance(item, dict) else None
+            if not isinstance(geom, dict) or geom.get("type") not in ("Polygon",
+                                                                        "MultiPolygon"):
+                raise InputError.single("request", f"hazard_polygons[{i}].geometry",
+                                        "give a GeoJSON polygon")
+            if isinstance(from_h, bool) or not isinstance(from_h, int | float) \
+                    or not 0 <= from_h < 1e4:
+                raise InputError.single("request", f"hazard_polygons[{i}].from_h",
+                                        "give the hour it starts (0 or more)")
+            features.append({"type": "Feature", "geometry": geom,
+                             "properties": {"from_h": float(from_h)}})
+        out = dict(scenario)
+        hazard = dict(out.get("hazard") or {})
+        rel = f"data/{HAZARD_FILE}"
+        series = [p for p in hazard.get("polygons") or [] if p.get("file") != rel]
+        hazard["polygons"] = [*series, {"file": rel, "mode": "accumulate", "kind": "flood"}]
+        out["hazard"] = hazard
+        return out, {"type": "FeatureCollection", "features": features}
 
     def history(self, sid: str, rel: str) -> dict[str, Any]:
         """Earlier saved versions of one file."""

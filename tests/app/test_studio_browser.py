@@ -293,3 +293,28 @@ def test_cancel_in_the_page_and_saved_versions(browser: Any, studio: Any) -> Non
     assert p.page.locator("#history-list li").all_inner_texts() == [
         ".studio-history/plan-now/0001.yaml"]
     p.clean()
+
+
+def test_draw_a_hazard_extent_from_a_time(browser: Any, studio: Any) -> None:
+    import json
+
+    _, url, folder = studio
+    p = Page(browser, url)
+    p.page.click('#tools button[data-tool="hazard"]')
+    p.page.fill("#hazard-from", "0:30")
+    corners = [(-51.2005, -30.0005), (-51.1975, -30.0005), (-51.1975, -29.9895),
+               (-51.2005, -29.9895)]
+    for lon, lat in [*corners, corners[0]]:
+        p.click_lonlat(lon, lat)
+        p.page.wait_for_timeout(150)
+    p.page.wait_for_function("() => window.studio.hazardPolygons.length === 1")
+    p.page.click("#btn-save")
+    p.page.wait_for_function("() => !window.studio.dirty")
+    saved = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    assert saved["hazard"]["polygons"] == [{"file": "data/studio-hazard.geojson",
+                                            "mode": "accumulate", "kind": "flood"}]
+    assert saved["hazard"]["flood"]["stage"] == [[0, 0.0], [1, 3.0], [3, 3.0]]  # kept
+    layer = json.loads((folder / "data" / "studio-hazard.geojson").read_text())
+    assert [f["properties"]["from_h"] for f in layer["features"]] == [0.5]
+    p.run_and_wait()
+    p.clean()

@@ -12,10 +12,11 @@
   var F = StudioFormat, t = F.t, el = F.el;
   var S = {
     sid: null, raw: null, meta: null, plan: null, layers: null, area: undefined,
-    tool: "select", job: null, compareJob: null, ready: false, dirty: false
+    tool: "select", job: null, compareJob: null, ready: false, dirty: false,
+    hazardPolygons: []
   };
   var map, roadLayers = [], zoneLayer = null, shelterLayer = L.layerGroup(),
-      closureLayer = L.layerGroup(), areaLayer = null;
+      closureLayer = L.layerGroup(), areaLayer = null, hazardLayer = L.layerGroup();
   window.studio = S;
 
   /* ------------------------------------------------------------------ server */
@@ -214,6 +215,49 @@
     });
   }
 
+  /* The plume's release, threshold and wind periods; its source is a draggable marker. */
+  function fillPlumeForm() {
+    var box = document.getElementById("plume-form");
+    box.replaceChildren();
+    var plume = (S.raw.scenario.hazard || {}).plume;
+    if (!plume) { return; }
+    var wind = el("tbody");
+    plume.wind.forEach(function (w) {
+      wind.appendChild(el("tr", {},
+        el("td", {}, numberInput(w.time_h, function (v) { w.time_h = v; edited("scenario"); },
+                                 {step: "0.5", min: "0"})),
+        el("td", {}, numberInput(w.speed_mps, function (v) { w.speed_mps = v; edited("scenario"); },
+                                 {step: "0.5", min: "0"})),
+        el("td", {}, numberInput(w.from_deg, function (v) { w.from_deg = v; edited("scenario"); },
+                                 {step: "10", min: "0", max: "360"})),
+        el("td", {cls: "data", text: w.stability})));
+    });
+    box.append(el("h3", {t: "plume"}),
+      el("label", {}, el("span", {t: "release"}), " ", numberInput(plume.release_g_s,
+        function (v) { plume.release_g_s = v; edited("scenario"); }, {id: "plume-release"})),
+      el("label", {}, el("span", {t: "danger_threshold"}), " ", numberInput(
+        plume.threshold_mg_m3, function (v) { plume.threshold_mg_m3 = v; edited("scenario"); },
+        {id: "plume-threshold"})),
+      el("p", {t: "wind"}), el("table", {id: "wind-table"}, wind));
+    var source = L.marker([plume.lat, plume.lon], {draggable: true, title: plume.substance})
+      .addTo(hazardLayer);
+    source.on("dragend", function () {
+      var ll = source.getLatLng();
+      plume.lon = Math.round(ll.lng * 1e6) / 1e6;
+      plume.lat = Math.round(ll.lat * 1e6) / 1e6;
+      edited("scenario");
+    });
+  }
+
+  function drawHazard() {
+    hazardLayer.clearLayers();
+    S.hazardPolygons.forEach(function (h) {
+      L.geoJSON(h.geometry, {style: {color: "#e65100", weight: 1, fillOpacity: 0.25},
+                             interactive: false}).addTo(hazardLayer);
+    });
+    fillPlumeForm();
+  }
+
   function fillPlanForm() {
     var plan = currentPlan();
     if (!plan) { return; }
@@ -241,7 +285,7 @@
   }
 
   function refreshAll() {
-    drawShelters(); drawClosures(); drawArea(); fillStageTable(); fillPlanForm();
+    drawShelters(); drawClosures(); drawArea(); drawHazard(); fillStageTable(); fillPlanForm();
     if (zoneLayer) { zoneLayer.setStyle(zoneStyle); }
   }
 
@@ -358,8 +402,10 @@
     document.querySelectorAll("#tools button[data-tool]").forEach(function (b) {
       b.classList.toggle("active", b.getAttribute("data-tool") === tool);
     });
-    document.getElementById("tool-hint").textContent = tool === "area" ? t("area_hint") : "";
-    if (tool === "area") {
+    document.getElementById("tool-hint").textContent =
+      tool === "area" || tool === "hazard" ? t("area_hint") : "";
+    document.getElementById("hazard-from-label").style.display = tool === "hazard" ? "" : "none";
+    if (tool === "area" || tool === "hazard") {
       map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
     } else if (map.pm.globalDrawModeEnabled()) {
       map.pm.disableDraw();
@@ -376,6 +422,7 @@
     ]).then(function (res) {
       S.sid = sid; S.raw = {scenario: res[0].scenario, plans: res[0].plans};
       S.meta = res[0].meta; S.layers = res[1]; S.area = undefined; S.dirty = false;
+      S.hazardPolygons = [];
       document.getElementById("scenario-title").textContent =
         (F.lang() === "zh" && S.meta.title.zh) || S.meta.title.en;
       document.getElementById("scenario-tz").textContent = S.meta.timezone;
@@ -404,6 +451,7 @@
     plans[S.plan] = S.raw.plans[S.plan];
     var body = {scenario: S.raw.scenario, plans: plans};
     if (S.area !== undefined) { body.area = S.area; }
+    if (S.hazardPolygons.length) { body.hazard_polygons = S.hazardPolygons; }
     return api("/api/scenario/" + encodeURIComponent(S.sid) + "/save", body).then(function (res) {
       S.dirty = false;
       if (S.area !== undefined && S.area !== null) {
@@ -605,12 +653,20 @@
     map.attributionControl.setPrefix(false);
     shelterLayer.addTo(map);
     closureLayer.addTo(map);
+    hazardLayer.addTo(map);
     map.on("zoomend", showRoadsForZoom);
     map.on("click", mapClicked);
     map.on("pm:create", function (e) {
-      S.area = e.layer.toGeoJSON().geometry;
+      var geometry = e.layer.toGeoJSON().geometry;
       map.removeLayer(e.layer);
-      drawArea();
+      if (S.tool === "hazard") {
+        var h = F.parseHm(document.getElementById("hazard-from").value);
+        S.hazardPolygons.push({geometry: geometry, from_h: h === null ? 0 : h});
+        drawHazard();
+      } else {
+        S.area = geometry;
+        drawArea();
+      }
       setTool("select");
       status(t("area_set"));
       edited("scenario");
