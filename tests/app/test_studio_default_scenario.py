@@ -3,7 +3,8 @@
 A fresh studio opens the default scenario (Porto Alegre); an evacuation area is drawn
 with Leaflet-Geoman over a 2 x 2 block of its 1 km zones; Run saves and runs it; the
 clearance time the page shows equals that of ``muster run`` on the saved folder with the
-same seed, and only those four zones are ordered out. Slow (the world of the default
+same seed, and only those four zones are ordered out; and the plume form of the Helsinki
+scenario edits and saves its release. Slow (the world of the default
 scenario is built from its files, then simulated twice).
 """
 
@@ -81,4 +82,25 @@ def test_a_draw_an_area_over_four_zones_and_run(browser: Any, studio: Any,
     assert job["result"]["evacuation"]["ete90_s"] == cli["ete90_s"]
     ordered = {z["zone"] for z in job["result"]["by_zone"] if z["evacuees"]}
     assert ordered == set(zones)
+    p.clean()
+
+
+def test_plume_form_of_the_helsinki_scenario(browser: Any, studio: Any) -> None:
+    srv, url = studio
+    p = Page(browser, url)
+    p.page.select_option("#scenario-select", "helsinki-ammonia")
+    p.page.wait_for_function("() => window.studio.sid === 'helsinki-ammonia' && "
+                             "window.studio.ready", timeout=300000)
+    assert p.page.locator("#wind-table tr").count() >= 1
+    p.page.fill("#plume-release", "1234")
+    p.page.dispatch_event("#plume-release", "change")
+    p.page.wait_for_function("() => window.studio.raw.scenario.hazard.plume.release_g_s "
+                             "=== 1234")
+    p.page.click("#btn-save")
+    p.page.wait_for_function("() => !window.studio.dirty")
+    import yaml
+
+    saved = yaml.safe_load((srv.workspace.folder("helsinki-ammonia") / "scenario.yaml")
+                           .read_text(encoding="utf-8"))
+    assert saved["hazard"]["plume"]["release_g_s"] == 1234
     p.clean()
