@@ -60,6 +60,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "zones": ("Zones", "区域"),
     "zone": ("Zone", "区域"),
     "order_h": ("Ordered out at (h)", "疏散令时间（小时）"),
+    "zone_shelter": ("Its shelter (plan)", "指定避难所（预案）"),
+    "first_order": ("First order", "首个疏散令"),
     "plan_order_h": ("Order time of other zones (h)", "其他区域疏散令时间（小时）"),
     "sigma": ("Departure spread σ (min)", "出发时间分布 σ（分钟）"),
     "shelter_choice": ("Shelter choice", "避难所选择方式"),

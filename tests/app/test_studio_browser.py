@@ -318,3 +318,29 @@ def test_draw_a_hazard_extent_from_a_time(browser: Any, studio: Any) -> None:
     assert [f["properties"]["from_h"] for f in layer["features"]] == [0.5]
     p.run_and_wait()
     p.clean()
+
+
+def test_zone_order_and_shelter_by_clicking_a_zone(browser: Any, studio: Any) -> None:
+    _, url, folder = studio
+    p = Page(browser, url)
+    zone = p.page.evaluate("window.studio.layers.zones.features.find("
+                           "f => f.properties.evacuees > 0)")
+    ring = zone["geometry"]["coordinates"][0]
+    lon = sum(x for x, _ in ring[:-1]) / (len(ring) - 1)
+    lat = sum(y for _, y in ring[:-1]) / (len(ring) - 1)
+    p.page.click('#tools button[data-tool="zone"]')
+    p.click_lonlat(lon, lat)
+    p.page.wait_for_selector("#zone-order-input")
+    p.page.fill("#zone-order-input", "0.5")
+    p.page.select_option("#zone-shelter", "south")
+    p.page.click("#zone-order-ok")
+    p.page.click("#btn-save")
+    p.page.wait_for_function("() => !window.studio.dirty")
+    plan = yaml.safe_load((folder / "plan-now.yaml").read_text(encoding="utf-8"))
+    zid = zone["properties"]["id"]
+    assert plan["stages"] == [{"time_h": 0.5, "zones": [zid]}]
+    assert plan["zone_shelters"] == {zid: "south"} and plan["shelter_choice"] == "zone_map"
+    p.run_and_wait()
+    # the other zones are ordered out at the start: 06:00 in the scenario's time zone
+    assert p.page.inner_text("#first-order").endswith("06:00 (America/Sao_Paulo)")
+    p.clean()

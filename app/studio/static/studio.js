@@ -319,13 +319,25 @@
     var input = el("input", {type: "number", min: "0", step: "0.25",
                              value: String(now === null ? 0 : now), id: "zone-order-input"});
     var ok = el("button", {t: "save", id: "zone-order-ok"});
+    var shelter = el("select", {id: "zone-shelter"}, el("option", {value: "", t: "none"}));
+    (S.raw.scenario.shelters || []).forEach(function (s) {
+      shelter.appendChild(el("option", {value: s.id, text: s.name}));
+    });
+    shelter.value = (plan.zone_shelters || {})[zone.id] || "";
     ok.addEventListener("click", function () {
       setZoneOrder(plan, zone.id, Number(input.value));
+      plan.zone_shelters = plan.zone_shelters || {};
+      if (shelter.value) { plan.zone_shelters[zone.id] = shelter.value; }
+      else { delete plan.zone_shelters[zone.id]; }
+      if (!Object.keys(plan.zone_shelters).length) { delete plan.zone_shelters; }
+      else { plan.shelter_choice = "zone_map"; }
       map.closePopup();
+      fillPlanForm();
     });
     L.popup().setLatLng(latlng).setContent(
-      el("div", {}, el("strong", {text: zone.id}), el("br"), el("span", {t: "order_h"}), " ",
-         input, " ", ok)).openOn(map);
+      el("div", {}, el("strong", {text: zone.id, cls: "data"}), el("br"),
+         el("span", {t: "order_h"}), " ", input, el("br"), el("span", {t: "zone_shelter"}), " ",
+         shelter, " ", ok)).openOn(map);
   }
 
   /* Order one zone out at ``hours``: it leaves every listed stage and joins this one. */

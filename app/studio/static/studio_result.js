@@ -112,6 +112,9 @@ var StudioResult = (function () {
       el("h2", {t: "result"}),
       el("p", {}, el("span", {cls: "data", text: job.scenario + " · " + job.plan}),
          " · " + t("seed") + " " + job.seed),
+      el("p", {}, el("span", {t: "first_order"}), ": ",
+         el("span", {cls: "data", id: "first-order",
+                     text: F.clock(r.meta.start, r.meta.timezone, r.meta.first_order_s || 0)})),
       figures(e), ledger(e, r.ledger), standards(r.standards || []), bound(r.bounds),
       shelters(r.shelters || [], r.redirects), closures(r.closures || []),
       byZone(r.by_zone || []), pages(job)];
