@@ -78,6 +78,12 @@ class Page:
                                 [lat, lon])
         self.page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
 
+    def save_and_read(self, path: Path) -> Any:
+        """Press Save, wait until saved, and read a saved YAML file."""
+        self.page.click("#btn-save")
+        self.page.wait_for_function("() => !window.studio.dirty")
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+
     def clean(self) -> None:
         assert self.errors == []
         assert self.foreign == []
@@ -268,9 +274,7 @@ def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     p.page.fill("#close-at", "0:45")
     p.page.click("#contraflow-ok")
     p.page.wait_for_function("() => document.querySelector('#problem-list li.ok')")
-    p.page.click("#btn-save")
-    p.page.wait_for_function("() => !window.studio.dirty")
-    plan = yaml.safe_load((folder / "plan-now.yaml").read_text(encoding="utf-8"))
+    plan = p.save_and_read(folder / "plan-now.yaml")
     assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.5}]
     assert plan["contraflow"] == [{"links": ["L1"], "from_h": 0.75}]
     p.clean()
@@ -308,9 +312,7 @@ def test_draw_a_hazard_extent_from_a_time(browser: Any, studio: Any) -> None:
         p.click_lonlat(lon, lat)
         p.page.wait_for_timeout(150)
     p.page.wait_for_function("() => window.studio.hazardPolygons.length === 1")
-    p.page.click("#btn-save")
-    p.page.wait_for_function("() => !window.studio.dirty")
-    saved = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    saved = p.save_and_read(folder / "scenario.yaml")
     assert saved["hazard"]["polygons"] == [{"file": "data/studio-hazard.geojson",
                                             "mode": "accumulate", "kind": "flood"}]
     assert saved["hazard"]["flood"]["stage"] == [[0, 0.0], [1, 3.0], [3, 3.0]]  # kept
@@ -334,9 +336,7 @@ def test_zone_order_and_shelter_by_clicking_a_zone(browser: Any, studio: Any) ->
     p.page.fill("#zone-order-input", "0.5")
     p.page.select_option("#zone-shelter", "south")
     p.page.click("#zone-order-ok")
-    p.page.click("#btn-save")
-    p.page.wait_for_function("() => !window.studio.dirty")
-    plan = yaml.safe_load((folder / "plan-now.yaml").read_text(encoding="utf-8"))
+    plan = p.save_and_read(folder / "plan-now.yaml")
     zid = zone["properties"]["id"]
     assert plan["stages"] == [{"time_h": 0.5, "zones": [zid]}]
     assert plan["zone_shelters"] == {zid: "south"} and plan["shelter_choice"] == "zone_map"
