@@ -251,3 +251,28 @@ def test_uploads_and_saves_stay_inside_the_workspace(tmp_path: Path) -> None:
         assert not (ws.root / "uploads").exists() or not any((ws.root / "uploads").iterdir())
     finally:
         srv.shutdown()
+
+
+def test_muster_studio_prints_its_url_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = make_scenario(tmp_path / "grid").parent
+    proc = subprocess.Popen([sys.executable, "-m", "musterpoint", "studio", str(folder),
+                             "--port", "0", "--workspace", str(tmp_path / "ws")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("studio: http://127.0.0.1:")
+        base = line.split()[1].rstrip("/")
+        status, cat = _call(base, "/api/scenarios")
+        assert status == 200 and cat["default"] == "grid"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "terminated (SIGTERM)" in out
