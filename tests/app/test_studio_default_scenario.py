@@ -104,3 +104,21 @@ def test_plume_form_of_the_helsinki_scenario(browser: Any, studio: Any) -> None:
                            .read_text(encoding="utf-8"))
     assert saved["hazard"]["plume"]["release_g_s"] == 1234
     p.clean()
+
+
+def test_bus_form_of_a_bus_plan(browser: Any, studio: Any) -> None:
+    srv, url = studio
+    p = Page(browser, url)
+    p.page.select_option("#plan-select", "evacuate-all-now-buses")
+    p.page.click('#tabs button[data-tab="plan"]')
+    p.page.fill("#bus-count", "7")
+    p.page.dispatch_event("#bus-count", "change")
+    p.page.click("#btn-save")
+    p.page.wait_for_function("() => !window.studio.dirty")
+    import yaml
+
+    folder = srv.workspace.folder("porto-alegre-flood")
+    plan = yaml.safe_load((folder / "plans" / "evacuate-all-now-buses.yaml")
+                          .read_text(encoding="utf-8"))
+    assert plan["buses"]["buses"] == 7
+    p.clean()

@@ -266,6 +266,18 @@
     var sigma = document.getElementById("plan-sigma");
     sigma.value = (plan.departure || {}).sigma_min || "";
     document.getElementById("plan-choice").value = plan.shelter_choice || "nearest_with_room";
+    var buses = document.getElementById("bus-form");
+    buses.replaceChildren();
+    if (plan.buses) {
+      buses.append(el("h3", {t: "buses"}),
+        el("label", {}, el("span", {t: "bus_count"}), " ", numberInput(plan.buses.buses,
+          function (v) { plan.buses.buses = Math.round(v); edited("plan"); },
+          {min: "1", id: "bus-count"})),
+        el("label", {}, el("span", {t: "bus_seats"}), " ", numberInput(plan.buses.seats || 50,
+          function (v) { plan.buses.seats = Math.round(v); edited("plan"); },
+          {min: "1", id: "bus-seats"})),
+        el("p", {}, el("span", {t: "bus_pickups"}), ": " + plan.buses.pickups.length));
+    }
     var zones = document.querySelector("#zone-table tbody");
     zones.replaceChildren();
     S.layers.zones.features.forEach(function (f) {
