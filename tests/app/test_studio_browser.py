@@ -119,6 +119,9 @@ def test_b_drag_a_shelter_set_capacity_500_run(browser: Any, studio: Any) -> Non
     cap = p.page.locator('input.capacity[data-id="north"]')
     cap.fill("500")
     cap.dispatch_event("change")
+    small = p.page.locator('input.capacity[data-id="south"]')  # more people go north
+    small.fill("100")
+    small.dispatch_event("change")
     p.run_and_wait()
     saved = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
     north = next(s for s in saved["shelters"] if s["id"] == "north")
@@ -129,10 +132,10 @@ def test_b_drag_a_shelter_set_capacity_500_run(browser: Any, studio: Any) -> Non
     job = p.page.evaluate("window.studio.job")
     res = job["result"]
     shown = next(s for s in res["shelters"] if s["id"] == "north")
-    assert occupancy == shown["occupancy_end"] and 0 < occupancy <= 500
+    assert occupancy == shown["occupancy_end"] == 500  # filled
     redirects = int(re.sub(r"\D", "", p.page.locator("#redirect-count").inner_text()))
     events = pd.read_parquet(srv.workspace.runs / job["id"] / "events.parquet")
-    assert redirects == int((events["type"] == "redirect").sum())
+    assert redirects == int((events["type"] == "redirect").sum()) > 0
     p.clean()
 
 
