@@ -122,3 +122,21 @@ def test_bus_form_of_a_bus_plan(browser: Any, studio: Any) -> None:
                           .read_text(encoding="utf-8"))
     assert plan["buses"]["buses"] == 7
     p.clean()
+
+
+def test_standards_table_edits_a_threshold(browser: Any, studio: Any) -> None:
+    srv, url = studio
+    p = Page(browser, url)
+    p.page.click('#tabs button[data-tab="plan"]')
+    box = p.page.locator('input.threshold[data-id="half-out-in-90min"]')
+    assert box.input_value() == "5400"
+    box.fill("3600")
+    box.dispatch_event("change")
+    p.page.click("#btn-save")
+    p.page.wait_for_function("() => !window.studio.dirty")
+    import yaml
+
+    saved = yaml.safe_load((srv.workspace.folder("porto-alegre-flood") / "scenario.yaml")
+                           .read_text(encoding="utf-8"))
+    assert saved["standards"][0]["threshold"] == 3600
+    p.clean()

@@ -289,11 +289,16 @@
     });
     var stds = document.querySelector("#standard-table tbody");
     stds.replaceChildren();
-    (S.raw.scenario.standards || []).concat(plan.standards || []).forEach(function (s) {
-      var label = s.label ? (F.lang() === "zh" && s.label.zh ? s.label.zh : s.label.en) : s.id;
-      stds.appendChild(el("tr", {}, el("td", {text: label, cls: "data"}),
-        el("td", {text: s.kpi + " " + s.op + " " + s.threshold, cls: "data"})));
-    });
+    [["scenario", S.raw.scenario.standards || []], ["plan", plan.standards || []]]
+      .forEach(function (group) {
+        group[1].forEach(function (s) {
+          var label = s.label ? (F.lang() === "zh" && s.label.zh ? s.label.zh : s.label.en) : s.id;
+          stds.appendChild(el("tr", {"data-id": s.id}, el("td", {text: label, cls: "data"}),
+            el("td", {}, el("span", {cls: "data", text: s.kpi + " " + s.op + " "}),
+               numberInput(s.threshold, function (v) { s.threshold = v; edited(group[0]); },
+                           {cls: "threshold", "data-id": s.id}))));
+        });
+      });
   }
 
   function refreshAll() {
