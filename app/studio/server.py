@@ -85,7 +85,7 @@ class StudioServer:
         self.limits = limits or STUDIO_LIMITS
         self.jobs = JobManager(workspace.runs)
         self.lock = threading.RLock()
-        self._layers: dict[str, tuple[str, bytes, LinkFinder]] = {}
+        self._layers: dict[str, tuple[str, bytes, LinkFinder | None]] = {}
         self._stop = threading.Event()
         self.service = HttpService(host, port)
         self.port = self.service.port
@@ -127,9 +127,15 @@ class StudioServer:
         return {"scenarios": items, "default": first, "tiles": self.tiles,
                 "tiles_attribution": self.tiles_attribution, "lang": self.lang}
 
-    def _world_layers(self, sid: str) -> tuple[bytes, LinkFinder]:
-        """The scenario's map layers as JSON and its road finder (cached per world)."""
-        from musterpoint.world_cache import world_for, world_key
+    def _world_layers(self, sid: str) -> tuple[bytes, LinkFinder | None]:
+        """The scenario's map layers as JSON, and its road finder once a world was built.
+
+        Cached per world (its key, :func:`~musterpoint.world_cache.world_key`): in memory,
+        and as a file of the workspace (``.layers/KEY.json``), so a fresh studio draws a
+        scenario it drew before without building its world (the road finder builds it on
+        the first click).
+        """
+        from musterpoint.world_cache import world_key
 
         loaded = self.workspace.load(sid)
         key = world_key(loaded)
@@ -137,16 +143,40 @@ class StudioServer:
             hit = self._layers.get(sid)
             if hit is not None and hit[0] == key:
                 return hit[1], hit[2]
-        world = world_for(loaded)
-        data = json_bytes(scenario_layers(world))
-        finder = LinkFinder(world.network)
+        stored = self.workspace.root / ".layers" / f"{key}.json"
+        if stored.is_file():
+            data, finder = stored.read_bytes(), None
+        else:
+            data, finder = self._build_layers(sid, key)
+            stored.parent.mkdir(exist_ok=True)
+            tmp = stored.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(stored)
         with self.lock:
             self._layers[sid] = (key, data, finder)
         return data, finder
 
+    def _build_layers(self, sid: str, key: str) -> tuple[bytes, LinkFinder]:
+        from musterpoint.world_cache import world_for
+
+        world = world_for(self.workspace.load(sid))
+        return json_bytes(scenario_layers(world)), LinkFinder(world.network)
+
     def layers_bytes(self, sid: str) -> bytes:
         """The scenario's roads, zones and places as JSON (see :func:`scenario_layers`)."""
         return self._world_layers(sid)[0]
+
+    def _finder(self, sid: str) -> LinkFinder:
+        finder = self._world_layers(sid)[1]
+        if finder is None:
+            from musterpoint.world_cache import world_for
+
+            finder = LinkFinder(world_for(self.workspace.load(sid)).network)
+            with self.lock:
+                hit = self._layers.get(sid)
+                if hit is not None:
+                    self._layers[sid] = (hit[0], hit[1], finder)
+        return finder
 
     def scenario(self, sid: str) -> dict[str, Any]:
         """The scenario's and its plans' files as parsed YAML, for editing."""
@@ -160,7 +190,7 @@ class StudioServer:
 
     def nearest_road(self, sid: str, lon: float, lat: float) -> dict[str, Any]:
         """The road nearest a click (``{"road": None}`` when none is within 60 m)."""
-        return {"road": self._world_layers(sid)[1].nearest(lon, lat)}
+        return {"road": self._finder(sid).nearest(lon, lat)}
 
     def check(self, body: dict[str, Any]) -> dict[str, Any]:
         """Schema problems of an edited scenario or plan, by field."""

@@ -276,3 +276,24 @@ def test_muster_studio_prints_its_url_and_stops_on_sigterm(tmp_path: Path) -> No
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "terminated (SIGTERM)" in out
+
+
+def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) -> None:
+    folder = make_scenario(tmp_path / "grid").parent
+    first = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
+    data = first.layers_bytes("grid")
+    stored = list((tmp_path / "ws" / ".layers").glob("*.json"))
+    assert len(stored) == 1 and stored[0].read_bytes() == data
+    first.service.stop()
+    again = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
+    try:
+        assert again.layers_bytes("grid") == data
+        assert again._layers["grid"][2] is None  # no world built to draw it
+        assert again.nearest_road("grid", -51.199, -30.0)["road"]["links"] == ["L1", "L2"]
+        # an edit of the network's files is another world: its layers are built anew
+        links = folder / "links.csv"
+        links.write_text(links.read_text().replace(",13.9,", ",12.5,"))
+        assert again.layers_bytes("grid") != b"" and len(list(stored[0].parent.glob(
+            "*.json"))) == 2
+    finally:
+        again.service.stop()
