@@ -14,23 +14,24 @@ import sys
 import tempfile
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
-from musterpoint.atomic import atomic_folder
 from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
 from musterpoint.plan_doc_cmd import register as register_plan_doc
+from musterpoint.run_pipeline import RunOptions, run_pipeline
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
+from musterpoint.studio_cmd import register as register_studio
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
+    from musterpoint.scenarios.loader import LoadedScenario
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.result import RunResult
-    from musterpoint.sim.world import World
 
 __all__ = ["main"]
 
@@ -86,7 +87,7 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("scenarios", help="list the bundled scenarios")
     p.set_defaults(handlers={**register(sub), **register_drill(sub), **register_new(sub),
-                             **register_plan_doc(sub)})
+                             **register_plan_doc(sub), **register_studio(sub)})
     return p
 
 
@@ -189,8 +190,6 @@ def _default_out(scenario: str, plan: str, seed: int) -> Path:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-    from musterpoint.sim.drill.checks import check_standard_names
-    from musterpoint.world_cache import world_for
 
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
@@ -205,87 +204,46 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
     _check_out(out, args.force)
     t0 = time.perf_counter()
-    world = world_for(loaded, cache=not args.no_cache)
-    problems = check_standard_names(world, plan)
-    if problems:
-        raise InputError(problems)
-    result = _simulate_with_progress(world, plan, args)
-    bound = None
-    if not args.no_bound:
-        from musterpoint.bound_step import attach_bound
-
-        bound = attach_bound(result, world, plan)
-    suggestions = None
-    if args.suggest_plan and bound is not None:
-        from musterpoint.suggest_step import suggest_with_progress
-
-        suggestions = suggest_with_progress(result, world, plan, bound, args)
-    result.meta["language"] = args.lang
-    with atomic_folder(out) as tmp:
-        result.save(tmp)
-        if not args.no_map:
-            from musterpoint.maps import write_run_map
-
-            write_run_map(result, tmp / "map.html", args.tiles, args.tiles_attribution)
-        if not args.no_report:
-            from musterpoint.reports import write_run_report
-
-            write_run_report(result, tmp / "report.html",
-                             suggestions.to_dict() if suggestions is not None else None)
-            if args.pdf:
-                from musterpoint.reports.pdf import pdf_beside
-
-                pdf_beside(tmp / "report.html")
-        from musterpoint.gis_export import write_gis
-
-        write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
-        if suggestions is not None:
-            from musterpoint.suggest_step import write_suggestion
-
-            write_suggestion(suggestions, world, tmp)
-    if not args.no_catalog:
-        from musterpoint.compare_cmd import record_run
-
-        record_run(result, out, args.catalog)
+    options = RunOptions(seed=args.seed, lang=args.lang, link_events=args.link_events,
+                         write_map=not args.no_map, write_report=not args.no_report,
+                         pdf=args.pdf, bound=not args.no_bound,
+                         suggest_plan=args.suggest_plan, cache=not args.no_cache,
+                         tiles=args.tiles, tiles_attribution=args.tiles_attribution,
+                         record=not args.no_catalog, catalog=args.catalog)
+    result = _run_with_progress(loaded, plan, out, options, show=not args.no_progress
+                                and sys.stderr.isatty())
     from musterpoint.reports.run_summary import reason_lines
 
     _summary(result.kpis, out, time.perf_counter() - t0, args, reason_lines(result, args.lang))
-    if suggestions is not None:
+    if (out / "suggestions.json").is_file():
+        import json
+
         from musterpoint.suggest_step import suggestion_lines
 
-        for line in suggestion_lines(suggestions.to_dict(), out, args.lang):
+        found = json.loads((out / "suggestions.json").read_text(encoding="utf-8"))
+        for line in suggestion_lines(found, out, args.lang):
             print(line)
     return 0
 
 
-def _simulate_with_progress(world: World, plan: Plan,
-                            args: argparse.Namespace) -> RunResult:
-    from musterpoint.sim.drill.checks import run_script_problems
-    from musterpoint.sim.engine import new_run
-
-    progress: Callable[[float], None] | None = None
-    show = not args.no_progress and sys.stderr.isatty()
-    if show:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("simulating"), BarColumn(),
-                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                       transient=True)
-        task = bar.add_task("sim", total=1.0)
-
-        def progress(f: float) -> None:
-            bar.update(task, completed=f)
-
-    run = new_run(world, plan, args.seed, record_link_events=args.link_events,
-                  progress=progress)
-    # the exercise script is part of the scenario: a broken one is refused here as in drill
-    problems = run_script_problems(world, run)
-    if problems:
-        raise InputError(problems)
+def _run_with_progress(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
+                       show: bool) -> RunResult:
+    """:func:`run_pipeline`, with a progress bar on the terminal while it simulates."""
     if not show:
-        return run.run()
+        return run_pipeline(loaded, plan, out, options)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("simulating"), BarColumn(),
+                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+                   transient=True)
+    task = bar.add_task("sim", total=1.0)
+
+    def progress(stage: str, f: float) -> None:
+        if stage in ("simulate", "suggest"):
+            bar.update(task, completed=f, description=stage)
+
     with bar:
-        return run.run()
+        return run_pipeline(loaded, plan, out, options, progress)
 
 
 def _hm(s: float | None) -> str:

@@ -222,6 +222,11 @@ def _run_with_progress(jobs: Sequence[Any], executor: Executor, check: Callable[
                        args: argparse.Namespace) -> list[RunSummary]:
     from musterpoint.sim.experiments.runner import run_replications
 
+    hook = getattr(args, "progress_hook", None)  # the studio's worker: (done, total)
+    if hook is not None:
+        told: list[RunSummary] = run_replications(
+            jobs, executor, check=check, progress=lambda n, _: hook(n, len(jobs)))
+        return told
     if args.no_progress or not sys.stderr.isatty():
         out: list[RunSummary] = run_replications(jobs, executor, check=check)
         return out

@@ -15,17 +15,20 @@ import cmd
 import json
 import logging
 import shlex
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from musterpoint.display.timefmt import format_clock, format_hmm
 from musterpoint.scenarios.errors import InputError, MusterError
+from musterpoint.serve_cmd import (
+    Terminated,
+    add_serving_arguments,
+    serve_in_foreground,
+    sigterm_raises,
+)
 
 if TYPE_CHECKING:  # the engine is imported where a command needs it: `muster --help` stays fast
     from musterpoint.sim.drill import DrillSession
@@ -50,16 +53,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     d.add_argument("--session", type=Path, default=None,
                    help="session file: resumed if it exists, else created (default: a new "
                         "file under ./muster-drills)")
-    d.add_argument("--host", default="127.0.0.1",
-                   help="address to serve on (default 127.0.0.1; any other address "
-                        "requires the access token)")
-    d.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free)")
-    d.add_argument("--token", default=None,
-                   help="access token (at least 16 characters) required on every request; "
-                        "made up when --host is not a loopback address and none is given")
-    d.add_argument("--allow-host", action="append", default=[], metavar="NAME",
-                   help="another name the console is reached by (a DNS name of this "
-                        "machine); requests naming any other host are refused")
+    add_serving_arguments(d, 8765)
     d.add_argument("--terminal", action="store_true",
                    help="text console on this terminal instead of the web console")
     d.add_argument("--lang", choices=("en", "zh"), default="en", help="console language")
@@ -148,9 +142,9 @@ def _cmd_drill(args: argparse.Namespace) -> int:
     if args.terminal:
         term = DrillTerminal(session)
         try:
-            with _sigterm_raises():
+            with sigterm_raises():
                 term.cmdloop()
-        except _Terminated:
+        except Terminated:
             print(f"terminated (SIGTERM); session saved: {term.session.path}", flush=True)
         finally:
             term.session.close()
@@ -173,39 +167,9 @@ def _cmd_drill(args: argparse.Namespace) -> int:
         print(f"note: serving on {args.host}; every request needs the access token",
               file=sys.stderr)
     print(f"console: {server.url}", flush=True)
-    how = "stopped"
-    try:
-        with _sigterm_raises():
-            server.serve_forever()
-    except KeyboardInterrupt:
-        how = "interrupted"
-    except _Terminated:
-        how = "terminated (SIGTERM)"
-    finally:
-        server.shutdown()
-        print(f"{how}; session saved: {server.session.path}", flush=True)
+    how = serve_in_foreground(server)
+    print(f"{how}; session saved: {server.session.path}", flush=True)
     return 0
-
-
-class _Terminated(BaseException):
-    """SIGTERM arrived: leave like Ctrl-C (stop serving, close the session file)."""
-
-
-def _terminate(signum: int, frame: Any) -> None:
-    raise _Terminated
-
-
-@contextmanager
-def _sigterm_raises() -> Iterator[None]:
-    """Within: SIGTERM raises :class:`_Terminated` in the main thread (elsewhere: as is)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

@@ -10,11 +10,8 @@ it (``muster run OUT/scenario-with-suggestion.yaml --plan NAME``).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
-import sys
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,8 +26,8 @@ if TYPE_CHECKING:
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 
-__all__ = ["SUGGEST_SEEDS", "generate_candidates", "run_suggestions", "suggest_with_progress",
-           "suggestion_lines", "write_suggestion"]
+__all__ = ["SUGGEST_SEEDS", "generate_candidates", "run_suggestions", "suggestion_lines",
+           "write_suggestion"]
 
 logger = logging.getLogger(__name__)
 
@@ -102,27 +99,6 @@ def write_suggestion(suggestions: Suggestions, world: World, folder: Path) -> Pa
     data["plans"] = [plan_path.name if Path(p) == plan_path.resolve() else p
                      for p in data["plans"]]
     out.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    return out
-
-
-def suggest_with_progress(result: RunResult, world: World, plan: Plan, bound: object,
-                          args: argparse.Namespace) -> Suggestions:
-    """:func:`run_suggestions` with a progress bar on a terminal; its wall time goes to
-    ``run.json`` (``suggest_wall_s``)."""
-    t0 = time.perf_counter()
-    if args.no_progress or not sys.stderr.isatty():
-        out = run_suggestions(result, world, plan, bound)
-    else:
-        import rich.progress as rp
-
-        with rp.Progress(rp.TextColumn("testing suggestions"), rp.BarColumn(),
-                         rp.MofNCompleteColumn(), rp.TimeElapsedColumn(),
-                         rp.TimeRemainingColumn(), transient=True) as bar:
-            task = bar.add_task("runs", total=None)
-            out = run_suggestions(result, world, plan, bound,
-                                  progress=lambda n, total: bar.update(task, completed=n,
-                                                                       total=total))
-    result.meta["suggest_wall_s"] = round(time.perf_counter() - t0, 1)
     return out
 
 

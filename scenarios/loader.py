@@ -28,6 +28,7 @@ __all__ = [
     "load_scenario",
     "read_yaml_mapping",
     "resolve_scenario",
+    "validate_mapping",
 ]
 
 logger = logging.getLogger(__name__)
@@ -220,6 +221,28 @@ def _validate(
         for err in exc.errors():
             problems.append(Problem(str(path), _loc(err["loc"]) or "(file)", _message(err)))
         return None
+
+
+def validate_mapping(kind: str, data: dict[str, Any], path: Path) -> list[Problem]:
+    """Problems of a scenario or plan given as parsed YAML, by field, without reading files.
+
+    Parameters
+    ----------
+    kind : str
+        ``scenario`` or ``plan``.
+    data : dict
+        The file's content, as YAML would parse it.
+    path : Path
+        The file it is (or will be) saved as, named in each problem.
+
+    Returns
+    -------
+    list of Problem
+        Every schema problem (empty: the content is a valid scenario or plan).
+    """
+    problems: list[Problem] = []
+    _validate(Scenario if kind == "scenario" else Plan, data, path, problems)
+    return problems
 
 
 def load_plan(path: Path) -> Plan:

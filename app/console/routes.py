@@ -53,7 +53,7 @@ from musterpoint.scenarios.errors import InputError, MusterError
 if TYPE_CHECKING:
     from musterpoint.console.server import DrillServer
 
-__all__ = ["console_app"]
+__all__ = ["console_app", "internal_reply", "not_found_reply"]
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def _since(request: Request) -> int:
         return 0
 
 
-def _not_found(request: Request, exc: Exception) -> Response:
+def not_found_reply(request: Request, exc: Exception) -> Response:
+    """A JSON answer for Starlette's 404 and 405 (and other HTTP errors)."""
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404:
         what = "endpoint" if request.url.path.startswith("/api/") else "page"
@@ -76,7 +77,8 @@ def _not_found(request: Request, exc: Exception) -> Response:
     return error_reply(exc.status_code, str(exc.detail), dict(exc.headers or {}))
 
 
-def _internal(request: Request, exc: Exception) -> Response:
+def internal_reply(request: Request, exc: Exception) -> Response:
+    """A JSON 500 answer; the exception goes to the log."""
     logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
     return error_reply(500, "internal error (see the log)")
 
@@ -201,6 +203,6 @@ def console_app(server: DrillServer) -> AccessGuard:
         Route("/api/decide", post(record(decide)), methods=["POST"]),
         Route("/api/note", post(record(note)), methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found,
-                                                      Exception: _internal})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found_reply,
+                                                      Exception: internal_reply})
     return AccessGuard(app, server.policy)

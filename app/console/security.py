@@ -31,6 +31,7 @@ import hmac
 import ipaddress
 import json
 import logging
+import secrets
 import socket
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ __all__ = [
     "TOKEN_COOKIE",
     "AccessGuard",
     "AccessPolicy",
+    "access_token",
     "bound_host_names",
     "check_token",
     "content_security_policy",
@@ -139,6 +141,22 @@ def check_token(token: str) -> str:
         raise InputError.single("--token", "", "use only letters, digits and -._~+/= in "
                                 "the access token")
     return token
+
+
+def access_token(host: str, token: str | None) -> str | None:
+    """The token a server bound to ``host`` requires: the one given (checked), else one
+    made up (32 random characters) off loopback, else none.
+
+    Raises
+    ------
+    InputError
+        For a given token that is too short or not plain (:func:`check_token`).
+    """
+    if token is not None:
+        return check_token(token)
+    if not is_loopback(host):
+        return secrets.token_urlsafe(24)
+    return None
 
 
 def content_security_policy(tiles: str | None) -> str:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import gzip
 import logging
-import secrets
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -28,13 +27,16 @@ from typing import Any
 from musterpoint.console.messages import int_field, json_bytes, number_field, text_field
 from musterpoint.console.routes import console_app
 from musterpoint.console.security import (
-    AccessPolicy,
-    bound_host_names,
-    check_token,
-    content_security_policy,
+    access_token,
     is_loopback,
 )
-from musterpoint.console.serving import HttpService, ServeLimits
+from musterpoint.console.serving import (
+    HttpService,
+    ServeLimits,
+    app_url,
+    serve_until_stopped,
+    served_policy,
+)
 from musterpoint.display.timefmt import format_clock
 from musterpoint.maps.drill_console import OSM_TILES, setup_payload, state_payload
 from musterpoint.reports.after_action import render_after_action, write_pdf
@@ -86,13 +88,10 @@ class DrillServer:
                  tiles: str | None = OSM_TILES, lang: str = "en", tick_s: float = 0.5,
                  allow_hosts: Iterable[str] = (),
                  limits: ServeLimits | None = None) -> None:
-        if token is not None:
-            check_token(token)
+        token = access_token(host, token)
         self.session = session
         self.host = host
         self.loopback = is_loopback(host)
-        if not self.loopback and token is None:
-            token = secrets.token_urlsafe(24)
         self.token = token
         self.tiles = tiles
         self.lang = lang
@@ -106,20 +105,14 @@ class DrillServer:
         self._report_lock = threading.Lock()
         self.service = HttpService(host, port)
         self.port = self.service.port
-        self.policy = AccessPolicy(port=self.port, hosts=bound_host_names(host, allow_hosts),
-                                   token=token, csp=content_security_policy(tiles),
-                                   max_body=self.limits.max_body_bytes,
-                                   body_timeout_s=self.limits.body_timeout_s)
+        self.policy = served_policy(host, self.port, token, tiles, allow_hosts, self.limits)
         self.app = console_app(self)
         self._clock = threading.Thread(target=self._run_clock, name="drill-clock", daemon=True)
 
     @property
     def url(self) -> str:
         """The console's address (with the token, when one is required)."""
-        host = "127.0.0.1" if self.host.strip("[]") in ("", "0.0.0.0", "::") else self.host
-        if ":" in host and not host.startswith("["):
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}/" + (f"?token={self.token}" if self.token else "")
+        return app_url(self.host, self.port, self.token)
 
     # ------------------------------------------------------------------ running
     def _run_clock(self) -> None:
@@ -141,9 +134,7 @@ class DrillServer:
         """Serve until :meth:`shutdown` from another thread, or an exception here
         (Ctrl-C, or the caller's signal handler raising)."""
         self.start()
-        while not self._stop.wait(0.5):
-            if not self.service.alive():
-                raise RuntimeError("the console's web server stopped (see the log)")
+        serve_until_stopped(self.service, self._stop, "console")
 
     def shutdown(self) -> None:
         """Stop serving and the clock, and close the session (its file is checkpointed)."""

@@ -17,13 +17,20 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-__all__ = ["HttpService", "ServeLimits"]
+from musterpoint.console.security import (
+    AccessPolicy,
+    bound_host_names,
+    content_security_policy,
+)
+
+__all__ = ["HttpService", "ServeLimits", "app_url", "serve_until_stopped", "served_policy"]
 
 logger = logging.getLogger(__name__)
 
@@ -180,3 +187,38 @@ class HttpService:
             if self._thread.is_alive():
                 logger.warning("the web server did not stop within %.0f s", timeout_s)
         self.sock.close()
+
+
+def app_url(host: str, port: int, token: str | None) -> str:
+    """The address to print for an app served on ``host:port`` (with the token, if any).
+
+    A wildcard address (``0.0.0.0``, ``::``) is printed as ``127.0.0.1``; an IPv6 address
+    gets its brackets.
+    """
+    shown = "127.0.0.1" if host.strip("[]") in ("", "0.0.0.0", "::") else host
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
+def serve_until_stopped(service: HttpService, stop: threading.Event, what: str) -> None:
+    """Wait until ``stop`` is set, checking that ``service`` still serves.
+
+    Raises
+    ------
+    RuntimeError
+        When the web server's thread ended on its own (``what`` names the app).
+    """
+    while not stop.wait(0.5):
+        if not service.alive():
+            raise RuntimeError(f"the {what}'s web server stopped (see the log)")
+
+
+def served_policy(host: str, port: int, token: str | None, tiles: str | None,
+                  allow_hosts: Iterable[str], limits: ServeLimits) -> AccessPolicy:
+    """The access rules of an app served on ``host:port`` (see
+    :class:`~musterpoint.console.security.AccessPolicy`): the bound names and the extra
+    ones as Host, the token, a CSP allowing the tile server's images, the body limits."""
+    return AccessPolicy(port=port, hosts=bound_host_names(host, allow_hosts), token=token,
+                        csp=content_security_policy(tiles), max_body=limits.max_body_bytes,
+                        body_timeout_s=limits.body_timeout_s)

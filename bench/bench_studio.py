@@ -1,0 +1,153 @@
+"""Benchmark: the planner's studio (issue 14): first paint, a 100,000-link network, run cost.
+
+1. First paint of the default scenario: a fresh studio serves the page, its scripts and
+   the scenario's files and map layers: with no world cache, with the world cache warm,
+   and over a workspace that drew the scenario before (its layers stored); with
+   Chromium, the time from navigation to the map drawn (``window.studio.ready``) of a
+   fresh studio over that workspace.
+2. A grid network of about 100,000 links (CSV, tests' scenario factory): the layers'
+   payload (bytes, gzipped bytes) and the time to build it; with Chromium, the time to
+   draw it and to pan the map ten times.
+3. Run overhead: ``muster run`` of the default scenario (a subprocess, as a user runs it)
+   against the same run started from the studio (its worker process), same seed.
+
+Usage: ``python bench/bench_studio.py [--no-run] [--no-browser] [--grid 160]``.
+Loopback only; prints figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from musterpoint.studio import StudioServer, Workspace  # noqa: E402
+from tests.helpers.scenario_factory import make_scenario  # noqa: E402
+
+
+def _get(base: str, path: str) -> tuple[float, bytes]:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(base + path, timeout=600) as r:
+        data = r.read()
+    return time.perf_counter() - t0, data
+
+
+def _browser_paint(url: str, pans: int) -> tuple[float, float | None]:
+    """Seconds from navigation to the map drawn, and for ``pans`` pans (None: none)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path="/usr/bin/chromium",
+                               args=["--no-sandbox"], headless=True)
+        page = b.new_page(viewport={"width": 1400, "height": 900})
+        t0 = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function("() => window.studio && window.studio.ready", timeout=600000)
+        paint = time.perf_counter() - t0
+        pan = None
+        if pans:
+            pan = page.evaluate("""(n) => new Promise(done => {
+              const map = window.studio.map, t0 = performance.now(); let k = 0;
+              const step = () => { if (k++ >= n) { done((performance.now() - t0) / 1000); return; }
+                map.panBy([200, 120], {animate: false});
+                requestAnimationFrame(() => requestAnimationFrame(step)); };
+              step(); })""", pans)
+        b.close()
+    return paint, pan
+
+
+def first_paint(browser: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-studio-") as tmp:
+        os.environ["MUSTER_CACHE_DIR"] = str(Path(tmp) / "cache")  # cold, then warm
+        cases = (("cold (world built from files)", "a"), ("world cache warm", "b"),
+                 ("fresh studio, same workspace", "b"))
+        for label, folder in cases:
+            srv = StudioServer(Workspace(Path(tmp) / folder), "127.0.0.1", 0)
+            srv.start()
+            base = f"http://127.0.0.1:{srv.port}"
+            t0 = time.perf_counter()
+            for path in ("/", "/vendor/leaflet/leaflet.js",
+                         "/vendor/leaflet-geoman/leaflet-geoman.min.js", "/static/studio.js",
+                         "/api/scenarios", "/api/scenario/porto-alegre-flood"):
+                _get(base, path)
+            t_layers, layers = _get(base, "/api/scenario/porto-alegre-flood/layers")
+            total = time.perf_counter() - t0
+            print(f"default scenario, {label}: server side {total:.2f} s (layers "
+                  f"{t_layers:.2f} s, {len(layers) / 1e6:.2f} MB, gzip "
+                  f"{len(gzip.compress(layers, 5)) / 1e6:.2f} MB)")
+            srv.shutdown()
+        if browser:  # a fresh studio over that workspace, measured in the browser
+            srv = StudioServer(Workspace(Path(tmp) / "b"), "127.0.0.1", 0)
+            srv.start()
+            paint, _ = _browser_paint(f"http://127.0.0.1:{srv.port}/", 0)
+            print(f"default scenario, fresh studio: first paint in Chromium {paint:.2f} s")
+            srv.shutdown()
+
+
+def big_network(n: int, browser: bool) -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-studio-grid-") as tmp:
+        folder = make_scenario(Path(tmp) / "grid", n=n).parent
+        srv = StudioServer(Workspace(Path(tmp) / "ws", [folder]), "127.0.0.1", 0)
+        srv.start()
+        base = f"http://127.0.0.1:{srv.port}"
+        t_build, layers = _get(base, "/api/scenario/grid/layers")
+        n_links = len(json.loads(layers)["roads"]["ids"])
+        t_again, _ = _get(base, "/api/scenario/grid/layers")
+        print(f"grid {n} x {n}: {n_links:,} links; layers {len(layers) / 1e6:.1f} MB (gzip "
+              f"{len(gzip.compress(layers, 5)) / 1e6:.1f} MB), first {t_build:.1f} s "
+              f"(world built), cached {t_again:.2f} s")
+        if browser:
+            paint, pan = _browser_paint(base + "/", 10)
+            print(f"grid {n} x {n}: first paint {paint:.1f} s; 10 pans {pan:.2f} s "
+                  f"({(pan or 0) / 10 * 1000:.0f} ms each)")
+        srv.shutdown()
+
+
+def run_overhead() -> None:
+    with tempfile.TemporaryDirectory(prefix="bench-studio-run-") as tmp:
+        env = {**os.environ, "MUSTER_CATALOG": str(Path(tmp) / "catalog.sqlite")}
+        muster = str(Path(sys.executable).with_name("muster"))
+        t0 = time.perf_counter()
+        subprocess.run([muster, "run", "--seed", "1", "--out", str(Path(tmp) / "cli"),
+                        "--no-progress"], check=True, env=env, capture_output=True)
+        cli = time.perf_counter() - t0
+        srv = StudioServer(Workspace(Path(tmp) / "ws"), "127.0.0.1", 0)
+        srv.start()
+        srv.workspace.folder("porto-alegre-flood")
+        t0 = time.perf_counter()
+        job = srv.start_run("porto-alegre-flood", {"plan": "evacuate-all-now", "seed": 1})
+        while srv.job(job["id"])["state"] == "running":
+            time.sleep(0.2)
+        studio = time.perf_counter() - t0
+        state = srv.job(job["id"])["state"]
+        srv.shutdown()
+        print(f"default run: muster run {cli:.1f} s, studio {studio:.1f} s ({state}); "
+              f"studio / CLI = {studio / cli:.3f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--no-run", action="store_true", help="skip the run overhead")
+    ap.add_argument("--no-browser", action="store_true", help="skip the Chromium timings")
+    ap.add_argument("--grid", type=int, default=160,
+                    help="grid side (160: 101,760 links)")
+    args = ap.parse_args()
+    browser = not args.no_browser and Path("/usr/bin/chromium").is_file()
+    first_paint(browser)
+    big_network(args.grid, browser)
+    if not args.no_run:
+        run_overhead()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,299 @@
+"""The planner's studio over real sockets: scenario view, saving, runs, Cancel, access rules.
+
+A grid scenario (tests.helpers.scenario_factory) opened from its folder. A run started
+from the studio gives the same clearance times as ``muster run`` on the saved files with
+the same seed; Cancel ends the worker within 2 s and leaves no result; loading and saving
+without edits leaves the files byte for byte; every route answers 401 without the token
+off loopback; another origin can neither start a run nor write a file; paths leaving the
+scenario folder are refused.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from musterpoint.cli import main as muster
+from musterpoint.scenarios.errors import InputError
+from musterpoint.studio import StudioServer, Workspace
+from tests.helpers.scenario_factory import make_scenario
+from tests.helpers.studio_support import grid_studio
+
+TOKEN = "a-token-of-24-characters"
+
+
+def _call(base: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+          ) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    h = {"Content-Type": "application/json", "Origin": base} if body is not None else {}
+    h.update(headers or {})
+    req = urllib.request.Request(base + path, data=data, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
+            return r.status, json.loads(raw) if raw[:1] in (b"{", b"[") else raw
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        return exc.code, json.loads(raw) if raw[:1] == b"{" else raw
+
+
+def _wait(base: str, job_id: str, timeout_s: float = 240.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        _, j = _call(base, f"/api/job/{job_id}")
+        if j["state"] != "running":
+            return dict(j)
+        time.sleep(0.2)
+    raise AssertionError("the job did not end in time")
+
+
+@pytest.fixture
+def studio(tmp_path: Path) -> Iterator[tuple[StudioServer, str, Path]]:
+    with grid_studio(tmp_path) as served:
+        yield served
+
+
+def test_scenario_view_has_the_network_zones_and_shelters(studio: Any) -> None:
+    _srv, base, folder = studio
+    status, cat = _call(base, "/api/scenarios")
+    assert status == 200 and cat["scenarios"][0] == {"id": "grid", "source": "folder",
+                                                    "path": str(folder.resolve())}
+    _, sc = _call(base, "/api/scenario/grid")
+    assert sc["meta"]["timezone"] == "America/Sao_Paulo"
+    assert sorted(sc["plans"]) == ["late", "now"]
+    assert [s["id"] for s in sc["scenario"]["shelters"]] == ["north", "south"]
+    _, layers = _call(base, "/api/scenario/grid/layers")
+    # 6 x 6 grid: 2 * 6 * 5 streets, each both ways
+    assert len(layers["roads"]["ids"]) == len(layers["roads"]["packed"]) == 120
+    assert {f["properties"]["id"] for f in layers["zones"]["features"]}
+    assert sum(f["properties"]["evacuees"] for f in layers["zones"]["features"]) > 0
+    # a click on the first street (between nodes 1 and 2) finds it and its twin
+    _, road = _call(base, "/api/scenario/grid/road?lon=-51.199&lat=-30.0")
+    assert road["road"]["links"] == ["L1", "L2"]
+    _, far = _call(base, "/api/scenario/grid/road?lon=-51.0&lat=-30.0")
+    assert far["road"] is None
+
+
+def test_save_round_trip_and_history(studio: Any) -> None:
+    _srv, base, folder = studio
+    before = {p.name: p.read_bytes() for p in folder.glob("*.yaml")}
+    _, sc = _call(base, "/api/scenario/grid")
+    status, saved = _call(base, "/api/scenario/grid/save",
+                          {"scenario": sc["scenario"], "plans": sc["plans"]})
+    assert status == 200 and not any(s["changed"] for s in saved["saved"])
+    assert {p.name: p.read_bytes() for p in folder.glob("*.yaml")} == before
+    # an edit: a shelter moved with a capacity of 500; the old file is kept
+    sc["scenario"]["shelters"][0].update(capacity=500, lon=-51.191, lat=-29.991)
+    status, saved = _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
+    assert status == 200 and saved["saved"][0] == {"file": "scenario.yaml", "changed": True,
+                                                   "kept": "0001.yaml"}
+    data = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    assert data["shelters"][0]["capacity"] == 500 and data["shelters"][0]["lon"] == -51.191
+    kept = folder / ".studio-history" / "scenario" / "0001.yaml"
+    assert kept.read_bytes() == before["scenario.yaml"]
+    _, hist = _call(base, "/api/scenario/grid/history?file=scenario.yaml")
+    assert hist["versions"] == [".studio-history/scenario/0001.yaml"]
+
+
+def test_edits_are_checked_by_field_and_bad_ones_not_saved(studio: Any) -> None:
+    _srv, base, folder = studio
+    _, sc = _call(base, "/api/scenario/grid")
+    sc["scenario"]["shelters"][1]["capacity"] = -5
+    _, checked = _call(base, "/api/check", {"kind": "scenario", "file": "scenario.yaml",
+                                            "data": sc["scenario"]})
+    assert [p["field"] for p in checked["problems"]] == ["shelters[1].capacity"]
+    before = (folder / "scenario.yaml").read_bytes()
+    status, answer = _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
+    assert status == 400 and answer["problems"][0]["field"] == "shelters[1].capacity"
+    assert (folder / "scenario.yaml").read_bytes() == before
+
+
+def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> None:
+    _srv, base, folder = studio
+    _, sc = _call(base, "/api/scenario/grid")
+    sc["scenario"]["shelters"][0]["capacity"] = 500
+    _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
+    status, job = _call(base, "/api/scenario/grid/run", {"plan": "now", "seed": 3})
+    assert status == 200, job
+    done = _wait(base, job["id"])
+    assert done["state"] == "done", done
+    res = done["result"]
+    assert muster(["run", str(folder), "--seed", "3", "--out", str(tmp_path / "cli"),
+                   "--no-progress", "--no-catalog"]) == 0
+    cli = json.loads((tmp_path / "cli" / "kpis.json").read_text())["evacuation"]
+    for k in ("ete50_s", "ete90_s", "ete100_s", "arrived", "evacuees"):
+        assert res["evacuation"][k] == cli[k]
+    north = next(s for s in res["shelters"] if s["id"] == "north")
+    assert north["capacity"] == 500 and 0 < north["occupancy_end"] <= 500
+    assert res["redirects"] == sum(s["redirected_to"] for s in res["shelters"])
+    assert {"map.html", "report.html", "kpis.json"} <= set(res["files"])
+    status, page = _call(base, f"/runs/{job['id']}/map.html")
+    assert status == 200 and b"<html" in page[:500].lower()
+    status, _ = _call(base, f"/runs/{job['id']}/..%2Fcatalog.sqlite")
+    assert status == 404
+
+
+def test_cancel_stops_the_worker_within_2_s_and_leaves_nothing(studio: Any) -> None:
+    srv, base, _folder = studio
+    status, job = _call(base, "/api/scenario/grid/run", {"plan": "late", "seed": 1})
+    assert status == 200
+    time.sleep(1.0)  # the worker is importing or building the world
+    t0 = time.monotonic()
+    status, cancelled = _call(base, f"/api/job/{job['id']}/cancel", {})
+    took = time.monotonic() - t0
+    assert status == 200 and cancelled["state"] == "cancelled"
+    assert took < 2.0
+    proc = srv.jobs.jobs[job["id"]].process
+    assert not proc.is_alive()
+    runs = srv.workspace.runs
+    assert [p.name for p in runs.iterdir() if p.name.startswith(("run-", ".run-"))] == []
+
+
+def test_paths_leaving_the_scenario_folder_are_refused(tmp_path: Path) -> None:
+    folder = make_scenario(tmp_path / "grid").parent
+    ws = Workspace(tmp_path / "ws", [folder])
+    for bad in ("../x.yaml", "/etc/passwd", ".studio-history/x.yaml", "data/../../x",
+                "a\\b.yaml"):
+        with pytest.raises(InputError):
+            ws.safe_path("grid", bad)
+    for bad in ("../evil.geojson", ".hidden", "a/b.csv", ""):
+        with pytest.raises(InputError):
+            ws.write_data("grid", bad, b"{}")
+    with pytest.raises(InputError):
+        ws.folder("../../etc")
+    assert ws.safe_path("grid", "data/a.geojson") == (folder / "data" / "a.geojson").resolve()
+
+
+def test_access_rules_off_loopback_and_across_origins(tmp_path: Path) -> None:
+    folder = make_scenario(tmp_path / "grid").parent
+    srv = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0, token=TOKEN)
+    srv.start()
+    base = f"http://127.0.0.1:{srv.port}"
+    try:
+        for path in ("/", "/static/studio.js", "/vendor/leaflet/leaflet.js", "/api/scenarios",
+                     "/api/scenario/grid", "/api/scenario/grid/layers", "/api/job/x",
+                     "/runs/x/map.html"):
+            status, _ = _call(base, path)
+            assert status == 401, path
+        for path in ("/api/scenario/grid/run", "/api/scenario/grid/save", "/api/new"):
+            status, _ = _call(base, path, {"plan": "now"})
+            assert status == 401, path
+            # with the token in the cookie only, another origin is refused
+            status, _ = _call(base, path, {"plan": "now"}, {
+                "Origin": "http://evil.example", "Cookie": f"muster_token={TOKEN}"})
+            assert status == 403, path
+        status, _ = _call(base, "/api/scenarios", headers={"X-Muster-Token": TOKEN})
+        assert status == 200
+        assert srv.jobs.jobs == {}
+    finally:
+        srv.shutdown()
+    # bound off loopback without a token, one is made up
+    wild = StudioServer(Workspace(tmp_path / "ws2"), "0.0.0.0", 0)
+    try:
+        assert wild.token and len(wild.token) >= 16 and f"?token={wild.token}" in wild.url
+    finally:
+        wild.service.stop()
+
+
+def test_every_ui_text_has_chinese_without_english_words() -> None:
+    import re
+
+    from musterpoint.studio.texts import TEXTS, texts_json
+
+    english = {k: zh for k, (_, zh) in TEXTS.items()
+               if re.search(r"[A-Za-z]{2,}", zh.replace("musterpoint", ""))}
+    assert english == {"lang_switch": "English"}  # the switch names the other language
+    assert all(en and zh for en, zh in TEXTS.values())
+    both = json.loads(texts_json())
+    assert both["zh"]["run"] == "运行" and both["en"]["run"] == "Run"
+    assert "<" not in texts_json()
+
+
+def test_uploads_and_saves_stay_inside_the_workspace(tmp_path: Path) -> None:
+    import base64
+
+    from musterpoint.console import ServeLimits
+
+    folder = make_scenario(tmp_path / "grid").parent
+    ws = Workspace(tmp_path / "ws", [folder])
+    srv = StudioServer(ws, "127.0.0.1", 0, limits=ServeLimits(max_body_bytes=64 * 1024))
+    srv.start()
+    base = f"http://127.0.0.1:{srv.port}"
+    try:
+        csv = base64.b64encode(b"lon,lat,population\n1,2,3\n").decode()
+        # the uploaded name only gives the suffix: a path in it is never used
+        status, answer = _call(base, "/api/new", {"name": "x", "files": {
+            "roads": {"name": "../../../etc/roads.exe", "base64": csv},
+            "population": {"name": "../p.csv", "base64": csv}}})
+        assert status == 400 and answer["problems"][0]["field"] == "roads"
+        status, answer = _call(base, "/api/new", {"name": "../escape", "files": {}})
+        assert status == 400 and answer["problems"][0]["field"] == "name"
+        # bodies over the limit are refused before anything is read into a file
+        big = base64.b64encode(b"x" * 100_000).decode()
+        status, _ = _call(base, "/api/new", {"name": "y", "files": {
+            "roads": {"name": "r.osm", "base64": big}}})
+        assert status == 413
+        # a plan file outside the scenario folder is refused, nothing written
+        _, sc = _call(base, "/api/scenario/grid")
+        plan = sc["plans"]["now"]
+        status, answer = _call(base, "/api/scenario/grid/save", {"plans": {
+            "now": {"file": "../../evil.yaml", "data": plan["data"]}}})
+        assert status == 400 and not (tmp_path / "evil.yaml").exists()
+        assert sorted(p.name for p in (ws.root / "scenarios").iterdir()) == []
+        assert not (ws.root / "uploads").exists() or not any((ws.root / "uploads").iterdir())
+    finally:
+        srv.shutdown()
+
+
+def test_muster_studio_prints_its_url_and_stops_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    folder = make_scenario(tmp_path / "grid").parent
+    proc = subprocess.Popen([sys.executable, "-m", "musterpoint", "studio", str(folder),
+                             "--port", "0", "--workspace", str(tmp_path / "ws")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("studio: http://127.0.0.1:")
+        base = line.split()[1].rstrip("/")
+        status, cat = _call(base, "/api/scenarios")
+        assert status == 200 and cat["default"] == "grid"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "terminated (SIGTERM)" in out
+
+
+def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) -> None:
+    folder = make_scenario(tmp_path / "grid").parent
+    first = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
+    data = first.layers_bytes("grid")
+    stored = list((tmp_path / "ws" / ".layers").glob("*.json"))
+    assert len(stored) == 1 and stored[0].read_bytes() == data
+    first.service.stop()
+    again = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
+    try:
+        assert again.layers_bytes("grid") == data
+        assert again._layers["grid"][2] is None  # no world built to draw it
+        assert again.nearest_road("grid", -51.199, -30.0)["road"]["links"] == ["L1", "L2"]
+        # an edit of the network's files is another world: its layers are built anew
+        links = folder / "links.csv"
+        links.write_text(links.read_text().replace(",13.9,", ",12.5,"))
+        assert again.layers_bytes("grid") != b"" and len(list(stored[0].parent.glob(
+            "*.json"))) == 2
+    finally:
+        again.service.stop()
