@@ -24,10 +24,13 @@ from musterpoint.compare_cmd import register
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
 from musterpoint.plan_doc_cmd import register as register_plan_doc
+from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
+    from musterpoint.progress import CommandProgress
+    from musterpoint.scenarios.loader import LoadedScenario
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
@@ -65,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--pdf", action="store_true",
                    help="also print report.pdf (A4, needs Chromium)")
     r.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    r.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_argument(r)
     r.add_argument("--catalog", type=Path, default=None,
                    help="results catalog (default: $MUSTER_CATALOG, else "
                    "./muster-runs/catalog.sqlite)")
@@ -187,8 +190,6 @@ def _default_out(scenario: str, plan: str, seed: int) -> Path:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-    from musterpoint.sim.drill.checks import check_standard_names
-    from musterpoint.world_cache import world_for
 
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
@@ -200,65 +201,73 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
     _check_out(out, args.force)
     t0 = time.perf_counter()
-    world = world_for(loaded, cache=not args.no_cache)
-    problems = check_standard_names(world, plan)
-    if problems:
-        raise InputError(problems)
-    result = _simulate_with_progress(world, plan, args)
-    bound = None
-    if not args.no_bound:
-        from musterpoint.bound_step import attach_bound
-
-        bound = attach_bound(result, world, plan)
-    result.meta["language"] = args.lang
-    with atomic_folder(out) as tmp:
-        result.save(tmp)
-        if not args.no_map:
-            from musterpoint.maps import write_run_map
-
-            write_run_map(result, tmp / "map.html", args.tiles, args.tiles_attribution)
-        if not args.no_report:
-            from musterpoint.reports import write_run_report
-
-            write_run_report(result, tmp / "report.html")
-            if args.pdf:
-                from musterpoint.reports.pdf import pdf_beside
-
-                pdf_beside(tmp / "report.html")
-        from musterpoint.gis_export import write_gis
-
-        write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
-        if args.suggest_plan and bound is not None:
-            from musterpoint.bound_step import write_suggestion
-
-            write_suggestion(result, world, plan, bound, tmp)
-    if not args.no_catalog:
-        from musterpoint.compare_cmd import record_run
-
-        record_run(result, out, args.catalog)
+    with command_progress(args) as progress:
+        result = _run_and_write(loaded, plan, out, args, progress)
     from musterpoint.reports.run_summary import reason_lines
 
     _summary(result.kpis, out, time.perf_counter() - t0, args, reason_lines(result, args.lang))
     return 0
 
 
-def _simulate_with_progress(world: World, plan: Plan,
-                            args: argparse.Namespace) -> RunResult:
+def _run_and_write(loaded: LoadedScenario, plan: Plan, out: Path, args: argparse.Namespace,
+                   progress: CommandProgress) -> RunResult:
+    """The steps of ``muster run`` after its checks, each shown by ``progress``."""
+    from musterpoint.sim.drill.checks import check_standard_names
+    from musterpoint.world_cache import world_for
+
+    with progress.step("world"):
+        world = world_for(loaded, cache=not args.no_cache)
+    problems = check_standard_names(world, plan)
+    if problems:
+        raise InputError(problems)
+    with progress.step("simulate", total=1.0) as step:
+        result = _simulate(world, plan, args, step.update)
+    bound = None
+    if not args.no_bound:
+        from musterpoint.bound_step import attach_bound
+
+        with progress.step("bound"):
+            bound = attach_bound(result, world, plan)
+    result.meta["language"] = args.lang
+    with atomic_folder(out) as tmp:
+        with progress.step("tables"):
+            result.save(tmp)
+        if not args.no_map:
+            from musterpoint.maps import write_run_map
+
+            with progress.step("map"):
+                write_run_map(result, tmp / "map.html", args.tiles, args.tiles_attribution)
+        if not args.no_report:
+            from musterpoint.reports import write_run_report
+
+            with progress.step("report"):
+                write_run_report(result, tmp / "report.html")
+            if args.pdf:
+                from musterpoint.reports.pdf import pdf_beside
+
+                with progress.step("pdf"):
+                    pdf_beside(tmp / "report.html")
+        from musterpoint.gis_export import write_gis
+
+        with progress.step("gis"):  # run.gpkg and *.geo.parquet (about 0.5 s, default run)
+            write_gis(result, tmp)
+        if args.suggest_plan and bound is not None:
+            from musterpoint.bound_step import write_suggestion
+
+            with progress.step("suggest"):
+                write_suggestion(result, world, plan, bound, tmp)
+    if not args.no_catalog:
+        from musterpoint.compare_cmd import record_run
+
+        with progress.step("catalog"):
+            record_run(result, out, args.catalog)
+    return result
+
+
+def _simulate(world: World, plan: Plan, args: argparse.Namespace,
+              progress: Callable[[float], None]) -> RunResult:
     from musterpoint.sim.drill.checks import run_script_problems
     from musterpoint.sim.engine import new_run
-
-    progress: Callable[[float], None] | None = None
-    show = not args.no_progress and sys.stderr.isatty()
-    if show:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("simulating"), BarColumn(),
-                       TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
-                       transient=True)
-        task = bar.add_task("sim", total=1.0)
-
-        def progress(f: float) -> None:
-            bar.update(task, completed=f)
 
     run = new_run(world, plan, args.seed, record_link_events=args.link_events,
                   progress=progress)
@@ -266,10 +275,7 @@ def _simulate_with_progress(world: World, plan: Plan,
     problems = run_script_problems(world, run)
     if problems:
         raise InputError(problems)
-    if not show:
-        return run.run()
-    with bar:
-        return run.run()
+    return run.run()
 
 
 def _hm(s: float | None) -> str:
