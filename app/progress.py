@@ -125,6 +125,8 @@ class CommandProgress(AbstractContextManager["CommandProgress"]):
         self.clock = clock
         self.started = clock()
         self.current: Step | None = None
+        #: Seconds spent in each step so far (a step run twice adds up).
+        self.times: dict[str, float] = {}
         self._bar: Progress | None = None
         self._tasks: dict[int, TaskID] = {}
         self._saved: tuple[list[logging.Handler], int] | None = None
@@ -145,7 +147,9 @@ class CommandProgress(AbstractContextManager["CommandProgress"]):
         finally:
             self.current = previous
             self._hide(step)
-            logger.debug("%s: %.2f s", key, self.clock() - step.started)
+            seconds = self.clock() - step.started
+            self.times[key] = self.times.get(key, 0.0) + seconds
+            logger.debug("step %s: %.3f s", key, seconds)
 
     def tick(self) -> str | None:
         """Log the one-line progress of the current step now (off a terminal); returns it."""
@@ -215,7 +219,8 @@ class CommandProgress(AbstractContextManager["CommandProgress"]):
 
     def _start_ticker(self) -> None:
         self._saved = (list(logging.getLogger(_PACKAGE_LOGGER).handlers), logger.level)
-        logger.setLevel(logging.INFO)
+        if logger.level == logging.NOTSET or logger.level > logging.INFO:
+            logger.setLevel(logging.INFO)  # the lines show whatever the package's level
         self._stop.clear()
 
         def run() -> None:
