@@ -213,12 +213,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _run_and_write(loaded: LoadedScenario, plan: Plan, out: Path, args: argparse.Namespace,
                    progress: CommandProgress) -> RunResult:
     """The steps of ``muster run`` after its checks, each shown by ``progress``."""
+    from musterpoint.derived_cache import remember, run_key
     from musterpoint.sim.drill.checks import check_standard_names
     from musterpoint.world_cache import world_for
 
     with progress.step("world"):
         world = world_for(loaded, cache=not args.no_cache)
-    problems = check_standard_names(world, plan)
+    memo = None if args.no_cache else run_key(loaded, plan)  # what a second run reuses
+    problems = remember("standards", memo or {}, lambda: check_standard_names(world, plan),
+                        enabled=memo is not None)
     if problems:
         raise InputError(problems)
     with progress.step("simulate", total=1.0) as step:
@@ -228,7 +231,7 @@ def _run_and_write(loaded: LoadedScenario, plan: Plan, out: Path, args: argparse
         from musterpoint.bound_step import attach_bound
 
         with progress.step("bound"):
-            bound = attach_bound(result, world, plan)
+            bound = attach_bound(result, world, plan, memo)
     result.meta["language"] = args.lang
     with atomic_folder(out) as tmp:
         with progress.step("tables"):
