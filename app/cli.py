@@ -237,10 +237,11 @@ def _run_and_write(loaded: LoadedScenario, plan: Plan, out: Path, args: argparse
         with progress.step("tables"):
             result.save(tmp)
         if not args.no_map:
-            from musterpoint.maps import write_run_map
+            from musterpoint.map_step import write_map
 
             with progress.step("map"):
-                write_run_map(result, tmp / "map.html", args.tiles, args.tiles_attribution)
+                write_map(result, tmp / "map.html", args.tiles, args.tiles_attribution,
+                          cache=not args.no_cache)
         if not args.no_report:
             from musterpoint.reports import write_run_report
 

@@ -109,3 +109,38 @@ def test_a_second_run_reads_the_bound_and_writes_the_same_bytes(tmp_path, monkey
     run("seed2", "--seed", "2")
     assert len(calls) == 3
     assert len(probes) == 2  # the probe does not depend on the seed
+
+
+def _page(path: Path) -> str:
+    """The map page without folium's random element ids."""
+    import re
+
+    return re.sub(r"[a-z_]+_[0-9a-f]{32}", "ID", path.read_text(encoding="utf-8"))
+
+
+def test_the_map_draws_the_same_page_from_cached_streets(tmp_path, monkeypatch):
+    import musterpoint.maps.run_map_explain as explain
+    from musterpoint.map_step import write_map
+    from musterpoint.maps import write_run_map
+    from musterpoint.scenarios.loader import load_scenario
+    from musterpoint.sim.engine import new_run
+    from musterpoint.world_cache import world_for
+
+    loaded = load_scenario(make_scenario(tmp_path / "grid"))
+    result = new_run(world_for(loaded), loaded.plan(None), 1).run()
+    write_run_map(result, tmp_path / "plain.html")
+    real = explain.streets_of
+    calls: list[int] = []
+
+    def counted(links: pd.DataFrame | None) -> explain.Streets:
+        calls.append(1)
+        return real(links)
+
+    monkeypatch.setattr(explain, "streets_of", counted)
+    write_map(result, tmp_path / "cold.html", None, None, cache=True)
+    write_map(result, tmp_path / "warm.html", None, None, cache=True)
+    assert calls == [1]
+    assert len(list(wc.cache_dir().glob("streets-*.derived"))) == 1
+    plain = _page(tmp_path / "plain.html")
+    assert "musterRoads(" in plain
+    assert plain == _page(tmp_path / "cold.html") == _page(tmp_path / "warm.html")
