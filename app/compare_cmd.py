@@ -232,6 +232,8 @@ def _run_replications(jobs: Sequence[Any], executor: Executor, check: Callable[.
 def _geometry(world: World, comparison: dict[str, Any]) -> tuple[Any, Any]:
     import pandas as pd
 
+    from musterpoint.sim.network.graph import wkt_line
+
     z = world.zones
     zones = pd.DataFrame({"zone": list(z.ids), "lon": z.lon, "lat": z.lat, "wkt": list(z.wkt)})
     net = world.network
@@ -239,8 +241,7 @@ def _geometry(world: World, comparison: dict[str, Any]) -> tuple[Any, Any]:
     rows = []
     for lid in comparison["links"]["changed"]:
         if lid in pos:
-            c = net.link_coords(pos[lid])
-            rows.append((lid, "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in c) + ")"))
+            rows.append((lid, wkt_line(net.link_coords(pos[lid]))))
     return zones, pd.DataFrame(rows, columns=["link_id", "wkt"])
 
 

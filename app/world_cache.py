@@ -401,8 +401,10 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
         logger.info("world from the cache in %.2f s", time.perf_counter() - t0)
         return world
     world = build_world(loaded)
-    # the hazard's map frames are drawn by every run: draw them once, into the entry
+    # the hazard's map frames and the links' WKT are made by every run: make them once,
+    # into the entry
     hazard_frames(world, world.duration_s)
+    world.network.link_wkt()
     prune_to_limit(folder, keep=save_entry(folder, key, world))
     return world
 
