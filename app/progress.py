@@ -75,6 +75,7 @@ class Step:
         self.total = total
         self.completed = 0.0
         self.started = owner.clock()
+        self.started_cpu = time.process_time()
         self._owner = owner
 
     def update(self, completed: float, total: float | None = None) -> None:
@@ -149,7 +150,8 @@ class CommandProgress(AbstractContextManager["CommandProgress"]):
             self._hide(step)
             seconds = self.clock() - step.started
             self.times[key] = self.times.get(key, 0.0) + seconds
-            logger.debug("step %s: %.3f s", key, seconds)
+            logger.debug("step %s: %.3f s (cpu %.3f s)", key, seconds,
+                         time.process_time() - step.started_cpu)
 
     def tick(self) -> str | None:
         """Log the one-line progress of the current step now (off a terminal); returns it."""

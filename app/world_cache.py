@@ -39,7 +39,9 @@ Safety
 
 Size
     After each write the least recently used entries are deleted until the folder holds
-    at most ``$MUSTER_CACHE_MAX_MB`` megabytes (default :data:`DEFAULT_MAX_MB`).
+    at most ``$MUSTER_CACHE_MAX_MB`` megabytes (default :data:`DEFAULT_MAX_MB`), the
+    values runs derive from a World (``*.derived``, :mod:`musterpoint.derived_cache`)
+    counted with them.
 """
 
 from __future__ import annotations
