@@ -16,17 +16,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from musterpoint.atomic import atomic_folder
+from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
 if TYPE_CHECKING:
+    from musterpoint.progress import CommandProgress
     from musterpoint.scenarios.loader import LoadedScenario
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.experiments.jobs import RunSummary
@@ -75,7 +76,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     c.add_argument("--catalog", default=None, help="results catalog file (default: "
                    "$MUSTER_CATALOG or ./muster-runs/catalog.sqlite)")
     c.add_argument("--no-catalog", action="store_true", help="do not record in the catalog")
-    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_progress_argument(c)
     c.add_argument("--no-cache", action="store_true",
                    help="build the scenario's world from its files, without reading or "
                    "writing the world cache ($MUSTER_CACHE_DIR)")
@@ -218,39 +219,25 @@ def _executor(args: argparse.Namespace, n_jobs: int) -> Executor:
     return local
 
 
-def _run_with_progress(jobs: Sequence[Any], executor: Executor, check: Callable[..., None],
-                       args: argparse.Namespace) -> list[RunSummary]:
+def _run_replications(jobs: Sequence[Any], executor: Executor, check: Callable[..., None],
+                      progress: CommandProgress,
+                      hook: Callable[[int, int], None] | None = None) -> list[RunSummary]:
     from musterpoint.sim.experiments.runner import run_replications
 
-    hook = getattr(args, "progress_hook", None)  # the studio's worker: (done, total)
-    if hook is not None:
+    if hook is not None:  # the studio's worker: (done, total)
         told: list[RunSummary] = run_replications(
             jobs, executor, check=check, progress=lambda n, _: hook(n, len(jobs)))
         return told
-    if args.no_progress or not sys.stderr.isatty():
-        out: list[RunSummary] = run_replications(jobs, executor, check=check)
-        return out
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn(f"replications ({executor.name})"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                  transient=True) as bar:
-        task = bar.add_task("runs", total=len(jobs))
-        done: list[RunSummary] = run_replications(
-            jobs, executor, check=check,
-            progress=lambda n, _: bar.update(task, completed=n))
-        return done
+    with progress.step("replications", total=len(jobs)) as step:
+        done: list[RunSummary] = run_replications(jobs, executor, check=check,
+                                                  progress=step.advance_to)
+    return done
 
 
 def _geometry(world: World, comparison: dict[str, Any]) -> tuple[Any, Any]:
     import pandas as pd
+
+    from musterpoint.sim.network.graph import wkt_line
 
     z = world.zones
     zones = pd.DataFrame({"zone": list(z.ids), "lon": z.lon, "lat": z.lat, "wkt": list(z.wkt)})
@@ -259,8 +246,7 @@ def _geometry(world: World, comparison: dict[str, Any]) -> tuple[Any, Any]:
     rows = []
     for lid in comparison["links"]["changed"]:
         if lid in pos:
-            c = net.link_coords(pos[lid])
-            rows.append((lid, "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in c) + ")"))
+            rows.append((lid, wkt_line(net.link_coords(pos[lid]))))
     return zones, pd.DataFrame(rows, columns=["link_id", "wkt"])
 
 
@@ -334,44 +320,50 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     scoped = collect_standards(sc.standards, str(loaded.path),
                                [(p.name, p.standards, str(f)) for p, f in plans])
     t0 = time.perf_counter()
-    world = world_for(loaded, cache=not args.no_cache)
-    _check_plan_zones(world, plans)
-    path = loaded.path.resolve()
-    ex.prime_world(path, world)
-    jobs = ex.make_jobs(path, [p for p, _ in plans], args.replications, args.seed)
-    executor = _executor(args, len(jobs))
+    with command_progress(args) as progress:
+        with progress.step("world"):
+            world = world_for(loaded, cache=not args.no_cache)
+        _check_plan_zones(world, plans)
+        path = loaded.path.resolve()
+        ex.prime_world(path, world)
+        jobs = ex.make_jobs(path, [p for p, _ in plans], args.replications, args.seed)
+        executor = _executor(args, len(jobs))
 
-    def check(firsts: list[RunSummary]) -> None:
-        kpis = _merge([s.kpis for s in firsts])
-        check_known(scoped, kpis)
-        check_terms(weights, kpis)
-        known = set(flatten_kpis(kpis)) | {"score.composite"}
-        bad = [t.kpi for t in targets if t.kpi is not None and t.kpi not in known]
-        if bad:
-            raise InputError.single("--target-halfwidth", "", f"unknown KPI {bad[0]!r}; use "
-                                    f"one of: {', '.join(sorted(known))}")
+        def check(firsts: list[RunSummary]) -> None:
+            kpis = _merge([s.kpis for s in firsts])
+            check_known(scoped, kpis)
+            check_terms(weights, kpis)
+            known = set(flatten_kpis(kpis)) | {"score.composite"}
+            bad = [t.kpi for t in targets if t.kpi is not None and t.kpi not in known]
+            if bad:
+                raise InputError.single("--target-halfwidth", "", f"unknown KPI {bad[0]!r}; "
+                                        f"use one of: {', '.join(sorted(known))}")
 
-    summaries = _run_with_progress(jobs, executor, check, args)
-    for w in dict.fromkeys(w for s in summaries for w in s.warnings):
-        if w not in world.warnings:
-            logger.warning(w)
-    run_wall = time.perf_counter() - t0
-    comparison = ex.build_comparison(
-        summaries, base_seed=args.seed, confidence=args.confidence,
-        targets=targets or None, standards=scoped, weights=weights,
-        scenario={"name": sc.name, "title": sc.title.en, "title_zh": sc.title.zh,
-                  "start": sc.start.isoformat(), "timezone": sc.timezone,
-                  "duration_s": float(sc.duration_h) * 3600.0},
-        plans=[{"name": p.name, "title": p.title.en, "title_zh": p.title.zh,
-                "file": f.name} for p, f in plans])
-    with atomic_folder(out) as tmp:
-        _write_outputs(tmp, comparison, world, args)
-        timing = {"executor": executor.name, "workers": getattr(executor, "workers", None),
-                  "scheduler": args.scheduler, "runs": len(summaries),
-                  "wall_time_s": round(time.perf_counter() - t0, 3),
-                  "simulation_wall_time_s": round(run_wall, 3),
-                  "sum_of_run_wall_times_s": round(sum(s.wall_time_s for s in summaries), 3)}
-        (tmp / "timing.json").write_text(json.dumps(timing, indent=1) + "\n", encoding="utf-8")
+        summaries = _run_replications(jobs, executor, check, progress,
+                                      getattr(args, "progress_hook", None))
+        for w in dict.fromkeys(w for s in summaries for w in s.warnings):
+            if w not in world.warnings:
+                logger.warning(w)
+        run_wall = time.perf_counter() - t0
+        with progress.step("comparison"):
+            comparison = ex.build_comparison(
+                summaries, base_seed=args.seed, confidence=args.confidence,
+                targets=targets or None, standards=scoped, weights=weights,
+                scenario={"name": sc.name, "title": sc.title.en, "title_zh": sc.title.zh,
+                          "start": sc.start.isoformat(), "timezone": sc.timezone,
+                          "duration_s": float(sc.duration_h) * 3600.0},
+                plans=[{"name": p.name, "title": p.title.en, "title_zh": p.title.zh,
+                        "file": f.name} for p, f in plans])
+        with atomic_folder(out) as tmp, progress.step("outputs"):
+            _write_outputs(tmp, comparison, world, args)
+            timing = {"executor": executor.name, "workers": getattr(executor, "workers", None),
+                      "scheduler": args.scheduler, "runs": len(summaries),
+                      "wall_time_s": round(time.perf_counter() - t0, 3),
+                      "simulation_wall_time_s": round(run_wall, 3),
+                      "sum_of_run_wall_times_s": round(sum(s.wall_time_s for s in summaries),
+                                                       3)}
+            (tmp / "timing.json").write_text(json.dumps(timing, indent=1) + "\n",
+                                             encoding="utf-8")
     cid = None
     if not args.no_catalog:
         from musterpoint.catalog import Catalog

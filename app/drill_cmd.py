@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from musterpoint.display.timefmt import format_clock, format_hmm
+from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.scenarios.errors import InputError, MusterError
 from musterpoint.serve_cmd import (
     Terminated,
@@ -71,6 +72,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     r.add_argument("--pdf", action="store_true", help="also print it to PDF (needs Chromium)")
     r.add_argument("--max-attributions", type=int, default=12,
                    help="most decisions whose effect is replayed one by one (default 12)")
+    add_progress_argument(r)
     return {"drill": _cmd_drill, "drill-report": _cmd_report}
 
 
@@ -177,7 +179,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from musterpoint.sim.drill import DrillSession, after_action
     session = DrillSession.open(args.session)
     try:
-        aar = after_action(session, max_attributions=max(0, args.max_attributions))
+        with command_progress(args) as progress, progress.step("replay"):
+            aar = after_action(session, max_attributions=max(0, args.max_attributions))
     finally:
         session.close()
     out = args.out or args.session.parent
@@ -422,11 +425,7 @@ class DrillTerminal(cmd.Cmd):
 
     def do_report(self, arg: str) -> None:
         """report [FOLDER] [zh]: write the after-action report (HTML, and PDF if possible)."""
-        from musterpoint.reports.after_action import (
-            PdfUnavailable,
-            write_after_action,
-            write_pdf,
-        )
+        from musterpoint.reports.after_action import PdfUnavailable, write_after_action, write_pdf
         from musterpoint.sim.drill import after_action
         words = arg.split()
         lang = "zh" if "zh" in words else "en"

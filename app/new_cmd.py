@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.scenarios.errors import InputError, Problem
 
 __all__ = ["register"]
@@ -99,6 +100,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     n.add_argument("--car-share", type=float, help="share of households with a car")
     n.add_argument("--attribution", action="append", help="data credit (repeatable)")
     n.add_argument("--force", action="store_true", help="replace an existing folder")
+    add_progress_argument(n)
     n.add_argument("--no-check", action="store_true",
                    help="do not build the world to check the folder")
     return {"new": _cmd_new}
@@ -226,7 +228,8 @@ def _cmd_new(args: argparse.Namespace) -> int:
         raise InputError([Problem(str(args.spec or "muster new"),
                                   ".".join(str(x) for x in e["loc"]) or "options",
                                   _hint(e)) for e in exc.errors()]) from exc
-    res = build(spec, out, check=not args.no_check)
+    with command_progress(args) as progress, progress.step("scenario_folder"):
+        res = build(spec, out, check=not args.no_check)
     print(f"wrote {res.folder}: {res.nodes:,} road nodes, {res.links:,} links, "
           f"{res.persons:,} persons" + (f" in {res.zones} zones" if res.zones else "")
           + f", {res.shelters} shelters ({res.seconds['total']:.1f} s)")

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.scenarios.errors import InputError
 
 __all__ = ["register"]
@@ -49,6 +50,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
                    help="folder with template.docx (letterhead, styles) and/or wording.yaml")
     d.add_argument("--pdf", action="store_true", help="also write a PDF with LibreOffice")
     d.add_argument("--out", type=Path, required=True, help="the .docx file to write")
+    add_progress_argument(d)
     return {"plan-doc": _cmd_plan_doc}
 
 
@@ -88,12 +90,17 @@ def _cmd_plan_doc(args: argparse.Namespace) -> int:
     run = None
     if args.run is not None:
         run = read_run(args.run, loaded.scenario.name, plan.name, args.scenario)
-    world = world_for(loaded)
-    z = world.zones
-    zones = [{"id": zid, "elevation": float(z.elevation[k]), "population": float(z.population[k]),
-              "evacuees": float(z.evacuees[k]), "lon": float(z.lon[k]), "lat": float(z.lat[k])}
-             for k, zid in enumerate(z.ids)]
-    write_plan_doc(out, loaded.scenario, plan, zones, cmp, args.lang, args.template, run=run)
+    with command_progress(args) as progress:
+        with progress.step("world"):
+            world = world_for(loaded)
+        z = world.zones
+        zones = [{"id": zid, "elevation": float(z.elevation[k]),
+                  "population": float(z.population[k]), "evacuees": float(z.evacuees[k]),
+                  "lon": float(z.lon[k]), "lat": float(z.lat[k])}
+                 for k, zid in enumerate(z.ids)]
+        with progress.step("document"):
+            write_plan_doc(out, loaded.scenario, plan, zones, cmp, args.lang, args.template,
+                           run=run)
     print(f"document: {out} ({time.perf_counter() - t0:.1f} s)")
     if args.pdf:
         soffice = shutil.which("soffice") or shutil.which("libreoffice")

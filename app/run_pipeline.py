@@ -27,7 +27,8 @@ __all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline"]
 logger = logging.getLogger(__name__)
 
 #: The pipeline's stages, in order, as reported to a :data:`Progress` callback.
-STAGES = ("world", "simulate", "bound", "suggest", "save")
+STAGES = ("world", "simulate", "bound", "suggest", "tables", "map", "report", "pdf", "gis",
+          "catalog")
 #: Progress callback: stage name (one of :data:`STAGES`) and its fraction done (0 to 1).
 Progress = Callable[[str, float], None]
 
@@ -107,6 +108,7 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     InputError
         For standards or an exercise script that do not fit the world.
     """
+    from musterpoint.derived_cache import remember, run_key
     from musterpoint.sim.drill.checks import check_standard_names, run_script_problems
     from musterpoint.sim.engine import new_run
     from musterpoint.world_cache import world_for
@@ -114,7 +116,9 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     tell = progress or _no_progress
     tell("world", 0.0)
     world = world_for(loaded, cache=options.cache)
-    problems = check_standard_names(world, plan)
+    memo = run_key(loaded, plan) if options.cache else None  # what a second run reuses
+    problems = remember("standards", memo or {}, lambda: check_standard_names(world, plan),
+                        enabled=memo is not None)
     if problems:
         raise InputError(problems)
     tell("simulate", 0.0)
@@ -130,7 +134,7 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
         from musterpoint.bound_step import attach_bound
 
         tell("bound", 0.0)
-        bound = attach_bound(result, world, plan)
+        bound = attach_bound(result, world, plan, memo)
     suggestions = None
     if options.suggest_plan and bound is not None:
         from musterpoint.suggest_step import run_suggestions
@@ -141,24 +145,29 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
                                       progress=lambda n, total: tell("suggest", n / total))
         result.meta["suggest_wall_s"] = round(time.perf_counter() - t_suggest, 1)
     result.meta["language"] = options.lang
-    tell("save", 0.0)
     with atomic_folder(out) as tmp:
+        tell("tables", 0.0)
         result.save(tmp)
         if options.write_map:
-            from musterpoint.maps import write_run_map
+            from musterpoint.map_step import write_map
 
-            write_run_map(result, tmp / "map.html", options.tiles, options.tiles_attribution)
+            tell("map", 0.0)
+            write_map(result, tmp / "map.html", options.tiles, options.tiles_attribution,
+                      cache=options.cache)
         if options.write_report:
             from musterpoint.reports import write_run_report
 
+            tell("report", 0.0)
             write_run_report(result, tmp / "report.html",
                              suggestions.to_dict() if suggestions is not None else None)
             if options.pdf:
                 from musterpoint.reports.pdf import pdf_beside
 
+                tell("pdf", 0.0)
                 pdf_beside(tmp / "report.html")
         from musterpoint.gis_export import write_gis
 
+        tell("gis", 0.0)
         write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
         if suggestions is not None:
             from musterpoint.suggest_step import write_suggestion
@@ -167,6 +176,7 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     if options.record:
         from musterpoint.compare_cmd import record_run
 
+        tell("catalog", 0.0)
         record_run(result, out, options.catalog)
-    tell("save", 1.0)
+    tell("catalog", 1.0)
     return result

@@ -39,7 +39,9 @@ Safety
 
 Size
     After each write the least recently used entries are deleted until the folder holds
-    at most ``$MUSTER_CACHE_MAX_MB`` megabytes (default :data:`DEFAULT_MAX_MB`).
+    at most ``$MUSTER_CACHE_MAX_MB`` megabytes (default :data:`DEFAULT_MAX_MB`), the
+    values runs derive from a World (``*.derived``, :mod:`musterpoint.derived_cache`)
+    counted with them.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ import json
 import logging
 import os
 import pickle
-import secrets
 import sys
 import time
 from collections.abc import Iterator
@@ -58,7 +59,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
-from musterpoint.crash_log import user_cache_dir
+from musterpoint.cache_files import (
+    CACHE_ENV,
+    cache_dir,
+    read_checked,
+    usable_folder,
+    write_checked,
+)
+from musterpoint.derived_cache import SUFFIX as DERIVED_SUFFIX
 
 if TYPE_CHECKING:
     from musterpoint.scenarios.loader import LoadedScenario
@@ -72,6 +80,7 @@ __all__ = [
     "cache_dir",
     "load_entry",
     "prune",
+    "prune_to_limit",
     "save_entry",
     "world_for",
     "world_key",
@@ -79,8 +88,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Environment variable naming the cache folder (overrides the user's cache folder).
-CACHE_ENV = "MUSTER_CACHE_DIR"
 #: Environment variable giving the cache's size limit in megabytes.
 MAX_MB_ENV = "MUSTER_CACHE_MAX_MB"
 #: Size limit of the cache folder when :data:`MAX_MB_ENV` is not set (megabytes).
@@ -92,26 +99,14 @@ LIBRARIES = ("numpy", "scipy", "pandas", "pyarrow", "shapely", "pyproj", "raster
              "osmium", "geopandas", "pyogrio", "pydantic")
 #: Scenario fields naming plans, whose files are not part of the key.
 _PLAN_FIELDS = ("plans", "default_plan")
-_MAGIC = b"musterpoint-world\n"
-_SUFFIX = ".world"
+SUFFIX = ".world"
+#: Suffixes of the cache's files that prune counts and deletes (Worlds, and what runs
+#: derive from them: :mod:`musterpoint.derived_cache`).
+SUFFIXES = (SUFFIX, DERIVED_SUFFIX)
 #: Temporary files older than this (seconds) belong to killed writes and are deleted.
 _STALE_TMP_S = 3600.0
 #: The World's warnings are logged by the module that builds it, on a load as on a build.
 _WORLD_LOGGER = "musterpoint.sim.world"
-
-
-def cache_dir() -> Path:
-    """The folder of cached Worlds (``$MUSTER_CACHE_DIR``, else the user's cache folder).
-
-    Returns
-    -------
-    Path
-        The folder (not created here).
-    """
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env)
-    return user_cache_dir() / "worlds"
 
 
 def _max_bytes() -> int:
@@ -236,33 +231,6 @@ def world_key(loaded: LoadedScenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _private(folder: Path) -> bool:
-    """Whether ``folder`` is the user's own and nobody else may write to it."""
-    if not hasattr(os, "getuid"):  # Windows: the per-user profile folder is private
-        return True
-    st = folder.stat()
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
-def _usable_folder(create: bool) -> Path | None:
-    folder = cache_dir()
-    try:
-        if create:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        elif not folder.is_dir():
-            return None
-        if not _private(folder):
-            logger.warning("world cache %s is not private to this user (owned by another "
-                           "user, or writable by others); not using it (make it yours with "
-                           "chmod 700, or set %s)", folder, CACHE_ENV)
-            return None
-    except OSError as exc:
-        logger.warning("world cache %s cannot be used (%s); building the world", folder,
-                       exc.strerror or exc)
-        return None
-    return folder
-
-
 def _fields(world: World) -> dict[str, Any]:
     return {f.name: getattr(world, f.name) for f in dataclasses.fields(world)
             if f.name != "loaded"}
@@ -285,7 +253,7 @@ def save_entry(folder: Path, key: str, world: World) -> Path | None:
     Path or None
         The entry written.
     """
-    final = folder / f"{key}{_SUFFIX}"
+    final = folder / f"{key}{SUFFIX}"
     try:
         payload = pickle.dumps({"key": key, "fields": _fields(world)},
                                protocol=pickle.HIGHEST_PROTOCOL)
@@ -293,41 +261,10 @@ def save_entry(folder: Path, key: str, world: World) -> Path | None:
         logger.warning("could not cache the world (%s: %s); the run goes on",
                        type(exc).__name__, exc)
         return None
-    tmp = folder / f".{key}.{secrets.token_hex(4)}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                     0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(_MAGIC)
-            fh.write(hashlib.sha256(payload).digest())
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, final)
-        _sync_folder(folder)
-    except OSError as exc:
-        logger.warning("could not write the world cache entry %s (%s); the run goes on",
-                       final, exc.strerror or exc)
-        tmp.unlink(missing_ok=True)
+    if write_checked(final, payload) is None:
         return None
     logger.info("world cached in %s (%.1f MB)", final, len(payload) / 1e6)
     return final
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename durable where the platform allows it."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_entry(folder: Path, key: str, loaded: LoadedScenario) -> World | None:
@@ -350,7 +287,7 @@ def load_entry(folder: Path, key: str, loaded: LoadedScenario) -> World | None:
     """
     from musterpoint.sim.world import World
 
-    path = folder / f"{key}{_SUFFIX}"
+    path = folder / f"{key}{SUFFIX}"
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -359,16 +296,8 @@ def load_entry(folder: Path, key: str, loaded: LoadedScenario) -> World | None:
         logger.warning("world cache entry %s cannot be read (%s); building the world", path,
                        exc.strerror or exc)
         return None
-    head = len(_MAGIC) + 32
     try:
-        if raw[:len(_MAGIC)] != _MAGIC or len(raw) <= head:
-            raise ValueError("not a world cache entry, or cut short")
-        body = memoryview(raw)[head:]
-        if hashlib.sha256(body).digest() != raw[len(_MAGIC):head]:
-            raise ValueError("its checksum does not match (cut short or damaged)")
-        if _private(path) is False:
-            raise ValueError("it is not the user's own file")
-        data = pickle.loads(body)
+        data = pickle.loads(read_checked(raw, path))
         if not isinstance(data, dict) or data.get("key") != key:
             raise ValueError("it holds another world")
         world = World(loaded=loaded, **data["fields"])
@@ -420,7 +349,7 @@ def prune(folder: Path, max_bytes: int, keep: Path | None = None) -> list[Path]:
             if now - st.st_mtime > _STALE_TMP_S:
                 p.unlink(missing_ok=True)
                 deleted.append(p)
-        elif p.suffix == _SUFFIX and p.is_file():
+        elif p.suffix in SUFFIXES and p.is_file():
             entries.append((st.st_mtime, p.name, st.st_size, p))
     total = sum(e[2] for e in entries)
     for _, _, size, p in sorted(entries):
@@ -464,7 +393,7 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
 
     if not cache:
         return build_world(loaded)
-    folder = _usable_folder(create=True)
+    folder = usable_folder(create=True)
     if folder is None:
         return build_world(loaded)
     t0 = time.perf_counter()
@@ -474,11 +403,18 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
         logger.info("world from the cache in %.2f s", time.perf_counter() - t0)
         return world
     world = build_world(loaded)
-    # the hazard's map frames are drawn by every run: draw them once, into the entry
+    # the hazard's map frames and the links' WKT are made by every run: make them once,
+    # into the entry
     hazard_frames(world, world.duration_s)
-    written = save_entry(folder, key, world)
+    world.network.link_wkt()
+    prune_to_limit(folder, keep=save_entry(folder, key, world))
+    return world
+
+
+def prune_to_limit(folder: Path, keep: Path | None) -> None:
+    """:func:`prune` to ``$MUSTER_CACHE_MAX_MB`` after a write of ``keep`` (a warning if
+    the folder cannot be pruned)."""
     try:
-        prune(folder, _max_bytes(), keep=written)
+        prune(folder, _max_bytes(), keep=keep)
     except OSError as exc:
         logger.warning("could not prune the world cache %s (%s)", folder, exc.strerror or exc)
-    return world

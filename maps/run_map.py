@@ -28,7 +28,6 @@ from musterpoint.maps.geometry import (
     ROAD_COLOUR,
     js_list,
     link_keys,
-    road_lines_from_wkt,
     round_coords,
     wkt_geometries,
 )
@@ -47,13 +46,14 @@ from musterpoint.maps.offline import write_offline_page
 from musterpoint.maps.relief_layers import add_relief_layers
 from musterpoint.maps.run_map_explain import (
     ReasonCounts,
+    Streets,
     add_bottlenecks,
     count,
     duration,
     reason_counts,
     reasons_text,
     run_legend,
-    street_names,
+    streets_of,
     title_block,
     title_text,
 )
@@ -345,7 +345,8 @@ def _timeline(features: list[_Feature], name: str, style: JsCode, each: JsCode) 
 
 
 def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
-                  tiles_attribution: str | None = None) -> Path:
+                  tiles_attribution: str | None = None, *,
+                  streets: Streets | None = None) -> Path:
     """Write the interactive map of one run as an HTML page.
 
     Parameters
@@ -359,6 +360,9 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
         the road network drawn from ``links`` instead.
     tiles_attribution : str, optional
         The tile provider's credit, shown on the map and in the footer.
+    streets : Streets, optional
+        :func:`~musterpoint.maps.run_map_explain.streets_of` the ``links`` table, when the
+        caller has it already (the command caches it per road network); default: made here.
 
     Returns
     -------
@@ -389,9 +393,9 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
         return table is not None and not table.empty
 
     fmap = folium.Map(tiles=None, control_scale=True, zoom_snap=0.25)
-    roads = road_lines_from_wkt(tables["links"]["wkt"]) if has("links") else []
-    add_base_map(fmap, tiles, tiles_attribution, roads, lab["roads"])
-    names, name_list = street_names(tables["links"] if has("links") else None)
+    streets = streets or streets_of(tables["links"] if has("links") else None)
+    add_base_map(fmap, tiles, tiles_attribution, streets.roads, lab["roads"])
+    names, name_list = streets.names, streets.name_list
     reasons = reason_counts(tables.get("agents"))
 
     evacuees = (result.kpis.get("evacuation") or {}).get("evacuees")
@@ -474,7 +478,7 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
                           ("<25%", "25–50%", "50–75%", "75–99%", "100%"), strict=True))
     if shelter_features:
         symbols.append(swatch("#0b3d91", lab["shelter"], "dot"))
-    if roads:
+    if streets.roads:
         symbols.append(swatch(ROAD_COLOUR, lab["roads"], "line"))
     legend = run_legend(lab, symbols + extras, congestion,
                         share_bins if zone_features else [])

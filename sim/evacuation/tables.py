@@ -18,10 +18,6 @@ __all__ = ["build_tables"]
 
 
 
-def _wkt_line(c: np.ndarray) -> str:
-    return "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in c) + ")"
-
-
 def _still_exposed(run: EvacuationRun, until: float) -> np.ndarray:
     """Whether each agent is in the hazard at the end (at home or on a hazard link)."""
     out = np.zeros(run.agents.status.size, dtype=bool)
@@ -144,7 +140,7 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "elevation_m": (w.link_elevation if w.link_elevation is not None
                         else np.full(net.n_links, np.nan)),
         "flooded_from_s": flooded_from,
-        "wkt": [_wkt_line(net.link_coords(i)) for i in range(net.n_links)],
+        "wkt": net.link_wkt(),
     })
     links["elevation_m"] = links["elevation_m"].replace([np.inf], np.nan)
 

@@ -19,6 +19,7 @@ __all__ = [
     "NetworkReport",
     "largest_strong_component",
     "storage_capacity_pcu",
+    "wkt_line",
 ]
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ def storage_capacity_pcu(
     jam = length_m * lanes / EFFECTIVE_CELL_M
     flow_hold = (length_m / speed_mps) * (capacity_vph / 3600.0)
     return np.asarray(np.maximum(np.maximum(jam, flow_hold), 1.0), dtype=np.float64)
+
+
+def wkt_line(coords: np.ndarray) -> str:
+    """A polyline ``[(lon, lat), ...]`` as WKT with 6 decimals (about 0.1 m)."""
+    return "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in coords) + ")"
 
 
 @dataclass(frozen=True)
@@ -149,6 +155,18 @@ class Network:
             return self.geometry[i]
         a, b = int(self.link_from[i]), int(self.link_to[i])
         return np.array([[self.lon[a], self.lat[a]], [self.lon[b], self.lat[b]]])
+
+    def link_wkt(self) -> list[str]:
+        """Each link's polyline as WKT (``LINESTRING (lon lat, ...)``, 6 decimals).
+
+        Made once and kept with the network (about 0.3 s for the default scenario's
+        links); it is pickled with it, so a World loaded from the cache has it already.
+        """
+        memo = self.__dict__.get("_link_wkt")
+        if memo is None:
+            memo = [wkt_line(self.link_coords(i)) for i in range(self.n_links)]
+            self.__dict__["_link_wkt"] = memo
+        return list(memo)
 
     def __getstate__(self) -> dict[str, object]:
         """Pickle the link polylines as one array and offsets (loads ten times faster)."""

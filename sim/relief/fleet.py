@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import pandas as pd
 
+from musterpoint.sim.network.graph import wkt_line
 from musterpoint.sim.relief.inputs import TruckState
 
 if TYPE_CHECKING:
@@ -315,7 +316,7 @@ class Fleet:
             return f"POINT ({net.lon[origin]:.6f} {net.lat[origin]:.6f})"
         parts = [net.link_coords(links[0])[:1]] + [net.link_coords(h)[1:] for h in links]
         xy = np.vstack(parts)
-        return "LINESTRING (" + ", ".join(f"{x:.6f} {y:.6f}" for x, y in xy) + ")"
+        return wkt_line(xy)
 
     def tables(self, until: float) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         """The legs, trucks and trips tables (columns :data:`LEG_COLUMNS`,
