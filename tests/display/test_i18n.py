@@ -1,0 +1,113 @@
+"""The message catalogs: current with the code, compiled, and read per call or per context."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from musterpoint.display.i18n import (
+    LOCALE_DIR,
+    P_,
+    _,
+    bilingual,
+    current_language,
+    labels,
+    language,
+    language_code,
+    ngettext,
+    tr,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _catalog_tool() -> ModuleType:
+    pytest.importorskip("babel", reason="Babel (in the [test] extra) extracts the catalog")
+    spec = importlib.util.spec_from_file_location("i18n_catalog", ROOT / "tools/i18n_catalog.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_catalog_is_current_with_the_code() -> None:
+    """Every msgid marked in the code is translated, none is fuzzy or stale, and the
+    shipped .mo is the .po compiled (else: ``python tools/i18n_catalog.py update``,
+    translate, ``compile``)."""
+    tool = _catalog_tool()
+    assert tool.problems() == []
+    template = tool.extract()
+    assert len([m for m in template if m.id]) > 600  # the tables of maps/ and reports/
+
+
+def test_catalog_check_finds_a_stale_mo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check can fail: a .mo that is not the .po compiled is reported."""
+    tool = _catalog_tool()
+    po = tool.po_path("zh")
+    copy = tmp_path / "zh" / "LC_MESSAGES"
+    copy.mkdir(parents=True)
+    (copy / po.name).write_bytes(po.read_bytes())
+    (copy / "musterpoint.mo").write_bytes(b"stale")
+    monkeypatch.setattr(tool, "LOCALE_DIR", tmp_path)
+    found = tool.problems()
+    assert len(found) == 1 and "is not musterpoint.po compiled" in found[0]
+
+
+def test_catalog_is_shipped_as_package_data() -> None:
+    assert (LOCALE_DIR / "zh" / "LC_MESSAGES" / "musterpoint.mo").is_file()
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"musterpoint.display" = ["py.typed", "locale/**/*"]' in pyproject
+
+
+def test_translate_per_call() -> None:
+    assert tr("zh", "Shelters") == "避难所"
+    assert tr("zh-Hans", "Shelters") == "避难所"
+    assert tr("en", "Shelters") == "Shelters"
+    assert tr(None, "Shelters") == "Shelters"
+    assert tr("fr", "Shelters") == "Shelters"  # no catalog: English
+    assert tr("zh", "a text nobody marked") == "a text nobody marked"
+
+
+def test_context_tells_two_translations_apart() -> None:
+    assert tr("zh", "Capacity") == "容量"
+    assert tr("zh", P_("road", "Capacity")) == "通行能力"
+    assert tr("en", P_("road", "Capacity")) == "Capacity"
+
+
+def test_language_per_context_does_not_leak() -> None:
+    assert current_language() == "en"
+    with language("zh_CN") as code:
+        assert code == "zh"
+        assert _("Shelters") == "避难所"
+        with language("en"):
+            assert _("Shelters") == "Shelters"
+        assert _("Shelters") == "避难所"
+        seen: list[str] = []
+        worker = threading.Thread(target=lambda: seen.append(_("Shelters")))
+        worker.start()
+        worker.join()
+        assert seen == ["Shelters"]  # another thread starts in English
+    assert current_language() == "en"
+    assert _("Shelters") == "Shelters"
+
+
+def test_plural_forms() -> None:
+    assert ngettext("{n} person", "{n} people", 1) == "{n} person"
+    assert ngettext("{n} person", "{n} people", 2) == "{n} people"
+
+
+def test_tables_in_both_languages() -> None:
+    table = {"a": "Shelters", "b": P_("road", "Capacity")}
+    assert labels(table, "zh") == {"a": "避难所", "b": "通行能力"}
+    assert labels(table, "en") == {"a": "Shelters", "b": "Capacity"}
+    assert bilingual(table) == {"a": ("Shelters", "避难所"), "b": ("Capacity", "通行能力")}
+
+
+@pytest.mark.parametrize(("setting", "code"), [("zh", "zh"), ("ZH-hant", "zh"), ("en-GB", "en"),
+                                               ("", "en"), (None, "en"), ("de", "en")])
+def test_language_code(setting: str | None, code: str) -> None:
+    assert language_code(setting) == code
