@@ -285,9 +285,9 @@ def effect_phrases(effects: list[dict[str, Any]], lang: str) -> list[str]:
     if d:
         n = format_number(abs(d))
         if d > 0:
-            out.append(f"多{n}人到达避难所" if zh else f"brought {n} more people to a shelter")
+            out.append(f"多{n}人到达避难场所" if zh else f"brought {n} more people to a shelter")
         else:
-            out.append(f"少{n}人到达避难所" if zh else f"brought {n} fewer people to a shelter")
+            out.append(f"少{n}人到达避难场所" if zh else f"brought {n} fewer people to a shelter")
     st = by.get("evacuation.stranded")
     d = st["difference"] if st else None
     if d:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from musterpoint.display.i18n import N_, P_, bilingual, language_code
+from musterpoint.display.i18n import N_, bilingual, language_code
 
 __all__ = ["PLACEHOLDER", "WORDS", "words_for"]
 
@@ -132,7 +132,7 @@ WORDS: dict[str, tuple[str, str]] = bilingual({
     "ax_since_start": N_("hours after the scenario start (h)"),
     "ax_share_evacuees": N_("share of evacuees (%)"),
     "lg_departed": N_("departed"),
-    "lg_arrived": P_("document", "at a shelter"),
+    "lg_arrived": N_("at a shelter"),
     "lg_bound": N_("flow bound"),
     "fig_bound_none": N_("Figure {n} Evacuation curve with the flow bound: needs a run "
                        "(--run). {ph}"),

@@ -64,8 +64,8 @@ def test_catalog_is_shipped_as_package_data() -> None:
 
 
 def test_translate_per_call() -> None:
-    assert tr("zh", "Shelters") == "避难所"
-    assert tr("zh-Hans", "Shelters") == "避难所"
+    assert tr("zh", "Shelters") == "避难场所"
+    assert tr("zh-Hans", "Shelters") == "避难场所"
     assert tr("en", "Shelters") == "Shelters"
     assert tr(None, "Shelters") == "Shelters"
     assert tr("fr", "Shelters") == "Shelters"  # no catalog: English
@@ -82,10 +82,10 @@ def test_language_per_context_does_not_leak() -> None:
     assert current_language() == "en"
     with language("zh_CN") as code:
         assert code == "zh"
-        assert _("Shelters") == "避难所"
+        assert _("Shelters") == "避难场所"
         with language("en"):
             assert _("Shelters") == "Shelters"
-        assert _("Shelters") == "避难所"
+        assert _("Shelters") == "避难场所"
         seen: list[str] = []
         worker = threading.Thread(target=lambda: seen.append(_("Shelters")))
         worker.start()
@@ -102,9 +102,9 @@ def test_plural_forms() -> None:
 
 def test_tables_in_both_languages() -> None:
     table = {"a": "Shelters", "b": P_("road", "Capacity")}
-    assert labels(table, "zh") == {"a": "避难所", "b": "通行能力"}
+    assert labels(table, "zh") == {"a": "避难场所", "b": "通行能力"}
     assert labels(table, "en") == {"a": "Shelters", "b": "Capacity"}
-    assert bilingual(table) == {"a": ("Shelters", "避难所"), "b": ("Capacity", "通行能力")}
+    assert bilingual(table) == {"a": ("Shelters", "避难场所"), "b": ("Capacity", "通行能力")}
 
 
 @pytest.mark.parametrize(("setting", "code"), [("zh", "zh"), ("ZH-hant", "zh"), ("en-GB", "en"),
