@@ -24,6 +24,7 @@ import pandas as pd
 from musterpoint.display.html import esc
 from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import wkt_geometry
 from musterpoint.maps.map_layout import (
     PageLayout,
@@ -237,7 +238,7 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
     sub = lab["sub"].format(n=comparison.get("replications", "—"))
     root.html.add_child(folium.Element(page_header(title, sub)))
     root.html.add_child(folium.Element(page_footer(_legend(lab), [tiles_attribution or ""])))
-    PageLayout(bounds, None).add_to(fmap)
+    PageLayout(bounds, None, control_labels(lang)).add_to(fmap)
     out = write_offline_page(fmap, Path(path))
     logger.info("Wrote difference map %s (%d bytes)", out, out.stat().st_size)
     return out

@@ -71,6 +71,7 @@ TEXT: dict[str, tuple[str, str]] = bilingual({
     "occupancy_note": N_("occupancy: vehicles on the road as a share of what it can hold"),
     "bottleneck_note": N_("its capacity limits how fast the whole area can be cleared"),
     "street": N_("Street"),
+    "id": N_("ID"),
     "unnamed": N_("unnamed road"),
     "capacity_vph": P_("road", "Capacity"),
     "vph": N_("{n} vehicles/h"),

@@ -111,3 +111,22 @@ def test_tables_in_both_languages() -> None:
                                                ("", "en"), (None, "en"), ("de", "en")])
 def test_language_code(setting: str | None, code: str) -> None:
     assert language_code(setting) == code
+
+
+def test_engine_notes_are_translated_with_their_figures() -> None:
+    from musterpoint.display.engine_text import translate_engine_text
+
+    note = "coordinates reprojected from EPSG:32722 to EPSG:4326"
+    assert translate_engine_text("zh", note) == "坐标已从 EPSG:32722 转换为 EPSG:4326"
+    assert translate_engine_text("en", note) == note
+    assert (translate_engine_text("zh", "default speed of the road class used on 12 of 3,400 ways")
+            == "3,400 条道路中有 12 条使用该道路等级的默认车速")
+    assert translate_engine_text("zh", "an unknown note") == "an unknown note"
+
+
+def test_map_controls_are_labelled_in_chinese_only() -> None:
+    from musterpoint.maps.control_text import control_labels
+
+    assert control_labels("en") is None
+    zh = control_labels("zh")
+    assert zh is not None and zh[".leaflet-control-zoom-in"] == "放大"

@@ -1,0 +1,104 @@
+"""A DOM scan of each Chinese page finds no English word outside the allow-list
+(:mod:`tests.helpers.dom_scan`: units, formats, product names) and the page's own proper
+names and ids (scenario, plan, zones, shelters, streets, time zone, reason codes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from musterpoint.cli import main
+from tests.helpers.dom_scan import english_words, page_texts
+
+#: Every popup a map binds (zones, shelters, bottlenecks), read from Leaflet's layers: they
+#: are not in the DOM until clicked.
+_POPUPS = """() => {
+  const out = [];
+  const text = function (html) {
+    const d = document.createElement('div'); d.innerHTML = html; const parts = [];
+    const w = document.createTreeWalker(d, NodeFilter.SHOW_TEXT);
+    for (let n = w.nextNode(); n; n = w.nextNode()) parts.push(n.textContent);
+    return parts.join(' ');
+  };
+  for (const key of Object.keys(window)) {
+    const m = window[key];
+    if (!(m instanceof L.Map)) continue;
+    m.eachLayer(function (l) {
+      const p = l.getPopup && l.getPopup();
+      if (p && typeof p.getContent() === 'string') out.push(text(p.getContent()));
+      const t = l.getTooltip && l.getTooltip();
+      if (t && typeof t.getContent() === 'string') out.push(text(t.getContent()));
+    });
+  }
+  return out;
+}"""
+
+
+@pytest.fixture(scope="module")
+def zh_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run of the grid scenario written in Chinese (map and report)."""
+    from tests.helpers.scenario_factory import make_scenario
+
+    base = tmp_path_factory.mktemp("zh-run")
+    scenario = make_scenario(base / "sc")
+    out = base / "out"
+    assert main(["run", str(scenario), "--lang", "zh", "--out", str(out), "--no-catalog"]) == 0
+    return out
+
+
+def _names(out: Path) -> tuple[list[str], list[str]]:
+    """(proper names, ids) of a run folder: what a Chinese page may show as is."""
+    meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    names = [str(meta.get(k) or "") for k in ("scenario", "scenario_title", "plan",
+                                              "plan_title", "timezone")]
+    names += pd.read_parquet(out / "zones.parquet")["zone"].astype(str).tolist()
+    shelters = pd.read_parquet(out / "shelters.parquet")
+    names += shelters["shelter"].astype(str).tolist() + shelters["name"].astype(str).tolist()
+    links = pd.read_parquet(out / "links.parquet")
+    names += links["link_id"].astype(str).tolist()
+    if "name" in links:
+        names += links["name"].dropna().astype(str).tolist()
+    from musterpoint.display.reasons import reason_group
+
+    reasons = pd.read_parquet(out / "agents.parquet")["reason"].dropna().astype(str)
+    return names, sorted({reason_group(r) for r in reasons})
+
+
+def _scan(browser: Any, page_path: Path, popups: bool = False) -> list[str]:
+    page = browser.new_page()
+    try:
+        page.goto(page_path.as_uri())
+        page.wait_for_timeout(300)
+        texts = page_texts(page)
+        if popups:
+            texts += page.evaluate(_POPUPS)
+        return texts
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_chinese_run_map_has_no_english(browser: Any, zh_run: Path) -> None:
+    names, ids = _names(zh_run)
+    texts = _scan(browser, zh_run / "map.html", popups=True)
+    assert any("避难场所" in t for t in texts)  # the scan read the page and its popups
+    assert any("区域" in t for t in texts)
+    assert english_words(texts, names, ids) == {}
+
+
+@pytest.mark.browser
+def test_chinese_run_report_has_no_english(browser: Any, zh_run: Path) -> None:
+    names, ids = _names(zh_run)
+    texts = _scan(browser, zh_run / "report.html")
+    assert any("这个方案管用吗" in t for t in texts)
+    assert english_words(texts, names, ids) == {}
+
+
+def test_the_scan_finds_english() -> None:
+    found = english_words(["疏散人员 12 人", "cut off at home", "ETE50 0:15", "kpis.json 中"],
+                          names=["North school"], ids=["no transport"])
+    assert set(found) == {"cut", "off", "at", "home"}
