@@ -37,6 +37,10 @@ ENGINE_TEXTS: tuple[str, ...] = (
     N_("default lanes of the road class used on {n} of {k} ways"),
     N_("maxspeed values without a number (class default used): {list}"),
     N_("{n} way nodes missing from the extract; ways cut there"),
+    # sim/kpis/statistics.py (replications)
+    N_("{kpi} ({plan}): half-width {hw} > {target}; needs about {n} replications"),
+    N_("{n} replication gives no interval and no estimate of the spread; run at least 2 (10 "
+       "or more is usual)"),
 )
 
 

@@ -16,8 +16,10 @@ from musterpoint.display.i18n import N_, P_, bilingual
 from musterpoint.display.timefmt import as_seconds, format_hmm
 
 __all__ = [
+    "CLOCK_ACTION_NAMES",
     "KPI_NAMES",
     "LABELS",
+    "NOTE_SECTION_NAMES",
     "NO_VISIBLE_EFFECT",
     "command_words",
     "decision_sentence",
@@ -33,7 +35,7 @@ LABELS: dict[str, tuple[str, str]] = bilingual({
     "plan": N_("Plan"),
     "seed": N_("Seed"),
     "session": N_("Session file"),
-    "drill_wall": N_("Drill held (UTC)"),
+    "drill_wall": N_("Drill held (local time)"),
     "stopped": N_("Clock stopped at"),
     "scenario_end": N_("Scenario end"),
     "method": N_("How the figures were made"),
@@ -156,6 +158,21 @@ KPI_NAMES: dict[str, tuple[str, str]] = bilingual({
 
 #: What a decision changed when it changed none of the main figures, (English, Chinese).
 NO_VISIBLE_EFFECT = ("made no visible difference to the main figures", "对主要指标没有可见影响")
+
+#: Sections an observation is filed under (``sim.drill.inputs.NOTE_SECTIONS``), as words.
+NOTE_SECTION_NAMES: dict[str, str] = {
+    "observation": N_("observation"), "strength": N_("strength"),
+    "improvement": N_("improvement"), "execution": N_("execution"), "plan": N_("plan"),
+    "coordination": N_("coordination"), "personnel": N_("personnel"),
+    "equipment": N_("equipment"),
+}
+
+#: The trainer's clock actions (``sim.drill.state.CLOCK_ACTIONS``), as words.
+CLOCK_ACTION_NAMES: dict[str, str] = {
+    "start": N_("start"), "pause": N_("pause"), "step": N_("step"), "run_to": N_("run to"),
+    "tick": N_("tick"), "speed": N_("speed"), "settings": N_("settings"),
+    "branch": N_("branch"),
+}
 
 #: Commands as words, (English, Chinese), with ``{shelter}``, ``{links}`` ... filled in.
 _VERBS: dict[str, tuple[str, str]] = bilingual({

@@ -18,9 +18,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from musterpoint.display.engine_text import translate_engine_text
 from musterpoint.display.i18n import N_, P_, bilingual
 from musterpoint.display.labels import is_chinese
-from musterpoint.display.timefmt import as_seconds
+from musterpoint.display.timefmt import as_seconds, format_instant
 from musterpoint.reports.comparison_summary import comparison_summary, curves_chart
 from musterpoint.reports.run_report import LABELS as RUN_LABELS
 
@@ -80,6 +81,7 @@ LABELS: dict[str, tuple[str, str]] = bilingual({
     "crn": N_("Replication i of every plan uses seed {s}+i: the same random draws for the same "
             "processes (common random numbers), so differences are paired by seed."),
     "weights": N_("Score weights"),
+    "default_weights": N_("default weights"),
     "unavailable": N_("Not in these runs (left out of the score)"),
     "null_policy": N_(
         "A null KPI was never reached (e.g. an ETE when not everybody got out). KPI "
@@ -157,6 +159,7 @@ def _half_width(kpi: str, iv: dict[str, Any]) -> str:
 
 
 def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
+    code = "zh" if zh else "en"
     lab = {k: _pick(v, zh) for k, v in LABELS.items()}
     lab["colon"] = _pick(RUN_LABELS["colon"], zh)
     plans = comp["plans"]
@@ -240,15 +243,17 @@ def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
         "kpi_rows": [{"name": kname(k), "key": k,
                       "cells": [cell(k, v["plans"][p["name"]]) for p in plans]}
                      for k, v in kpis.items()],
-        "diffs": diffs, "too_few": check["too_few"],
+        "diffs": diffs, "too_few": [translate_engine_text(code, t) for t in check["too_few"]],
         "zone_etes": _zone_etes(comp, plans),
         "crn": lab["crn"].format(s=comp["base_seed"]), "null_policy": lab["null_policy"],
         "weights": {lab.get(c, c): w for c, w in comp["score"]["weights"]["categories"].items()},
-        "weights_source": comp["score"]["weights"]["source"],
+        "weights_source": (lab["default_weights"] if comp["score"]["weights"]["source"]
+                           == "default" else comp["score"]["weights"]["source"]),
         "unavailable": [lab.get(c, c) for c in comp["score"]["unavailable"]["categories"]]
-        + comp["score"]["unavailable"]["terms"],
-        "warnings": comp.get("warnings") or [],
-        "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        + [kname(t) for t in comp["score"]["unavailable"]["terms"]],
+        "warnings": [translate_engine_text(code, str(w))
+                     for w in comp.get("warnings") or []],
+        "written": format_instant(datetime.now(UTC), comp["scenario"].get("timezone")),
     }
 
 

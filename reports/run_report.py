@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from musterpoint.display.engine_text import translate_engine_text
 from musterpoint.display.labels import is_chinese, pick_labels
-from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm
+from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm, format_instant
 from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
@@ -291,7 +291,7 @@ def write_run_report(result: RunResult, path: Path) -> Path:
         "seed": meta.get("seed", "—"),
         "version": meta.get("version", "—"),
         "run_at": str(run_at) if run_at else "",
-        "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "written": format_instant(datetime.now(UTC), tz),
         "start": f"{format_clock(start, tz, 0.0)} ({tz or 'UTC'})" if start else "—",
         "first_order": "—"
         if first_order is None

@@ -5,6 +5,8 @@ names and ids (scenario, plan, zones, shelters, streets, time zone, reason codes
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +52,36 @@ def zh_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def zh_compare(zh_run: Path) -> Path:
+    """A Chinese comparison (report and difference map) of two plans, 3 replications."""
+    out = zh_run.parent / "cmp"
+    assert main(["compare", str(zh_run.parent / "sc"), "--plans", "now", "late", "-n", "3",
+                 "--workers", "1", "--lang", "zh", "--out", str(out), "--no-progress",
+                 "--no-catalog"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def zh_after_action(zh_run: Path) -> Path:
+    """The Chinese after-action report of a terminal drill with a decision and a note."""
+    session = zh_run.parent / "t.sqlite"
+    script = "step 20\ndecide order_zones zones=Z00-00 -- 河水上涨\nnote 交通拥堵\nquit\n"
+    done = subprocess.run([sys.executable, "-m", "musterpoint", "drill", str(zh_run.parent / "sc"),
+                           "--plan", "late", "--session", str(session), "--terminal"],
+                          input=script, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = zh_run.parent / "aar"
+    assert main(["drill-report", str(session), "--out", str(out), "--lang", "zh"]) == 0
+    return out / "t-after-action.html"
+
+
 def _names(out: Path) -> tuple[list[str], list[str]]:
     """(proper names, ids) of a run folder: what a Chinese page may show as is."""
     meta = json.loads((out / "run.json").read_text(encoding="utf-8"))
     names = [str(meta.get(k) or "") for k in ("scenario", "scenario_title", "plan",
-                                              "plan_title", "timezone")]
+                                              "plan_title", "timezone", "version")]
+    names += ["now", "Now", "late", "Late"]  # the grid scenario's plans (scenario_factory)
     names += pd.read_parquet(out / "zones.parquet")["zone"].astype(str).tolist()
     shelters = pd.read_parquet(out / "shelters.parquet")
     names += shelters["shelter"].astype(str).tolist() + shelters["name"].astype(str).tolist()
@@ -95,6 +122,26 @@ def test_chinese_run_report_has_no_english(browser: Any, zh_run: Path) -> None:
     names, ids = _names(zh_run)
     texts = _scan(browser, zh_run / "report.html")
     assert any("这个方案管用吗" in t for t in texts)
+    assert english_words(texts, names, ids) == {}
+
+
+@pytest.mark.browser
+def test_chinese_comparison_pages_have_no_english(browser: Any, zh_run: Path,
+                                                   zh_compare: Path) -> None:
+    names, ids = _names(zh_run)
+    report = _scan(browser, zh_compare / "comparison_report.html")
+    assert any("方案比较" in t for t in report)
+    assert english_words(report, names, ids) == {}
+    dmap = _scan(browser, zh_compare / "difference_map_now_vs_late.html", popups=True)
+    assert english_words(dmap, names, ids) == {}
+
+
+@pytest.mark.browser
+def test_chinese_after_action_report_has_no_english(browser: Any, zh_run: Path,
+                                                     zh_after_action: Path) -> None:
+    names, ids = _names(zh_run)
+    texts = _scan(browser, zh_after_action)
+    assert any("演练评估报告" in t for t in texts) and any("河水上涨" in t for t in texts)
     assert english_words(texts, names, ids) == {}
 
 

@@ -130,3 +130,16 @@ def test_map_controls_are_labelled_in_chinese_only() -> None:
     assert control_labels("en") is None
     zh = control_labels("zh")
     assert zh is not None and zh[".leaflet-control-zoom-in"] == "放大"
+
+
+def test_instants_are_shown_in_the_scenario_time_zone() -> None:
+    from datetime import UTC, datetime
+
+    from musterpoint.display.timefmt import format_instant
+
+    moment = datetime(2026, 5, 3, 9, 12, tzinfo=UTC)
+    assert format_instant(moment, "America/Sao_Paulo") == "2026-05-03 06:12 (America/Sao_Paulo)"
+    shanghai = format_instant("2026-05-03T09:12:00", "Asia/Shanghai")
+    assert shanghai == "2026-05-03 17:12 (Asia/Shanghai)"
+    assert format_instant(moment, None) == "2026-05-03 09:12 (UTC)"
+    assert format_instant(None, "Asia/Shanghai") == "—"

@@ -28,6 +28,8 @@ ALLOWED = frozenset({
 
 #: File names (``agents.parquet``, ``kpis.json``): ids, not English.
 _FILE = re.compile(r"[\w.-]+\.(?:parquet|json|csv|gpkg|html|pdf|yaml|sqlite|osm\.pbf|pbf|tif)\b")
+#: KPI paths (``evacuation.ete50_s``) and commands (``muster run``): ids, not English.
+_IDS = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+\b|\bmuster [a-z-]+")
 #: Abbreviations with a number: ETE50, ETE90, ETE100, R0.
 _NUMBERED = re.compile(r"^(?:ETE|R|p)\d+$")
 
@@ -69,7 +71,7 @@ def english_words(texts: Iterable[str], names: Iterable[str] = (),
     for text in texts:
         if text in whole:
             continue
-        text = _FILE.sub("", text)
+        text = _IDS.sub("", _FILE.sub("", text))
         for word in re.findall(r"[A-Za-z][A-Za-z0-9]+", text):
             if not (word in allowed or word.lower() in allowed or _NUMBERED.match(word)):
                 found.setdefault(word, text[:120])
