@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
+from musterpoint.maps.drill_console_text import console_labels
 from musterpoint.maps.geometry import round_coords
 from musterpoint.maps.offline import VENDOR_DIR
 from musterpoint.sim.drill import NOTE_SECTIONS
@@ -71,8 +72,12 @@ def console_page(title: str, lang: str = "en") -> str:
         The page.
     """
     page = (STATIC_DIR / "console.html").read_text(encoding="utf-8")
-    return (page.replace("{{TITLE}}", html.escape(title, quote=True))
-            .replace("{{LANG}}", "zh-Hans" if lang.startswith("zh") else "en"))
+    # every language's labels, from the catalog, as a JSON data block (not a script: the
+    # page's CSP runs only its own script files); "<" escaped so no text can close it
+    l10n = json.dumps(console_labels(), ensure_ascii=False).replace("<", "\\u003c")
+    return (page.replace("{{L10N}}", l10n)
+            .replace("{{LANG}}", "zh-Hans" if lang.startswith("zh") else "en")
+            .replace("{{TITLE}}", html.escape(title, quote=True)))
 
 
 def static_file(kind: str, rel: str) -> tuple[bytes, str] | None:

@@ -143,3 +143,19 @@ def test_instants_are_shown_in_the_scenario_time_zone() -> None:
     assert shanghai == "2026-05-03 17:12 (Asia/Shanghai)"
     assert format_instant(moment, None) == "2026-05-03 09:12 (UTC)"
     assert format_instant(None, "Asia/Shanghai") == "—"
+
+
+def test_console_page_carries_the_catalog_labels() -> None:
+    import json
+    import re
+
+    from musterpoint.maps.drill_console import console_page
+
+    page = console_page("</script><b>x", "zh")
+    block = re.search(r'<script type="application/json" id="musterpoint-l10n">(.*?)</script>',
+                      page, re.S)
+    assert block is not None
+    l10n = json.loads(block.group(1))
+    assert l10n["zh"]["layer_shelters"] == "避难场所" and l10n["en"]["start"] == "Start"
+    assert l10n["zh"]["closed"] == "关闭" and l10n["zh"]["s_observation"] == "观察"
+    assert "<b>x" not in page  # the title stays escaped
