@@ -194,6 +194,7 @@
     if (S.setup.places.length) overlays[t('layer_places')] = layers.places;
     overlays[t('layer_shelters')] = layers.shelters;
     control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+    labelControls();
   }
 
   function zoneText(id) {
@@ -595,12 +596,28 @@
     $('#lang').addEventListener('change', (ev) => { lang = ev.target.value; relabel(); });
   }
 
+  // Leaflet writes its controls' titles in English: put them in the page's language
+  function labelControls() {
+    const sel = { '.leaflet-control-zoom-in': 'zoom_in', '.leaflet-control-zoom-out': 'zoom_out',
+                  '.leaflet-control-layers-toggle': 'layers',
+                  ".leaflet-control-attribution a[href*='leafletjs']": 'leaflet' };
+    for (const [css, key] of Object.entries(sel)) {
+      for (const e of document.querySelectorAll(css)) {
+        for (const a of ['title', 'aria-label']) if (e.hasAttribute(a)) e.setAttribute(a, t(key));
+      }
+    }
+  }
+
   function relabel() {
     document.documentElement.lang = lang === 'zh' ? 'zh-Hans' : 'en';
     for (const e of document.querySelectorAll('[data-l]')) e.textContent = t(e.dataset.l);
     const m = S.setup.meta;
     $('#title').textContent = pick(m.title);
-    $('#subtitle').textContent = pick(m.plan_title) + ' · seed ' + m.seed + ' · ' + m.session;
+    $('#subtitle').textContent = pick(m.plan_title) + ' · ' + t('seed') + ' ' + m.seed + ' · ' + m.session;
+    for (const e of document.querySelectorAll('input[placeholder="h:mm"], input[data-hmm]')) {
+      e.dataset.hmm = '1'; e.placeholder = t('hmm');
+    }
+    labelControls();
     const q = (lang === 'zh' ? '?lang=zh' : '');
     $('#report-html').href = '/report' + q;
     $('#report-pdf').href = '/report.pdf' + q;
