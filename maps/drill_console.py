@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
-from musterpoint.maps.drill_console_text import console_labels
+from musterpoint.maps.drill_console_text import console_labels, described
 from musterpoint.maps.geometry import round_coords
 from musterpoint.maps.offline import VENDOR_DIR
 from musterpoint.sim.drill import NOTE_SECTIONS
@@ -184,7 +184,7 @@ def setup_payload(session: DrillSession) -> dict[str, Any]:
         "places": places,
         "hazard": _frames(session),
         "injects": injects,
-        "commands": session.commands(),
+        "commands": described(session.commands()),
         "note_sections": list(NOTE_SECTIONS),
         "zone_ids": list(world.zones.ids),
     }

@@ -7,9 +7,11 @@ language, so the participant can switch language without a reload.
 
 from __future__ import annotations
 
-from musterpoint.display.i18n import LANGUAGES, N_, P_, labels
+from typing import Any
 
-__all__ = ["CONSOLE_LABELS", "console_labels"]
+from musterpoint.display.i18n import LANGUAGES, N_, P_, labels, tr
+
+__all__ = ["COMMAND_DESCRIPTIONS", "CONSOLE_LABELS", "console_labels", "described"]
 
 #: Label key (used by ``console.js``) -> English msgid.
 CONSOLE_LABELS: dict[str, str] = {
@@ -118,3 +120,33 @@ CONSOLE_LABELS: dict[str, str] = {
 def console_labels() -> dict[str, dict[str, str]]:
     """Language code -> key -> label, for every language with a catalog."""
     return {lang: labels(CONSOLE_LABELS, lang) for lang in LANGUAGES}
+
+
+#: The engine's command descriptions (``sim``: evacuation/commands.py, buses.py,
+#: levels/watcher.py), recognised as msgids when the console's setup is sent.
+COMMAND_DESCRIPTIONS: tuple[str, ...] = (
+    N_("re-issue a forecast now from the current hazard, late by delay_h hours and off "
+       "by bias"),
+    N_("closed to entry until reopened"),
+    N_("lifts a close_links"),
+    N_("flow capacity x factor"),
+    N_("order those zones out now"),
+    N_("new capacity (persons)"),
+    N_("opens now"),
+    N_("closes to new arrivals"),
+    N_("reverse the opposite lanes of a corridor (its outbound links, or a road heading "
+       "towards [lon, lat]) from now to the end, by the rule of a plan contraflow"),
+    N_("the water level rises add_m metres above the curve over the next over_h hours "
+       "(roads and homes follow)"),
+    N_("mobilise buses not yet mobilised (all, or this many): each is ready its "
+       "mobilisation delay from now"),
+)
+
+
+def described(commands: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The session's command specs with each description as ``{en, zh}`` (the catalog's
+    translation; a description it does not know stays English in both)."""
+    return {kind: {**spec, "description": {lang: tr(lang, str(spec.get("description") or ""))
+                                           if spec.get("description") else ""
+                                           for lang in LANGUAGES}}
+            for kind, spec in commands.items()}

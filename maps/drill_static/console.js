@@ -451,7 +451,7 @@
     box.replaceChildren();
     if (!kind) return;
     const spec = S.setup.commands[kind] || {};
-    if (spec.description) box.appendChild(el('div', spec.description, 'muted'));
+    if (pick(spec.description)) box.appendChild(el('div', pick(spec.description), 'muted'));
     const args = spec.args;
     if (!args) {
       const lab = el('label');
