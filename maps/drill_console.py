@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
+from musterpoint.display.i18n import N_, tr
 from musterpoint.maps.drill_console_text import console_labels, described
 from musterpoint.maps.geometry import round_coords
 from musterpoint.maps.offline import VENDOR_DIR
@@ -75,7 +76,7 @@ def console_page(title: str, lang: str = "en") -> str:
     # every language's labels, from the catalog, as a JSON data block (not a script: the
     # page's CSP runs only its own script files); "<" escaped so no text can close it
     l10n = json.dumps(console_labels(), ensure_ascii=False).replace("<", "\\u003c")
-    return (page.replace("{{L10N}}", l10n)
+    return (page.replace("{{L10N}}", l10n).replace("{{DRILL}}", tr(lang, N_("drill")))
             .replace("{{LANG}}", "zh-Hans" if lang.startswith("zh") else "en")
             .replace("{{TITLE}}", html.escape(title, quote=True)))
 

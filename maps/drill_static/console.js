@@ -466,7 +466,9 @@
     }
     for (const [name, type] of Object.entries(args)) {
       const lab = el('label');
-      lab.appendChild(el('span', name));
+      // the argument's name is its id (plan files, JSON); Chinese adds the word before it
+      const word = lang === 'zh' && L10N.zh['a_' + name] !== undefined ? t('a_' + name) + '：' : '';
+      lab.appendChild(el('span', word + name));
       let input;
       if (type === 'shelter') {
         input = el('select');

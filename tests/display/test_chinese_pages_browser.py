@@ -145,6 +145,32 @@ def test_chinese_after_action_report_has_no_english(browser: Any, zh_run: Path,
     assert english_words(texts, names, ids) == {}
 
 
+@pytest.mark.browser
+def test_chinese_drill_console_has_no_english(browser: Any, zh_run: Path) -> None:
+    from musterpoint.console import DrillServer
+    from musterpoint.sim.drill import DrillSession
+
+    names, ids = _names(zh_run)
+    session = DrillSession.create(zh_run.parent / "console.sqlite", zh_run.parent / "sc"
+                                  / "scenario.yaml", "late", 3)
+    commands = session.commands()
+    names += list(commands) + [a for spec in commands.values() for a in spec["args"]]
+    names.append(session.path.name)
+    server = DrillServer(session, "127.0.0.1", 0, tiles=None, tick_s=0.1, lang="zh")
+    server.start()
+    page = browser.new_page()
+    try:
+        page.goto(f"http://127.0.0.1:{server.port}/")
+        page.wait_for_selector("#clock-status:not(:empty)")
+        page.wait_for_timeout(1000)
+        texts = page_texts(page)
+    finally:
+        page.close()
+        server.shutdown()
+    assert any("演练脚本" in t for t in texts) and any("立即下达区域疏散令" in t for t in texts)
+    assert english_words(texts, names, ids) == {}
+
+
 def test_the_scan_finds_english() -> None:
     found = english_words(["疏散人员 12 人", "cut off at home", "ETE50 0:15", "kpis.json 中"],
                           names=["North school"], ids=["no transport"])

@@ -24,6 +24,8 @@ ALLOWED = frozenset({
     # names of the software and its libraries, map credits and data sources
     "musterpoint", "muster", "Leaflet", "OpenStreetMap", "OSM", "contributors", "Ipea",
     "HSY", "SRTM", "mosstool", "Esri", "CARTO", "folium", "JavaScript",
+    # the language selector names each language in itself
+    "English",
 })
 
 #: File names (``agents.parquet``, ``kpis.json``): ids, not English.
