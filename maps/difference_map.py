@@ -24,6 +24,7 @@ import pandas as pd
 from musterpoint.display.html import esc
 from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.units import unit
 from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import wkt_geometry
 from musterpoint.maps.map_layout import (
@@ -80,9 +81,9 @@ def _fmt(kpi: str, v: float | None, signed: bool = False, zh: bool = False) -> s
         return "—"
     s = "+" if signed else ""
     if kpi.endswith("person_s"):
-        return f"{v / 3600.0:{s},.1f} " + ("人时" if zh else "person-hours")
+        return f"{v / 3600.0:{s},.1f} " + unit(("zh" if zh else "en"), "person-hours")
     if kpi.endswith("_s"):
-        return f"{v / 60.0:{s},.1f} " + ("分钟" if zh else "min")
+        return f"{v / 60.0:{s},.1f} " + unit(("zh" if zh else "en"), "min")
     return f"{v:{s},.1f}"
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from musterpoint.display.html import esc
 from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.units import unit
 from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.sim.result import RunResult
 
@@ -96,13 +97,13 @@ def _dur(s: Any, zh: bool) -> str:
     """Seconds as min, h or d h."""
     if s is None or (isinstance(s, float) and not math.isfinite(s)):
         return "—"
-    s = float(s)
+    s, lang = float(s), ("zh" if zh else "en")
     if s < 3600:
-        return f"{s / 60:.1f} {'分钟' if zh else 'min'}"
+        return f"{s / 60:.1f} {unit(lang, 'min')}"
     if s < 86400:
-        return f"{s / 3600:.1f} {'小时' if zh else 'h'}"
+        return f"{s / 3600:.1f} {unit(lang, 'h')}"
     d, h = divmod(s / 3600.0, 24.0)
-    return f"{int(d)} {'天' if zh else 'd'} {h:.0f} {'小时' if zh else 'h'}"
+    return f"{int(d)} {unit(lang, 'd')} {h:.0f} {unit(lang, 'h')}"
 
 
 def _name(d: dict[str, Any], key: str, zh: bool) -> str:

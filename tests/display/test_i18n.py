@@ -159,3 +159,14 @@ def test_console_page_carries_the_catalog_labels() -> None:
     assert l10n["zh"]["layer_shelters"] == "避难场所" and l10n["en"]["start"] == "Start"
     assert l10n["zh"]["closed"] == "关闭" and l10n["zh"]["s_observation"] == "观察"
     assert "<b>x" not in page  # the title stays escaped
+
+
+def test_units_in_chinese() -> None:
+    from musterpoint.display.units import unit
+    from musterpoint.reports.run_summary import plain_value
+
+    assert [unit("zh", k) for k in ("min", "h", "d", "person-hours")] == ["分钟", "小时", "天",
+                                                                           "人时"]
+    assert unit("en", "person-hours") == "person-hours"
+    assert plain_value("evacuation.exposed_person_s", 7200.0, True) == "2.0 人时"
+    assert plain_value("evacuation.exposed_person_s", 7_200_000.0, False) == "2,000.0 person-hours"
