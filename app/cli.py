@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from musterpoint import __version__
 from musterpoint.compare_cmd import register
+from musterpoint.display.i18n import _, current_language, language, language_code
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
 from musterpoint.plan_doc_cmd import register as register_plan_doc
@@ -66,7 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-map", action="store_true", help="skip map.html")
     add_tiles_arguments(r)
     r.add_argument("--no-report", action="store_true", help="skip report.html")
-    r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    r.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="language of the report, map and printed summary (default: "
+                   "$MUSTER_LANG, else en)")
     r.add_argument("--pdf", action="store_true",
                    help="also print report.pdf (A4, needs Chromium)")
     r.add_argument("--force", action="store_true", help="replace an existing --out folder")
@@ -111,7 +114,8 @@ def _cmd_scenarios() -> int:
         ls = load_scenario(path)
         sc = ls.scenario
         title = sc.title.en + (f" / {sc.title.zh}" if sc.title.zh else "")
-        print(f"{name}\t{title}\tplans: {', '.join(ls.plans)}\t({path})")
+        plans = _("plans: {names}").format(names=", ".join(ls.plans))
+        print(f"{name}\t{title}\t{plans}\t({path})")
     return 0
 
 
@@ -140,12 +144,13 @@ def _cmd_validate(files: list[Path]) -> int:
             problems.extend(exc.problems)
             continue
         for w in res.warnings:
-            lines.append(f"warning: {w}")
-        lines.append(f"{ls.path}: scenario {ls.scenario.name!r} with plans "
-                     f"{', '.join(ls.plans)}: OK (world built, every plan's run set up)")
+            lines.append(_("warning: {message}").format(message=w))
+        lines.append(_("{path}: scenario {name} with plans {plans}: OK (world built, every "
+                       "plan's run set up)").format(path=ls.path, name=repr(ls.scenario.name),
+                                                     plans=", ".join(ls.plans)))
     for path, plan in checked.plans:
-        lines.append(f"{path}: plan {plan.name!r}: OK (schema only; give its scenario too "
-                     "to check it against the world)")
+        lines.append(_("{path}: plan {name}: OK (schema only; give its scenario too to check "
+                       "it against the world)").format(path=path, name=repr(plan.name)))
     if problems:
         raise InputError(problems)
     for line in lines:
@@ -208,7 +213,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
     _check_out(out, args.force)
     t0 = time.perf_counter()
-    options = RunOptions(seed=args.seed, lang=args.lang, link_events=args.link_events,
+    options = RunOptions(seed=args.seed, lang=current_language(), link_events=args.link_events,
                          write_map=not args.no_map, write_report=not args.no_report,
                          pdf=args.pdf, bound=not args.no_bound,
                          suggest_plan=args.suggest_plan, cache=not args.no_cache,
@@ -218,14 +223,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         result = _run_with_progress(loaded, plan, out, options, progress)
     from musterpoint.reports.run_summary import reason_lines
 
-    _summary(result.kpis, out, time.perf_counter() - t0, args, reason_lines(result, args.lang))
+    _summary(result.kpis, out, time.perf_counter() - t0, args,
+             reason_lines(result, current_language()))
     if (out / "suggestions.json").is_file():
         import json
 
         from musterpoint.suggest_step import suggestion_lines
 
         found = json.loads((out / "suggestions.json").read_text(encoding="utf-8"))
-        for line in suggestion_lines(found, out, args.lang):
+        for line in suggestion_lines(found, out, current_language()):
             print(line)
     return 0
 
@@ -250,7 +256,7 @@ def _run_with_progress(loaded: LoadedScenario, plan: Plan, out: Path, options: R
 
 def _hm(s: float | None) -> str:
     if s is None:
-        return "not reached"
+        return _("not reached")
     m = round(s / 60.0)
     return f"{m // 60}:{m % 60:02d}"
 
@@ -259,31 +265,34 @@ def _summary(kpis: Mapping[str, Any], out: Path, wall: float, args: argparse.Nam
              why: Sequence[str] = ()) -> None:
     e = kpis["evacuation"]
     if e["evacuees"]:
-        print(f"evacuees {e['evacuees']:,}: arrived {e['arrived']:,}, stranded "
-              f"{e['stranded']:,}, en route {e['en_route']:,}, never departed "
-              f"{e['never_departed']:,}, sheltering in place "
-              f"{e.get('sheltering_in_place', 0):,}")
-        print(f"ETE50 {_hm(e['ete50_s'])}  ETE90 {_hm(e['ete90_s'])}  ETE100 "
-              f"{_hm(e['ete100_s'])}  (h:mm after the first order)")
+        print(_("evacuees {evacuees:,}: arrived {arrived:,}, stranded {stranded:,}, en route "
+                "{en_route:,}, never departed {never_departed:,}, sheltering in place "
+                "{sheltering:,}").format(
+                    evacuees=e["evacuees"], arrived=e["arrived"], stranded=e["stranded"],
+                    en_route=e["en_route"], never_departed=e["never_departed"],
+                    sheltering=e.get("sheltering_in_place", 0)))
+        print(_("ETE50 {ete50}  ETE90 {ete90}  ETE100 {ete100}  (h:mm after the first order)")
+              .format(ete50=_hm(e["ete50_s"]), ete90=_hm(e["ete90_s"]),
+                      ete100=_hm(e["ete100_s"])))
         if why:
-            print("not at a shelter, and why:")
+            print(_("not at a shelter, and why:"))
             for line in why:
                 print(f"  {line}")
     else:
-        print("nobody is ordered out in this plan")
+        print(_("nobody is ordered out in this plan"))
     others = [k for k in kpis if k not in ("evacuation", "traffic", "ledger")]
     if others:
-        print(f"also in kpis.json: {', '.join(others)}")
-    print(f"wall time {wall:.1f} s")
-    print(f"results: {out}")
+        print(_("also in kpis.json: {names}").format(names=", ".join(others)))
+    print(_("wall time {seconds:.1f} s").format(seconds=wall))
+    print(_("results: {path}").format(path=out))
     if not args.no_map:
-        print(f"map:     {out / 'map.html'}")
+        print(_("map:     {path}").format(path=out / "map.html"))
     if not args.no_report:
-        print(f"report:  {out / 'report.html'}")
+        print(_("report:  {path}").format(path=out / "report.html"))
     if (out / "report.pdf").exists():
-        print(f"pdf:     {out / 'report.pdf'}")
+        print(_("pdf:     {path}").format(path=out / "report.pdf"))
     if (out / "run.gpkg").exists():
-        print(f"GIS:     {out / 'run.gpkg'} (and *.geo.parquet), EPSG:4326")
+        print(_("GIS:     {path} (and *.geo.parquet), EPSG:4326").format(path=out / "run.gpkg"))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -307,6 +316,16 @@ def _main(argv: Sequence[str] | None) -> int:
     command = args.command or "run"
     if args.command is None:
         args = parser.parse_args(["run", *(argv or [])])
+    # --lang, else $MUSTER_LANG, else English: the printed lines, the map and the report
+    lang = language_code(getattr(args, "lang", None) or os.environ.get("MUSTER_LANG"))
+    if getattr(args, "lang", "") is None:
+        args.lang = lang
+    with language(lang):
+        return _dispatch(command, args)
+
+
+def _dispatch(command: str, args: argparse.Namespace) -> int:
+    """Run one command in the current language; turn errors into messages and exit codes."""
     try:
         if command == "scenarios":
             return _cmd_scenarios()
@@ -316,18 +335,20 @@ def _main(argv: Sequence[str] | None) -> int:
             return int(args.handlers[command](args))
         return _cmd_run(args)
     except MusterError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_("error: {message}").format(message=exc), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(_("interrupted"), file=sys.stderr)
         return 130
     except Exception as exc:  # an internal bug: no traceback on screen, but kept
         from musterpoint.crash_log import write_crash_log
 
         log = write_crash_log(traceback.format_exc())
-        where = f"The details are in {log}" if log else "The details could not be saved"
-        print(f"internal error: {type(exc).__name__}: {exc}\n"
-              f"This is a bug in musterpoint. {where}; please report it.", file=sys.stderr)
+        where = (_("The details are in {path}").format(path=log) if log
+                 else _("The details could not be saved"))
+        print(_("internal error: {kind}: {message}\nThis is a bug in musterpoint. {where}; "
+                "please report it.").format(kind=type(exc).__name__, message=exc, where=where),
+              file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -67,7 +67,8 @@ def register(subparsers: Any) -> dict[str, Handler]:
     c.add_argument("--out", type=Path, default=None,
                    help="output folder (default: a new folder under ./muster-runs)")
     c.add_argument("--force", action="store_true", help="replace an existing --out folder")
-    c.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    c.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="report language (default: $MUSTER_LANG, else en)")
     c.add_argument("--no-map", action="store_true", help="skip the difference maps")
     add_tiles_arguments(c)
     c.add_argument("--no-report", action="store_true", help="skip the HTML report")
@@ -95,7 +96,8 @@ def register(subparsers: Any) -> dict[str, Handler]:
     p.add_argument("--catalog", default=None, help="results catalog file")
     p.add_argument("--out", type=Path, default=None,
                    help="report file (default: ./muster-runs/comparison-<ID>-report.html)")
-    p.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    p.add_argument("--lang", choices=("en", "zh"), default=None,
+                   help="report language (default: $MUSTER_LANG, else en)")
     p.add_argument("--pdf", action="store_true", help="also print it to PDF (A4, needs Chromium)")
     return {"compare": _cmd_compare, "runs": _cmd_runs, "report": _cmd_report}
 

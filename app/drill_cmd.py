@@ -57,7 +57,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     add_serving_arguments(d, 8765)
     d.add_argument("--terminal", action="store_true",
                    help="text console on this terminal instead of the web console")
-    d.add_argument("--lang", choices=("en", "zh"), default="en", help="console language")
+    d.add_argument("--lang", choices=("en", "zh"), help="console language ($MUSTER_LANG, en)")
     d.add_argument("--tiles", default=None, metavar="URL",
                    help="base-map tile URL template (default OpenStreetMap)")
     d.add_argument("--no-tiles", action="store_true",
@@ -68,7 +68,7 @@ def register(subparsers: Any) -> dict[str, Handler]:
     r.add_argument("session", type=Path, help="the drill session file (.sqlite)")
     r.add_argument("--out", type=Path, default=None,
                    help="output folder (default: next to the session file)")
-    r.add_argument("--lang", choices=("en", "zh"), default="en", help="report language")
+    r.add_argument("--lang", choices=("en", "zh"), help="report language ($MUSTER_LANG, en)")
     r.add_argument("--pdf", action="store_true", help="also print it to PDF (needs Chromium)")
     r.add_argument("--max-attributions", type=int, default=12,
                    help="most decisions whose effect is replayed one by one (default 12)")

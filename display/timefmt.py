@@ -20,6 +20,7 @@ __all__ = [
     "epoch_ms",
     "format_clock",
     "format_hmm",
+    "format_instant",
     "resolve_timezone",
     "wall_clock",
 ]
@@ -197,3 +198,34 @@ def format_clock(start: str | None, timezone: str | None, time_s: float) -> str:
         The local date and time, without the zone name.
     """
     return wall_clock(start, timezone, time_s).strftime("%Y-%m-%d %H:%M")
+
+
+def format_instant(moment: datetime | str | None, timezone: str | None) -> str:
+    """Return ``"YYYY-MM-DD HH:MM (Zone/Name)"``: a real instant (a report written, a drill
+    held) in the scenario's time zone, named, never as bare UTC.
+
+    Parameters
+    ----------
+    moment : datetime, str or None
+        An aware datetime or an ISO text (naive texts are read as UTC, as recorded);
+        None or an empty text gives ``"—"``.
+    timezone : str or None
+        IANA zone name of the scenario; UTC (named ``UTC``) when missing or unknown.
+
+    Returns
+    -------
+    str
+        The local time and the zone's name; an unreadable text is returned as is.
+    """
+    if moment is None or moment == "":
+        return "—"
+    if isinstance(moment, str):
+        try:
+            moment = datetime.fromisoformat(moment)
+        except ValueError:
+            return str(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    zone = resolve_timezone(timezone)
+    name = timezone if timezone and zone is not UTC else "UTC"
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({name})"

@@ -22,7 +22,10 @@ import folium
 import pandas as pd
 
 from musterpoint.display.html import esc
+from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.units import unit
+from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import wkt_geometry
 from musterpoint.maps.map_layout import (
     PageLayout,
@@ -45,24 +48,22 @@ ZONE_MEASURES: tuple[tuple[str, str, str], ...] = (
     ("evacuation.ete50_s", "Change in ETE50", "ETE50变化"),
     ("evacuation.exposed_person_s", "Change in exposure (person-hours)", "暴露人时变化"),
 )
-_TEXT: dict[str, tuple[str, str]] = {
-    "links": ("Links whose peak congestion changed (≥ {t:.0%} of storage)",
-              "峰值拥堵变化的路段（≥ 存储容量的{t:.0%}）"),
-    "zone": ("Zone", "区域"), "link": ("Link", "路段"),
-    "better": ("plan better (lower)", "方案更好（更低）"),
-    "worse": ("plan worse (higher)", "方案更差（更高）"),
-    "none": ("not reached by both plans", "两个方案未同时达到"),
-    "more": ("more congested", "更拥堵"), "less": ("less congested", "更畅通"),
-    "title": ("{b} compared with {a}", "{b} 与 {a} 比较"),
-    "reached": ("reached in", "达到次数"),
-    "peak": ("peak occupancy", "峰值占用率"),
-    "roads": ("Roads (from the network)", "道路（来自路网）"),
-    "zones_legend": ("Zones: change, plan − baseline", "区域：变化（方案 − 基准）"),
-    "links_legend": ("Roads: peak occupancy", "道路：峰值占用率"),
-    "sub": ("Mean over {n} paired replications (same seeds); darker = larger change; "
-            "click a zone for the figures and their interval",
-            "{n}次配对重复（相同随机种子）的均值；颜色越深变化越大；点击区域查看数值及其区间"),
-}
+_TEXT: dict[str, tuple[str, str]] = bilingual({
+    "links": N_("Links whose peak congestion changed (≥ {t:.0%} of storage)"),
+    "zone": N_("Zone"), "link": N_("Link"),
+    "better": N_("plan better (lower)"),
+    "worse": N_("plan worse (higher)"),
+    "none": N_("not reached by both plans"),
+    "more": N_("more congested"), "less": N_("less congested"),
+    "title": N_("{b} compared with {a}"),
+    "reached": N_("reached in"),
+    "peak": N_("peak occupancy"),
+    "roads": N_("Roads (from the network)"),
+    "zones_legend": N_("Zones: change, plan − baseline"),
+    "links_legend": N_("Roads: peak occupancy"),
+    "sub": N_("Mean over {n} paired replications (same seeds); darker = larger change; "
+            "click a zone for the figures and their interval"),
+})
 _BLUE, _RED, _GREY = "#1565c0", "#c62828", "#9e9e9e"
 
 
@@ -80,9 +81,9 @@ def _fmt(kpi: str, v: float | None, signed: bool = False, zh: bool = False) -> s
         return "—"
     s = "+" if signed else ""
     if kpi.endswith("person_s"):
-        return f"{v / 3600.0:{s},.1f} " + ("人时" if zh else "person-hours")
+        return f"{v / 3600.0:{s},.1f} " + unit(("zh" if zh else "en"), "person-hours")
     if kpi.endswith("_s"):
-        return f"{v / 60.0:{s},.1f} " + ("分钟" if zh else "min")
+        return f"{v / 60.0:{s},.1f} " + unit(("zh" if zh else "en"), "min")
     return f"{v:{s},.1f}"
 
 
@@ -238,7 +239,7 @@ def write_difference_map(comparison: dict[str, Any], zones: pd.DataFrame, links:
     sub = lab["sub"].format(n=comparison.get("replications", "—"))
     root.html.add_child(folium.Element(page_header(title, sub)))
     root.html.add_child(folium.Element(page_footer(_legend(lab), [tiles_attribution or ""])))
-    PageLayout(bounds, None).add_to(fmap)
+    PageLayout(bounds, None, control_labels(lang)).add_to(fmap)
     out = write_offline_page(fmap, Path(path))
     logger.info("Wrote difference map %s (%d bytes)", out, out.stat().st_size)
     return out

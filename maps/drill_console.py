@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 from shapely import wkt as shapely_wkt
 from shapely.geometry import mapping
 
+from musterpoint.display.i18n import N_, tr
+from musterpoint.maps.drill_console_text import console_labels, described
 from musterpoint.maps.geometry import round_coords
 from musterpoint.maps.offline import VENDOR_DIR
 from musterpoint.sim.drill import NOTE_SECTIONS
@@ -71,8 +73,12 @@ def console_page(title: str, lang: str = "en") -> str:
         The page.
     """
     page = (STATIC_DIR / "console.html").read_text(encoding="utf-8")
-    return (page.replace("{{TITLE}}", html.escape(title, quote=True))
-            .replace("{{LANG}}", "zh-Hans" if lang.startswith("zh") else "en"))
+    # every language's labels, from the catalog, as a JSON data block (not a script: the
+    # page's CSP runs only its own script files); "<" escaped so no text can close it
+    l10n = json.dumps(console_labels(), ensure_ascii=False).replace("<", "\\u003c")
+    return (page.replace("{{L10N}}", l10n).replace("{{DRILL}}", tr(lang, N_("drill")))
+            .replace("{{LANG}}", "zh-Hans" if lang.startswith("zh") else "en")
+            .replace("{{TITLE}}", html.escape(title, quote=True)))
 
 
 def static_file(kind: str, rel: str) -> tuple[bytes, str] | None:
@@ -179,7 +185,7 @@ def setup_payload(session: DrillSession) -> dict[str, Any]:
         "places": places,
         "hazard": _frames(session),
         "injects": injects,
-        "commands": session.commands(),
+        "commands": described(session.commands()),
         "note_sections": list(NOTE_SECTIONS),
         "zone_ids": list(world.zones.ids),
     }

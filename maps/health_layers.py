@@ -21,6 +21,7 @@ from folium.plugins import Timeline
 from folium.utilities import JsCode
 
 from musterpoint.display.html import esc
+from musterpoint.display.i18n import N_, P_, bilingual
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.timefmt import epoch_ms
 from musterpoint.maps.map_layout import legend_group, swatch
@@ -34,29 +35,27 @@ logger = logging.getLogger(__name__)
 #: Supply status of a compound -> colour.
 STATUS_COLOURS = {"ok": "#2e7d32", "strained": "#f9a825", "failing": "#c62828", "": "#9e9e9e"}
 _SITE_BINS = ((0, "#2e7d32"), (10, "#f9a825"), (30, "#ef6c00"), (math.inf, "#c62828"))
-_TEXT: dict[str, tuple[str, str]] = {
-    "compounds": ("Compounds: supply status at the end", "小区：结束时物资保供状态"),
-    "compounds_daily": ("Compounds: supply delay by day (time slider)",
-                        "小区：每日物资配送延迟（时间滑块）"),
-    "sites": ("Testing / vaccination sites: people waiting (time slider)",
-              "检测/接种点：排队人数（时间滑块）"),
-    "hospitals": ("Hospitals: bed occupancy (time slider)", "医院：床位占用（时间滑块）"),
-    "population": ("Residents", "居民"), "households": ("Households", "户数"),
-    "gates": ("Gates", "出入口"), "attack": ("Infected so far", "累计感染"),
-    "orders": ("Orders", "订单"), "delivered": ("Delivered", "已送达"),
-    "delay": ("Order to door, mean / p95", "下单到户，平均/95分位"),
-    "status": ("Supply status", "保供状态"),
-    "ok": ("ok", "正常"), "strained": ("strained (delay ≥ 12 h)", "紧张（延迟≥12小时）"),
-    "failing": ("failing (delay ≥ 24 h)", "失效（延迟≥24小时）"),
-    "waiting": ("waiting", "排队"), "inside": ("inside", "场内"),
-    "served": ("Served", "已服务"), "assigned": ("Assigned", "分配人数"),
-    "time_in": ("Time at the site, mean / p95", "场内时间，平均/95分位"),
-    "queue_max": ("Longest queue at a station", "单站最长队列"),
-    "ward": ("Ward", "普通病房"), "icu": ("ICU", "重症监护"),
-    "peak": ("Peak", "峰值"), "beds": ("beds", "床"),
-    "legend": ("Lockdown supply", "封控物资保供"),
-    "no_data": ("no deliveries", "无配送"),
-}
+_TEXT: dict[str, tuple[str, str]] = bilingual({
+    "compounds": N_("Compounds: supply status at the end"),
+    "compounds_daily": N_("Compounds: supply delay by day (time slider)"),
+    "sites": N_("Testing / vaccination sites: people waiting (time slider)"),
+    "hospitals": N_("Hospitals: bed occupancy (time slider)"),
+    "population": N_("Residents"), "households": N_("Households"),
+    "gates": N_("Gates"), "attack": N_("Infected so far"),
+    "orders": N_("Orders"), "delivered": N_("Delivered"),
+    "delay": N_("Order to door, mean / p95"),
+    "status": N_("Supply status"),
+    "ok": N_("ok"), "strained": N_("strained (delay ≥ 12 h)"),
+    "failing": N_("failing (delay ≥ 24 h)"),
+    "waiting": N_("waiting"), "inside": N_("inside"),
+    "served": N_("Served"), "assigned": P_("count", "Assigned"),
+    "time_in": N_("Time at the site, mean / p95"),
+    "queue_max": N_("Longest queue at a station"),
+    "ward": N_("Ward"), "icu": N_("ICU"),
+    "peak": N_("Peak"), "beds": N_("beds"),
+    "legend": N_("Lockdown supply"),
+    "no_data": N_("no deliveries"),
+})
 
 
 def _lab(meta: dict[str, Any]) -> tuple[bool, dict[str, str]]:

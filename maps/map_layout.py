@@ -179,6 +179,10 @@ class PageLayout(MacroElement):
         ``[[south, west], [north, east]]`` of the data, or None to leave the view alone.
     slider : str or None
         The JS name of the time slider control, or None when there is none.
+    controls : dict or None
+        CSS selector -> label of Leaflet's controls in the page's language (and the scale
+        in metres only), from :func:`musterpoint.maps.control_text.control_labels`; None
+        leaves them as Leaflet writes them (English, metres and feet).
     """
 
     _template = Template(
@@ -192,17 +196,26 @@ class PageLayout(MacroElement):
         " var legend = document.getElementById('musterpoint-legend');"
         " document.querySelectorAll('body > div[id^=\"musterpoint-\"][id$=\"-legend\"]')"
         ".forEach(function (el) { legend.appendChild(el); });"
+        " {% if this.controls %}var lab = {{ this.controls }};"
+        " Object.keys(lab).forEach(function (sel) {"
+        " document.querySelectorAll(sel).forEach(function (el) {"
+        " ['title', 'aria-label'].forEach(function (a) {"
+        " if (el.hasAttribute(a)) { el.setAttribute(a, lab[sel]); } }); }); });"
+        " document.querySelectorAll('.leaflet-control-scale-line + .leaflet-control-scale-line')"
+        ".forEach(function (el) { el.remove(); });{% endif %}"
         " map.invalidateSize(false);"
         " {% if this.bounds %}map.fitBounds({{ this.bounds }}, {paddingTopLeft:"
         " {{ this.pad }}, paddingBottomRight: {{ this.pad }}});{% endif %}"
         "})();{% endmacro %}"
     )
 
-    def __init__(self, bounds: list[list[float]] | None, slider: str | None) -> None:
+    def __init__(self, bounds: list[list[float]] | None, slider: str | None,
+                 controls: dict[str, str] | None = None) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "PageLayout"
         self.bounds = json.dumps(bounds) if bounds else None
         self.slider = slider
+        self.controls = json.dumps(controls, ensure_ascii=False) if controls else None
         self.pad = json.dumps(list(FIT_PADDING_PX))
 
 

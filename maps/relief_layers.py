@@ -31,6 +31,7 @@ from folium.utilities import JsCode
 from shapely.geometry import mapping
 
 from musterpoint.display.html import esc
+from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import epoch_ms
 from musterpoint.maps.map_layout import legend_group, swatch
@@ -45,23 +46,21 @@ logger = logging.getLogger(__name__)
 STATUS_COLOURS = {"ok": "#2e7d32", "low": "#f9a825", "out": "#c62828", "idle": "#9e9e9e"}
 _DEPOT_COLOUR = "#4a148c"
 
-_TEXT: dict[str, tuple[str, str]] = {
-    "depots": ("Relief depots: stock over time (time slider)",
-               "救援物资库：库存随时间变化（时间滑块）"),
-    "points": ("Relief demand points: supply status over time (time slider)",
-               "救援需求点：供应状态随时间变化（时间滑块）"),
-    "routes": ("Relief truck routes", "救援卡车路线"),
-    "depot_markers": ("Relief depots", "救援物资库"),
-    "stock": ("stock", "库存"),
-    "people": ("people", "人"),
-    "legs": ("legs driven", "行驶次数"),
-    "ok": ("supplied", "供应充足"),
-    "low": ("low (< 6 h)", "不足（<6小时）"),
-    "out": ("out of stock", "断供"),
-    "idle": ("nobody yet", "尚无人员"),
-    "initial": ("initial", "初始"),
-    "end": ("end", "结束"),
-}
+_TEXT: dict[str, tuple[str, str]] = bilingual({
+    "depots": N_("Relief depots: stock over time (time slider)"),
+    "points": N_("Relief demand points: supply status over time (time slider)"),
+    "routes": N_("Relief truck routes"),
+    "depot_markers": N_("Relief depots"),
+    "stock": N_("stock"),
+    "people": N_("people"),
+    "legs": N_("legs driven"),
+    "ok": N_("supplied"),
+    "low": N_("low (< 6 h)"),
+    "out": N_("out of stock"),
+    "idle": N_("nobody yet"),
+    "initial": N_("initial"),
+    "end": N_("end"),
+})
 
 _BIND = JsCode(
     "function(feature, layer) {"

@@ -24,6 +24,7 @@ from folium.utilities import JsCode
 from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
 from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
+from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import (
     ROAD_COLOUR,
     js_list,
@@ -263,7 +264,7 @@ def _shelter_features(result: RunResult, lab: dict[str, str]) -> list[_Feature]:
                 if cap and occ is not None else "")
         rows: list[tuple[str, Any]] = [
             (lab["name"], name),
-            ("ID", row.get("shelter", "")),
+            (lab["id"], row.get("shelter", "")),
             (lab["capacity"], count(cap, lab, "places")),
             (lab["occupancy_end"], count(occ, lab, "persons") + full),
         ]
@@ -485,7 +486,7 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
     credits = [tiles_attribution or "", *(str(a) for a in meta.get("attribution") or [])]
     root.html.add_child(folium.Element(page_footer(legend, credits)))
     folium.LayerControl(collapsed=True).add_to(fmap)
-    PageLayout(data_bounds(fmap), slider_name).add_to(fmap)
+    PageLayout(data_bounds(fmap), slider_name, control_labels(meta.get("language"))).add_to(fmap)
     out = write_offline_page(fmap, Path(path))
     logger.info("Wrote run map %s (%d bytes)", out, out.stat().st_size)
     return out

@@ -9,14 +9,15 @@ observations, the improvement plan, and the sections of China's drill evaluation
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from musterpoint.display.timefmt import format_clock, format_hmm
+from musterpoint.display.i18n import tr
+from musterpoint.display.timefmt import format_clock, format_hmm, format_instant
 from musterpoint.reports.after_action_text import (
+    CLOCK_ACTION_NAMES,
     KPI_NAMES,
-    LABELS,
+    NOTE_SECTION_NAMES,
     command_words,
     decision_sentence,
     effect_phrases,
@@ -24,6 +25,7 @@ from musterpoint.reports.after_action_text import (
     format_number,
     labels_for,
 )
+from musterpoint.sim.evacuation.commands import ENGINE_COMMAND_SPECS
 
 __all__ = ["report_context"]
 
@@ -63,16 +65,6 @@ def _kpi_rows(rows: list[dict[str, Any]], lang: str,
                                   if better is False else ""),
                     "cls": "better" if better else "worse" if better is False else ""})
     return out
-
-
-def _utc(iso: Any) -> str:
-    """``2026-05-03 09:12`` from a recorded ISO UTC time."""
-    if not iso:
-        return "—"
-    try:
-        return datetime.fromisoformat(str(iso)).astimezone(UTC).strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return str(iso)
 
 
 def _standard_value(v: Any, kpi: str, missing: str = "not reached") -> str:
@@ -118,11 +110,14 @@ def _timeline(aar: Mapping[str, Any], w: _Words) -> list[dict[str, Any]]:
             cmd = w.command(r["kind"], r["args"]) if r["kind"] else ""
             what = " — ".join(x for x in (title, cmd) if x)
         elif r["type"] == "note":
-            what = f"[{LABELS.get(r['title'], (r['title'], r['title']))[1 if w.zh else 0]}] " \
-                if r["title"] in LABELS else f"[{r['title']}] "
+            section = NOTE_SECTION_NAMES.get(r["title"])
+            what = f"[{tr(w.lang, section) if section else r['title']}] "
         elif r["type"] == "clock":
             args = r["args"]
-            what = r["kind"] + (f" +{args['minutes']:g} min" if "minutes" in args else "") + \
+            action = CLOCK_ACTION_NAMES.get(r["kind"])
+            what = (tr(w.lang, action) if action else r["kind"]) + \
+                (tr(w.lang, " +{m} min").format(m=f"{args['minutes']:g}")
+                 if "minutes" in args else "") + \
                 (f" → {format_hmm(args['time_s'])}" if "time_s" in args else "") + \
                 (f" ×{args['speed']:g}" if "speed" in args else "")
         out.append({"seq": r["seq"], "time": format_hmm(r["sim_time_s"]),
@@ -249,8 +244,8 @@ def report_context(aar: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "plan": meta.get("plan", ""),
         "seed": meta.get("seed"),
         "session": Path(str(meta.get("session", ""))).name,
-        "wall_start": _utc(coord.get("wall_start")),
-        "wall_end": _utc(coord.get("wall_end")),
+        "wall_start": format_instant(coord.get("wall_start") or None, meta.get("timezone")),
+        "wall_end": format_instant(coord.get("wall_end") or None, meta.get("timezone")),
         "stopped": _at(meta, "stopped_at_s"),
         "scenario_end": _at(meta, "duration_s"),
         "summary": _summary(aar, w),
@@ -265,7 +260,8 @@ def report_context(aar: Mapping[str, Any], lang: str) -> dict[str, Any]:
         "improvements": _improvements(aar, w),
         "coord": {
             "by_actor": sorted(coord["by_actor"].items()),
-            "by_kind": sorted(coord["by_kind"].items()),
+            "by_kind": sorted((w.pick(ENGINE_COMMAND_SPECS.get(k, {}).get("label")) or k, n)
+                              for k, n in coord["by_kind"].items()),
             "mean_response": format_hmm(coord["mean_response_s"]),
             "max_response": format_hmm(coord["max_response_s"]),
             "unanswered": coord["unanswered"],

@@ -12,11 +12,14 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from musterpoint.display.i18n import N_, P_, bilingual
 from musterpoint.display.timefmt import as_seconds, format_hmm
 
 __all__ = [
+    "CLOCK_ACTION_NAMES",
     "KPI_NAMES",
     "LABELS",
+    "NOTE_SECTION_NAMES",
     "NO_VISIBLE_EFFECT",
     "command_words",
     "decision_sentence",
@@ -27,162 +30,160 @@ __all__ = [
 ]
 
 #: Label key -> (English, Simplified Chinese).
-LABELS: dict[str, tuple[str, str]] = {
-    "report": ("After-action report", "演练评估报告"),
-    "plan": ("Plan", "方案"),
-    "seed": ("Seed", "随机种子"),
-    "session": ("Session file", "会话文件"),
-    "drill_wall": ("Drill held (UTC)", "演练时间（UTC）"),
-    "stopped": ("Clock stopped at", "演练停止于"),
-    "scenario_end": ("Scenario end", "情景结束"),
-    "method": ("How the figures were made", "数据说明"),
-    "method_text": (
+LABELS: dict[str, tuple[str, str]] = bilingual({
+    "report": N_("After-action report"),
+    "plan": N_("Plan"),
+    "seed": N_("Seed"),
+    "session": N_("Session file"),
+    "drill_wall": N_("Drill held (local time)"),
+    "stopped": N_("Clock stopped at"),
+    "scenario_end": N_("Scenario end"),
+    "method": N_("How the figures were made"),
+    "method_text": N_(
         "The session's recorded commands were replayed on the same scenario and seed to "
         "the scenario's end, once as they were, once without any decision of the "
         "participants (the counterfactual: the plan, the exercise script and the trainers' "
         "injects only), and once without each decision in turn. Scheduled injects that had "
         "not come due when the clock stopped were applied at their times in every replay; "
         "no further decisions were assumed. Effects of single decisions do not add up to "
-        "the total when decisions interact.",
-        "将会话记录的全部指令在同一情景和随机种子下重放至情景结束：一次按原样重放；一次去掉参演人员的全部决策"
-        "（反事实：仅方案、演练脚本和导调注入）；并逐一去掉每项决策各重放一次。演练停止时尚未到时的脚本事件"
-        "在各次重放中按预定时间施加，不假设其他决策。决策之间存在相互作用时，单项决策的效果之和不等于总效果。",
-    ),
-    "summary": ("Summary", "概要"),
-    "timeline": ("Timeline of injects and decisions", "事件注入与决策时间线"),
-    "sim_time": ("Sim. time", "模拟时间"),
-    "local_time": ("Local time", "当地时间"),
-    "role": ("Role", "角色"),
-    "type": ("Type", "类型"),
-    "what": ("What", "内容"),
-    "rationale": ("Rationale", "理由"),
-    "actor": ("Who", "人员"),
-    "trainer": ("trainer", "导调"),
-    "participant": ("participant", "参演"),
-    "script": ("script", "脚本"),
-    "inject": ("inject", "注入"),
-    "decision": ("decision", "决策"),
-    "note": ("observation", "观察"),
-    "clock": ("clock", "时钟"),
-    "kpis_end": ("KPIs at the end", "结束时指标"),
-    "kpi": ("Indicator", "指标"),
-    "with": ("With the decisions", "有决策"),
-    "without": ("Without (counterfactual)", "无决策（反事实）"),
-    "difference": ("Difference", "差值"),
-    "better": ("better", "更好"),
-    "worse": ("worse", "更差"),
-    "same": ("same", "相同"),
-    "counterfactual": ("What the decisions changed", "决策带来的变化"),
-    "effects_note": ("Each line compares the drill with the same drill without that one "
-                     "decision.", "每行将演练与去掉该项决策后的同一演练进行比较。"),
-    "not_attributed": ("Not replayed one by one (over the limit of decisions attributed).",
-                       "未逐项重放（超过逐项评估决策数上限）。"),
-    "no_decisions": ("No decisions were recorded.", "未记录任何决策。"),
-    "hseep": ("Evaluation (HSEEP)", "评估（HSEEP）"),
-    "capability_targets": ("Capability targets", "能力目标"),
-    "no_standards": ("The scenario and the plan set no service standards.",
-                     "情景和方案未设定服务标准。"),
-    "target": ("Target", "目标"),
-    "met": ("met", "达到"),
-    "not_met": ("not met", "未达到"),
-    "value": ("Value", "数值"),
-    "not_reached": ("not reached", "未达到"),
-    "critical_tasks": ("Critical tasks", "关键任务"),
-    "expected_action": ("Expected action", "预期行动"),
-    "responses": ("Decisions that followed", "随后决策"),
-    "first_response": ("First response after", "首次响应用时"),
-    "none_recorded": ("none recorded", "无记录"),
-    "observations": ("Observations", "观察记录"),
-    "strengths": ("Strengths", "优点"),
-    "areas": ("Areas for improvement", "待改进事项"),
-    "other_obs": ("Other observations", "其他观察"),
-    "no_notes": ("No observations recorded.", "无观察记录。"),
-    "improvement_plan": ("Improvement plan", "改进计划"),
-    "issue": ("Issue", "问题"),
-    "corrective": ("Corrective action", "纠正措施"),
-    "owner": ("Responsible", "责任方"),
-    "due": ("Due", "完成期限"),
-    "to_agree": ("to agree", "待商定"),
-    "china": ("Drill evaluation (China)", "演练评估（中国）"),
-    "execution": ("Exercise conduct (演练执行情况)", "演练执行情况"),
-    "plan_eval": ("Plan adequacy and feasibility (预案的合理性与可操作性)",
-                  "预案的合理性与可操作性"),
-    "coordination": ("Command, coordination and joint response (指挥协调和应急联动)",
-                     "指挥协调和应急联动"),
-    "personnel": ("Responders' actions (应急人员处置情况)", "应急人员处置情况"),
-    "equipment": ("Equipment suitability (装备适用性)", "装备适用性"),
-    "improvement": ("Recommendations (改进建议)", "改进建议"),
-    "injects_fired": ("Injects delivered", "已注入事件"),
-    "of_script": ("of the script's", "脚本事件总数"),
-    "trainer_injects": ("Trainers' own injects", "导调临时注入"),
-    "decisions_n": ("Decisions", "决策数"),
-    "observations_n": ("Observations", "观察记录数"),
-    "sim_span": ("Simulated time played", "已演练模拟时长"),
-    "plan_text": ("Without the participants' decisions the plan gave the counterfactual "
+        "the total when decisions interact."),
+    "summary": N_("Summary"),
+    "timeline": N_("Timeline of injects and decisions"),
+    "sim_time": N_("Sim. time"),
+    "local_time": N_("Local time"),
+    "role": N_("Role"),
+    "type": N_("Type"),
+    "what": N_("What"),
+    "rationale": N_("Rationale"),
+    "actor": N_("Who"),
+    "trainer": N_("trainer"),
+    "participant": N_("participant"),
+    "script": N_("script"),
+    "inject": N_("inject"),
+    "decision": N_("decision"),
+    "note": N_("observation"),
+    "clock": N_("clock"),
+    "kpis_end": N_("KPIs at the end"),
+    "kpi": N_("Indicator"),
+    "with": N_("With the decisions"),
+    "without": N_("Without (counterfactual)"),
+    "difference": N_("Difference"),
+    "better": N_("better"),
+    "worse": N_("worse"),
+    "same": N_("same"),
+    "counterfactual": N_("What the decisions changed"),
+    "effects_note": N_("Each line compares the drill with the same drill without that one "
+                     "decision."),
+    "not_attributed": N_("Not replayed one by one (over the limit of decisions attributed)."),
+    "no_decisions": N_("No decisions were recorded."),
+    "hseep": N_("Evaluation (HSEEP)"),
+    "capability_targets": N_("Capability targets"),
+    "no_standards": N_("The scenario and the plan set no service standards."),
+    "target": N_("Target"),
+    "met": P_("verb", "met"),
+    "not_met": N_("not met"),
+    "value": N_("Value"),
+    "not_reached": N_("not reached"),
+    "critical_tasks": N_("Critical tasks"),
+    "expected_action": N_("Expected action"),
+    "responses": N_("Decisions that followed"),
+    "first_response": N_("First response after"),
+    "none_recorded": N_("none recorded"),
+    "observations": N_("Observations"),
+    "strengths": N_("Strengths"),
+    "areas": N_("Areas for improvement"),
+    "other_obs": N_("Other observations"),
+    "no_notes": N_("No observations recorded."),
+    "improvement_plan": N_("Improvement plan"),
+    "issue": N_("Issue"),
+    "corrective": N_("Corrective action"),
+    "owner": N_("Responsible"),
+    "due": N_("Due"),
+    "to_agree": N_("to agree"),
+    "china": N_("Drill evaluation (China)"),
+    "execution": N_("Exercise conduct (演练执行情况)"),
+    "plan_eval": N_("Plan adequacy and feasibility (预案的合理性与可操作性)"),
+    "coordination": N_("Command, coordination and joint response (指挥协调和应急联动)"),
+    "personnel": N_("Responders' actions (应急人员处置情况)"),
+    "equipment": N_("Equipment suitability (装备适用性)"),
+    "improvement": N_("Recommendations (改进建议)"),
+    "injects_fired": N_("Injects delivered"),
+    "of_script": N_("of the script's"),
+    "trainer_injects": N_("Trainers' own injects"),
+    "decisions_n": N_("Decisions"),
+    "observations_n": P_("count", "Observations"),
+    "sim_span": N_("Simulated time played"),
+    "plan_text": N_("Without the participants' decisions the plan gave the counterfactual "
                   "figures; the capability targets above show which standards the plan met "
-                  "on its own and which needed the room's decisions.",
-                  "不含参演决策时，方案本身的结果即反事实数据；上述能力目标显示方案自身达到了哪些标准，"
-                  "哪些需要依靠现场决策。"),
-    "by_actor": ("Decisions by post or team", "各岗位/小组决策数"),
-    "by_kind": ("Decisions by kind", "各类决策数"),
-    "mean_response": ("Mean time from inject to first decision", "从事件注入到首次决策的平均用时"),
-    "max_response": ("Longest", "最长"),
-    "unanswered": ("Injects with an expected action and no decision", "有预期行动但无决策的事件"),
-    "tasks_text": ("See the critical tasks above for each inject and the decisions that "
-                   "followed it.", "各事件及其后续决策见上文“关键任务”。"),
-    "no_equipment": ("No equipment (buses, relief trucks, ambulances, ...) is modelled in "
-                     "this scenario and plan.",
-                     "本情景和方案未模拟装备（巴士、救援车辆、救护车等）。"),
-    "family": ("Service", "服务"),
-    "triggers": ("Response-level trigger firings (响应级别启动)", "响应级别启动与解除"),
-    "level_on": ("entered", "启动"),
-    "level_off": ("left (de-escalated)", "解除（降级）"),
-    "trig_cols": ("Time|Level|Grade|Change|Condition|Reading|Without the decisions",
-                  "时间|级别|等级|变化|启动条件|读数|无参演决策时"),
-    "generated": ("Generated by musterpoint", "由 musterpoint 生成"),
-    "colon": (": ", "："),
-    "yes": ("yes", "是"),
-    "no": ("no", "否"),
-    "section_notes": ("Notes from the room", "现场记录"),
-    "item_standard": ("Standard not met: {label} ({value} against {op} {threshold})",
-                      "未达到标准：{label}（实际 {value}，要求 {op} {threshold}）"),
-    "item_task": ("No decision recorded after inject “{title}”; expected: {expected}",
-                  "事件“{title}”之后无决策记录；预期行动：{expected}"),
-    "item_stranded": ("{value} people were stranded at the end", "结束时有 {value} 人受困"),
-    "item_never": ("{value} people never left home", "有 {value} 人始终未出发"),
-}
+                  "on its own and which needed the room's decisions."),
+    "by_actor": N_("Decisions by post or team"),
+    "by_kind": N_("Decisions by kind"),
+    "mean_response": N_("Mean time from inject to first decision"),
+    "max_response": N_("Longest"),
+    "unanswered": N_("Injects with an expected action and no decision"),
+    "tasks_text": N_("See the critical tasks above for each inject and the decisions that "
+                   "followed it."),
+    "no_equipment": N_("No equipment (buses, relief trucks, ambulances, ...) is modelled in "
+                     "this scenario and plan."),
+    "family": N_("Service"),
+    "triggers": N_("Response-level trigger firings (响应级别启动)"),
+    "level_on": N_("entered"),
+    "level_off": N_("left (de-escalated)"),
+    "trig_cols": N_("Time|Level|Grade|Change|Condition|Reading|Without the decisions"),
+    "generated": N_("Generated by musterpoint"),
+    "colon": N_(": "),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "section_notes": N_("Notes from the room"),
+    "item_standard": N_("Standard not met: {label} ({value} against {op} {threshold})"),
+    "item_task": N_("No decision recorded after inject “{title}”; expected: {expected}"),
+    "item_stranded": N_("{value} people were stranded at the end"),
+    "item_never": N_("{value} people never left home"),
+})
 
 #: Names of the KPIs compared, (English, Chinese).
-KPI_NAMES: dict[str, tuple[str, str]] = {
-    "evacuation.arrived": ("Arrived at a shelter (persons)", "到达避难所（人）"),
-    "evacuation.stranded": ("Stranded (persons)", "受困（人）"),
-    "evacuation.en_route": ("Still en route (persons)", "仍在途中（人）"),
-    "evacuation.never_departed": ("Never departed (persons)", "未出发（人）"),
-    "evacuation.exposed_persons": ("Persons exposed to the hazard", "暴露于灾害的人数"),
-    "evacuation.exposed_person_h": ("Exposure (person-hours)", "暴露（人时）"),
-    "evacuation.still_exposed_persons": ("Still in the hazard at the end (persons)",
-                                         "结束时仍在危险区（人）"),
-    "evacuation.ete50_s": ("ETE50 (h:mm after the first order)", "50%疏散时间（时:分）"),
-    "evacuation.ete90_s": ("ETE90 (h:mm after the first order)", "90%疏散时间（时:分）"),
-    "evacuation.travel_time_mean_s": ("Mean travel time (h:mm)", "平均出行时间（时:分）"),
-    "traffic.vehicle_km": ("Vehicle-km", "车辆公里"),
-}
+KPI_NAMES: dict[str, tuple[str, str]] = bilingual({
+    "evacuation.arrived": N_("Arrived at a shelter (persons)"),
+    "evacuation.stranded": N_("Stranded (persons)"),
+    "evacuation.en_route": N_("Still en route (persons)"),
+    "evacuation.never_departed": N_("Never departed (persons)"),
+    "evacuation.exposed_persons": N_("Persons exposed to the hazard"),
+    "evacuation.exposed_person_h": N_("Exposure (person-hours)"),
+    "evacuation.still_exposed_persons": N_("Still in the hazard at the end (persons)"),
+    "evacuation.ete50_s": N_("ETE50 (h:mm after the first order)"),
+    "evacuation.ete90_s": N_("ETE90 (h:mm after the first order)"),
+    "evacuation.travel_time_mean_s": N_("Mean travel time (h:mm)"),
+    "traffic.vehicle_km": N_("Vehicle-km"),
+})
 
 #: What a decision changed when it changed none of the main figures, (English, Chinese).
 NO_VISIBLE_EFFECT = ("made no visible difference to the main figures", "对主要指标没有可见影响")
 
-#: Commands as words, (English, Chinese), with ``{shelter}``, ``{links}`` ... filled in.
-_VERBS: dict[str, tuple[str, str]] = {
-    "open_shelter": ("opening shelter {shelter}", "开放避难所{shelter}"),
-    "close_shelter": ("closing shelter {shelter}", "关闭避难所{shelter}"),
-    "shelter_capacity": ("setting the capacity of shelter {shelter} to {capacity}",
-                         "将避难所{shelter}的容量调整为{capacity}"),
-    "close_links": ("closing roads {links}", "封闭道路{links}"),
-    "reopen_links": ("reopening roads {links}", "重新开放道路{links}"),
-    "link_capacity": ("changing the capacity of roads {links} by ×{factor}",
-                      "将道路{links}的通行能力调整为×{factor}"),
-    "order_zones": ("ordering zones {zones} out", "下令疏散区域{zones}"),
+#: Sections an observation is filed under (``sim.drill.inputs.NOTE_SECTIONS``), as words.
+NOTE_SECTION_NAMES: dict[str, str] = {
+    "observation": N_("observation"), "strength": N_("strength"),
+    "improvement": N_("improvement"), "execution": N_("execution"), "plan": N_("plan"),
+    "coordination": N_("coordination"), "personnel": N_("personnel"),
+    "equipment": N_("equipment"),
 }
+
+#: The trainer's clock actions (``sim.drill.state.CLOCK_ACTIONS``), as words.
+CLOCK_ACTION_NAMES: dict[str, str] = {
+    "start": N_("start"), "pause": N_("pause"), "step": N_("step"), "run_to": N_("run to"),
+    "tick": N_("tick"), "speed": N_("speed"), "settings": N_("settings"),
+    "branch": N_("branch"),
+}
+
+#: Commands as words, (English, Chinese), with ``{shelter}``, ``{links}`` ... filled in.
+_VERBS: dict[str, tuple[str, str]] = bilingual({
+    "open_shelter": N_("opening shelter {shelter}"),
+    "close_shelter": N_("closing shelter {shelter}"),
+    "shelter_capacity": N_("setting the capacity of shelter {shelter} to {capacity}"),
+    "close_links": N_("closing roads {links}"),
+    "reopen_links": N_("reopening roads {links}"),
+    "link_capacity": N_("changing the capacity of roads {links} by ×{factor}"),
+    "order_zones": N_("ordering zones {zones} out"),
+})
 
 
 def labels_for(lang: str) -> dict[str, str]:
@@ -301,9 +302,9 @@ def effect_phrases(effects: list[dict[str, Any]], lang: str) -> list[str]:
     if d:
         n = format_number(abs(d))
         if d > 0:
-            out.append(f"多{n}人到达避难所" if zh else f"brought {n} more people to a shelter")
+            out.append(f"多{n}人到达避难场所" if zh else f"brought {n} more people to a shelter")
         else:
-            out.append(f"少{n}人到达避难所" if zh else f"brought {n} fewer people to a shelter")
+            out.append(f"少{n}人到达避难场所" if zh else f"brought {n} fewer people to a shelter")
     st = by.get("evacuation.stranded")
     d = st["difference"] if st else None
     if d:

@@ -18,8 +18,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from musterpoint.display.engine_text import translate_engine_text
+from musterpoint.display.i18n import N_, P_, bilingual
 from musterpoint.display.labels import is_chinese
-from musterpoint.display.timefmt import as_seconds
+from musterpoint.display.timefmt import as_seconds, format_instant
 from musterpoint.reports.comparison_summary import comparison_summary, curves_chart
 from musterpoint.reports.run_report import LABELS as RUN_LABELS
 
@@ -31,102 +33,90 @@ _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _TEMPLATE = "comparison_report.html.j2"
 
 #: Label key -> (English, Simplified Chinese).
-LABELS: dict[str, tuple[str, str]] = {
-    "report": ("Comparison of plans", "方案比较"),
-    "answer": ("Which plan is better?", "哪个方案更好？"),
-    "best": ("best composite score", "综合得分最高"),
-    "worse": ("worse than the best by", "比最佳方案低"),
-    "unclear": ("cannot be told apart from the best with these replications",
-                "在现有重复次数下与最佳方案无法区分"),
-    "same": ("identical to the best", "与最佳方案相同"),
-    "scorecard": ("Scorecard", "评分卡"),
-    "rank": ("Rank", "排名"),
-    "plan": ("Plan", "方案"),
-    "score": ("Composite score (0–100)", "综合得分（0–100）"),
-    "standards_met": ("Standards met in every replication", "在所有重复中均达标的标准"),
-    "life_safety": ("Life safety", "生命安全"), "timeliness": ("Timeliness", "及时性"),
-    "supply": ("Supply", "物资供应"), "cost": ("Cost", "成本"),
-    "badness_note": ("Category columns: how far from the best, 0 (best) to 1 (worst).",
-                     "类别列：与最优的差距，0（最好）至1（最差）。"),
-    "standards": ("Service standards", "服务标准"),
-    "standard": ("Standard", "标准"),
-    "met": ("met", "达标"), "missed": ("missed", "未达标"), "sometimes": ("sometimes", "部分达标"),
-    "replications_met": ("replications meeting it", "达标的重复次数"),
-    "failing_zones": ("zones missing it", "未达标区域"),
-    "no_standards": ("No standards are set in the scenario or the plans.",
-                     "情景和方案中未设定服务标准。"),
-    "curves": ("% of evacuees arrived over time (mean; band: range over replications)",
-               "已到达疏散人员百分比随时间变化（均值；阴影：各次重复的范围）"),
-    "x_axis": ("Hours after the scenario start", "情景开始后的小时数"),
-    "kpis": ("KPIs with 95 % confidence intervals", "关键指标及95%置信区间"),
-    "kpi": ("KPI", "指标"),
-    "zone_ete": ("Evacuation time estimate by zone, every plan (mean over replications)",
-                 "各区域疏散时间估计（各方案，多次重复的平均值）"),
-    "zone": ("Zone", "区域"),
-    "zone_note": ("h:mm after the first order; (n/N): replications that reached the share; "
-                  "— : never reached", "首次疏散令后的时:分；(n/N)：达到该比例的重复次数；"
-                  "—：未达到"),
-    "kpi_note": ("mean ± half-width of the t interval; (n/N): replications in which the KPI "
-                 "was reached, of all.", "均值 ± t区间半宽；(n/N)：达到该指标的重复次数/总次数。"),
-    "differences": ("Paired differences", "配对差异"),
-    "paired": ("Paired (same seeds)", "配对（相同种子）"),
-    "unpaired": ("Unpaired (for reference)", "非配对（参考）"),
-    "verdict": ("Reading", "解读"),
-    "better": ("better", "更好"), "worse_v": ("worse", "更差"), "higher": ("higher", "更高"),
-    "lower": ("lower", "更低"), "unclear_v": ("cannot tell", "无法区分"),
-    "same_v": ("same", "相同"),
-    "no data": ("no data", "无数据"),
-    "width_ratio": ("Paired interval ÷ unpaired (under 1: the same seeds sharpened it)",
-                    "配对区间宽度÷非配对（小于1：相同种子使比较更精确）"),
-    "check": ("Are there enough replications?", "重复次数是否足够？"),
-    "enough": ("Every target half-width is reached.", "所有目标半宽均已达到。"),
-    "too_few": ("Too few replications for these targets:", "以下目标所需重复次数不足："),
-    "method": ("Method", "方法"),
-    "warnings": ("Warnings from the runs", "运行警告"),
-    "crn": ("Replication i of every plan uses seed {s}+i: the same random draws for the same "
-            "processes (common random numbers), so differences are paired by seed.",
-            "每个方案的第i次重复使用种子{s}+i：相同过程使用相同随机数（公共随机数），"
-            "因此差异按种子配对。"),
-    "weights": ("Score weights", "得分权重"),
-    "unavailable": ("Not in these runs (left out of the score)", "本次运行中没有（不计入得分）"),
-    "null_policy": (
+LABELS: dict[str, tuple[str, str]] = bilingual({
+    "report": N_("Comparison of plans"),
+    "answer": N_("Which plan is better?"),
+    "best": N_("best composite score"),
+    "worse": N_("worse than the best by"),
+    "unclear": N_("cannot be told apart from the best with these replications"),
+    "same": N_("identical to the best"),
+    "scorecard": N_("Scorecard"),
+    "rank": N_("Rank"),
+    "plan": N_("Plan"),
+    "score": N_("Composite score (0–100)"),
+    "standards_met": N_("Standards met in every replication"),
+    "life_safety": N_("Life safety"), "timeliness": N_("Timeliness"),
+    "supply": N_("Supply"), "cost": N_("Cost"),
+    "badness_note": N_("Category columns: how far from the best, 0 (best) to 1 (worst)."),
+    "standards": N_("Service standards"),
+    "standard": N_("Standard"),
+    "met": N_("met"), "missed": N_("missed"), "sometimes": N_("sometimes"),
+    "replications_met": N_("replications meeting it"),
+    "failing_zones": N_("zones missing it"),
+    "no_standards": N_("No standards are set in the scenario or the plans."),
+    "curves": N_("% of evacuees arrived over time (mean; band: range over replications)"),
+    "x_axis": N_("Hours after the scenario start"),
+    "kpis": N_("KPIs with 95 % confidence intervals"),
+    "kpi": N_("KPI"),
+    "zone_ete": N_("Evacuation time estimate by zone, every plan (mean over replications)"),
+    "zone": N_("Zone"),
+    "zone_note": N_("h:mm after the first order; (n/N): replications that reached the share; "
+                  "— : never reached"),
+    "kpi_note": N_("mean ± half-width of the t interval; (n/N): replications in which the KPI "
+                 "was reached, of all."),
+    "differences": N_("Paired differences"),
+    "paired": N_("Paired (same seeds)"),
+    "unpaired": N_("Unpaired (for reference)"),
+    "verdict": N_("Reading"),
+    "better": N_("better"), "worse_v": N_("worse"), "higher": N_("higher"),
+    "lower": N_("lower"), "unclear_v": N_("cannot tell"),
+    "same_v": N_("same"),
+    "no data": N_("no data"),
+    "width_ratio": N_("Paired interval ÷ unpaired (under 1: the same seeds sharpened it)"),
+    "check": N_("Are there enough replications?"),
+    "enough": N_("Every target half-width is reached."),
+    "too_few": N_("Too few replications for these targets:"),
+    "method": N_("Method"),
+    "warnings": N_("Warnings from the runs"),
+    "crn": N_("Replication i of every plan uses seed {s}+i: the same random draws for the same "
+            "processes (common random numbers), so differences are paired by seed."),
+    "weights": N_("Score weights"),
+    "default_weights": N_("default weights"),
+    "unavailable": N_("Not in these runs (left out of the score)"),
+    "null_policy": N_(
         "A null KPI was never reached (e.g. an ETE when not everybody got out). KPI "
         "intervals use the replications where it was reached and give that count (n/N); "
         "paired differences use the seeds where both plans reached it; a null value never "
-        "meets a standard; in the score a null KPI has the worst badness (1).",
-        "空值指标表示从未达到（例如并非所有人撤离时的疏散时间）。指标区间仅使用达到该指标的"
-        "重复并给出其数量（n/N）；配对差异仅使用两个方案均达到的种子；空值永远不满足标准；"
-        "在综合得分中，空值指标按最差（1）计。"),
-    "seeds": ("Seeds", "随机种子"), "replications": ("Replications", "重复次数"),
-    "confidence": ("Confidence level", "置信水平"),
-}
+        "meets a standard; in the score a null KPI has the worst badness (1)."),
+    "seeds": N_("Seeds"), "replications": N_("Replications"),
+    "confidence": N_("Confidence level"),
+})
 
 #: Readable names of known KPIs: dotted name -> (English, Chinese). Others show as named.
-KPI_NAMES: dict[str, tuple[str, str]] = {
-    "score.composite": ("Composite score", "综合得分"),
-    "evacuation.evacuees": ("Evacuees", "疏散人数"),
-    "evacuation.vehicles": ("Vehicles", "车辆"),
-    "evacuation.arrived": ("Arrived", "已到达"),
-    "evacuation.stranded": ("Stranded", "受困"),
-    "evacuation.en_route": ("En route at end", "结束时仍在途中"),
-    "evacuation.never_departed": ("Never departed", "未出发"),
-    "evacuation.ete50_s": ("ETE50", "50%疏散时间"),
-    "evacuation.ete90_s": ("ETE90", "90%疏散时间"),
-    "evacuation.ete100_s": ("ETE100", "100%疏散时间"),
-    "evacuation.travel_time_mean_s": ("Travel time, mean", "平均出行时间"),
-    "evacuation.travel_time_p95_s": ("Travel time, 95th percentile", "出行时间（95百分位）"),
-    "evacuation.exposed_persons": ("Persons exposed", "暴露人数"),
-    "evacuation.exposed_person_s": ("Person-hours exposed", "暴露人时"),
-    "traffic.vehicle_km": ("Vehicle-km", "车辆公里"),
-    "traffic.gridlock_forced_moves": ("Gridlock releases", "死锁强制放行次数"),
-    "evacuation.exposed_person_s_at_home": ("Person-hours exposed at home", "在家暴露人时"),
-    "evacuation.exposed_person_s_on_road": ("Person-hours exposed on the road", "途中暴露人时"),
-    "evacuation.still_exposed_persons": ("Still in the hazard at the end",
-                                         "结束时仍在危险区内人数"),
-    "traffic.events": ("Simulation events", "模拟事件数"),
-    "traffic.link_traversals": ("Road-link traversals", "路段通行次数"),
-    "traffic.route_rebuilds": ("Route rebuilds (after closures)", "路线重算次数（道路封闭后）"),
-}
+KPI_NAMES: dict[str, tuple[str, str]] = bilingual({
+    "score.composite": N_("Composite score"),
+    "evacuation.evacuees": N_("Evacuees"),
+    "evacuation.vehicles": N_("Vehicles"),
+    "evacuation.arrived": N_("Arrived"),
+    "evacuation.stranded": N_("Stranded"),
+    "evacuation.en_route": N_("En route at end"),
+    "evacuation.never_departed": N_("Never departed"),
+    "evacuation.ete50_s": N_("ETE50"),
+    "evacuation.ete90_s": N_("ETE90"),
+    "evacuation.ete100_s": N_("ETE100"),
+    "evacuation.travel_time_mean_s": N_("Travel time, mean"),
+    "evacuation.travel_time_p95_s": N_("Travel time, 95th percentile"),
+    "evacuation.exposed_persons": N_("Persons exposed"),
+    "evacuation.exposed_person_s": N_("Person-hours exposed"),
+    "traffic.vehicle_km": N_("Vehicle-km"),
+    "traffic.gridlock_forced_moves": N_("Gridlock releases"),
+    "evacuation.exposed_person_s_at_home": N_("Person-hours exposed at home"),
+    "evacuation.exposed_person_s_on_road": N_("Person-hours exposed on the road"),
+    "evacuation.still_exposed_persons": P_("count", "Still in the hazard at the end"),
+    "traffic.events": N_("Simulation events"),
+    "traffic.link_traversals": N_("Road-link traversals"),
+    "traffic.route_rebuilds": N_("Route rebuilds (after closures)"),
+})
 _HEADLINE = ("evacuation.arrived", "evacuation.stranded", "evacuation.ete50_s",
              "evacuation.ete90_s")
 
@@ -169,6 +159,7 @@ def _half_width(kpi: str, iv: dict[str, Any]) -> str:
 
 
 def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
+    code = "zh" if zh else "en"
     lab = {k: _pick(v, zh) for k, v in LABELS.items()}
     lab["colon"] = _pick(RUN_LABELS["colon"], zh)
     plans = comp["plans"]
@@ -252,15 +243,17 @@ def _context(comp: dict[str, Any], zh: bool) -> dict[str, Any]:
         "kpi_rows": [{"name": kname(k), "key": k,
                       "cells": [cell(k, v["plans"][p["name"]]) for p in plans]}
                      for k, v in kpis.items()],
-        "diffs": diffs, "too_few": check["too_few"],
+        "diffs": diffs, "too_few": [translate_engine_text(code, t) for t in check["too_few"]],
         "zone_etes": _zone_etes(comp, plans),
         "crn": lab["crn"].format(s=comp["base_seed"]), "null_policy": lab["null_policy"],
         "weights": {lab.get(c, c): w for c, w in comp["score"]["weights"]["categories"].items()},
-        "weights_source": comp["score"]["weights"]["source"],
+        "weights_source": (lab["default_weights"] if comp["score"]["weights"]["source"]
+                           == "default" else comp["score"]["weights"]["source"]),
         "unavailable": [lab.get(c, c) for c in comp["score"]["unavailable"]["categories"]]
-        + comp["score"]["unavailable"]["terms"],
-        "warnings": comp.get("warnings") or [],
-        "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        + [kname(t) for t in comp["score"]["unavailable"]["terms"]],
+        "warnings": [translate_engine_text(code, str(w))
+                     for w in comp.get("warnings") or []],
+        "written": format_instant(datetime.now(UTC), comp["scenario"].get("timezone")),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from musterpoint.display.i18n import N_, WORD_SPACE, bilingual
 from musterpoint.display.timefmt import as_seconds
 from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.reports.run_summary import plain_value
@@ -21,49 +22,36 @@ from musterpoint.reports.run_summary import plain_value
 __all__ = ["LABELS", "comparison_summary", "curves_chart"]
 
 #: Label key -> (English, Simplified Chinese).
-LABELS: dict[str, tuple[str, str]] = {
-    "verdict": ("Did these plans work?", "这些方案管用吗？"),
-    "best_all": ("{plan} has the best score ({score} of 100) and meets every service standard "
-                 "in all {n} replications.",
-                 "{plan}综合得分最高（{score}分，满分100），并在全部{n}次重复中达到所有服务标准。"),
-    "best_some": ("{plan} has the best score ({score} of 100), but it does not meet every "
-                  "service standard in every replication (see below).",
-                  "{plan}综合得分最高（{score}分，满分100），但并非在每次重复中都达到所有服务标准"
-                  "（见下文）。"),
-    "best_none": ("{plan} has the best score ({score} of 100); no service standards are set.",
-                  "{plan}综合得分最高（{score}分，满分100）；未设定服务标准。"),
-    "got_out": ("on average {arrived} of {evacuees} evacuees ({share}) reached a shelter; "
+LABELS: dict[str, tuple[str, str]] = bilingual({
+    "verdict": N_("Did these plans work?"),
+    "best_all": N_("{plan} has the best score ({score} of 100) and meets every service standard "
+                 "in all {n} replications."),
+    "best_some": N_("{plan} has the best score ({score} of 100), but it does not meet every "
+                  "service standard in every replication (see below)."),
+    "best_none": N_("{plan} has the best score ({score} of 100); no service standards are set."),
+    "got_out": N_("on average {arrived} of {evacuees} evacuees ({share}) reached a shelter; "
                 "{stranded} were stranded, {never} never left home and {en_route} were still "
-                "on the way at the end.",
-                "平均{evacuees}名疏散人员中有{arrived}人（{share}）抵达避难所；{stranded}人受困，"
-                "{never}人未出发，{en_route}人在模拟结束时仍在途中。"),
-    "met_all": ("Met in every replication: {names}.", "每次重复均达标：{names}。"),
-    "missed": ("Missed: {items}.", "未达标：{items}。"),
-    "missed_item": ("{name} (met in {k} of {n} replications)", "{name}（{n}次重复中{k}次达标）"),
-    "score_hides": (
+                "on the way at the end."),
+    "met_all": N_("Met in every replication: {names}."),
+    "missed": N_("Missed: {items}."),
+    "missed_item": N_("{name} (met in {k} of {n} replications)"),
+    "score_hides": N_(
         "The score ranks {best} first, yet it misses \"{std}\" in {k} of {n} replications, "
-        "which {other} meets in every one. Read the standards before the score.",
-        "综合得分将{best}排在第一，但它在{n}次重复中有{k}次未达到“{std}”，而{other}每次都达标。"
-        "请先看服务标准，再看得分。"),
-    "why_not_reached": ("Why a figure says \"not reached\"", "为什么有的数字显示“未达到”"),
-    "not_reached": (
+        "which {other} meets in every one. Read the standards before the score."),
+    "why_not_reached": N_("Why a figure says \"not reached\""),
+    "not_reached": N_(
         "{plan}: {items}. On average only {share} of the evacuees arrive; the stranded and "
-        "those who never left stay in the count.",
-        "{plan}：{items}。平均只有{share}的疏散人员抵达；受困和未出发的人员仍计入疏散人数。"),
-    "reached_in": ("{kpi} is reached in {k} of {n} replications",
-                   "{kpi}在{n}次重复中{k}次达到"),
-    "reasons_note": ("Why people did not get out is in each run's report (muster run), which "
-                     "lists them by reason.",
-                     "人员未能撤出的具体原因见各次运行的报告（muster run），其中按原因列出。"),
-    "x_axis": ("Hours after the scenario start (h)", "情景开始后的时间（小时）"),
-    "y_axis": ("% of evacuees at a shelter", "已抵达避难所的疏散人员比例（%）"),
-    "chart": ("% of evacuees arrived over time, every plan", "各方案已到达疏散人员比例随时间变化"),
-    "caption": ("Each line is a plan's mean over its replications; the shaded band spans the "
-                "lowest to the highest replication at each time.",
-                "每条线为该方案各次重复的平均值；阴影带表示每个时刻各次重复的最低到最高值。"),
-    "sep": ("; ", "；"),
-    "space": (" ", ""),
-}
+        "those who never left stay in the count."),
+    "reached_in": N_("{kpi} is reached in {k} of {n} replications"),
+    "reasons_note": N_("Why people did not get out is in each run's report (muster run), which "
+                     "lists them by reason."),
+    "x_axis": N_("Hours after the scenario start (h)"),
+    "y_axis": N_("% of evacuees at a shelter"),
+    "chart": N_("% of evacuees arrived over time, every plan"),
+    "caption": N_("Each line is a plan's mean over its replications; the shaded band spans the "
+                "lowest to the highest replication at each time."),
+    "sep": N_("; "),
+}) | {"space": WORD_SPACE}
 
 _ETES = ("evacuation.ete50_s", "evacuation.ete90_s", "evacuation.ete100_s")
 

@@ -18,7 +18,9 @@ import pandas as pd
 from markupsafe import Markup
 
 from musterpoint.display.html import esc
+from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.labels import is_chinese, pick_labels
+from musterpoint.display.units import unit
 from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.sim.result import RunResult
 
@@ -26,64 +28,62 @@ __all__ = ["health_section"]
 
 logger = logging.getLogger(__name__)
 
-_T: dict[str, tuple[str, str]] = {
-    "title": ("Public health", "公共卫生"),
-    "epidemic": ("Epidemic", "疫情"), "model": ("Model", "模型"),
-    "stochastic": ("stochastic (binomial chain)", "随机（二项链）"),
-    "deterministic": ("deterministic (ODE)", "确定性（常微分方程）"),
-    "r0": ("Basic reproduction number R0", "基本再生数 R0"),
-    "population": ("Residents", "居民"), "infections": ("New infections", "新增感染"),
-    "attack": ("Attack rate", "罹患率"), "peak": ("Peak infectious (time)", "感染者峰值（时间）"),
-    "severe": ("Severe cases", "重症病例"), "tests": ("Tests", "检测人次"),
-    "positives": ("Positives found and isolated", "检出并隔离的阳性"),
-    "chart": ("Infectious residents and occupied hospital beds", "传染期居民与占用床位"),
-    "infectious": ("infectious", "传染期"), "beds": ("beds occupied", "占用床位"),
-    "day": ("day", "天"),
-    "day_axis": ("Days after the scenario start (d)", "情景开始后的天数（天）"),
-    "infectious_axis": ("Infectious residents (persons)", "传染期居民（人）"),
-    "beds_axis": ("Hospital beds occupied (beds)", "占用床位（张）"),
-    "chart_caption": ("Red: residents who are infectious; blue dashes, right axis: ward and "
-                      "intensive-care beds occupied, all hospitals together.",
-                      "红线：处于传染期的居民；蓝色虚线（右轴）：各医院普通病床与重症床位占用合计。"),
-    "campaign": ("Testing campaign", "核酸检测"), "vaccination": ("Vaccination campaign",
-                                                                  "疫苗接种"),
-    "target": ("Residents to come", "目标人数"), "served": ("Served", "已服务"),
-    "by_deadline": ("Served by the deadline", "截止前完成"),
-    "t50": ("Time to 50 % / 90 %", "完成50% / 90%用时"),
-    "tis": ("Time at the site, mean / p95", "场内时间，平均/95分位"),
-    "throughput": ("Throughput per opening hour (all sites)", "每开放小时通量（全部站点）"),
-    "queue_max": ("Longest queue at a station", "单站最长队列"),
-    "util": ("Staff utilisation (mean)", "人员利用率（平均）"),
-    "no_show": ("No-shows / no slot", "爽约 / 无预约时段"),
-    "site": ("Site", "站点"), "assigned": ("Assigned", "分配"),
-    "per_hour": ("per hour", "每小时"), "overtime": ("Overtime", "加班"),
-    "supply": ("Lockdown supply", "封控物资保供"), "mode": ("Delivery", "配送方式"),
-    "gate": ("to every compound gate", "送到各小区门口"),
-    "pickup": ("to central pick-up points", "送到集中取货点"),
-    "orders": ("Orders placed / delivered", "下单 / 送达"),
-    "per_day": ("Households served per day", "每日服务户数"),
-    "delay": ("Order to doorstep, mean / p95", "下单到户，平均/95分位"),
-    "within24": ("Delivered within 24 h", "24小时内送达"),
-    "pending": ("Still waiting at the end", "结束时未送达"),
-    "compound": ("Compound", "小区"), "status": ("Status", "状态"),
-    "ok": ("ok", "正常"), "strained": ("strained", "紧张"), "failing": ("failing", "失效"),
-    "hospitals": ("Hospitals and ambulances", "医院与救护车"),
-    "calls": ("Ambulance calls", "救护车呼叫"), "admitted": ("Admitted (ICU)", "收治（重症）"),
-    "not_admitted": ("Not admitted", "未能收治"),
-    "over": ("Days with patients waiting for a bed", "有患者等床的天数"),
-    "response": ("Ambulance response, mean / p90", "救护车响应，平均/90分位"),
-    "hospital": ("Hospital", "医院"), "ward": ("Ward beds (peak)", "普通床位（峰值）"),
-    "icu": ("ICU beds (peak)", "重症床位（峰值）"),
-    "ledger": ("Health ledger", "卫生台账"),
-    "ledger_text": ("{checks} checks: every resident in exactly one compartment and one "
-                    "place", "{checks} 次检查：每位居民恰在一个状态、一个地点"),
-    "balanced": ("balanced", "平衡"), "unbalanced": ("NOT balanced", "不平衡"),
-    "compartments": ("By compartment (S E I R V)", "按状态（S E I R V）"),
-    "places": ("By place", "按地点"),
-}
-_PLACES = {"home": ("home", "家中"), "travelling": ("travelling", "途中"),
-           "at_site": ("at a site", "检测点"), "ambulance": ("ambulance", "救护车"),
-           "hospital": ("hospital", "医院")}
+_T: dict[str, tuple[str, str]] = bilingual({
+    "title": N_("Public health"),
+    "epidemic": N_("Epidemic"), "model": N_("Model"),
+    "stochastic": N_("stochastic (binomial chain)"),
+    "deterministic": N_("deterministic (ODE)"),
+    "r0": N_("Basic reproduction number R0"),
+    "population": N_("Residents"), "infections": N_("New infections"),
+    "attack": N_("Attack rate"), "peak": N_("Peak infectious (time)"),
+    "severe": N_("Severe cases"), "tests": N_("Tests"),
+    "positives": N_("Positives found and isolated"),
+    "chart": N_("Infectious residents and occupied hospital beds"),
+    "infectious": N_("infectious"), "beds": N_("beds occupied"),
+    "day": N_("day"),
+    "day_axis": N_("Days after the scenario start (d)"),
+    "infectious_axis": N_("Infectious residents (persons)"),
+    "beds_axis": N_("Hospital beds occupied (beds)"),
+    "chart_caption": N_("Red: residents who are infectious; blue dashes, right axis: ward and "
+                      "intensive-care beds occupied, all hospitals together."),
+    "campaign": N_("Testing campaign"), "vaccination": N_("Vaccination campaign"),
+    "target": N_("Residents to come"), "served": N_("Served"),
+    "by_deadline": N_("Served by the deadline"),
+    "t50": N_("Time to 50 % / 90 %"),
+    "tis": N_("Time at the site, mean / p95"),
+    "throughput": N_("Throughput per opening hour (all sites)"),
+    "queue_max": N_("Longest queue at a station"),
+    "util": N_("Staff utilisation (mean)"),
+    "no_show": N_("No-shows / no slot"),
+    "site": N_("Site"), "assigned": N_("Assigned"),
+    "per_hour": N_("per hour"), "overtime": N_("Overtime"),
+    "supply": N_("Lockdown supply"), "mode": N_("Delivery"),
+    "gate": N_("to every compound gate"),
+    "pickup": N_("to central pick-up points"),
+    "orders": N_("Orders placed / delivered"),
+    "per_day": N_("Households served per day"),
+    "delay": N_("Order to doorstep, mean / p95"),
+    "within24": N_("Delivered within 24 h"),
+    "pending": N_("Still waiting at the end"),
+    "compound": N_("Compound"), "status": N_("Status"),
+    "ok": N_("ok"), "strained": N_("strained"), "failing": N_("failing"),
+    "hospitals": N_("Hospitals and ambulances"),
+    "calls": N_("Ambulance calls"), "admitted": N_("Admitted (ICU)"),
+    "not_admitted": N_("Not admitted"),
+    "over": N_("Days with patients waiting for a bed"),
+    "response": N_("Ambulance response, mean / p90"),
+    "hospital": N_("Hospital"), "ward": N_("Ward beds (peak)"),
+    "icu": N_("ICU beds (peak)"),
+    "ledger": N_("Health ledger"),
+    "ledger_text": N_("{checks} checks: every resident in exactly one compartment and one "
+                    "place"),
+    "balanced": N_("balanced"), "unbalanced": N_("NOT balanced"),
+    "compartments": N_("By compartment (S E I R V)"),
+    "places": N_("By place"),
+})
+_PLACES = bilingual({"home": N_("home"), "travelling": N_("travelling"),
+           "at_site": N_("at a site"), "ambulance": N_("ambulance"),
+           "hospital": N_("hospital")})
 
 
 
@@ -97,13 +97,13 @@ def _dur(s: Any, zh: bool) -> str:
     """Seconds as min, h or d h."""
     if s is None or (isinstance(s, float) and not math.isfinite(s)):
         return "—"
-    s = float(s)
+    s, lang = float(s), ("zh" if zh else "en")
     if s < 3600:
-        return f"{s / 60:.1f} {'分钟' if zh else 'min'}"
+        return f"{s / 60:.1f} {unit(lang, 'min')}"
     if s < 86400:
-        return f"{s / 3600:.1f} {'小时' if zh else 'h'}"
+        return f"{s / 3600:.1f} {unit(lang, 'h')}"
     d, h = divmod(s / 3600.0, 24.0)
-    return f"{int(d)} {'天' if zh else 'd'} {h:.0f} {'小时' if zh else 'h'}"
+    return f"{int(d)} {unit(lang, 'd')} {h:.0f} {unit(lang, 'h')}"
 
 
 def _name(d: dict[str, Any], key: str, zh: bool) -> str:

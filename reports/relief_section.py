@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup, escape
 
+from musterpoint.display.i18n import N_, bilingual
 from musterpoint.display.timefmt import format_hmm
 from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.sim.result import RunResult
@@ -23,61 +24,56 @@ from musterpoint.sim.result import RunResult
 __all__ = ["RELIEF_LABELS", "relief_section"]
 
 #: Label key -> (English, Simplified Chinese).
-RELIEF_LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Relief supply", "救援物资供应"),
-    "stock_chart": ("Stock left in the depots over time", "仓库库存随时间变化"),
-    "stock_x": ("Hours after the scenario start (h)", "情景开始后的时间（小时）"),
-    "stock_y": ("Depot stock (% of the stock at the start)", "仓库库存（占初始库存的%）"),
-    "stock_caption": ("Stock of each commodity in all depots together, as a share of what "
-                      "they held at the start; a line reaching 0 means the depots ran out.",
-                      "各类物资在所有仓库中的库存合计，以占初始库存的百分比表示；"
-                      "曲线降到0表示仓库已断供。"),
-    "policy": ("Dispatch policy", "调度策略"),
-    "need_driven": ("need-driven", "按需调度"),
-    "periodic": ("periodic (order-up-to)", "定期补货"),
-    "fixed": ("fixed routes", "固定路线"),
-    "fill_rate": ("Fill rate", "满足率"),
-    "unmet": ("Unmet need (person-days, all commodities)", "未满足需求（人·天，全部物资）"),
-    "without": ("Most people without some supply at once", "同时缺少物资的最多人数"),
-    "first_median": ("Time to first delivery, median", "首次送达时间（中位数）"),
-    "first_worst": ("Time to first delivery, worst", "首次送达时间（最差）"),
-    "never": ("points never served", "从未送达的需求点"),
-    "longest": ("Longest stockout", "最长断供"),
-    "equity": ("Equity: worst point / mean deprivation; Gini", "公平性：最差点/平均断供；基尼系数"),
-    "trucks": ("Trucks: trips, km, utilisation", "卡车：趟数、公里、利用率"),
-    "stranded": ("stranded", "受困"),
-    "depot_out": ("First depot to run out", "最先耗尽的物资库"),
-    "none": ("none ran out", "均未耗尽"),
-    "reference": ("Routing reference (PyVRP, same deliveries)", "路线参照（PyVRP，同样的送货量）"),
-    "plan_km": ("Plan distance", "方案里程"),
-    "ref_km": ("Optimised distance", "优化里程"),
-    "gap": ("Plan over optimised", "方案超出优化"),
-    "wait": ("Waiting for first delivery (sum over points): plan / optimised",
-             "首次送达等待（各点合计）：方案/优化"),
-    "ledger": ("Supply ledger", "物资台账"),
-    "commodity": ("Commodity", "物资"),
-    "initial": ("Depot stock", "库存"),
-    "delivered": ("Delivered", "已送达"),
-    "in_depots": ("Left in depots", "库中剩余"),
-    "on_trucks": ("On trucks", "车上"),
-    "balanced": ("balanced", "平衡"),
-    "not_balanced": ("NOT balanced", "不平衡"),
-    "points": ("Demand points, longest wait first", "需求点（按等待时间排序）"),
-    "point": ("Point", "需求点"),
-    "name": ("Name", "名称"),
-    "kind": ("Kind", "类型"),
-    "people": ("People (peak)", "人数（峰值）"),
-    "wait_col": ("First delivery after need", "首次送达等待"),
-    "deliveries": ("Deliveries", "送达次数"),
-    "deprivation": ("Time out of some supply", "断供时长"),
-    "unmet_pd": ("Unmet person-days", "未满足人·天"),
-    "not_reached": ("never", "从未"),
-    "note": ("Times as h:mm. Unmet person-days are summed over commodities. The reference "
+RELIEF_LABELS: dict[str, tuple[str, str]] = bilingual({
+    "title": N_("Relief supply"),
+    "stock_chart": N_("Stock left in the depots over time"),
+    "stock_x": N_("Hours after the scenario start (h)"),
+    "stock_y": N_("Depot stock (% of the stock at the start)"),
+    "stock_caption": N_("Stock of each commodity in all depots together, as a share of what "
+                      "they held at the start; a line reaching 0 means the depots ran out."),
+    "policy": N_("Dispatch policy"),
+    "need_driven": N_("need-driven"),
+    "periodic": N_("periodic (order-up-to)"),
+    "fixed": N_("fixed routes"),
+    "fill_rate": N_("Fill rate"),
+    "unmet": N_("Unmet need (person-days, all commodities)"),
+    "without": N_("Most people without some supply at once"),
+    "first_median": N_("Time to first delivery, median"),
+    "first_worst": N_("Time to first delivery, worst"),
+    "never": N_("points never served"),
+    "longest": N_("Longest stockout"),
+    "equity": N_("Equity: worst point / mean deprivation; Gini"),
+    "trucks": N_("Trucks: trips, km, utilisation"),
+    "stranded": N_("stranded"),
+    "depot_out": N_("First depot to run out"),
+    "none": N_("none ran out"),
+    "reference": N_("Routing reference (PyVRP, same deliveries)"),
+    "plan_km": N_("Plan distance"),
+    "ref_km": N_("Optimised distance"),
+    "gap": N_("Plan over optimised"),
+    "wait": N_("Waiting for first delivery (sum over points): plan / optimised"),
+    "ledger": N_("Supply ledger"),
+    "commodity": N_("Commodity"),
+    "initial": N_("Depot stock"),
+    "delivered": N_("Delivered"),
+    "in_depots": N_("Left in depots"),
+    "on_trucks": N_("On trucks"),
+    "balanced": N_("balanced"),
+    "not_balanced": N_("NOT balanced"),
+    "points": N_("Demand points, longest wait first"),
+    "point": N_("Point"),
+    "name": N_("Name"),
+    "kind": N_("Kind"),
+    "people": N_("People (peak)"),
+    "wait_col": N_("First delivery after need"),
+    "deliveries": N_("Deliveries"),
+    "deprivation": N_("Time out of some supply"),
+    "unmet_pd": N_("Unmet person-days"),
+    "not_reached": N_("never"),
+    "note": N_("Times as h:mm. Unmet person-days are summed over commodities. The reference "
              "routes the plan's own deliveries of each planning day for the least distance "
-             "on free-flow times, ignoring congestion and depot stock.",
-             "时间格式为 时:分。未满足人·天按物资累加。参照路线在自由流时间下以最短里程配送方案每个"
-             "计划日的同样货量，不考虑拥堵和库存。"),
-}
+             "on free-flow times, ignoring congestion and depot stock."),
+})
 
 
 def _lab(meta: dict[str, Any], lang: str | None) -> dict[str, str]:

@@ -18,8 +18,9 @@ import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from musterpoint.display.engine_text import translate_engine_text
 from musterpoint.display.labels import is_chinese, pick_labels
-from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm
+from musterpoint.display.timefmt import as_seconds, format_clock, format_hmm, format_instant
 from musterpoint.reports.charts import COLOURS, Line, line_chart
 from musterpoint.reports.health_section import health_section
 from musterpoint.reports.relief_section import relief_section
@@ -141,7 +142,7 @@ def _shelter_rows(result: RunResult) -> tuple[list[dict[str, str]], dict[str, st
     return rows, total
 
 
-def _network(meta: dict[str, Any], lab: dict[str, str]) -> dict[str, Any] | None:
+def _network(meta: dict[str, Any], lab: dict[str, str], lang: str) -> dict[str, Any] | None:
     net = meta.get("network")
     if not isinstance(net, dict) or not net:
         return None
@@ -153,7 +154,8 @@ def _network(meta: dict[str, Any], lab: dict[str, str]) -> dict[str, Any] | None
         if key not in known and key != "notes" and isinstance(value, str | int | float):
             items.append((str(key).replace("_", " "), str(value)))
     notes = net.get("notes") or []
-    return {"items": items, "notes": [str(n) for n in notes] if isinstance(notes, list) else []}
+    return {"items": items, "notes": [translate_engine_text(lang, str(n)) for n in notes]
+            if isinstance(notes, list) else []}
 
 
 def _arrival_series(result: RunResult) -> pd.DataFrame:
@@ -297,7 +299,7 @@ def write_run_report(result: RunResult, path: Path,
         "seed": meta.get("seed", "—"),
         "version": meta.get("version", "—"),
         "run_at": str(run_at) if run_at else "",
-        "written": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "written": format_instant(datetime.now(UTC), tz),
         "start": f"{format_clock(start, tz, 0.0)} ({tz or 'UTC'})" if start else "—",
         "first_order": "—"
         if first_order is None
@@ -335,14 +337,14 @@ def write_run_report(result: RunResult, path: Path,
         "zones": _zone_rows(result, lab),
         "shelters": shelters,
         "shelter_total": shelter_total,
-        "network": _network(meta, lab),
+        "network": _network(meta, lab, lang),
         "traffic": [
             (lab[k], _count(traffic[k]))
             for k in ("events", "link_traversals", "gridlock_forced_moves")
             if k in traffic
         ],
         "attribution": [str(a) for a in meta.get("attribution") or []],
-        "warnings": [str(w) for w in meta.get("warnings") or []],
+        "warnings": [translate_engine_text(lang, str(w)) for w in meta.get("warnings") or []],
     }
     env = Environment(
         loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True, undefined=StrictUndefined

@@ -18,6 +18,7 @@ import pandas as pd
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.reasons import reason_groups
 from musterpoint.display.timefmt import as_seconds
+from musterpoint.display.units import unit
 from musterpoint.reports.run_summary_text import LABELS, PREFIXES, REASONS, STATUS
 from musterpoint.sim.result import RunResult
 
@@ -50,7 +51,7 @@ def plain_value(kpi: str, value: Any, zh: bool, missing: str = "—") -> str:
         return missing
     last = kpi.rsplit(".", 1)[-1]
     if "person_s" in last:
-        return f"{v / 3600.0:,.1f} " + ("人时" if zh else "person-hours")
+        return f"{v / 3600.0:,.1f} " + unit(("zh" if zh else "en"), "person-hours")
     if last.endswith("_s"):
         return plain_duration(v, zh)
     if last.startswith("share") or last.endswith("_share") or last.endswith("rate"):

@@ -5,77 +5,7 @@
 (function () {
   'use strict';
 
-  const L10N = {
-    en: {
-      start: 'Start', pause: 'Pause', go: 'Go', run_to: 'Run to', speed: 'Speed',
-      pause_on_inject: 'pause at injects', running: 'running', paused: 'paused', ended: 'ended',
-      kpis: 'Live figures', injects: 'Exercise script (MSEL)', new_inject: 'Inject on the spot',
-      decision: 'Decision of the participants', observation: 'Observation', timeline: 'Timeline',
-      report: 'After-action report', report_html: 'HTML', report_pdf: 'PDF',
-      report_note: 'The report replays the session with and without the decisions; it takes a few runs of the scenario.',
-      what: 'What', title_field: 'Title (what happened)', rationale: 'Rationale', actor: 'Who (post or team)',
-      send_inject: 'Inject now', apply_decision: 'Apply decision', add_note: 'Record observation',
-      section: 'Section', role: 'Role', trainer: 'trainer', participant: 'participant', script: 'script',
-      expected_action: 'Expected action', fire_now: 'fire now', fired: 'fired', due_at: 'due',
-      informational: '(informational, no effect)', args_json: 'Arguments (JSON)',
-      links_hint: 'road ids, comma-separated (click roads on the map)',
-      zones_hint: 'zone ids, comma-separated', branch: 'Branch at', branch_go: 'Branch',
-      branch_note: 'A branch is a new session file with this one\'s records before that time; the console switches to it. The original is kept.',
-      session: 'Session', clock: 'clock', inject: 'inject', note: 'observation', decision_t: 'decision',
-      layer_hazard: 'Hazard', layer_network: 'Roads (click to select)', layer_congestion: 'Congestion',
-      layer_closed: 'Closed roads', layer_zones: 'Zones (share arrived)', layer_shelters: 'Shelters',
-      layer_places: 'Service places', layer_vehicles: 'Vehicles',
-      legend_closed_cmd: 'closed by a command', legend_closed_hz: 'closed by the hazard',
-      legend_congestion: 'congestion (occupancy)',
-      open: 'open', closed: 'closed', occupancy: 'occupancy', capacity: 'capacity',
-      k_time_s: 'Simulated time', k_evacuees: 'Evacuees', k_arrived: 'Arrived',
-      k_stranded: 'Stranded', k_en_route: 'En route', k_never_departed: 'Not yet departed',
-      k_share_arrived: 'Share arrived', k_vehicles_on_road: 'Vehicles on the road',
-      k_closed_links: 'Closed roads (all)', k_closed_by_command: 'Roads closed by command',
-      k_shelter_occupancy: 'People in shelters', k_shelter_capacity: 'Shelter places',
-      k_shelters_full: 'Shelters full', k_zones_ordered: 'Zones ordered out',
-      k_exposed_person_h_so_far: 'Exposure so far (person-hours)',
-      k_persons_in_hazard_at_home: 'People at home in the hazard now',
-      s_observation: 'Observation', s_strength: 'Strength', s_improvement: 'Area for improvement',
-      s_execution: 'Exercise conduct', s_plan: 'Plan adequacy', s_coordination: 'Command and coordination',
-      s_personnel: 'Responders\' actions', s_equipment: 'Equipment suitability',
-      error: 'Error', warnings: 'Warnings', no_script: 'This scenario has no exercise script.'
-    },
-    zh: {
-      start: '开始', pause: '暂停', go: '前往', run_to: '运行至', speed: '速度',
-      pause_on_inject: '事件注入时暂停', running: '运行中', paused: '已暂停', ended: '已结束',
-      kpis: '实时指标', injects: '演练脚本', new_inject: '临时注入事件',
-      decision: '参演人员决策', observation: '观察记录', timeline: '时间线',
-      report: '演练评估报告', report_html: 'HTML', report_pdf: 'PDF',
-      report_note: '报告会在有、无参演决策两种情况下重放本次演练，需要运行数次情景。',
-      what: '内容', title_field: '标题（发生了什么）', rationale: '理由', actor: '人员（岗位或小组）',
-      send_inject: '立即注入', apply_decision: '执行决策', add_note: '记录观察',
-      section: '类别', role: '角色', trainer: '导调', participant: '参演', script: '脚本',
-      expected_action: '预期行动', fire_now: '立即触发', fired: '已触发', due_at: '预定',
-      informational: '（仅通报，无影响）', args_json: '参数（JSON）',
-      links_hint: '路段编号，逗号分隔（可在地图上点击道路）',
-      zones_hint: '区域编号，逗号分隔', branch: '分支于', branch_go: '创建分支',
-      branch_note: '分支是一个新的会话文件，包含该时间之前的全部记录；控制台将切换到分支，原会话保留。',
-      session: '会话', clock: '时钟', inject: '注入', note: '观察', decision_t: '决策',
-      layer_hazard: '灾害范围', layer_network: '道路（点击选择）', layer_congestion: '拥堵',
-      layer_closed: '封闭道路', layer_zones: '区域（到达比例）', layer_shelters: '避难所',
-      layer_places: '服务地点', layer_vehicles: '车辆',
-      legend_closed_cmd: '指令封闭', legend_closed_hz: '灾害封闭', legend_congestion: '拥堵（占用率）',
-      open: '开放', closed: '关闭', occupancy: '人数', capacity: '容量',
-      k_time_s: '模拟时间', k_evacuees: '疏散人数', k_arrived: '已到达',
-      k_stranded: '受困', k_en_route: '途中', k_never_departed: '尚未出发',
-      k_share_arrived: '到达比例', k_vehicles_on_road: '在途车辆',
-      k_closed_links: '封闭路段（全部）', k_closed_by_command: '指令封闭路段',
-      k_shelter_occupancy: '避难所人数', k_shelter_capacity: '避难所容量',
-      k_shelters_full: '已满避难所', k_zones_ordered: '已下令疏散区域',
-      k_exposed_person_h_so_far: '累计暴露（人时）',
-      k_persons_in_hazard_at_home: '当前仍在危险区家中的人数',
-      s_observation: '观察', s_strength: '优点', s_improvement: '待改进',
-      s_execution: '演练执行情况', s_plan: '预案的合理性与可操作性', s_coordination: '指挥协调和应急联动',
-      s_personnel: '应急人员处置情况', s_equipment: '装备适用性',
-      error: '错误', warnings: '警告', no_script: '本情景没有演练脚本。'
-    }
-  };
+  const L10N = JSON.parse(document.getElementById('musterpoint-l10n').textContent);
 
   const token = new URLSearchParams(window.location.search).get('token');
   let lang = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
@@ -264,6 +194,7 @@
     if (S.setup.places.length) overlays[t('layer_places')] = layers.places;
     overlays[t('layer_shelters')] = layers.shelters;
     control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
+    labelControls();
   }
 
   function zoneText(id) {
@@ -520,7 +451,7 @@
     box.replaceChildren();
     if (!kind) return;
     const spec = S.setup.commands[kind] || {};
-    if (spec.description) box.appendChild(el('div', spec.description, 'muted'));
+    if (pick(spec.description)) box.appendChild(el('div', pick(spec.description), 'muted'));
     const args = spec.args;
     if (!args) {
       const lab = el('label');
@@ -535,7 +466,9 @@
     }
     for (const [name, type] of Object.entries(args)) {
       const lab = el('label');
-      lab.appendChild(el('span', name));
+      // the argument's name is its id (plan files, JSON); Chinese adds the word before it
+      const word = lang === 'zh' && L10N.zh['a_' + name] !== undefined ? t('a_' + name) + '：' : '';
+      lab.appendChild(el('span', word + name));
       let input;
       if (type === 'shelter') {
         input = el('select');
@@ -665,12 +598,28 @@
     $('#lang').addEventListener('change', (ev) => { lang = ev.target.value; relabel(); });
   }
 
+  // Leaflet writes its controls' titles in English: put them in the page's language
+  function labelControls() {
+    const sel = { '.leaflet-control-zoom-in': 'zoom_in', '.leaflet-control-zoom-out': 'zoom_out',
+                  '.leaflet-control-layers-toggle': 'layers',
+                  ".leaflet-control-attribution a[href*='leafletjs']": 'leaflet' };
+    for (const [css, key] of Object.entries(sel)) {
+      for (const e of document.querySelectorAll(css)) {
+        for (const a of ['title', 'aria-label']) if (e.hasAttribute(a)) e.setAttribute(a, t(key));
+      }
+    }
+  }
+
   function relabel() {
     document.documentElement.lang = lang === 'zh' ? 'zh-Hans' : 'en';
     for (const e of document.querySelectorAll('[data-l]')) e.textContent = t(e.dataset.l);
     const m = S.setup.meta;
     $('#title').textContent = pick(m.title);
-    $('#subtitle').textContent = pick(m.plan_title) + ' · seed ' + m.seed + ' · ' + m.session;
+    $('#subtitle').textContent = pick(m.plan_title) + ' · ' + t('seed') + ' ' + m.seed + ' · ' + m.session;
+    for (const e of document.querySelectorAll('input[placeholder="h:mm"], input[data-hmm]')) {
+      e.dataset.hmm = '1'; e.placeholder = t('hmm');
+    }
+    labelControls();
     const q = (lang === 'zh' ? '?lang=zh' : '');
     $('#report-html').href = '/report' + q;
     $('#report-pdf').href = '/report.pdf' + q;

@@ -74,7 +74,7 @@ def test_compare_scores_checks_standards_and_records(scenario, tmp_path, capsys)
                  str(tmp_path / "catalog.sqlite"), "--out", str(again)]) == 0
 
     def body(text: str) -> str:
-        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", text)
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d \([\w/]+\)", "", text)
 
     assert body(again.read_text(encoding="utf-8")) == body(page)
     zh = tmp_path / "zh.html"

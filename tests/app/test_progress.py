@@ -127,7 +127,7 @@ def test_muster_run_off_a_terminal_logs_progress_lines(tmp_path, monkeypatch, ca
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert "INFO: 进度：" in captured.err
-    assert "evacuees" in captured.out and "进度" not in captured.out
+    assert "疏散人员" in captured.out and "进度" not in captured.out
     code = main(["run", str(sc), "--out", str(tmp_path / "out2"), "--no-map", "--no-report",
                  "--no-catalog", "--no-cache", "--no-progress"])
     captured = capsys.readouterr()

@@ -99,7 +99,7 @@ def test_congested_roads_carry_their_street_names(tmp_path: Path) -> None:
 def test_chinese_popups_use_chinese_units_and_punctuation(tmp_path: Path) -> None:
     text = write_run_map(make_run_result(language="zh"), tmp_path / "map.html").read_text(
         encoding="utf-8")
-    for phrase in ("人；原因：", "个床位", "受困：已出发但未抵达任何避难所", "开始后"):
+    for phrase in ("人；原因：", "个床位", "受困：已出发但未抵达任何避难场所", "开始后"):
         assert json.dumps(phrase)[1:-1] in text, phrase
 
 

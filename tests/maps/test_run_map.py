@@ -102,7 +102,7 @@ def test_zone_popup_shows_ete_and_not_reached(tmp_path: Path) -> None:
 
 def test_chinese_labels(tmp_path: Path) -> None:
     text = _write(make_run_result(language="zh"), tmp_path)
-    assert json.dumps("避难所")[1:-1] in text  # layer name (JSON-escaped by folium)
+    assert json.dumps("避难场所")[1:-1] in text  # layer name (JSON-escaped by folium)
     assert "拥堵" in text  # legend
     assert json.dumps("未达到")[1:-1] in text
 

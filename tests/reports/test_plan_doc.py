@@ -69,13 +69,13 @@ def test_chinese_document_structure_and_tested_figures(compared, tmp_path):
     assert heads == ZH_HEADINGS
     assert not any(re.search("[A-Za-z]", h) for h in heads)
     # the levels table: the trigger in words, the responsible role
-    levels = _table(d, "响应级别|启动条件|主要措施|责任单位")
+    levels = _table(d, "应急响应等级|启动条件|主要措施|责任单位")
     assert levels[1][0] == "II级响应" and "测试水位站预报（late，提前0小时） ≥ 0.1" in levels[1][1]
     assert levels[1][3] == "民防部门"
     # ETE: mean and interval (minutes) of every plan and ETE, from comparison.json
     ete = _table(d, "方案|指标|均值（分钟）|下限|上限|有效次数")
-    key = {"50%人员撤离时间": "evacuation.ete50_s", "90%人员撤离时间": "evacuation.ete90_s",
-           "全部人员撤离时间": "evacuation.ete100_s"}
+    key = {"50%疏散时间": "evacuation.ete50_s", "90%疏散时间": "evacuation.ete90_s",
+           "100%疏散时间": "evacuation.ete100_s"}
     checked = 0
     for plan, ind, mean, lo, hi, runs in ete[1:]:
         v = cmp["kpis"][key[ind]]["plans"][plan]
@@ -92,7 +92,7 @@ def test_chinese_document_structure_and_tested_figures(compared, tmp_path):
     assert e["late"]["mean"] >= e["exact"]["mean"] + 1800.0 - 1e-6
     diff = _table(d, "对比|指标|差值（分钟，配对）|下限|上限|有效次数")
     paired = cmp["differences"][0]["kpis"]["evacuation.ete50_s"]["paired"]
-    assert diff[1][:2] == ["late − exact", "50%人员撤离时间"]
+    assert diff[1][:2] == ["late − exact", "50%疏散时间"]
     assert [float(x) for x in diff[1][2:5]] == [
         pytest.approx(paired[k] / 60.0, abs=0.05) for k in ("mean", "lo", "hi")]
     assert float(diff[1][2]) >= 30.0

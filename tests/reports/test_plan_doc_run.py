@@ -168,7 +168,7 @@ def test_the_run_checks_print_in_chinese_in_the_pdf(ran, tmp_path):
     text = "".join("\n".join(pdf_text(out.with_suffix(".pdf"))).split())
     assert "\x00" not in text, "Chinese printed as boxes: install fonts-noto-cjk"
     assert "单次模拟的疏散曲线与流量上界" in text and "所在区域未下达疏散令" in text
-    assert "因无交通工具未能出发" in text and "原地避险" in text
+    assert "因无交通工具未能出发" in text and "就地避险" in text
 
 
 def test_bottleneck_streets_of_a_network_limited_run(tmp_path):
