@@ -43,7 +43,8 @@ def test_chinese_run_report_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[st
     out = tmp_path / "run"
     assert main(["run", str(scenario), "--plan", "now", "--out", str(out), "--no-catalog",
                  "--no-progress", "--no-map", "--lang", "zh", "--pdf"]) == 0
-    assert f"pdf:     {out / 'report.pdf'}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert f"{out / 'report.pdf'}" in printed and "疏散人员" in printed  # the summary in Chinese
     pdf = out / "report.pdf"
     assert is_a4(pdf), "the report prints on A4"
     pages = pdf_text(pdf)

@@ -170,6 +170,7 @@ def test_run_report_names_bottleneck_streets_and_falls_back_to_ids():
     lab = {"not_reached": "not reached"}
     with_names = {"bottleneck_links": ["1:2-3"],
                   "bottleneck_link_labels": ["Avenida Ipiranga (1:2-3)"]}
-    assert _bound_rows(with_names, lab)["links"] == ["Avenida Ipiranga (1:2-3)"]
+    # (shown text, link id for the tooltip)
+    assert _bound_rows(with_names, lab)["links"] == [("Avenida Ipiranga (1:2-3)", "1:2-3")]
     older_run = {"bottleneck_links": ["1:2-3"]}  # kpis.json written before the names
-    assert _bound_rows(older_run, lab)["links"] == ["1:2-3"]
+    assert _bound_rows(older_run, lab)["links"] == [("1:2-3", "1:2-3")]
