@@ -221,6 +221,10 @@ class Scenario(SchemaModel):
     network: NetworkSource
     population: PopulationSource | None = None
     trips: str | None = Field(None, description="trips CSV: id,origin,destination,depart_s")
+    routes: str | None = Field(
+        None, description="fixed routes of the trips: routes.csv (id,links; link ids in "
+        "driving order, separated by spaces); a routed vehicle leaves its route only if a "
+        "link ahead closes")
     households: Households = Households()
     hazard: Hazard = Field(default_factory=lambda: Hazard())
     shelters: list[Shelter] = Field(
@@ -259,6 +263,8 @@ class Scenario(SchemaModel):
     def _demand(self) -> Scenario:
         if (self.population is None) == (self.trips is None):
             raise ValueError("give exactly one of 'population' or 'trips'")
+        if self.routes is not None and self.trips is None:
+            raise ValueError("'routes' gives the routes of the trips: it needs 'trips'")
         check_unique([s.id for s in self.shelters], "shelter")
         check_unique([f.id for f in self.special_facilities], "special facility")
         return self

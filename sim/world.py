@@ -17,6 +17,7 @@ from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.schema import PlumeHazard, PopulationSource, Shelter
 from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places, read_trips
+from musterpoint.sim.demand.routes import TripRoutes, read_trip_routes
 from musterpoint.sim.geo import NodeIndex
 from musterpoint.sim.hazards.flood import (
     ElevationRaster,
@@ -77,6 +78,7 @@ class World:
     plume: GaussianPlume | None = None
     closures: list[tuple[float, float, np.ndarray, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    routes: TripRoutes | None = None  # fixed routes of the trips (scenario field routes)
 
     @property
     def duration_s(self) -> float:
@@ -159,6 +161,7 @@ def build_world(loaded: LoadedScenario) -> World:
 
     places: Places | None = None
     trips: Vehicles | None = None
+    routes: TripRoutes | None = None
     if sc.population is not None:
         src = sc.population
         ppath = loaded.file(src.file)
@@ -191,7 +194,10 @@ def build_world(loaded: LoadedScenario) -> World:
     else:
         assert sc.trips is not None
         node_of = {int(n): i for i, n in enumerate(net.node_id)}
-        trips, _ = read_trips(loaded.file(sc.trips), node_of, _dropped_note(net))
+        trips, trip_table = read_trips(loaded.file(sc.trips), node_of, _dropped_note(net))
+        if sc.routes is not None:
+            routes = read_trip_routes(loaded.file(sc.routes), trip_table["id"].astype(str).tolist(),
+                                      trips, net, _dropped_note(net))
         big = int(trips.persons.max())
         if big > TRIP_PERSONS_WARN:
             _warn(warnings, f"{loaded.file(sc.trips)}: persons: a trip carries {big:,} "
@@ -277,7 +283,7 @@ def build_world(loaded: LoadedScenario) -> World:
     if problems:
         raise InputError(problems)
     world = World(loaded, net, dests, zones, places, idx, trips, raster, hydro, link_el,
-                  link_fl, place_fl, series, plume, closures, warnings)
+                  link_fl, place_fl, series, plume, closures, warnings, routes)
     _check_routes_at_start(world, file)
     return world
 
