@@ -27,11 +27,12 @@ from musterpoint.console.serving import (
     serve_until_stopped,
     served_policy,
 )
-from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import DEFAULT_SCENARIO
 from musterpoint.studio.jobs import JobManager
 from musterpoint.studio.layers import LinkFinder, scenario_layers
 from musterpoint.studio.results import comparison_summary, run_summary
+from musterpoint.studio.validation import localized_problems
 from musterpoint.studio.workspace import Workspace
 
 __all__ = ["DEFAULT_STUDIO_PORT", "STUDIO_LIMITS", "StudioServer"]
@@ -193,10 +194,15 @@ class StudioServer:
         return {"road": self._finder(sid).nearest(lon, lat)}
 
     def check(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Schema problems of an edited scenario or plan, by field."""
+        """Schema problems of an edited scenario or plan, by field, in the page's language
+        (``body["lang"]``; see :func:`~musterpoint.studio.validation.localized_problems`)."""
         kind = "scenario" if body.get("kind") == "scenario" else "plan"
-        problems = self.workspace.check(kind, body.get("data"), str(body.get("file") or kind))
-        return {"problems": [{"field": p.field, "reason": p.reason} for p in problems]}
+        return {"problems": localized_problems(kind, body.get("data"),
+                                               str(body.get("file") or kind),
+                                               self._lang(body))}
+
+    def _lang(self, body: dict[str, Any]) -> str:
+        return "zh" if str(body.get("lang", self.lang)).startswith("zh") else "en"
 
     def save(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Save an edited scenario and plans (and a drawn evacuation area).
@@ -218,15 +224,16 @@ class StudioServer:
         if body.get("hazard_polygons") and isinstance(scenario, dict):
             scenario, hazard_layer = self._with_hazard_polygons(scenario,
                                                                 body["hazard_polygons"])
+        lang = self._lang(body)
         problems = []
         if isinstance(scenario, dict):
-            problems += ws.check("scenario", scenario, "scenario.yaml")
+            problems += localized_problems("scenario", scenario, "scenario.yaml", lang)
         for name, p in plans.items():
             if not isinstance(p, dict) or not isinstance(p.get("file"), str):
                 raise InputError.single("request", f"plans.{name}", "give file and data")
-            problems += ws.check("plan", p.get("data"), p["file"])
+            problems += localized_problems("plan", p.get("data"), p["file"], lang)
         if problems:
-            raise InputError(problems)
+            raise InputError([Problem(p["file"], p["field"], p["reason"]) for p in problems])
         saved = []
         if isinstance(scenario, dict):
             if "area" in body and body["area"] is not None:
@@ -311,7 +318,7 @@ class StudioServer:
         seed = body.get("seed", 1)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise InputError.single("request", "seed", "give a whole number, 0 or more")
-        lang = "zh" if str(body.get("lang", self.lang)).startswith("zh") else "en"
+        lang = self._lang(body)
         closures = [c.model_dump() for c in loaded.scenario.hazard.closures] \
             if loaded.scenario.hazard is not None else []
         job = self.jobs.start_run(loaded.path, plan, {
@@ -332,7 +339,7 @@ class StudioServer:
         n = body.get("replications", 3)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100:
             raise InputError.single("request", "replications", "give 1 to 100")
-        lang = "zh" if str(body.get("lang", self.lang)).startswith("zh") else "en"
+        lang = self._lang(body)
         out = self.jobs.new_out("compare")
         argv = ["compare", str(loaded.path), "--plans", *map(str, plans), "-n", str(n),
                 "--out", str(out), "--lang", lang, "--workers", "1", "--no-progress",

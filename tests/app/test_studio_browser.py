@@ -205,6 +205,16 @@ def test_f_g_chinese_pages_have_no_english(browser: Any, studio: Any) -> None:
         texts = p.page.evaluate(VISIBLE_TEXT_JS)
         english = [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))]
         assert english == [], tab
+    # a validation message, next to its field and in the list, is Chinese too
+    p.page.click('#tabs button[data-tab="scenario"]')
+    p.page.fill('input.capacity[data-id="north"]', "-5")
+    p.page.press('input.capacity[data-id="north"]', "Tab")
+    p.page.wait_for_selector('input.capacity[data-id="north"] + .field-problem')
+    assert p.page.inner_text('input.capacity[data-id="north"] + .field-problem') == \
+        "请填写不小于 0 的数"
+    texts = p.page.evaluate(VISIBLE_TEXT_JS)
+    assert "请填写不小于 0 的数" in texts
+    assert [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))] == []
     # remembered: a new page opens in Chinese
     again = Page(context, url)
     assert again.page.inner_text("#btn-run") == "运行"
