@@ -183,11 +183,39 @@ class StudioServer:
         """The scenario's and its plans' files as parsed YAML, for editing."""
         loaded = self.workspace.load(sid)
         sc = loaded.scenario
-        return {"id": sid, **self.workspace.raw(sid),
+        raw = self.workspace.raw(sid)
+        return {"id": sid, **raw, "drawn": self._drawn(sid, raw["scenario"]),
                 "meta": {"name": sc.name, "title": sc.title.model_dump(),
                          "timezone": sc.timezone, "start": sc.start.isoformat(),
                          "duration_h": sc.duration_h,
                          "default_plan": sc.default_plan or next(iter(loaded.plans))}}
+
+    def _drawn(self, sid: str, scenario: dict[str, Any]) -> dict[str, Any]:
+        """What the studio drew and saved before, to draw again: the evacuation area
+        (:data:`AREA_FILE`, or None) and the hazard extents (:data:`HAZARD_FILE`, as
+        ``[{geometry, from_h}]``), each only when the scenario file still names it."""
+        import json
+
+        data = self.workspace.folder(sid) / "data"
+
+        def features(name: str) -> list[dict[str, Any]]:
+            try:
+                layer = json.loads((data / name).read_text(encoding="utf-8"))
+                return [f for f in layer["features"] if isinstance(f, dict)]
+            except (OSError, ValueError, KeyError, TypeError):
+                logger.warning("could not read the studio's %s of %s", name, sid)
+                return []
+
+        area = None
+        if (scenario.get("population") or {}).get("area") == f"data/{AREA_FILE}":
+            area = next((f.get("geometry") for f in features(AREA_FILE)), None)
+        hazard = []
+        if any(isinstance(p, dict) and p.get("file") == f"data/{HAZARD_FILE}"
+               for p in (scenario.get("hazard") or {}).get("polygons") or []):
+            hazard = [{"geometry": f.get("geometry"),
+                       "from_h": (f.get("properties") or {}).get("from_h", 0.0)}
+                      for f in features(HAZARD_FILE)]
+        return {"area": area, "hazard_polygons": hazard}
 
     def nearest_road(self, sid: str, lon: float, lat: float) -> dict[str, Any]:
         """The road nearest a click (``{"road": None}`` when none is within 60 m)."""
@@ -209,8 +237,9 @@ class StudioServer:
 
         ``body``: ``scenario`` (mapping or None), ``plans`` (name -> {``file``,
         ``data``}), ``area`` (a GeoJSON geometry, ``null`` to remove it, absent to keep),
-        ``hazard_polygons`` (``[{geometry, from_h}]``: drawn hazard extents, saved as an
-        accumulating polygon series in :data:`HAZARD_FILE`).
+        ``hazard_polygons`` (``[{geometry, from_h}]``: every drawn hazard extent, saved as
+        an accumulating polygon series in :data:`HAZARD_FILE`; an empty list removes the
+        series; absent: keep).
         Everything is validated before anything is written.
         """
         ws = self.workspace
@@ -221,7 +250,7 @@ class StudioServer:
         if "area" in body and isinstance(scenario, dict):
             scenario = self._with_area(sid, scenario, body["area"])
         hazard_layer = None
-        if body.get("hazard_polygons") and isinstance(scenario, dict):
+        if "hazard_polygons" in body and isinstance(scenario, dict):
             scenario, hazard_layer = self._with_hazard_polygons(scenario,
                                                                 body["hazard_polygons"])
         lang = self._lang(body)
@@ -288,7 +317,12 @@ class StudioServer:
         hazard = dict(out.get("hazard") or {})
         rel = f"data/{HAZARD_FILE}"
         series = [p for p in hazard.get("polygons") or [] if p.get("file") != rel]
-        hazard["polygons"] = [*series, {"file": rel, "mode": "accumulate", "kind": "flood"}]
+        if features:
+            series.append({"file": rel, "mode": "accumulate", "kind": "flood"})
+        if series:
+            hazard["polygons"] = series
+        else:
+            hazard.pop("polygons", None)
         out["hazard"] = hazard
         return out, {"type": "FeatureCollection", "features": features}
 

@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
     "tool_close": N_("Close a road"),
     "tool_zone": N_("Set zone order"),
     "tool_hazard": N_("Draw hazard extent"),
+    "hazard_extents": N_("Drawn hazard extents, from (h:mm)"),
     "hazard_from": N_("Hazard extent from (h:mm)"),
     "plume": N_("Chemical release (plume)"),
     "release": N_("Release (g/s)"),

@@ -143,6 +143,35 @@ def test_validation_messages_in_chinese_by_error_type() -> None:
     assert localized_problems("plan", [], "plan.yaml", "zh")[0]["reason"] == "请填写映射（键: 值）"
 
 
+def test_drawn_hazard_extents_and_area_come_back_when_reopened(studio: Any) -> None:
+    _srv, base, _folder = studio
+    square = {"type": "Polygon", "coordinates": [[[-51.2, -30.0], [-51.19, -30.0],
+                                                  [-51.19, -29.99], [-51.2, -30.0]]]}
+    _, sc = _call(base, "/api/scenario/grid")
+    assert sc["drawn"] == {"area": None, "hazard_polygons": []}
+    status, _ = _call(base, "/api/scenario/grid/save", {
+        "scenario": sc["scenario"], "area": square,
+        "hazard_polygons": [{"geometry": square, "from_h": 0.5}]})
+    assert status == 200
+    _, again = _call(base, "/api/scenario/grid")
+    assert again["drawn"] == {"area": square,
+                              "hazard_polygons": [{"geometry": square, "from_h": 0.5}]}
+    # edit: keep the first, add a second; both saved and read back, once in the series
+    both = [*again["drawn"]["hazard_polygons"], {"geometry": square, "from_h": 2.0}]
+    _call(base, "/api/scenario/grid/save", {"scenario": again["scenario"],
+                                             "hazard_polygons": both})
+    _, third = _call(base, "/api/scenario/grid")
+    assert [h["from_h"] for h in third["drawn"]["hazard_polygons"]] == [0.5, 2.0]
+    assert third["scenario"]["hazard"]["polygons"] == [
+        {"file": "data/studio-hazard.geojson", "mode": "accumulate", "kind": "flood"}]
+    # removing every drawn extent removes the series
+    _call(base, "/api/scenario/grid/save", {"scenario": third["scenario"],
+                                             "hazard_polygons": []})
+    _, last = _call(base, "/api/scenario/grid")
+    assert last["drawn"]["hazard_polygons"] == [] and "polygons" not in last["scenario"]["hazard"]
+    assert last["scenario"]["hazard"]["flood"]["stage"] == [[0, 0.0], [1, 3.0], [3, 3.0]]
+
+
 def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> None:
     _srv, base, folder = studio
     _, sc = _call(base, "/api/scenario/grid")

@@ -13,7 +13,7 @@
   var S = {
     sid: null, raw: null, meta: null, plan: null, layers: null, area: undefined,
     tool: "select", job: null, compareJob: null, ready: false, dirty: false,
-    hazardPolygons: []
+    hazardPolygons: [], hazardSaved: false
   };
   var map, roadLayers = [], zoneLayer = null, shelterLayer = L.layerGroup(),
       closureLayer = L.layerGroup(), areaLayer = null, hazardLayer = L.layerGroup();
@@ -266,11 +266,20 @@
     });
   }
 
+  /* Drawn hazard extents (saved and new): on the map, and listed by start time. */
   function drawHazard() {
     hazardLayer.clearLayers();
-    S.hazardPolygons.forEach(function (h) {
+    var body = document.querySelector("#hazard-table tbody");
+    body.replaceChildren();
+    S.hazardPolygons.forEach(function (h, i) {
       L.geoJSON(h.geometry, {style: {color: "#e65100", weight: 1, fillOpacity: 0.25},
                              interactive: false}).addTo(hazardLayer);
+      var remove = el("button", {t: "remove"});
+      remove.addEventListener("click", function () {
+        S.hazardPolygons.splice(i, 1); drawHazard(); edited("scenario");
+      });
+      body.appendChild(el("tr", {}, el("td", {text: F.hm(h.from_h * 3600)}),
+                          el("td", {}, remove)));
     });
     fillPlumeForm();
   }
@@ -469,8 +478,10 @@
       api("/api/scenario/" + encodeURIComponent(sid) + "/layers")
     ]).then(function (res) {
       S.sid = sid; S.raw = {scenario: res[0].scenario, plans: res[0].plans};
-      S.meta = res[0].meta; S.layers = res[1]; S.area = undefined; S.dirty = false;
-      S.hazardPolygons = [];
+      S.meta = res[0].meta; S.layers = res[1]; S.dirty = false;
+      S.area = res[0].drawn.area || undefined;
+      S.hazardPolygons = res[0].drawn.hazard_polygons;
+      S.hazardSaved = S.hazardPolygons.length > 0;
       document.getElementById("scenario-title").textContent =
         (F.lang() === "zh" && S.meta.title.zh) || S.meta.title.en;
       document.getElementById("scenario-tz").textContent = S.meta.timezone;
@@ -499,9 +510,10 @@
     plans[S.plan] = S.raw.plans[S.plan];
     var body = {scenario: S.raw.scenario, plans: plans, lang: F.lang()};
     if (S.area !== undefined) { body.area = S.area; }
-    if (S.hazardPolygons.length) { body.hazard_polygons = S.hazardPolygons; }
+    if (S.hazardPolygons.length || S.hazardSaved) { body.hazard_polygons = S.hazardPolygons; }
     return api("/api/scenario/" + encodeURIComponent(S.sid) + "/save", body).then(function (res) {
       S.dirty = false;
+      S.hazardSaved = S.hazardPolygons.length > 0;
       if (S.area !== undefined && S.area !== null) {
         S.raw.scenario.population.area = "data/studio-area.geojson";
       }
