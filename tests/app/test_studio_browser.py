@@ -205,6 +205,16 @@ def test_f_g_chinese_pages_have_no_english(browser: Any, studio: Any) -> None:
         texts = p.page.evaluate(VISIBLE_TEXT_JS)
         english = [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))]
         assert english == [], tab
+    # a validation message, next to its field and in the list, is Chinese too
+    p.page.click('#tabs button[data-tab="scenario"]')
+    p.page.fill('input.capacity[data-id="north"]', "-5")
+    p.page.press('input.capacity[data-id="north"]', "Tab")
+    p.page.wait_for_selector('input.capacity[data-id="north"] + .field-problem')
+    assert p.page.inner_text('input.capacity[data-id="north"] + .field-problem') == \
+        "请填写不小于 0 的数"
+    texts = p.page.evaluate(VISIBLE_TEXT_JS)
+    assert "请填写不小于 0 的数" in texts
+    assert [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))] == []
     # remembered: a new page opens in Chinese
     again = Page(context, url)
     assert again.page.inner_text("#btn-run") == "运行"
@@ -323,6 +333,43 @@ def test_draw_a_hazard_extent_from_a_time(browser: Any, studio: Any) -> None:
     assert [f["properties"]["from_h"] for f in layer["features"]] == [0.5]
     p.run_and_wait()
     p.clean()
+
+
+def test_drawn_hazard_extents_reopen_edit_save(browser: Any, studio: Any) -> None:
+    import json
+
+    _, url, folder = studio
+    p = Page(browser, url)
+    p.page.click('#tools button[data-tool="hazard"]')
+    p.page.fill("#hazard-from", "0:30")
+    corners = [(-51.2005, -30.0005), (-51.1975, -30.0005), (-51.1975, -29.9895)]
+    for lon, lat in [*corners, corners[0]]:
+        p.click_lonlat(lon, lat)
+        p.page.wait_for_timeout(150)
+    p.page.wait_for_function("() => window.studio.hazardPolygons.length === 1")
+    p.save_and_read(folder / "scenario.yaml")
+    # reopened: the saved extent is drawn and listed; draw a second one from 2:00, save
+    again = Page(browser, url)
+    assert again.page.locator("#hazard-table tr").all_inner_texts() == ["0:30\tRemove"]
+    again.page.click('#tools button[data-tool="hazard"]')
+    again.page.fill("#hazard-from", "2:00")
+    for lon, lat in [*corners, corners[0]]:
+        again.click_lonlat(lon + 0.001, lat)
+        again.page.wait_for_timeout(150)
+    again.page.wait_for_function("() => window.studio.hazardPolygons.length === 2")
+    saved = again.save_and_read(folder / "scenario.yaml")
+    assert len(saved["hazard"]["polygons"]) == 1
+    layer = json.loads((folder / "data" / "studio-hazard.geojson").read_text())
+    assert [f["properties"]["from_h"] for f in layer["features"]] == [0.5, 2.0]
+    # reopened once more: both; remove the first and save
+    third = Page(browser, url)
+    assert third.page.locator("#hazard-table tr").count() == 2
+    third.page.locator("#hazard-table button").first.click()
+    third.save_and_read(folder / "scenario.yaml")
+    layer = json.loads((folder / "data" / "studio-hazard.geojson").read_text())
+    assert [f["properties"]["from_h"] for f in layer["features"]] == [2.0]
+    for page in (p, again, third):
+        page.clean()
 
 
 def test_zone_order_and_shelter_by_clicking_a_zone(browser: Any, studio: Any) -> None:

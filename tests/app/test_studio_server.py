@@ -110,10 +110,66 @@ def test_edits_are_checked_by_field_and_bad_ones_not_saved(studio: Any) -> None:
     _, checked = _call(base, "/api/check", {"kind": "scenario", "file": "scenario.yaml",
                                             "data": sc["scenario"]})
     assert [p["field"] for p in checked["problems"]] == ["shelters[1].capacity"]
+    assert checked["problems"][0]["reason"] == "give a number of 0 or more"
+    _, zh = _call(base, "/api/check", {"kind": "scenario", "file": "scenario.yaml",
+                                       "data": sc["scenario"], "lang": "zh"})
+    assert zh["problems"] == [{"file": "scenario.yaml", "field": "shelters[1].capacity",
+                               "reason": "请填写不小于 0 的数"}]
     before = (folder / "scenario.yaml").read_bytes()
-    status, answer = _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
+    status, answer = _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"],
+                                                              "lang": "zh"})
     assert status == 400 and answer["problems"][0]["field"] == "shelters[1].capacity"
+    assert answer["problems"][0]["reason"] == "请填写不小于 0 的数"
     assert (folder / "scenario.yaml").read_bytes() == before
+
+
+def test_validation_messages_in_chinese_by_error_type() -> None:
+    from musterpoint.studio.validation import localized_problems
+
+    plan = {"name": "x", "order_time_h": "soon", "shelter_choice": "random", "bogus": 1,
+            "control_points": [{"links": ["a"], "from_h": 0, "capacity_factor": 9}]}
+    zh = {p["field"]: p for p in localized_problems("plan", plan, "plan.yaml", "zh")}
+    assert zh["order_time_h"]["reason"] == "请填写数字"
+    assert zh["shelter_choice"]["reason"].startswith("请从以下选项中选择：nearest_with_room")
+    assert zh["bogus"]["reason"] == "未知的键：请删除或检查拼写"
+    assert zh["control_points[0].capacity_factor"]["reason"] == "请填写不大于 5 的数"
+    en = {p["field"]: p["reason"] for p in localized_problems("plan", plan, "plan.yaml", "en")}
+    assert en["control_points[0].capacity_factor"] == "give a number of 5 or less"
+    # a model's own sentence without a translation: a Chinese stand-in, the English as detail
+    stage = {"name": "x", "title": {"en": "x"}, "stages": [{"time_h": 1}]}
+    (own,) = localized_problems("plan", stage, "plan.yaml", "zh")
+    assert own["reason"] == "此值无效（鼠标悬停查看详情）"
+    assert own["detail"] == "a stage names 'zones' or a 'max_elevation_m'"
+    assert localized_problems("plan", [], "plan.yaml", "zh")[0]["reason"] == "请填写映射（键: 值）"
+
+
+def test_drawn_hazard_extents_and_area_come_back_when_reopened(studio: Any) -> None:
+    _srv, base, _folder = studio
+    square = {"type": "Polygon", "coordinates": [[[-51.2, -30.0], [-51.19, -30.0],
+                                                  [-51.19, -29.99], [-51.2, -30.0]]]}
+    _, sc = _call(base, "/api/scenario/grid")
+    assert sc["drawn"] == {"area": None, "hazard_polygons": []}
+    status, _ = _call(base, "/api/scenario/grid/save", {
+        "scenario": sc["scenario"], "area": square,
+        "hazard_polygons": [{"geometry": square, "from_h": 0.5}]})
+    assert status == 200
+    _, again = _call(base, "/api/scenario/grid")
+    assert again["drawn"] == {"area": square,
+                              "hazard_polygons": [{"geometry": square, "from_h": 0.5}]}
+    # edit: keep the first, add a second; both saved and read back, once in the series
+    both = [*again["drawn"]["hazard_polygons"], {"geometry": square, "from_h": 2.0}]
+    _call(base, "/api/scenario/grid/save", {"scenario": again["scenario"],
+                                             "hazard_polygons": both})
+    _, third = _call(base, "/api/scenario/grid")
+    assert [h["from_h"] for h in third["drawn"]["hazard_polygons"]] == [0.5, 2.0]
+    assert third["scenario"]["hazard"]["polygons"] == [
+        {"file": "data/studio-hazard.geojson", "mode": "accumulate", "kind": "flood"}]
+    # removing every drawn extent removes the series
+    _call(base, "/api/scenario/grid/save", {"scenario": third["scenario"],
+                                             "hazard_polygons": []})
+    _, last = _call(base, "/api/scenario/grid")
+    assert last["drawn"]["hazard_polygons"] == [] and "polygons" not in last["scenario"]["hazard"]
+    assert last["scenario"]["hazard"]["flood"]["stage"] == [[0, 0.0], [1, 3.0], [3, 3.0]]
 
 
 def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> None:
@@ -203,17 +259,21 @@ def test_access_rules_off_loopback_and_across_origins(tmp_path: Path) -> None:
         wild.service.stop()
 
 
-def test_every_ui_text_has_chinese_without_english_words() -> None:
+def test_every_ui_text_comes_from_the_catalog_with_chinese_without_english_words() -> None:
     import re
 
+    from musterpoint.display.i18n import tr
     from musterpoint.studio.texts import TEXTS, texts_json
 
-    english = {k: zh for k, (_, zh) in TEXTS.items()
+    both = json.loads(texts_json())
+    assert set(both["en"]) == set(both["zh"]) == {*TEXTS, "lang_switch"}
+    english = {k: zh for k, zh in both["zh"].items()
                if re.search(r"[A-Za-z]{2,}", zh.replace("musterpoint", ""))}
     assert english == {"lang_switch": "English"}  # the switch names the other language
-    assert all(en and zh for en, zh in TEXTS.values())
-    both = json.loads(texts_json())
+    assert all(both["zh"][k] == tr("zh", msgid) != msgid for k, msgid in TEXTS.items())
+    assert both["en"] == {**TEXTS, "lang_switch": "中文"}
     assert both["zh"]["run"] == "运行" and both["en"]["run"] == "Run"
+    assert both["zh"]["shelters"] == "避难场所"  # the glossary's term
     assert "<" not in texts_json()
 
 
