@@ -131,7 +131,7 @@ def test_validation_messages_in_chinese_by_error_type() -> None:
     zh = {p["field"]: p for p in localized_problems("plan", plan, "plan.yaml", "zh")}
     assert zh["order_time_h"]["reason"] == "请填写数字"
     assert zh["shelter_choice"]["reason"].startswith("请从以下选项中选择：nearest_with_room")
-    assert zh["bogus"]["reason"] == "未知的键：请删除或检查拼写"
+    assert zh["bogus"]["reason"] == "未知的键；请删除或检查拼写"
     assert zh["control_points[0].capacity_factor"]["reason"] == "请填写不大于 5 的数"
     en = {p["field"]: p["reason"] for p in localized_problems("plan", plan, "plan.yaml", "en")}
     assert en["control_points[0].capacity_factor"] == "give a number of 5 or less"
