@@ -195,8 +195,9 @@ def run_sumo(case: Path, out: Path) -> Run:
     delay = {}
     for iv in ET.parse(out / "edgedata.xml").getroot().iter("interval"):
         for e in iv.iter("edge"):
-            left = float(e.get("left", 0))
-            delay[e.get("id")] = float(e.get("sampledSeconds", 0)) - left * free
+            # vehicles that drove the whole edge: left it, or arrived at its end
+            done = float(e.get("left", 0)) + float(e.get("arrived", 0))
+            delay[e.get("id")] = float(e.get("sampledSeconds", 0)) - done * free
     return Run(wall, cpu, mb, arrive, pd.Series(delay, dtype=float))
 
 
