@@ -4,10 +4,10 @@ Needs SUMO (Debian: ``apt-get update && apt-get install -y sumo sumo-tools``; ne
 duarouter and sumo must be on the PATH). Run from the repository with its venv::
 
     .venv/bin/python bench/bench_sumo.py [--vehicles 5000 --vehicles 20000 ...]
-                                         [--repeat 3] [--grid 20] [--keep DIR]
+                                         [--repeat 3] [--grid 20] [--lanes 2] [--keep DIR]
 
 The case (fixed seed): a ``grid x grid`` square grid of nodes 200 m apart, every street
-two-way, 2 lanes each way, 13.89 m/s (50 km/h), 1,800 PCU/h per lane; N trips between
+two-way, 2 lanes each way (``--lanes``), 13.89 m/s (50 km/h), 1,800 PCU/h per lane; N trips between
 random distinct nodes, leaving uniformly over the first hour. SUMO gets the grid through
 netconvert (edge lengths forced to 200 m, no turnarounds), and duarouter gives every trip
 its free-flow shortest route. musterpoint reads the very same ``routes.rou.xml`` (trips
@@ -98,7 +98,7 @@ def _edge_id(a: int, b: int) -> str:
     return f"e{a}_{b}"
 
 
-def write_case(folder: Path, grid: int, n_vehicles: int) -> Path:
+def write_case(folder: Path, grid: int, n_vehicles: int, lanes: int = LANES) -> Path:
     """The grid, the trips and their duarouter routes, for both tools; the scenario file."""
     folder.mkdir(parents=True, exist_ok=True)
     node = {(i, j): i * grid + j for i in range(grid) for j in range(grid)}
@@ -113,13 +113,13 @@ def write_case(folder: Path, grid: int, n_vehicles: int) -> Path:
                           for (i, j), n in node.items()]
     (folder / "nodes.csv").write_text("\n".join(nodes) + "\n")
     links = ["id,from,to,length_m,lanes,speed_mps,capacity_vph"]
-    links += [f"{_edge_id(a, b)},{a},{b},{SPACING_M},{LANES},{SPEED_MPS},"
-              f"{LANES * LANE_CAPACITY_VPH}" for a, b in pairs]
+    links += [f"{_edge_id(a, b)},{a},{b},{SPACING_M},{lanes},{SPEED_MPS},"
+              f"{lanes * LANE_CAPACITY_VPH}" for a, b in pairs]
     (folder / "links.csv").write_text("\n".join(links) + "\n")
     nod = "".join(f'<node id="{n}" x="{j * SPACING_M}" y="{i * SPACING_M}" type="priority"/>'
                   for (i, j), n in node.items())
     (folder / "grid.nod.xml").write_text(f"<nodes>{nod}</nodes>\n")
-    edg = "".join(f'<edge id="{_edge_id(a, b)}" from="{a}" to="{b}" numLanes="{LANES}" '
+    edg = "".join(f'<edge id="{_edge_id(a, b)}" from="{a}" to="{b}" numLanes="{lanes}" '
                   f'speed="{SPEED_MPS}" length="{SPACING_M}"/>' for a, b in pairs)
     (folder / "grid.edg.xml").write_text(f"<edges>{edg}</edges>\n")
     _sumo_tool(["netconvert", "--node-files", "grid.nod.xml", "--edge-files", "grid.edg.xml",
@@ -247,6 +247,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="trips (may be given several times; default 5000 20000 50000)")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--grid", type=int, default=20, help="nodes per side (default 20)")
+    ap.add_argument("--lanes", type=int, default=LANES,
+                    help=f"lanes each way (default {LANES}; 1 makes the grid queue)")
     ap.add_argument("--top", type=int, default=8, help="links listed per N (default 8)")
     ap.add_argument("--keep", type=Path, help="keep the cases and outputs in this folder")
     args = ap.parse_args(argv)
@@ -258,9 +260,10 @@ def main(argv: list[str] | None = None) -> None:
     root = args.keep or Path(tempfile.mkdtemp(prefix="bench-sumo-"))
     lines = []
     for n in sizes:
-        case = write_case(root / f"n{n}", args.grid, n).parent
+        case = write_case(root / f"n{n}", args.grid, n, args.lanes).parent
         cache = root / f"n{n}" / "cache"
-        print(f"== N={n} ({args.grid}x{args.grid} grid, seed {SEED})", flush=True)
+        print(f"== N={n} ({args.grid}x{args.grid} grid, {args.lanes} lanes, seed {SEED})",
+              flush=True)
         runs: dict[str, list[Run]] = {"musterpoint": [], "sumo": []}
         for k in range(args.repeat):
             runs["sumo"].append(run_sumo(case, root / f"n{n}" / f"sumo{k}"))
