@@ -16,8 +16,9 @@ import numpy as np
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.schema import PlumeHazard, PopulationSource, Shelter
-from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places, read_trips
-from musterpoint.sim.demand.routes import TripRoutes, read_trip_routes
+from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places
+from musterpoint.sim.demand.routes import TripRoutes
+from musterpoint.sim.demand.trip_input import read_trip_demand
 from musterpoint.sim.geo import NodeIndex
 from musterpoint.sim.hazards.flood import (
     ElevationRaster,
@@ -130,10 +131,13 @@ def build_world(loaded: LoadedScenario) -> World:
     problems: list[Problem] = []
     warnings: list[str] = []
     ns = sc.network
-    key = "network.osm" if ns.osm else "network.layer" if ns.layer else "network.nodes"
+    key = ("network.osm" if ns.osm else "network.layer" if ns.layer else "network.sumo"
+           if ns.sumo else "network.nodes")
     try:
         if ns.osm:
             net = read_network(loaded.file(ns.osm))
+        elif ns.sumo:
+            net = read_network(loaded.file(ns.sumo), crs=ns.crs)
         elif ns.layer:
             net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
         else:
@@ -193,11 +197,9 @@ def build_world(loaded: LoadedScenario) -> World:
                                 "start at the nearest road node")
     else:
         assert sc.trips is not None
-        node_of = {int(n): i for i, n in enumerate(net.node_id)}
-        trips, trip_table = read_trips(loaded.file(sc.trips), node_of, _dropped_note(net))
-        if sc.routes is not None:
-            routes = read_trip_routes(loaded.file(sc.routes), trip_table["id"].astype(str).tolist(),
-                                      trips, net, _dropped_note(net))
+        trips, routes = read_trip_demand(
+            loaded.file(sc.trips), None if sc.routes is None else loaded.file(sc.routes), net,
+            _dropped_note(net))
         big = int(trips.persons.max())
         if big > TRIP_PERSONS_WARN:
             _warn(warnings, f"{loaded.file(sc.trips)}: persons: a trip carries {big:,} "

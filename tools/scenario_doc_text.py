@@ -50,6 +50,7 @@ FIELDS: dict[str, _T] = {
     "duration_h": ("hours simulated", "模拟时长"),
     "network": ("the road network", "路网"),
     "osm": ("", "OSM 数据文件：.osm.pbf、.osm 或 .osm.gz"),
+    "NetworkSource.sumo": ("", "SUMO 路网：.net.xml（用 sumolib 读取；无投影时需给 crs）"),
     "layer": ("", "线图层：GeoJSON、GeoPackage、Shapefile"),
     "layer_name": ("layer inside a GeoPackage", "GeoPackage 中的图层名"),
     "nodes": ("", "节点表 nodes.csv（id,x,y）"),
@@ -78,10 +79,13 @@ FIELDS: dict[str, _T] = {
     "max_elevation_m": ("only places with ground at or below this are ordered out (m)",
                         "仅地面高程不高于此值的地点下达疏散令"),
     "area": ("", "面图层：仅其内部的地点下达疏散令"),
-    "trips": ("", "出行表 CSV：id,origin,destination,depart_s（起讫点为路网节点 id）"),
-    "Scenario.routes": ("fixed routes of the trips: routes.csv (id,links); a routed "
+    "trips": ("", "出行表 CSV：id,origin,destination,depart_s（起讫点为路网节点 id）；或 SUMO "
+              ".rou.xml（车辆及其路径）"),
+    "Scenario.routes": ("fixed routes of the trips: routes.csv (id,links) or a SUMO "
+                        ".rou.xml whose vehicle ids are trip ids; a routed "
                         "vehicle drives its route and leaves it only if a link ahead closes",
-                        "出行的固定路径：routes.csv（id,links）；有固定路径的车辆按路径行驶，"
+                        "出行的固定路径：routes.csv（id,links）或车辆 id 即出行 id 的 SUMO "
+                        ".rou.xml；有固定路径的车辆按路径行驶，"
                         "仅当前方路段封闭时才改道"),
     "households": ("how people become households and vehicles", "人口如何组成家庭与车辆"),
     "mean_size": ("mean persons per household", "平均每户人数"),

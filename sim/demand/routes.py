@@ -18,10 +18,8 @@ import numpy as np
 import pandas as pd
 
 from musterpoint.scenarios.errors import InputError, Problem
-from musterpoint.sim.demand.population import Vehicles
-from musterpoint.sim.network.graph import Network
 
-__all__ = ["RouteRows", "TripRoutes", "check_routes", "read_routes_csv", "read_trip_routes"]
+__all__ = ["RouteRows", "TripRoutes", "check_routes", "read_routes_csv"]
 
 #: How many problems of one kind a routes file reports before it stops listing them.
 _MAX_LISTED = 5
@@ -202,39 +200,3 @@ def check_routes(rows: RouteRows, file: str, n_trips: int, link_pos: dict[str, i
     flat = np.fromiter((x for r in routes for x in r), dtype=np.int64, count=int(offsets[-1]))
     return TripRoutes(offsets, flat)
 
-
-def read_trip_routes(path: Path, trip_ids: Sequence[str], trips: Vehicles, net: Network,
-                     note: str = "") -> TripRoutes:
-    """Read and check the fixed routes of ``trips`` from ``path`` (``routes.csv``).
-
-    Parameters
-    ----------
-    path : Path
-        The routes file (the scenario's ``routes``).
-    trip_ids : sequence of str
-        The trips' ids, in order.
-    trips : Vehicles
-        The trips (origin and destination as node positions).
-    net : Network
-        The network whose link ids the routes use.
-    note : str
-        Why links may be missing from the network (added to that message).
-
-    Returns
-    -------
-    TripRoutes
-        Each trip's checked route (empty for trips the file does not name).
-
-    Raises
-    ------
-    InputError
-        See :func:`read_routes_csv` and :func:`check_routes`.
-    """
-    file = str(path)
-    if not path.is_file():
-        raise InputError.single(file, "routes", "the routes file does not exist; check the "
-                                "path (relative to the scenario file)")
-    rows = read_routes_csv(path, trip_ids)
-    link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
-    return check_routes(rows, file, len(trip_ids), link_pos, net.link_from, net.link_to,
-                        trips.origin, trips.destination, note)

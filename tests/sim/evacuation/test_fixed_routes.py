@@ -3,6 +3,8 @@ ahead closes, and bad routes are input errors naming file, line and link."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -89,3 +91,13 @@ def test_bad_routes_are_input_errors_naming_file_line_and_link(tmp_path, routes,
     text = str(err.value)
     for part in expect:
         assert part in text
+
+
+def test_the_command_names_an_unknown_route_link_without_a_traceback(tmp_path):
+    path = _scenario(tmp_path, "id,links\n0,a bee c\n")
+    muster = str(Path(sys.executable).with_name("muster"))
+    res = subprocess.run([muster, "validate", str(path)], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 2
+    assert "routes.csv: links (line 2, trip '0'): no link 'bee' in the network" in res.stderr
+    assert "Traceback" not in res.stderr + res.stdout
