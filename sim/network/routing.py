@@ -69,6 +69,9 @@ class Router:
             for d in destinations
         ]
         self.next_hop: list[list[int]] = []
+        # one int object per link (and per marker), shared by every tree: a tree of a
+        # million nodes then costs a pointer per node, not a new int object per node
+        self._hop_ints = np.arange(NO_ROUTE, self.link_from.shape[0]).astype(object)
         self.dist_s = np.empty((0, self.n_nodes))
         self.rebuilds = 0
         self.rebuild(np.zeros(self.link_from.shape[0], dtype=bool))
@@ -113,7 +116,7 @@ class Router:
             pos = np.searchsorted(keys, nodes * n + pred[has])
             hop[nodes] = idx[pos]
             hop[dest] = AT_DESTINATION
-            self.next_hop.append(hop.tolist())
+            self.next_hop.append(self._hop_ints[hop - NO_ROUTE].tolist())
             dist_rows.append(dist)
         self.dist_s = (np.vstack(dist_rows) if dist_rows else np.empty((0, n)))
         self.rebuilds += 1
