@@ -237,7 +237,9 @@ def build_world(loaded: LoadedScenario) -> World:
                         "every shelter full")
 
     link_el = None
-    coords = [net.link_coords(i) for i in range(net.n_links)]
+    # each link's polyline, made only if a hazard needs it (a million links: seconds)
+    needs_coords = raster is not None or bool(sc.hazard.polygons) or sc.hazard.plume is not None
+    coords = [net.link_coords(i) for i in range(net.n_links)] if needs_coords else []
     link_parts: list[list[list[Interval]]] = []
     place_parts: list[list[list[Interval]]] = []
     if raster is not None and hydro is not None:
