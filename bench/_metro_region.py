@@ -19,7 +19,9 @@ routing, traffic and tables as a real district. Everything in it is synthetic:
   (2.6 persons on average), 80 % own a car and carless households ride with neighbours:
   10 million residents give about 3.1 million vehicles.
 * **Shelters.** ``shelters_per_side ** 2`` relief centres on a regular lattice over the
-  region, each with room for everyone it is the nearest shelter of (and a 20 % margin);
+  region, about ``SHELTER_SPACING_KM`` apart (10 million residents: 12 x 12), each with
+  room for everyone it is the nearest shelter of (and a 20 % margin) and reached at any
+  road node within ``SHELTER_ACCESS_M`` (its car parks, about 20 streets lead in);
   everyone is ordered out at the start and leaves over a Rayleigh curve (sigma 90 min),
   to the nearest shelter with room.
 * **Hazard.** None: the benchmark measures the engine's scale, not a hazard model.
@@ -53,6 +55,11 @@ RESIDENTS_PER_LINK = 10.0
 #: Origin of the grid in UTM zone 32N (EPSG:32632), easting and northing (m).
 ORIGIN_E, ORIGIN_N = 450_000.0, 4_950_000.0
 CRS = "EPSG:32632"
+#: About one relief centre per this many km in each direction.
+SHELTER_SPACING_KM = 8.0
+#: Road nodes within this distance of a relief centre are its access (its car parks):
+#: about 20 nodes, so that some 20 streets lead into it.
+SHELTER_ACCESS_M = 500.0
 
 
 @dataclass(frozen=True)
@@ -138,7 +145,7 @@ def _shelters(side: int, places: pd.DataFrame, per_side: int) -> list[dict[str, 
     lon, lat = tr.transform(ORIGIN_E + sx, ORIGIN_N + sy)
     return [{"id": f"S{i:03d}", "name": f"Relief centre {i}", "lon": round(float(lon[i]), 6),
              "lat": round(float(lat[i]), 6), "capacity": math.ceil(load[i] * 1.2) + 100,
-             "access_radius_m": 150}
+             "access_radius_m": SHELTER_ACCESS_M}
             for i in range(sx.size)]
 
 
@@ -195,7 +202,7 @@ def write_region(folder: Path, residents: int, *, hours: float = 12.0, seed: int
     seed : int
         Seed of the population noise.
     shelters_per_side : int, optional
-        Shelters per side of the lattice; default about one per 15 km, at least 2.
+        Shelters per side of the lattice; default about one per 8 km, at least 2.
 
     Returns
     -------
@@ -206,7 +213,7 @@ def write_region(folder: Path, residents: int, *, hours: float = 12.0, seed: int
         raise ValueError(f"residents: {residents:,} is too few for a region; give >= 1,000")
     side = grid_side(residents)
     extent_km = (side - 1) * BLOCK_M / 1000.0
-    per_side = shelters_per_side or max(2, round(extent_km / 15.0))
+    per_side = shelters_per_side or max(2, round(extent_km / SHELTER_SPACING_KM))
     data = folder / "data"
     (folder / "plans").mkdir(parents=True, exist_ok=True)
     data.mkdir(parents=True, exist_ok=True)

@@ -245,7 +245,9 @@ def build_world(loaded: LoadedScenario) -> World:
                         "every shelter full")
 
     link_el = None
-    coords = [net.link_coords(i) for i in range(net.n_links)]
+    # each link's polyline, made only if a hazard needs it (a million links: seconds)
+    needs_coords = raster is not None or bool(sc.hazard.polygons) or sc.hazard.plume is not None
+    coords = [net.link_coords(i) for i in range(net.n_links)] if needs_coords else []
     link_parts: list[list[list[Interval]]] = []
     place_parts: list[list[list[Interval]]] = []
     if raster is not None and hydro is not None:
@@ -356,18 +358,17 @@ def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
 
 
 def _check_routes_at_start(world: World, file: str) -> None:
-    from musterpoint.sim.network.routing import Router
+    from musterpoint.sim.network.routing import reaches_any
 
     if not world.destinations:
         return
     net = world.network
-    router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
-                    [list(d.nodes) for d in world.destinations])
-    router.rebuild(closed_at(world, 0.0, flood=False))
-    reach: np.ndarray = np.asarray(np.isfinite(router.dist_s).any(axis=0))
+    targets = [n for d in world.destinations for n in d.nodes]
+    reach = reaches_any(net.n_nodes, net.link_from, net.link_to, targets,
+                        closed_at(world, 0.0, flood=False))
     if world.link_flooded is not None:
-        router.rebuild(closed_at(world, 0.0))
-        wet_reach: np.ndarray = np.asarray(np.isfinite(router.dist_s).any(axis=0))
+        wet_reach = reaches_any(net.n_nodes, net.link_from, net.link_to, targets,
+                                closed_at(world, 0.0))
     else:
         wet_reach = reach
     if world.places is None:
