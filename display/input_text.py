@@ -49,6 +49,33 @@ INPUT_TEXTS: tuple[str, ...] = (
     N_("{what} ids must be unique; repeated: {ids}"),
     # sim/kpis/scoring.py
     N_("weights file not found; check the path"),
+    # sim/network/read_csv.py
+    N_("no coordinate reference system given; state the CRS of the coordinates, for example "
+       "'EPSG:4326' for longitude/latitude or the UTM zone"),
+    N_("unknown CRS {crs} ({reason}); use a code such as 'EPSG:4326'"),
+    N_("{n} of {m} points lie outside the valid area of {crs}{where}, for example ({x}, {y}); "
+       "the CRS is probably wrong (metres given as degrees, or x and y swapped) - state the "
+       "CRS the coordinates are really in"),
+    N_("the {what} file does not exist; check the path (expected columns: {columns})"),
+    N_("the {what} file is empty; it needs a header row with {columns}"),
+    N_("could not read the {what} file as CSV ({reason})"),
+    N_("missing column {name}; the {what} file needs the columns {columns} (found: {found})"),
+    N_("the links file has no rows; a network needs links"),
+    N_("the nodes file has no rows; a network needs nodes"),
+    N_("{rows}: node id not in {file}; add the node or fix the id"),
+    N_("{rows}: link starts and ends at the same node"),
+    N_("{rows}: empty link id"),
+    # sim/hazards/polygons.py
+    N_("the layer is in {crs} but the scenario declares {declared}; declare the layer's CRS "
+       "or reproject it"),
+    # sim/world.py, sim/evacuation/run.py, sim/demand/facilities.py
+    N_("is {d} m from the nearest road of the network (limit max_snap_m = {limit} m); check "
+       "lon/lat (lon first) or move it onto the network{note}"),
+    N_("is {d} m from the nearest road (limit {limit} m); move it onto the network or check "
+       "lon/lat"),
+    N_("zone {zone} ({n} zones in all) has no open route to any shelter at the start (its "
+       "roads are closed at hour 0 by hazard.closures, or no shelter is reachable); add a "
+       "reachable shelter or change the closures"),
     *SCHEMA_MESSAGES.values(),
 )
 
