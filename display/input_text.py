@@ -76,6 +76,15 @@ INPUT_TEXTS: tuple[str, ...] = (
     N_("zone {zone} ({n} zones in all) has no open route to any shelter at the start (its "
        "roads are closed at hour 0 by hazard.closures, or no shelter is reachable); add a "
        "reachable shelter or change the closures"),
+    # reports/plan_doc/run_checks.py (muster plan-doc --run)
+    N_("has no {name}; give a folder written by muster run"),
+    N_("cannot be read ({reason}); run muster run again"),
+    N_("is not a JSON object; run muster run again"),
+    N_("is not a folder; give a folder written by muster run"),
+    N_("the run is of scenario {value}, not {want}; {reason}"),
+    N_("the run is of plan {value}, not {want}; {reason}"),
+    N_("has no agents.parquet; {reason}"),
+    N_("run muster run {scenario} --plan {plan} --out DIR and give that DIR to --run"),
     # app/district (muster new)
     N_("{d} m from the nearest road: outside the road network's area; fix the coordinates "
        "(lon first), remove the row, or enlarge the area"),
