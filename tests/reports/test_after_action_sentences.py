@@ -11,14 +11,14 @@ EFFECTS = [
     {"kpi": "evacuation.stranded", "with": 5, "without": 2, "difference": 3},
     {"kpi": "evacuation.ete90_s", "with": 5400.0, "without": 6600.0, "difference": -1200.0},
 ]
+OPEN = {"kind": "open_shelter", "args": {"shelter": "pucrs"}, "sim_time_s": 7800.0,
+        "effects": EFFECTS}
 LINKS = {"kind": "close_links", "args": {"links": ["L1", "L2", "L3", "L4", "L5"]},
          "sim_time_s": 7800.0}
 
 
 def test_a_decision_in_english() -> None:
-    d = {"kind": "open_shelter", "args": {"shelter": "pucrs"}, "sim_time_s": 7800.0,
-         "effects": EFFECTS}
-    assert decision_sentence(d, "en", {"pucrs": "PUCRS campus"}) == (
+    assert decision_sentence(OPEN, "en", {"pucrs": "PUCRS campus"}) == (
         "Opening shelter PUCRS campus at 2:10 cut exposure by 3,400 person-hours, brought 120 "
         "more people to a shelter, left 3 more people stranded and made ETE90 0:20 earlier.")
     assert decision_sentence({**LINKS, "effects": None}, "en") == (
@@ -26,9 +26,7 @@ def test_a_decision_in_english() -> None:
 
 
 def test_a_decision_in_chinese() -> None:
-    d = {"kind": "open_shelter", "args": {"shelter": "pucrs"}, "sim_time_s": 7800.0,
-         "effects": EFFECTS}
-    assert decision_sentence(d, "zh", {"pucrs": "体育馆"}) == (
+    assert decision_sentence(OPEN, "zh", {"pucrs": "体育馆"}) == (
         "2:10，开放避难场所体育馆，使暴露减少3,400人时，多120人到达避难场所，受困人数增加3，"
         "ETE90提前0:20。")
     assert decision_sentence({**LINKS, "effects": None}, "zh").endswith(
