@@ -18,7 +18,6 @@ from musterpoint.display.i18n import _, current_language, labels, tr
 from musterpoint.display.input_text import error_text
 from musterpoint.display.timefmt import format_clock, format_hmm
 from musterpoint.drill_terminal_text import COMMAND_HELP, RECORD_STATES
-from musterpoint.maps.drill_console_text import CONSOLE_LABELS
 from musterpoint.scenarios.errors import InputError, MusterError
 
 if TYPE_CHECKING:  # the engine is imported where a command needs it: `muster --help` stays fast
@@ -99,6 +98,8 @@ class DrillTerminal(cmd.Cmd):
         if stdin is not None:
             self.use_rawinput = False
         self.session = session
+        from musterpoint.maps.drill_console_text import CONSOLE_LABELS  # (maps: not at start-up)
+
         self.lang = current_language()
         self.words = labels(CONSOLE_LABELS, self.lang)
         self.intro = _("musterpoint drill console. Type 'help' for the commands, 'status' for "

@@ -81,9 +81,10 @@ def _patterns(msgids: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...
                 regex += re.escape(part)
             elif part in seen:  # the same figure twice: the same text twice
                 regex += f"(?P={part})"
-            else:
+            else:  # a field right before another field ({crs}{where}) is one word
                 seen.add(part)
-                regex += f"(?P<{part}>.+?)"
+                glued = i + 2 < len(parts) and parts[i + 1] == ""
+                regex += f"(?P<{part}>\\S+)" if glued else f"(?P<{part}>.*?)"
         out.append((re.compile(f"^{regex}$", re.DOTALL), msgid))
     return tuple(out)
 
