@@ -292,18 +292,8 @@
     var sigma = document.getElementById("plan-sigma");
     sigma.value = (plan.departure || {}).sigma_min || "";
     document.getElementById("plan-choice").value = plan.shelter_choice || "nearest_with_room";
-    var buses = document.getElementById("bus-form");
-    buses.replaceChildren();
-    if (plan.buses) {
-      buses.append(el("h3", {t: "buses"}),
-        el("label", {}, el("span", {t: "bus_count"}), " ", numberInput(plan.buses.buses,
-          function (v) { plan.buses.buses = Math.round(v); edited("plan"); },
-          {min: "1", id: "bus-count", "data-field": "plan|buses.buses"})),
-        el("label", {}, el("span", {t: "bus_seats"}), " ", numberInput(plan.buses.seats || 50,
-          function (v) { plan.buses.seats = Math.round(v); edited("plan"); },
-          {min: "1", id: "bus-seats", "data-field": "plan|buses.seats"})),
-        el("p", {}, el("span", {t: "bus_pickups"}), ": " + plan.buses.pickups.length));
-    }
+    StudioBuses.fillForm(document.getElementById("bus-form"));
+    StudioBuses.draw();
     var zones = document.querySelector("#zone-table tbody");
     zones.replaceChildren();
     S.layers.zones.features.forEach(function (f) {
@@ -398,6 +388,7 @@
   }
 
   function mapClicked(ev) {
+    if (StudioBuses.mapClicked(S.tool, ev.latlng)) { return; }
     if (S.tool === "shelter") { addShelter(ev.latlng); }
     else if (S.tool === "close") { pickRoad(ev.latlng); }
   }
@@ -456,11 +447,12 @@
 
   function setTool(tool) {
     S.tool = tool;
-    document.querySelectorAll("#tools button[data-tool]").forEach(function (b) {
+    document.querySelectorAll("button[data-tool]").forEach(function (b) {
       b.classList.toggle("active", b.getAttribute("data-tool") === tool);
     });
     document.getElementById("tool-hint").textContent =
       tool === "area" || tool === "hazard" ? t("area_hint") : "";
+    if (tool === "depot" || tool === "pickup") { status(t(tool + "_hint")); }
     document.getElementById("hazard-from-label").style.display = tool === "hazard" ? "" : "none";
     if (tool === "area" || tool === "hazard") {
       map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
@@ -715,6 +707,7 @@
     shelterLayer.addTo(map);
     closureLayer.addTo(map);
     hazardLayer.addTo(map);
+    StudioBuses.init({map: map, plan: currentPlan, edited: edited, setTool: setTool});
     map.on("zoomend", showRoadsForZoom);
     map.on("click", mapClicked);
     map.on("pm:create", function (e) {
