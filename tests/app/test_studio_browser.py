@@ -280,6 +280,13 @@ def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     p.click_lonlat(-51.199, -30.0)  # the first street of the grid (links L1 and L2)
     p.page.wait_for_selector("#road-popup")
     p.page.fill("#close-at", "0:30")
+    for bad in ("0", "6", ""):  # outside the schema's range: refused in the popup
+        p.page.fill("#control-factor", bad)
+        p.page.click("#control-ok")
+        assert p.page.inner_text("#control-factor-problem") == \
+            "give a number above 0 and up to 5"
+        assert "invalid" in (p.page.get_attribute("#control-factor", "class") or "")
+    p.page.fill("#control-factor", "0.7")
     p.page.click("#control-ok")
     p.page.wait_for_selector("#road-popup", state="detached")
     p.click_lonlat(-51.199, -30.0)
@@ -288,7 +295,7 @@ def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     p.page.click("#contraflow-ok")
     p.page.wait_for_function("() => document.querySelector('#problem-list li.ok')")
     plan = p.save_and_read(folder / "plan-now.yaml")
-    assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.5}]
+    assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.7}]
     assert plan["contraflow"] == [{"links": ["L1"], "from_h": 0.75}]
     p.clean()
 

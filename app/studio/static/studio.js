@@ -433,14 +433,26 @@
       }
       var contra = el("button", {t: "add_contraflow", id: "contraflow-ok"});
       contra.addEventListener("click", function () { lever("contraflow", {}); });
+      /* A control point's capacity factor: the schema's range, 0 < factor <= 5. */
+      var factor = el("input", {type: "number", value: "0.5", min: "0.05", max: "5",
+                                step: "0.05", id: "control-factor"});
+      var factorProblem = el("span", {cls: "field-problem", id: "control-factor-problem"});
+      factorProblem.style.display = "none";
       var control = el("button", {t: "add_control_point", id: "control-ok"});
       control.addEventListener("click", function () {
-        lever("control_points", {capacity_factor: 0.5});
+        var v = Number(factor.value);
+        var ok = factor.value.trim() !== "" && isFinite(v) && v > 0 && v <= 5;
+        factor.classList.toggle("invalid", !ok);
+        factorProblem.textContent = ok ? "" : t("factor_range");
+        factorProblem.style.display = ok ? "none" : "";
+        if (!ok) { factor.focus(); return; }
+        lever("control_points", {capacity_factor: v});
       });
       L.popup().setLatLng(latlng).setContent(el("div", {id: "road-popup", "data-links": road.links.join(",")},
         el("strong", {text: road.name || t("unnamed_road"), cls: "data"}),
         el("span", {text: " (" + road.highway + ")", cls: "data"}),
-        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, " ",
+        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, el("br"),
+        el("label", {}, el("span", {t: "capacity_factor"}), " ", factor, factorProblem),
         control)).openOn(map);
     }).catch(failed);
   }
