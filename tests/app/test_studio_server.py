@@ -347,8 +347,9 @@ def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) 
     first.service.stop()
     again = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
     try:
-        assert again.layers_bytes("grid") == data
-        assert again._layers["grid"][2] is None  # no world built to draw it
+        assert again.layer_cache.layers("grid") == data
+        assert not again.layer_cache.has_finder("grid")  # no world built to draw it
+        assert again.layers_bytes("grid") == data  # and the road finder made meanwhile
         assert again.nearest_road("grid", -51.199, -30.0)["road"]["links"] == ["L1", "L2"]
         # an edit of the network's files is another world: its layers are built anew
         links = folder / "links.csv"
@@ -357,3 +358,29 @@ def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) 
             "*.json"))) == 2
     finally:
         again.service.stop()
+
+
+def test_a_brand_new_workspace_draws_a_bundled_scenario_without_building_its_world(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from musterpoint.studio import layer_cache
+
+    monkeypatch.setenv("MUSTER_CACHE_DIR", str(tmp_path / "cache"))
+    first = StudioServer(Workspace(tmp_path / "ws1"), "127.0.0.1", 0)
+    copy = first.workspace.folder("krems-flood")
+    # an unedited copy is drawn from the bundled original (one World for every workspace)
+    assert first.layer_cache.source("krems-flood").path != copy / "scenario.yaml"
+    data = first.layers_bytes("krems-flood")
+    first.service.stop()
+    built = []
+    monkeypatch.setattr(layer_cache.LayerCache, "_draw",
+                        lambda self, *a: built.append(a) or b"drawn again")
+    fresh = StudioServer(Workspace(tmp_path / "ws2"), "127.0.0.1", 0)
+    try:
+        assert fresh.layers_bytes("krems-flood") == data and built == []
+        assert fresh.nearest_road("krems-flood", 15.6194661, 48.4100251)["road"] is not None
+        # an edited copy is its own scenario: drawn from itself
+        (fresh.workspace.folder("krems-flood") / "data" / "extra.txt").write_text("x")
+        src = fresh.layer_cache.source("krems-flood")
+        assert src.path == fresh.workspace.folder("krems-flood") / "scenario.yaml"
+    finally:
+        fresh.service.stop()

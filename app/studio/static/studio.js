@@ -271,6 +271,8 @@
     hazardLayer.clearLayers();
     var body = document.querySelector("#hazard-table tbody");
     body.replaceChildren();
+    document.getElementById("hazard-extents-title").style.display =
+      S.hazardPolygons.length ? "" : "none";
     S.hazardPolygons.forEach(function (h, i) {
       L.geoJSON(h.geometry, {style: {color: "#e65100", weight: 1, fillOpacity: 0.25},
                              interactive: false}).addTo(hazardLayer);
