@@ -332,7 +332,8 @@ class StudioServer:
         return job.view()
 
     def start_compare(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Start ``muster compare`` of the chosen plans in a worker process."""
+        """Start ``muster compare`` of the chosen plans in a worker process; its
+        replications run on the executor the command line chooses (a process per CPU)."""
         loaded = self.workspace.load(sid)
         plans = body.get("plans") or []
         if not isinstance(plans, list) or len(plans) < 2:
@@ -345,7 +346,7 @@ class StudioServer:
         lang = self._lang(body)
         out = self.jobs.new_out("compare")
         argv = ["compare", str(loaded.path), "--plans", *map(str, plans), "-n", str(n),
-                "--out", str(out), "--lang", lang, "--workers", "1", "--no-progress",
+                "--out", str(out), "--lang", lang, "--no-progress",
                 "--catalog", str(self.workspace.runs / "catalog.sqlite")]
         if self.tiles:
             argv += ["--tiles", self.tiles, "--tiles-attribution",

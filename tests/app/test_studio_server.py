@@ -384,3 +384,65 @@ def test_a_brand_new_workspace_draws_a_bundled_scenario_without_building_its_wor
         assert src.path == fresh.workspace.folder("krems-flood") / "scenario.yaml"
     finally:
         fresh.service.stop()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc")
+def test_compare_runs_on_the_cli_executor_with_progress_and_cancel(studio: Any) -> None:
+    import os
+
+    srv, base, _ = studio
+    cpus = len(os.sched_getaffinity(0))
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 2})
+    seen = []
+    while job["state"] == "running":
+        time.sleep(0.3)
+        _, job = _call(base, f"/api/job/{job['id']}")
+        seen.append(job["fraction"])
+    assert job["state"] == "done" and job["result"]["ranking"][0]["rank"] == 1
+    assert 0 < min(f for f in seen if f > 0) < 1 and max(seen) == 1.0  # each replication told
+    timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
+    assert timing["executor"] == ("local" if cpus > 1 else "serial")
+    # cancel while the replications run in their own processes: every one ends within 2 s
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 20})
+    proc = srv.jobs.get(job["id"]).process
+    deadline = time.monotonic() + 60
+    while len(_descendants(proc.pid)) < min(cpus, 2) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    below = _descendants(proc.pid)
+    assert cpus == 1 or len(below) >= 2  # the pool's workers (and its resource tracker)
+    t0 = time.monotonic()
+    _, cancelled = _call(base, f"/api/job/{job['id']}/cancel", {})
+    assert cancelled["state"] == "cancelled"
+    while {proc.pid, *below} & {int(p.name) for p in Path("/proc").glob("[0-9]*")
+                               if _alive(p)} and time.monotonic() - t0 < 5:
+        time.sleep(0.05)
+    assert time.monotonic() - t0 < 2.0
+    assert not srv.jobs.get(job["id"]).out.exists()
+
+
+def _alive(proc_dir: Path) -> bool:
+    try:
+        return proc_dir.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
