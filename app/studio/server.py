@@ -30,7 +30,7 @@ from musterpoint.console.serving import (
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import DEFAULT_SCENARIO
 from musterpoint.studio.jobs import JobManager
-from musterpoint.studio.layers import LinkFinder, scenario_layers
+from musterpoint.studio.layer_cache import LayerCache
 from musterpoint.studio.results import comparison_summary, run_summary
 from musterpoint.studio.validation import localized_problems
 from musterpoint.studio.workspace import Workspace
@@ -86,7 +86,7 @@ class StudioServer:
         self.limits = limits or STUDIO_LIMITS
         self.jobs = JobManager(workspace.runs)
         self.lock = threading.RLock()
-        self._layers: dict[str, tuple[str, bytes, LinkFinder | None]] = {}
+        self.layer_cache = LayerCache(workspace)
         self._stop = threading.Event()
         self.service = HttpService(host, port)
         self.port = self.service.port
@@ -100,10 +100,22 @@ class StudioServer:
 
     # ------------------------------------------------------------------ serving
     def start(self) -> None:
-        """Serve in a background thread; return at once."""
+        """Serve in a background thread; return at once. The scenario the page opens
+        first is prepared meanwhile (copied, read, its map layers found or drawn), so the
+        page's first requests find it ready or wait for it rather than do it twice."""
         self.service.start(self.app, self.limits)
         if not self.service.wait_started():
             raise RuntimeError("the studio's web server did not start (see the log)")
+        threading.Thread(target=self._prepare, name="studio-prepare", daemon=True).start()
+
+    def _prepare(self) -> None:
+        try:
+            first = self.catalogue()["default"]
+            if first is not None and not self._stop.is_set():
+                self.scenario(first)
+                self.layers_bytes(first)
+        except Exception:  # the page asks again and is told what is wrong
+            logger.info("could not prepare the first scenario", exc_info=True)
 
     def serve_forever(self) -> None:
         """Serve until :meth:`shutdown` (or an exception here, such as Ctrl-C)."""
@@ -128,56 +140,13 @@ class StudioServer:
         return {"scenarios": items, "default": first, "tiles": self.tiles,
                 "tiles_attribution": self.tiles_attribution, "lang": self.lang}
 
-    def _world_layers(self, sid: str) -> tuple[bytes, LinkFinder | None]:
-        """The scenario's map layers as JSON, and its road finder once a world was built.
-
-        Cached per world (its key, :func:`~musterpoint.world_cache.world_key`): in memory,
-        and as a file of the workspace (``.layers/KEY.json``), so a fresh studio draws a
-        scenario it drew before without building its world (the road finder builds it on
-        the first click).
-        """
-        from musterpoint.world_cache import world_key
-
-        loaded = self.workspace.load(sid)
-        key = world_key(loaded)
-        with self.lock:
-            hit = self._layers.get(sid)
-            if hit is not None and hit[0] == key:
-                return hit[1], hit[2]
-        stored = self.workspace.root / ".layers" / f"{key}.json"
-        if stored.is_file():
-            data, finder = stored.read_bytes(), None
-        else:
-            data, finder = self._build_layers(sid, key)
-            stored.parent.mkdir(exist_ok=True)
-            tmp = stored.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(stored)
-        with self.lock:
-            self._layers[sid] = (key, data, finder)
-        return data, finder
-
-    def _build_layers(self, sid: str, key: str) -> tuple[bytes, LinkFinder]:
-        from musterpoint.world_cache import world_for
-
-        world = world_for(self.workspace.load(sid))
-        return json_bytes(scenario_layers(world)), LinkFinder(world.network)
-
     def layers_bytes(self, sid: str) -> bytes:
-        """The scenario's roads, zones and places as JSON (see :func:`scenario_layers`)."""
-        return self._world_layers(sid)[0]
-
-    def _finder(self, sid: str) -> LinkFinder:
-        finder = self._world_layers(sid)[1]
-        if finder is None:
-            from musterpoint.world_cache import world_for
-
-            finder = LinkFinder(world_for(self.workspace.load(sid)).network)
-            with self.lock:
-                hit = self._layers.get(sid)
-                if hit is not None:
-                    self._layers[sid] = (hit[0], hit[1], finder)
-        return finder
+        """The scenario's roads, zones and places as JSON (see
+        :class:`~musterpoint.studio.layer_cache.LayerCache`); the road finder is then
+        made in the background, for the first click."""
+        data = self.layer_cache.layers(sid)
+        self.layer_cache.warm_finder(sid)
+        return data
 
     def scenario(self, sid: str) -> dict[str, Any]:
         """The scenario's and its plans' files as parsed YAML, for editing."""
@@ -219,7 +188,7 @@ class StudioServer:
 
     def nearest_road(self, sid: str, lon: float, lat: float) -> dict[str, Any]:
         """The road nearest a click (``{"road": None}`` when none is within 60 m)."""
-        return {"road": self._finder(sid).nearest(lon, lat)}
+        return {"road": self.layer_cache.finder(sid).nearest(lon, lat)}
 
     def check(self, body: dict[str, Any]) -> dict[str, Any]:
         """Schema problems of an edited scenario or plan, by field, in the page's language
@@ -363,7 +332,8 @@ class StudioServer:
         return job.view()
 
     def start_compare(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Start ``muster compare`` of the chosen plans in a worker process."""
+        """Start ``muster compare`` of the chosen plans in a worker process; its
+        replications run on the executor the command line chooses (a process per CPU)."""
         loaded = self.workspace.load(sid)
         plans = body.get("plans") or []
         if not isinstance(plans, list) or len(plans) < 2:
@@ -376,7 +346,7 @@ class StudioServer:
         lang = self._lang(body)
         out = self.jobs.new_out("compare")
         argv = ["compare", str(loaded.path), "--plans", *map(str, plans), "-n", str(n),
-                "--out", str(out), "--lang", lang, "--workers", "1", "--no-progress",
+                "--out", str(out), "--lang", lang, "--no-progress",
                 "--catalog", str(self.workspace.runs / "catalog.sqlite")]
         if self.tiles:
             argv += ["--tiles", self.tiles, "--tiles-attribution",

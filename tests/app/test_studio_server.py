@@ -347,8 +347,9 @@ def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) 
     first.service.stop()
     again = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
     try:
-        assert again.layers_bytes("grid") == data
-        assert again._layers["grid"][2] is None  # no world built to draw it
+        assert again.layer_cache.layers("grid") == data
+        assert not again.layer_cache.has_finder("grid")  # no world built to draw it
+        assert again.layers_bytes("grid") == data  # and the road finder made meanwhile
         assert again.nearest_road("grid", -51.199, -30.0)["road"]["links"] == ["L1", "L2"]
         # an edit of the network's files is another world: its layers are built anew
         links = folder / "links.csv"
@@ -357,3 +358,91 @@ def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) 
             "*.json"))) == 2
     finally:
         again.service.stop()
+
+
+def test_a_brand_new_workspace_draws_a_bundled_scenario_without_building_its_world(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from musterpoint.studio import layer_cache
+
+    monkeypatch.setenv("MUSTER_CACHE_DIR", str(tmp_path / "cache"))
+    first = StudioServer(Workspace(tmp_path / "ws1"), "127.0.0.1", 0)
+    copy = first.workspace.folder("krems-flood")
+    # an unedited copy is drawn from the bundled original (one World for every workspace)
+    assert first.layer_cache.source("krems-flood").path != copy / "scenario.yaml"
+    data = first.layers_bytes("krems-flood")
+    first.service.stop()
+    built = []
+    monkeypatch.setattr(layer_cache.LayerCache, "_draw",
+                        lambda self, *a: built.append(a) or b"drawn again")
+    fresh = StudioServer(Workspace(tmp_path / "ws2"), "127.0.0.1", 0)
+    try:
+        assert fresh.layers_bytes("krems-flood") == data and built == []
+        assert fresh.nearest_road("krems-flood", 15.6194661, 48.4100251)["road"] is not None
+        # an edited copy is its own scenario: drawn from itself
+        (fresh.workspace.folder("krems-flood") / "data" / "extra.txt").write_text("x")
+        src = fresh.layer_cache.source("krems-flood")
+        assert src.path == fresh.workspace.folder("krems-flood") / "scenario.yaml"
+    finally:
+        fresh.service.stop()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc")
+def test_compare_runs_on_the_cli_executor_with_progress_and_cancel(studio: Any) -> None:
+    import os
+
+    srv, base, _ = studio
+    cpus = len(os.sched_getaffinity(0))
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 2})
+    seen = []
+    while job["state"] == "running":
+        time.sleep(0.3)
+        _, job = _call(base, f"/api/job/{job['id']}")
+        seen.append(job["fraction"])
+    assert job["state"] == "done" and job["result"]["ranking"][0]["rank"] == 1
+    assert 0 < min(f for f in seen if f > 0) < 1 and max(seen) == 1.0  # each replication told
+    timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
+    assert timing["executor"] == ("local" if cpus > 1 else "serial")
+    # cancel while the replications run in their own processes: every one ends within 2 s
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 20})
+    proc = srv.jobs.get(job["id"]).process
+    deadline = time.monotonic() + 60
+    while len(_descendants(proc.pid)) < min(cpus, 2) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    below = _descendants(proc.pid)
+    assert cpus == 1 or len(below) >= 2  # the pool's workers (and its resource tracker)
+    t0 = time.monotonic()
+    _, cancelled = _call(base, f"/api/job/{job['id']}/cancel", {})
+    assert cancelled["state"] == "cancelled"
+    while {proc.pid, *below} & {int(p.name) for p in Path("/proc").glob("[0-9]*")
+                               if _alive(p)} and time.monotonic() - t0 < 5:
+        time.sleep(0.05)
+    assert time.monotonic() - t0 < 2.0
+    assert not srv.jobs.get(job["id"]).out.exists()
+
+
+def _alive(proc_dir: Path) -> bool:
+    try:
+        return proc_dir.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

@@ -271,6 +271,8 @@
     hazardLayer.clearLayers();
     var body = document.querySelector("#hazard-table tbody");
     body.replaceChildren();
+    document.getElementById("hazard-extents-title").style.display =
+      S.hazardPolygons.length ? "" : "none";
     S.hazardPolygons.forEach(function (h, i) {
       L.geoJSON(h.geometry, {style: {color: "#e65100", weight: 1, fillOpacity: 0.25},
                              interactive: false}).addTo(hazardLayer);
@@ -292,18 +294,8 @@
     var sigma = document.getElementById("plan-sigma");
     sigma.value = (plan.departure || {}).sigma_min || "";
     document.getElementById("plan-choice").value = plan.shelter_choice || "nearest_with_room";
-    var buses = document.getElementById("bus-form");
-    buses.replaceChildren();
-    if (plan.buses) {
-      buses.append(el("h3", {t: "buses"}),
-        el("label", {}, el("span", {t: "bus_count"}), " ", numberInput(plan.buses.buses,
-          function (v) { plan.buses.buses = Math.round(v); edited("plan"); },
-          {min: "1", id: "bus-count", "data-field": "plan|buses.buses"})),
-        el("label", {}, el("span", {t: "bus_seats"}), " ", numberInput(plan.buses.seats || 50,
-          function (v) { plan.buses.seats = Math.round(v); edited("plan"); },
-          {min: "1", id: "bus-seats", "data-field": "plan|buses.seats"})),
-        el("p", {}, el("span", {t: "bus_pickups"}), ": " + plan.buses.pickups.length));
-    }
+    StudioBuses.fillForm(document.getElementById("bus-form"));
+    StudioBuses.draw();
     var zones = document.querySelector("#zone-table tbody");
     zones.replaceChildren();
     S.layers.zones.features.forEach(function (f) {
@@ -398,6 +390,7 @@
   }
 
   function mapClicked(ev) {
+    if (StudioBuses.mapClicked(S.tool, ev.latlng)) { return; }
     if (S.tool === "shelter") { addShelter(ev.latlng); }
     else if (S.tool === "close") { pickRoad(ev.latlng); }
   }
@@ -442,25 +435,38 @@
       }
       var contra = el("button", {t: "add_contraflow", id: "contraflow-ok"});
       contra.addEventListener("click", function () { lever("contraflow", {}); });
+      /* A control point's capacity factor: the schema's range, 0 < factor <= 5. */
+      var factor = el("input", {type: "number", value: "0.5", min: "0.05", max: "5",
+                                step: "0.05", id: "control-factor"});
+      var factorProblem = el("span", {cls: "field-problem", id: "control-factor-problem"});
+      factorProblem.style.display = "none";
       var control = el("button", {t: "add_control_point", id: "control-ok"});
       control.addEventListener("click", function () {
-        lever("control_points", {capacity_factor: 0.5});
+        var v = Number(factor.value);
+        var ok = factor.value.trim() !== "" && isFinite(v) && v > 0 && v <= 5;
+        factor.classList.toggle("invalid", !ok);
+        factorProblem.textContent = ok ? "" : t("factor_range");
+        factorProblem.style.display = ok ? "none" : "";
+        if (!ok) { factor.focus(); return; }
+        lever("control_points", {capacity_factor: v});
       });
       L.popup().setLatLng(latlng).setContent(el("div", {id: "road-popup", "data-links": road.links.join(",")},
         el("strong", {text: road.name || t("unnamed_road"), cls: "data"}),
         el("span", {text: " (" + road.highway + ")", cls: "data"}),
-        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, " ",
+        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, el("br"),
+        el("label", {}, el("span", {t: "capacity_factor"}), " ", factor, factorProblem),
         control)).openOn(map);
     }).catch(failed);
   }
 
   function setTool(tool) {
     S.tool = tool;
-    document.querySelectorAll("#tools button[data-tool]").forEach(function (b) {
+    document.querySelectorAll("button[data-tool]").forEach(function (b) {
       b.classList.toggle("active", b.getAttribute("data-tool") === tool);
     });
     document.getElementById("tool-hint").textContent =
       tool === "area" || tool === "hazard" ? t("area_hint") : "";
+    if (tool === "depot" || tool === "pickup") { status(t(tool + "_hint")); }
     document.getElementById("hazard-from-label").style.display = tool === "hazard" ? "" : "none";
     if (tool === "area" || tool === "hazard") {
       map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
@@ -715,6 +721,7 @@
     shelterLayer.addTo(map);
     closureLayer.addTo(map);
     hazardLayer.addTo(map);
+    StudioBuses.init({map: map, plan: currentPlan, edited: edited, setTool: setTool});
     map.on("zoomend", showRoadsForZoom);
     map.on("click", mapClicked);
     map.on("pm:create", function (e) {
