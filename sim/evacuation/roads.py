@@ -85,6 +85,14 @@ class RoadState:
         """Give the roads their routing trees and traffic model (made after the
         destinations are known)."""
         self._router, self._traffic = router, traffic
+        if isinstance(traffic, RoutedTrafficModel):
+            traffic.follower.on_left = self._left_route
+
+    def _left_route(self, tv: int, node: int, planned: int) -> None:
+        """Log that vehicle ``tv`` left its fixed route at ``node`` (a link ahead closed)."""
+        link = str(self.net.link_id[planned]) if planned >= 0 else ""
+        self.recorder.log(self.env.now, "route_left", self.local[tv], link=link,
+                          detail=f"left its fixed route at node {int(self.net.node_id[node])}")
 
     @property
     def router(self) -> Router:

@@ -42,6 +42,9 @@ class RouteFollower:
     left : list of tuple of (int, int)
         ``(vehicle, node)`` of every vehicle that left its route because a link ahead
         closed or its destination changed, at the node where it left.
+    on_left : callable or None
+        ``on_left(vehicle, node, next_route_link)``, called when a vehicle leaves its
+        route (the link it would have taken next).
     """
 
     def __init__(self, link_from: np.ndarray, closed: list[bool]) -> None:
@@ -51,6 +54,7 @@ class RouteFollower:
         self.pos: dict[int, int] = {}
         self.dest: dict[int, int] = {}
         self.left: list[tuple[int, int]] = []
+        self.on_left: Callable[[int, int, int], None] | None = None
 
     def assign(self, v: int, links: Sequence[int], dest: int) -> None:
         """Vehicle ``v`` (not yet on the road) drives ``links`` towards destination ``dest``."""
@@ -59,11 +63,13 @@ class RouteFollower:
             self.pos[v] = 0
             self.dest[v] = int(dest)
 
-    def _drop(self, v: int, node: int, off: bool) -> None:
+    def _drop(self, v: int, node: int, off: bool, planned: int = -1) -> None:
         del self.route[v], self.pos[v], self.dest[v]
         if off:
             self.left.append((v, node))
             logger.debug("vehicle %d leaves its fixed route at node %d", v, node)
+            if self.on_left is not None:
+                self.on_left(v, node, planned)
 
     def next_link(self, v: int, node: int, current: int, dest: int) -> int:
         """The link vehicle ``v`` takes from ``node`` (or :data:`FREE`).
@@ -91,7 +97,7 @@ class RouteFollower:
             return FREE
         m = r[p]
         if dest != self.dest[v] or self.closed[m] or self.link_from[m] != node:
-            self._drop(v, node, True)
+            self._drop(v, node, True, m)
             return FREE
         return m
 

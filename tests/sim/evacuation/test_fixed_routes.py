@@ -44,12 +44,17 @@ def _scenario(tmp: Path, routes: str, closures: list[dict] | None = None) -> Pat
     return path
 
 
-def _link_paths(path: Path) -> dict[int, list[str]]:
+def _run_events(path: Path) -> pd.DataFrame:
     loaded = load_scenario(path)
     r = new_run(build_world(loaded), loaded.plan("p"), seed=1, record_link_events=True).run()
-    ev: pd.DataFrame = r.tables["events"]
-    enters = ev[ev["type"] == "link_enter"].sort_values("time_s", kind="stable")
     assert (r.agents["status"] == "arrived").all()
+    ev: pd.DataFrame = r.tables["events"]
+    return ev
+
+
+def _link_paths(path: Path) -> dict[int, list[str]]:
+    ev = _run_events(path)
+    enters = ev[ev["type"] == "link_enter"].sort_values("time_s", kind="stable")
     return {int(v): list(g["link_id"]) for v, g in enters.groupby("vehicle_id")}
 
 
@@ -63,8 +68,14 @@ def test_a_link_ahead_that_closes_makes_it_leave_its_route_at_its_next_node(tmp_
     # c (two links ahead) closes at 10 s while trip 0 is on a: at node 2 it takes the
     # shortest open way, the shortcut, instead of b
     closure = [{"links": ["c"], "from_h": 10 / 3600, "reason": "test"}]
-    paths = _link_paths(_scenario(tmp_path, "id,links\n0,a b c\n", closure))
+    path = _scenario(tmp_path, "id,links\n0,a b c\n", closure)
+    paths = _link_paths(path)
     assert paths[0] == ["a", "shortcut"]
+    left = _run_events(path).query("type == 'route_left'")
+    assert list(left["vehicle_id"]) == [0]
+    assert list(left["link_id"]) == ["b"]  # the route link it did not take
+    assert float(left["time_s"].iloc[0]) == pytest.approx(330.0 / SPEED)  # end of link a
+    assert "node 2" in left["detail"].iloc[0]
 
 
 def test_a_route_with_no_closure_ahead_keeps_its_route_after_a_closure_elsewhere(tmp_path):
