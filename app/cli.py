@@ -18,11 +18,12 @@ import traceback
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from musterpoint import __version__
 from musterpoint.compare_cmd import register
-from musterpoint.display.i18n import _, current_language, language, language_code
+from musterpoint.display.i18n import N_, _, current_language, language, language_code, tr
+from musterpoint.display.input_text import error_text, warning_text
 from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
 from musterpoint.plan_doc_cmd import register as register_plan_doc
@@ -98,9 +99,36 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _setup_logging(verbose: bool) -> None:
+class _ReaderFormatter(logging.Formatter):
+    """Log lines for the person at the terminal: level and message in the run's language.
+
+    The library logs English sentences with their figures (records stay structured for
+    other handlers); a known warning is shown translated (:func:`warning_text`).
+    """
+
+    LEVELS: ClassVar[dict[int, str]] = {logging.DEBUG: N_("DEBUG"), logging.INFO: N_("INFO"),
+                                        logging.WARNING: N_("WARNING"),
+                                        logging.ERROR: N_("ERROR"),
+                                        logging.CRITICAL: N_("CRITICAL")}
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def format(self, record: logging.LogRecord) -> str:
+        """``LEVEL: message``, translated when the message is a known sentence."""
+        level = self.LEVELS.get(record.levelno)
+        name = tr(self.lang, level) if level else record.levelname
+        text = tr(self.lang, N_("{level}: {message}")).format(
+            level=name, message=warning_text(record.getMessage(), self.lang))
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def _setup_logging(verbose: bool, lang: str = "en") -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.setFormatter(_ReaderFormatter(lang))
     root = logging.getLogger("musterpoint")
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO if verbose else logging.WARNING)
@@ -144,7 +172,7 @@ def _cmd_validate(files: list[Path]) -> int:
             problems.extend(exc.problems)
             continue
         for w in res.warnings:
-            lines.append(_("warning: {message}").format(message=w))
+            lines.append(_("warning: {message}").format(message=warning_text(w)))
         lines.append(_("{path}: scenario {name} with plans {plans}: OK (world built, every "
                        "plan's run set up)").format(path=ls.path, name=repr(ls.scenario.name),
                                                      plans=", ".join(ls.plans)))
@@ -312,12 +340,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _setup_logging(args.verbose)
     command = args.command or "run"
     if args.command is None:
         args = parser.parse_args(["run", *(argv or [])])
     # --lang, else $MUSTER_LANG, else English: the printed lines, the map and the report
     lang = language_code(getattr(args, "lang", None) or os.environ.get("MUSTER_LANG"))
+    _setup_logging(args.verbose, lang)
     if getattr(args, "lang", "") is None:
         args.lang = lang
     with language(lang):
@@ -335,7 +363,7 @@ def _dispatch(command: str, args: argparse.Namespace) -> int:
             return int(args.handlers[command](args))
         return _cmd_run(args)
     except MusterError as exc:
-        print(_("error: {message}").format(message=exc), file=sys.stderr)
+        print(_("error: {message}").format(message=error_text(exc)), file=sys.stderr)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)

@@ -20,6 +20,7 @@ from typing import Any
 
 from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.scenarios.errors import InputError, Problem
+from musterpoint.scenarios.validation_text import schema_message
 
 __all__ = ["register"]
 
@@ -244,7 +245,7 @@ def _hint(err: Any) -> str:
         option = {"roads": "--roads FILE", "population": "--population FILE"}.get(
             loc[0], loc[-1])
         return f"missing: give {option}"
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    return msg + {"hazard": " (options --dem, --stage, --datum, --hazard-polygons, --plume)",
-                  "zones": " (options --zones, --cell-m, --zone-name-col)",
-                  "area": " (options --area, --bbox, --buffer-m)"}.get(loc[0] if loc else "", "")
+    options = {"hazard": " (options --dem, --stage, --datum, --hazard-polygons, --plume)",
+               "zones": " (options --zones, --cell-m, --zone-name-col)",
+               "area": " (options --area, --bbox, --buffer-m)"}
+    return schema_message(err) + options.get(loc[0] if loc else "", "")

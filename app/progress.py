@@ -38,6 +38,7 @@ from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from musterpoint.display.i18n import tr
 from musterpoint.progress_text import LINE, step_label
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ class CommandProgress(AbstractContextManager["CommandProgress"]):
             return None
         now = self.clock()
         frac = step.fraction()
-        line = LINE.get(self.lang, LINE["en"]).format(
+        line = tr(self.lang, LINE).format(
             step=step_label(step.key, self.lang),
             done="" if frac is None else f" {100.0 * frac:.0f} %",
             step_time=hms(now - step.started), total_time=hms(now - self.started))

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from musterpoint.display.i18n import N_, labels, language_code
 from musterpoint.sim.experiments.candidates import Candidate, Skipped
 
 if TYPE_CHECKING:
@@ -103,15 +104,13 @@ def write_suggestion(suggestions: Suggestions, world: World, folder: Path) -> Pa
 
 
 _WORDS = {
-    "head": ("suggestions ({n} common seeds {a}–{b}): {t} tested, {k} kept",
-             "改进建议（{n}个共同种子 {a}–{b}）：检验{t}项，保留{k}项"),
-    "kept": ("kept", "保留"),
-    "rejected": ("not kept", "未保留"),
-    "plan": ("suggested plan: {f}  (run: muster run {s} --plan {p})",
-             "建议预案：{f}（运行：muster run {s} --plan {p}）"),
-    "score": ("score {b} -> {a}", "得分 {b} -> {a}"),
-    "none": ("no suggestion helps:", "没有有效的改进建议："),
-    "skipped": ("not proposed", "未提出"),
+    "head": N_("suggestions ({n} common seeds {a}–{b}): {t} tested, {k} kept"),
+    "kept": N_("kept"),
+    "rejected": N_("not kept"),
+    "plan": N_("suggested plan: {f}  (run: muster run {s} --plan {p})"),
+    "score": N_("score {b} -> {a}"),
+    "none": N_("no suggestion helps:"),
+    "skipped": N_("not proposed"),
 }
 
 
@@ -121,9 +120,8 @@ def _fmt(x: Any) -> str:
 
 def suggestion_lines(data: Mapping[str, Any], out: Path, lang: str = "en") -> list[str]:
     """Terminal lines of ``suggestions.json``: what was tested, kept or not and why."""
-    k = 1 if str(lang).startswith("zh") else 0
-    w = {key: v[k] for key, v in _WORDS.items()}
-    lang_key = "zh" if k else "en"
+    w = labels(_WORDS, lang)
+    lang_key = language_code(lang)
     seeds = data.get("seeds") or [0]
     cands = data.get("candidates") or []
     base = data.get("base") or {}

@@ -43,11 +43,12 @@ __all__ = ["ZONE_MEASURES", "write_difference_map"]
 logger = logging.getLogger(__name__)
 
 #: Zone layers: KPI (per zone, dotted as in comparison.json), English and Chinese name.
-ZONE_MEASURES: tuple[tuple[str, str, str], ...] = (
-    ("evacuation.ete90_s", "Change in ETE90 (clearance of 90 %)", "ETE90变化（90%清空时间）"),
-    ("evacuation.ete50_s", "Change in ETE50", "ETE50变化"),
-    ("evacuation.exposed_person_s", "Change in exposure (person-hours)", "暴露人时变化"),
-)
+ZONE_MEASURES: tuple[tuple[str, str, str], ...] = tuple(
+    (kpi, *bilingual({kpi: name})[kpi]) for kpi, name in (
+        ("evacuation.ete90_s", N_("Change in ETE90 (clearance of 90 %)")),
+        ("evacuation.ete50_s", N_("Change in ETE50")),
+        ("evacuation.exposed_person_s", N_("Change in exposure (person-hours)")),
+    ))
 _TEXT: dict[str, tuple[str, str]] = bilingual({
     "links": N_("Links whose peak congestion changed (≥ {t:.0%} of storage)"),
     "zone": N_("Zone"), "link": N_("Link"),

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from musterpoint.display.i18n import tr
+from musterpoint.display.i18n import ntr, tr
 from musterpoint.display.timefmt import format_clock, format_hmm, format_instant
 from musterpoint.reports.after_action_text import (
     CLOCK_ACTION_NAMES,
@@ -134,9 +134,9 @@ def _summary(aar: Mapping[str, Any], w: _Words) -> str:
     if not n:
         return w.lab["no_decisions"]
     body = effects_clause(effect_phrases(list(aar["differences"]), w.lang), w.lang)
-    if w.zh:
-        return f"参演人员共作出{n}项决策，与不作任何决策相比，{body}。"
-    return f"The participants' {n} decision{'s' if n > 1 else ''}, against none at all, {body}."
+    return ntr(w.lang, "The participants' {n} decision, against none at all, {effects}.",
+               "The participants' {n} decisions, against none at all, {effects}.", n).format(
+                   n=n, effects=body)
 
 
 def _standards(aar: Mapping[str, Any], w: _Words) -> list[dict[str, Any]]:

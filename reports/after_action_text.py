@@ -12,7 +12,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from musterpoint.display.i18n import N_, P_, bilingual
+from musterpoint.display.i18n import N_, P_, bilingual, tr
 from musterpoint.display.timefmt import as_seconds, format_hmm
 
 __all__ = [
@@ -156,8 +156,8 @@ KPI_NAMES: dict[str, tuple[str, str]] = bilingual({
     "traffic.vehicle_km": N_("Vehicle-km"),
 })
 
-#: What a decision changed when it changed none of the main figures, (English, Chinese).
-NO_VISIBLE_EFFECT = ("made no visible difference to the main figures", "对主要指标没有可见影响")
+#: What a decision changed when it changed none of the main figures (msgid).
+NO_VISIBLE_EFFECT = N_("made no visible difference to the main figures")
 
 #: Sections an observation is filed under (``sim.drill.inputs.NOTE_SECTIONS``), as words.
 NOTE_SECTION_NAMES: dict[str, str] = {
@@ -224,13 +224,13 @@ def format_number(x: Any, digits: int = 0) -> str:
     return f"{v:,.{digits}f}"
 
 
-def _id_list(ids: Any, lang: str, unit_zh: str = "个") -> str:
+def _id_list(ids: Any, lang: str, more: str = N_("{shown} and {rest} more")) -> str:
+    """Up to three ids, then how many more (``more``: the msgid, with its measure word)."""
     items = [str(i) for i in ids] if isinstance(ids, list) else [str(ids)]
-    sep = "、" if lang.startswith("zh") else ", "
+    sep = tr(lang, P_("list of names", ", "))
     if len(items) > 3:
-        rest = len(items) - 3
-        return sep.join(items[:3]) + (f"等{len(items)}{unit_zh}" if lang.startswith("zh")
-                                      else f" and {rest} more")
+        return tr(lang, more).format(shown=sep.join(items[:3]), rest=len(items) - 3,
+                                     total=len(items))
     return sep.join(items)
 
 
@@ -260,7 +260,7 @@ def command_words(kind: str, args: Mapping[str, Any], lang: str,
         vals = {
             "shelter": shelters.get(str(args.get("shelter")), str(args.get("shelter", ""))),
             "capacity": format_number(args.get("capacity")),
-            "links": _id_list(args.get("links", []), lang, "条"),
+            "links": _id_list(args.get("links", []), lang, P_("roads", "{shown} and {rest} more")),
             "zones": _id_list(args.get("zones", []), lang),
             "factor": args.get("factor", ""),
         }
@@ -284,50 +284,38 @@ def effect_phrases(effects: list[dict[str, Any]], lang: str) -> list[str]:
     list of str
         Phrases on exposure, arrivals, stranded people and the first ETE that changed.
     """
-    zh = lang.startswith("zh")
     by = {e["kpi"]: e for e in effects}
     out: list[str] = []
     exp = by.get("evacuation.exposed_person_h")
     d = exp["difference"] if exp else None
     if d is not None and abs(d) >= 0.5:
         amount = format_number(abs(d))
-        if d < 0:
-            out.append(f"使暴露减少{amount}人时" if zh
-                       else f"cut exposure by {amount} person-hours")
-        else:
-            out.append(f"使暴露增加{amount}人时" if zh
-                       else f"raised exposure by {amount} person-hours")
+        out.append(tr(lang, N_("cut exposure by {amount} person-hours") if d < 0
+                      else N_("raised exposure by {amount} person-hours")).format(amount=amount))
     arr = by.get("evacuation.arrived")
     d = arr["difference"] if arr else None
     if d:
-        n = format_number(abs(d))
-        if d > 0:
-            out.append(f"多{n}人到达避难场所" if zh else f"brought {n} more people to a shelter")
-        else:
-            out.append(f"少{n}人到达避难场所" if zh else f"brought {n} fewer people to a shelter")
+        out.append(tr(lang, N_("brought {n} more people to a shelter") if d > 0
+                      else N_("brought {n} fewer people to a shelter")).format(
+                          n=format_number(abs(d))))
     st = by.get("evacuation.stranded")
     d = st["difference"] if st else None
     if d:
-        n = format_number(abs(d))
-        if d < 0:
-            out.append(f"受困人数减少{n}" if zh else f"left {n} fewer people stranded")
-        else:
-            out.append(f"受困人数增加{n}" if zh else f"left {n} more people stranded")
+        out.append(tr(lang, N_("left {n} fewer people stranded") if d < 0
+                      else N_("left {n} more people stranded")).format(n=format_number(abs(d))))
     for key, name in (("evacuation.ete90_s", "ETE90"), ("evacuation.ete50_s", "ETE50")):
         e = by.get(key)
         if not e:
             continue
         if e["difference"] is not None and abs(e["difference"]) >= 60:
-            dd = e["difference"]
-            hm = format_hmm(abs(dd))
-            if zh:
-                out.append(f"{name}{'提前' if dd < 0 else '推迟'}{hm}")
-            else:
-                out.append(f"made {name} {hm} {'earlier' if dd < 0 else 'later'}")
+            earlier = e["difference"] < 0
+            out.append(tr(lang, N_("made {name} {hm} earlier") if earlier
+                          else N_("made {name} {hm} later")).format(
+                              name=name, hm=format_hmm(abs(e["difference"]))))
         elif e["with"] is None and e["without"] is not None:
-            out.append(f"使{name}无法达到" if zh else f"meant {name} was never reached")
+            out.append(tr(lang, N_("meant {name} was never reached")).format(name=name))
         elif e["with"] is not None and e["without"] is None:
-            out.append(f"使{name}得以达到" if zh else f"made {name} reachable")
+            out.append(tr(lang, N_("made {name} reachable")).format(name=name))
         break
     return out
 
@@ -348,12 +336,11 @@ def effects_clause(phrases: list[str], lang: str) -> str:
         The phrases joined, or that there was no visible difference when there are none.
     """
     if not phrases:
-        return NO_VISIBLE_EFFECT[1 if lang.startswith("zh") else 0]
-    if lang.startswith("zh"):
-        return "，".join(phrases)
+        return tr(lang, NO_VISIBLE_EFFECT)
     if len(phrases) == 1:
         return phrases[0]
-    return ", ".join(phrases[:-1]) + " and " + phrases[-1]
+    return tr(lang, N_("{first} and {last}")).format(
+        first=tr(lang, P_("list of clauses", ", ")).join(phrases[:-1]), last=phrases[-1])
 
 
 def decision_sentence(decision: Mapping[str, Any], lang: str,
@@ -375,15 +362,13 @@ def decision_sentence(decision: Mapping[str, Any], lang: str,
         For example "Opening shelter PUCRS campus at 2:10 cut exposure by 3,400
         person-hours and brought 120 more people to a shelter."
     """
-    zh = lang.startswith("zh")
     what = command_words(str(decision.get("kind", "")), decision.get("args") or {}, lang,
                          shelters or {})
     when = format_hmm(decision.get("sim_time_s"))
     effects = decision.get("effects")
+    what = what[:1].upper() + what[1:]
     if effects is None:
-        return (f"{when}，{what}：未逐项评估。" if zh else
-                f"{what[:1].upper()}{what[1:]} at {when}: not attributed one by one.")
+        return tr(lang, N_("{what} at {when}: not attributed one by one.")).format(
+            what=what, when=when)
     body = effects_clause(effect_phrases(list(effects), lang), lang)
-    if zh:
-        return f"{when}，{what}，{body}。"
-    return f"{what[:1].upper()}{what[1:]} at {when} {body}."
+    return tr(lang, N_("{what} at {when} {effects}.")).format(what=what, when=when, effects=body)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from musterpoint.display.i18n import N_, tr
 from musterpoint.display.labels import is_chinese, pick_labels
 from musterpoint.display.reasons import reason_groups
 from musterpoint.display.timefmt import as_seconds
@@ -39,9 +40,9 @@ def plain_duration(seconds: Any, zh: bool, missing: str = "—") -> str:
     minutes = round(abs(s) / 60.0)
     h, m = divmod(minutes, 60)
     sign = "-" if s < 0 and minutes else ""
-    if zh:
-        return sign + (f"{h}小时{m}分钟" if h and m else f"{h}小时" if h else f"{m}分钟")
-    return sign + (f"{h} h {m} min" if h and m else f"{h} h" if h else f"{m} min")
+    lang = "zh" if zh else "en"
+    text = (N_("{h} h {m} min") if h and m else N_("{h} h") if h else N_("{m} min"))
+    return sign + tr(lang, text).format(h=h, m=m)
 
 
 def plain_value(kpi: str, value: Any, zh: bool, missing: str = "—") -> str:
@@ -128,9 +129,9 @@ def reason_lines(result: RunResult, language: Any) -> list[str]:
     """
     zh = is_chinese(language)
     rows = reason_rows(result.tables.get("agents"), as_seconds(result.meta.get("duration_s")), zh)
-    sep = "：" if zh else ": "
-    unit = "人" if zh else ""
-    return [f"{r['persons']:,}{unit} {r['state']}{sep}{r['why']}" for r in rows or []]
+    line = tr("zh" if zh else "en", N_("{n} {state}: {why}"))
+    return [line.format(n=f"{r['persons']:,}", state=r["state"], why=r["why"])
+            for r in rows or []]
 
 
 def _standard_line(s: Mapping[str, Any], lab: dict[str, str], zh: bool) -> dict[str, Any]:

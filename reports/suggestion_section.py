@@ -16,39 +16,36 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from musterpoint.display.i18n import N_, bilingual
+
 __all__ = ["SUGGESTION_LABELS", "suggestion_section"]
 
-#: Label key -> (English, Simplified Chinese).
-SUGGESTION_LABELS: dict[str, tuple[str, str]] = {
-    "title": ("Suggested changes, tested", "改进建议（经模拟检验）"),
-    "method": ("Each change was simulated on the same {n} seeds ({seeds}) as the plan "
-               "(common random numbers) and kept only if its score is higher on the paired "
-               "comparison (95 % interval above zero) or it meets a service standard on "
-               "more seeds, and it meets no standard on fewer seeds.",
-               "每项改动都在与原预案相同的{n}个随机种子（{seeds}）上模拟（共同随机数），"
-               "仅当配对比较的综合得分更高（95%区间高于零）或有服务标准在更多种子上达标、"
-               "且没有标准在更少种子上达标时才保留。"),
-    "suggested": ("Suggested plan", "建议预案"),
-    "files": ("written to suggested-plan.yaml; run it with",
-              "已写入 suggested-plan.yaml；运行命令"),
-    "score": ("Score (0–100), mean of the seeds: before → after",
-              "综合得分（0–100），各种子平均：之前 → 之后"),
-    "none": ("No change helps", "没有改动有效"),
-    "change": ("Change", "改动"),
-    "kind": ("Kind", "类型"),
-    "before": ("Score before, per seed", "之前得分（各种子）"),
-    "after": ("Score after, per seed", "之后得分（各种子）"),
-    "diff": ("Paired difference (95 % interval)", "配对差（95%区间）"),
-    "standards": ("Standards met (seeds): before → after", "标准达标（种子数）：之前 → 之后"),
-    "outcome": ("Kept?", "是否保留"),
-    "kept": ("kept", "保留"),
-    "combined": ("All kept changes together", "全部保留改动的组合"),
-    "skipped": ("Not proposed", "未提出的改动"),
-    "staging": ("staging", "分阶段"),
-    "contraflow": ("contraflow", "逆向车道"),
-    "shelters": ("shelter assignment", "避难所分配"),
-    "links": ("links", "路段"),
-}
+#: Label key -> (English, Simplified Chinese), from the catalog.
+SUGGESTION_LABELS: dict[str, tuple[str, str]] = bilingual({
+    "title": N_("Suggested changes, tested"),
+    "method": N_("Each change was simulated on the same {n} seeds ({seeds}) as the plan "
+                 "(common random numbers) and kept only if its score is higher on the paired "
+                 "comparison (95 % interval above zero) or it meets a service standard on "
+                 "more seeds, and it meets no standard on fewer seeds."),
+    "suggested": N_("Suggested plan"),
+    "files": N_("written to suggested-plan.yaml; run it with"),
+    "score": N_("Score (0–100), mean of the seeds: before → after"),
+    "none": N_("No change helps"),
+    "change": N_("Change"),
+    "kind": N_("Kind"),
+    "before": N_("Score before, per seed"),
+    "after": N_("Score after, per seed"),
+    "diff": N_("Paired difference (95 % interval)"),
+    "standards": N_("Standards met (seeds): before → after"),
+    "outcome": N_("Kept?"),
+    "kept": N_("kept"),
+    "combined": N_("All kept changes together"),
+    "skipped": N_("Not proposed"),
+    "staging": N_("staging"),
+    "contraflow": N_("contraflow"),
+    "shelters": N_("shelter assignment"),
+    "links": N_("links"),
+})
 
 
 def _lab(lang: str | None) -> dict[str, str]:

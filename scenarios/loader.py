@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan, Scenario
+from musterpoint.scenarios.validation_text import schema_message
 
 __all__ = [
     "BUNDLED_DIR",
@@ -192,26 +193,6 @@ def _loc(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-#: pydantic error types reworded for people (others keep pydantic's message).
-_REWORDED = {
-    "extra_forbidden": "unknown key; remove it or check its spelling",
-    "missing": "required key is missing",
-    "string_pattern_mismatch": "use only letters (Chinese too), digits, '_', '.' and '-' "
-                               "(no spaces, slashes or other punctuation)",
-    "datetime_from_date_parsing": "give a date and time such as 2024-05-03T06:00:00",
-    "datetime_parsing": "give a date and time such as 2024-05-03T06:00:00",
-    "datetime_type": "give a date and time such as 2024-05-03T06:00:00",
-}
-
-
-def _message(err: Any) -> str:
-    kind = str(err["type"])
-    if kind in _REWORDED:
-        return _REWORDED[kind]
-    msg = str(err["msg"])
-    return msg.removeprefix("Value error, ").removeprefix("Assertion failed, ")
-
-
 def _validate(
     model: type[BaseModel], data: dict[str, Any], path: Path, problems: list[Problem]
 ) -> Any:
@@ -219,7 +200,8 @@ def _validate(
         return model.model_validate(data)
     except ValidationError as exc:
         for err in exc.errors():
-            problems.append(Problem(str(path), _loc(err["loc"]) or "(file)", _message(err)))
+            problems.append(Problem(str(path), _loc(err["loc"]) or "(file)",
+                                    schema_message(err)))
         return None
 
 
@@ -283,11 +265,13 @@ def _check_files(sc: Scenario, path: Path, problems: list[Problem]) -> None:
     need(sc.network.layer, "network.layer")
     need(sc.network.nodes, "network.nodes")
     need(sc.network.links, "network.links")
+    need(sc.network.sumo, "network.sumo")
     if sc.population is not None:
         need(sc.population.file, "population.file")
         need(sc.population.area, "population.area")
         need(sc.population.zones, "population.zones")
     need(sc.trips, "trips")
+    need(sc.routes, "routes")
     if sc.hazard.flood is not None:
         need(sc.hazard.flood.elevation, "hazard.flood.elevation")
     for i, poly in enumerate(sc.hazard.polygons):

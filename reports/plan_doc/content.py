@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from musterpoint.display.units import unit as unit_word
 from musterpoint.scenarios.levels_schema import Action, Condition, Level
 from musterpoint.scenarios.schema import Plan, Scenario
 from musterpoint.sim.evacuation import ENGINE_COMMAND_SPECS
@@ -126,9 +127,9 @@ def level_rows(f: PlanFacts) -> list[list[str]]:
 def standard_rows(f: PlanFacts) -> list[list[str]]:
     """Each service standard: its label and the requirement in figures."""
     rows = []
-    unit = "分钟" if f.zh else "min"
+    minutes = unit_word("zh" if f.zh else "en", "min")
     for s in [*f.sc.standards, *f.plan.standards]:
-        thr = f"{s.threshold / 60.0:g} {unit}" if s.kpi.endswith("_s") else f"{s.threshold:g}"
+        thr = f"{s.threshold / 60.0:g} {minutes}" if s.kpi.endswith("_s") else f"{s.threshold:g}"
         rows.append([_pick(f.zh, s.label.en, s.label.zh), f"{_OPS.get(s.op, s.op)} {thr}"])
     return rows
 

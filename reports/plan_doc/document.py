@@ -247,8 +247,7 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
         doc.add_paragraph(line.strip(), style="List Bullet")
     if figures:
         doc.add_heading(w["a2"], 2)
-        lab_map = {"lon": "经度" if zh else "longitude", "lat": "纬度" if zh else "latitude",
-                   "ground": "最低地面高程（米）" if zh else "lowest ground (m)",
+        lab_map = {"lon": w["fig_lon"], "lat": w["fig_lat"], "ground": w["fig_ground"],
                    "title": w["fig_map"]}
         _picture(doc, zones_map_png(zones, [{"lon": s.lon, "lat": s.lat,
                                              "name": f.shelters[s.id]}
@@ -258,8 +257,7 @@ def build_document(scenario: Scenario, plan: Plan, zones: Sequence[Mapping[str, 
             pnames = {p["name"]: (p.get("title_zh") if zh and p.get("title_zh") else
                                   p.get("title") or p["name"]) for p in comparison["plans"]}
             _picture(doc, curve_png(comparison["curves"], pnames, {
-                "time": "时间（小时）" if zh else "time (h)",
-                "share": "已抵达（%）" if zh else "at a shelter (%)",
+                "time": w["fig_time"], "share": w["fig_share"],
                 "title": w["fig_curve"]}), w["fig_curve"])
         _bound_figure(doc, run, w, 3 if comparison is not None else 2)
     doc.add_heading(w["a3"], 2)

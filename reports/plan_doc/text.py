@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from musterpoint.display.i18n import N_, bilingual, language_code
+from musterpoint.display.i18n import N_, bilingual, language_code, tr
 
 __all__ = ["PLACEHOLDER", "WORDS", "words_for"]
 
 #: Marks a field the plan does not fill (to be completed by the office).
-PLACEHOLDER = {"zh": "【待填写】", "en": "[to be completed]"}
+PLACEHOLDER = N_("[to be completed]")
 
 WORDS: dict[str, tuple[str, str]] = bilingual({
     "doc_title": N_("Contingency plan: {title}"),
@@ -91,6 +91,11 @@ WORDS: dict[str, tuple[str, str]] = bilingual({
     "a1": N_("Annex 1 Assumptions and data sources"),
     "sources_note": N_("The scenario's assumptions are stated in scenario.yaml and its README.md."),
     "a2": N_("Annex 2 Figures"),
+    "fig_lon": N_("longitude"),
+    "fig_lat": N_("latitude"),
+    "fig_ground": N_("lowest ground (m)"),
+    "fig_time": N_("time (h)"),
+    "fig_share": N_("at a shelter (%)"),
     "fig_map": N_("Figure 1 Zones and shelters"),
     "fig_curve": N_("Figure 2 Evacuation curve (share of evacuees at a shelter)"),
     "a3": N_("Annex 3 Plan review checklist"),
@@ -169,5 +174,5 @@ def words_for(lang: str, overrides: Mapping[str, Any] | None = None) -> dict[str
             out[str(key)] = str(val[code])
         elif isinstance(val, str):
             out[str(key)] = val
-    out["placeholder"] = PLACEHOLDER[code]
+    out["placeholder"] = tr(code, PLACEHOLDER)
     return out

@@ -47,6 +47,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import read_yaml_mapping
+from musterpoint.scenarios.validation_text import schema_message
 from musterpoint.sim.kpis.standards import lookup
 from musterpoint.sim.kpis.statistics import flatten_kpis, paired_difference, t_interval, verdict
 
@@ -112,8 +113,7 @@ def load_weights(path: Path | None) -> ScoreWeights:
         w = ScoreWeights.model_validate(data)
     except ValidationError as exc:
         raise InputError([Problem(file, ".".join(str(p) for p in e["loc"]) or "(file)",
-                                  "unknown key; remove it" if e["type"] == "extra_forbidden"
-                                  else e["msg"]) for e in exc.errors()]) from None
+                                  schema_message(e)) for e in exc.errors()]) from None
     problems = [Problem(file, f"terms[{i}].category",
                         f"category {t.category!r} has no weight; add it under 'categories' "
                         f"(have: {', '.join(w.categories)})")

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Contraflow, Plan
+from musterpoint.scenarios.validation_text import schema_message
 from musterpoint.sim.network.carriageways import opposite_links, road_links
 from musterpoint.sim.network.graph import Network
 
@@ -200,8 +201,8 @@ def contraflow_from_args(args: dict[str, Any], file: str, field: str,
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(x) for x in err["loc"])
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            problems.append(Problem(file, f"{field}.{loc}" if loc else field, msg))
+            problems.append(Problem(file, f"{field}.{loc}" if loc else field,
+                                    schema_message(err)))
         return None
 
 

@@ -271,7 +271,8 @@ def test_cli_terminal_mode_and_report(scenario: Path, tmp_path: Path,
     assert main(["drill", str(scenario), "--plan", "late", "--session", str(session),
                  "--terminal"]) == 0
     out = capsys.readouterr().out
-    assert "*** INJECT 0:15 Levee breach / 堤防决口" in out and "never_departed" in out
+    # status names the live figures by their labels (the web console's), not their keys
+    assert "*** INJECT 0:15 Levee breach / 堤防决口" in out and "Not yet departed" in out
     # resuming with another plan is refused; without naming one it resumes
     assert main(["drill", "--session", str(session), "--plan", "now", "--terminal"]) == 2
     assert "recorded with scenario 'grid-test', plan 'late'" in capsys.readouterr().err

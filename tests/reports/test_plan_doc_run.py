@@ -143,17 +143,18 @@ def test_a_run_of_another_plan_or_scenario_is_a_clear_input_error(ran, tmp_path,
     args = ["plan-doc", str(path), "--plan", "all", "--out", str(out), "--run"]
     assert main([*args, str(run)]) == 2
     err = capsys.readouterr().err
-    assert f"{run / 'run.json'}: plan: the run is of plan 'part', not 'all'" in err
-    assert "--plan all --out DIR and give that DIR to --run" in err
+    # plan-doc speaks Chinese unless --lang en: the reason too
+    assert f"{run / 'run.json'}：plan：本次运行的预案是 'part'，而不是 'all'；" in err
+    assert "--plan all --out DIR 运行，并把该 DIR 交给 --run" in err
     other = tmp_path / "other"
     shutil.copytree(run, other)
     meta = json.loads((other / "run.json").read_text())
     meta["scenario"] = "porto-alegre-flood"
     (other / "run.json").write_text(json.dumps(meta))
     assert main([*args[:3], "part", *args[4:], str(other)]) == 2
-    assert "scenario: the run is of scenario 'porto-alegre-flood', not 'grid-test'" in \
+    assert "scenario：本次运行的情景是 'porto-alegre-flood'，而不是 'grid-test'" in \
         capsys.readouterr().err
-    assert main([*args, str(tmp_path)]) == 2
+    assert main([*args[:-1], "--lang", "en", "--run", str(tmp_path)]) == 2
     assert "has no run.json; give a folder written by muster run" in capsys.readouterr().err
     assert not out.exists()
 
