@@ -378,9 +378,8 @@ class TrafficModel:
             self._schedule_exit(link, ready)
             return
         node = self.link_to[link]
-        hops = self.router.next_hop
         while True:
-            m = hops[self.dest[v]][node]
+            m = self._next_link(v, node)  # a method: fixed routes override it
             if m == AT_DESTINATION:
                 if self.on_reach(v, node, t):
                     self._leave(link, v, t)
