@@ -10,6 +10,7 @@ translation with the same figures. A sentence not listed stays as the engine wro
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
@@ -90,7 +91,8 @@ def _patterns(msgids: tuple[str, ...]) -> tuple[tuple[re.Pattern[str], str], ...
 
 
 def translate_known(lang: Any, text: str, msgids: tuple[str, ...],
-                    nested: frozenset[str] = frozenset()) -> str:
+                    nested: frozenset[str] = frozenset(),
+                    converters: Mapping[str, Callable[[str], str]] | None = None) -> str:
     """``text`` in language ``lang`` when it is one of ``msgids`` with its ``{fields}``
     filled in (the figures are kept); else ``text`` unchanged.
 
@@ -105,14 +107,18 @@ def translate_known(lang: Any, text: str, msgids: tuple[str, ...],
     nested : frozenset of str
         Fields that hold a sentence of the same kind themselves (``{reason}``), translated
         the same way.
+    converters : mapping, optional
+        Field -> a function that translates that field's text (a list of rows, say).
     """
     if language_code(lang) == "en":
         return text
     for pattern, msgid in _patterns(msgids):
         match = pattern.match(text)
         if match:
-            fields = {k: translate_known(lang, v, msgids, nested) if k in nested else v
-                      for k, v in match.groupdict().items()}
+            convert = converters or {}
+            fields = {k: convert[k](v) if k in convert else
+                      translate_known(lang, v, msgids, nested, converters) if k in nested
+                      else v for k, v in match.groupdict().items()}
             return tr(lang, msgid).format(**fields)
     return text
 

@@ -12,10 +12,11 @@ with the engine's sentences of :mod:`musterpoint.display.engine_text`).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from musterpoint.display.engine_text import ENGINE_TEXTS, translate_known
-from musterpoint.display.i18n import N_, current_language, tr
+from musterpoint.display.i18n import N_, P_, current_language, tr
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.validation_text import SCHEMA_MESSAGES
 
@@ -65,6 +66,17 @@ INPUT_TEXTS: tuple[str, ...] = (
     N_("{rows}: node id not in {file}; add the node or fix the id"),
     N_("{rows}: link starts and ends at the same node"),
     N_("{rows}: empty link id"),
+    N_("{rows}: not a number (e.g. {value}); give {unit}"),
+    N_("{rows}: {column} is negative ({value}); give {unit}"),
+    N_("{rows}: {column} is zero ({value}); give {unit}"),
+    N_("{rows}: {column} is below {least} ({value}); give {unit}"),
+    N_("{rows}: node ids must be whole numbers (e.g. {value} is not)"),
+    N_("{rows}: duplicate {kind} id; every {kind} needs a unique id"),
+    N_("a length in metres > 0"),
+    N_("a number of lanes >= 1"),
+    N_("a free-flow speed in m/s > 0"),
+    N_("a capacity of the whole link in PCU per hour > 0"),
+    N_("a finite coordinate"),
     # sim/hazards/polygons.py
     N_("the layer is in {crs} but the scenario declares {declared}; declare the layer's CRS "
        "or reproject it"),
@@ -158,8 +170,28 @@ WARNING_TEXTS: tuple[str, ...] = (
 FIELD_TEXTS: tuple[str, ...] = (N_("line {line}, column {column}"), N_("row {row}: {column}"),
                                 N_("row {row}"), N_("feature {n}: {column}"))
 
-#: Fields of a reason that hold a reason themselves.
-_NESTED = frozenset({"reason"})
+#: Fields of a reason that hold a reason (or a phrase of this table) themselves.
+_NESTED = frozenset({"reason", "unit"})
+
+#: One row of a CSV file as the network reader names it: ``line 4 (link 'L3')``.
+_ROW = re.compile(r"line (\d+) \((link|node) ('(?:[^'\\]|\\.)*'|\"[^\"]*\")\)")
+_ROW_KINDS = {"link": N_("link"), "node": N_("node")}
+_MORE = re.compile(r" and (\d+) more$")
+
+
+def _rows_text(lang: Any, text: str) -> str:
+    """``line 4 (link 'L3'), line 9 (link 'L8') and 2 more`` in language ``lang``."""
+    more = _MORE.search(text)
+    head = text[:more.start()] if more else text
+    rows = _ROW.findall(head)
+    if not rows or ", ".join(f"line {a} ({b} {c})" for a, b, c in rows) != head:
+        return text  # not a list of rows: as written
+    shown = tr(lang, P_("list of names", ", ")).join(
+        tr(lang, N_("line {line} ({kind} {id})")).format(line=a, kind=tr(lang, _ROW_KINDS[b]),
+                                                         id=c) for a, b, c in rows)
+    if not more:
+        return shown
+    return tr(lang, N_("{shown} and {rest} more rows")).format(shown=shown, rest=more.group(1))
 
 
 def problem_text(problem: Problem, lang: Any = None) -> str:
@@ -168,7 +200,8 @@ def problem_text(problem: Problem, lang: Any = None) -> str:
     The file and the field path are shown as written (they name what the user typed).
     """
     lang = current_language() if lang is None else lang
-    reason = translate_known(lang, problem.reason, INPUT_TEXTS, _NESTED)
+    reason = translate_known(lang, problem.reason, INPUT_TEXTS, _NESTED,
+                             {"rows": lambda text: _rows_text(lang, text)})
     if not problem.field:
         return tr(lang, N_("{file}: {reason}")).format(file=problem.file, reason=reason)
     field = (tr(lang, N_("(the whole file)")) if problem.field == "(file)"

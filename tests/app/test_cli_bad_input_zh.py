@@ -17,6 +17,7 @@ from tests.app.test_cli_bad_input import (
     empty_network,
     missing_file,
     negative_capacity,
+    negative_link_capacity,
     phase_before_start,
     polygons_in_another_crs,
     shelter_off_network,
@@ -61,6 +62,8 @@ CASES: list[tuple[Callable[[Path], tuple[str, str]], str]] = [
     (polygons_in_another_crs, r"图层的坐标参考系是 EPSG:4326，但情景文件声明的是 EPSG:3857"),
     (wrong_crs, r"36 个点中有 36 个位于 EPSG:32722 的有效范围之外"),
     (empty_network, r"路段文件没有数据行；路网需要路段"),
+    (negative_link_capacity, r"第 4 行（路段 'L3'）：capacity_vph 为负数（-600）；请填写大于 0 的"
+                             r"整条路段通行能力"),
     (shelter_off_network, r"距路网最近的道路 [\d,]+ 米（上限 max_snap_m = 500 米）"),
     (bus_depot_off_network, r"距最近的道路 [\d,]+ 米（上限 500 米）；请将其移到路网上"),
     (zone_without_route, r"区域 Z00-00（共 \d+ 个区域）在开始时没有通往任何避难场所的通行道路"),
@@ -93,3 +96,17 @@ def test_the_same_input_stays_english_by_default(tmp_path: Path,
     capacity_as_text(sc)
     assert main(["run", str(sc), "--out", str(tmp_path / "out"), "--no-progress"]) == 2
     assert "shelters[0].capacity: give a whole number, not 'lots'" in capsys.readouterr().err
+
+
+def test_a_long_list_of_rows_is_shown_in_chinese() -> None:
+    from musterpoint.display.input_text import problem_text
+    from musterpoint.scenarios.errors import Problem
+
+    rows = ", ".join(f"line {i} (link 'L{i}')" for i in range(2, 7)) + " and 3 more"
+    p = Problem("links.csv", "lanes", f"{rows}: lanes is zero (0); give a number of lanes >= 1")
+    assert problem_text(p, "zh") == (
+        "links.csv：lanes：第 2 行（路段 'L2'）、第 3 行（路段 'L3'）、第 4 行（路段 'L4'）、"
+        "第 5 行（路段 'L5'）、第 6 行（路段 'L6'）等，另有 3 行：lanes 为零（0）；"
+        "请填写不少于 1 的车道数")
+    assert problem_text(p, "en") == f"links.csv: lanes: {rows}: lanes is zero (0); give a " \
+        "number of lanes >= 1"
