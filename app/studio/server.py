@@ -302,15 +302,18 @@ class StudioServer:
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """A new scenario in the workspace from uploaded files (``muster new``'s builder).
 
-        ``body``: ``name`` and ``files`` (``roads``, ``population``, ``shelters``: each
-        ``{name, base64}``). The files are read only by the project's readers, from a
-        private upload folder inside the workspace that is removed afterwards.
+        ``body``: ``name``, ``files`` (``roads``, ``population``, ``shelters``,
+        ``zones``: each ``{name, base64}``) and ``options`` (the builder's settings, see
+        :func:`~musterpoint.studio.uploads.spec_parts`). The files are read only by the
+        project's readers, from a private upload folder inside the workspace that is
+        removed afterwards.
         """
         from musterpoint.studio.uploads import build_from_uploads
 
         name = str(body.get("name") or "").strip()
         out = self.workspace.new_folder(name)
-        build_from_uploads(body.get("files"), self.workspace.root / "uploads", out)
+        build_from_uploads(body.get("files"), self.workspace.root / "uploads", out,
+                           body.get("options"), self._lang(body))
         return {"id": name}
 
     # ------------------------------------------------------------------ runs
