@@ -346,11 +346,17 @@ class StudioServer:
         n = body.get("replications", 3)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100:
             raise InputError.single("request", "replications", "give 1 to 100")
+        workers = body.get("workers")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                    or not 1 <= workers <= 256):
+            raise InputError.single("request", "workers", "give 1 to 256, or nothing")
         lang = self._lang(body)
         out = self.jobs.new_out("compare")
         argv = ["compare", str(loaded.path), "--plans", *map(str, plans), "-n", str(n),
                 "--out", str(out), "--lang", lang, "--no-progress",
                 "--catalog", str(self.workspace.runs / "catalog.sqlite")]
+        if workers is not None:  # else the command line's choice: a process per CPU
+            argv += ["--workers", str(workers)]
         if self.tiles:
             argv += ["--tiles", self.tiles, "--tiles-attribution",
                      self.tiles_attribution or ""]

@@ -141,6 +141,7 @@ TEXTS: dict[str, str] = {
     "compare": N_("Compare"),
     "compare_plans": N_("Plans to compare"),
     "replications": N_("Replications"),
+    "compare_workers": N_("Worker processes (blank: one per CPU)"),
     "ranking": N_("Ranking"),
     "score": N_("Score"),
     "interval": N_("Interval"),

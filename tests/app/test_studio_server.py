@@ -425,6 +425,17 @@ def test_compare_runs_on_the_cli_executor_with_progress_and_cancel(studio: Any) 
     assert 0 < min(f for f in seen if f > 0) < 1 and max(seen) == 1.0  # each replication told
     timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
     assert timing["executor"] == ("local" if cpus > 1 else "serial")
+    # the planner may choose the worker count (one: run here, one after another)
+    status, _ = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                           "workers": 0})
+    assert status == 400
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 1, "workers": 1})
+    while job["state"] == "running":
+        time.sleep(0.3)
+        _, job = _call(base, f"/api/job/{job['id']}")
+    timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
+    assert job["state"] == "done" and timing["executor"] == "serial"
     # cancel while the replications run in their own processes: every one ends within 2 s
     _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
                                                         "replications": 20})

@@ -603,10 +603,12 @@
   function compare() {
     var plans = Array.from(document.querySelectorAll("#compare-plans input:checked"))
       .map(function (i) { return i.value; });
+    var body = {plans: plans, replications: Number(document.getElementById("compare-n").value),
+                lang: F.lang()};
+    var workers = document.getElementById("compare-workers").value.trim();
+    if (workers !== "") { body.workers = Number(workers); }  /* blank: one per CPU */
     setRunning(true);
-    api("/api/scenario/" + encodeURIComponent(S.sid) + "/compare",
-        {plans: plans, replications: Number(document.getElementById("compare-n").value),
-         lang: F.lang()}).then(function (job) {
+    api("/api/scenario/" + encodeURIComponent(S.sid) + "/compare", body).then(function (job) {
       S.compareJob = job;
       poll(job, function (j) {
         S.compareJob = j;
