@@ -302,15 +302,18 @@ class StudioServer:
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """A new scenario in the workspace from uploaded files (``muster new``'s builder).
 
-        ``body``: ``name`` and ``files`` (``roads``, ``population``, ``shelters``: each
-        ``{name, base64}``). The files are read only by the project's readers, from a
-        private upload folder inside the workspace that is removed afterwards.
+        ``body``: ``name``, ``files`` (``roads``, ``population``, ``shelters``,
+        ``zones``: each ``{name, base64}``) and ``options`` (the builder's settings, see
+        :func:`~musterpoint.studio.uploads.spec_parts`). The files are read only by the
+        project's readers, from a private upload folder inside the workspace that is
+        removed afterwards.
         """
         from musterpoint.studio.uploads import build_from_uploads
 
         name = str(body.get("name") or "").strip()
         out = self.workspace.new_folder(name)
-        build_from_uploads(body.get("files"), self.workspace.root / "uploads", out)
+        build_from_uploads(body.get("files"), self.workspace.root / "uploads", out,
+                           body.get("options"), self._lang(body))
         return {"id": name}
 
     # ------------------------------------------------------------------ runs
@@ -343,11 +346,17 @@ class StudioServer:
         n = body.get("replications", 3)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100:
             raise InputError.single("request", "replications", "give 1 to 100")
+        workers = body.get("workers")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                    or not 1 <= workers <= 256):
+            raise InputError.single("request", "workers", "give 1 to 256, or nothing")
         lang = self._lang(body)
         out = self.jobs.new_out("compare")
         argv = ["compare", str(loaded.path), "--plans", *map(str, plans), "-n", str(n),
                 "--out", str(out), "--lang", lang, "--no-progress",
                 "--catalog", str(self.workspace.runs / "catalog.sqlite")]
+        if workers is not None:  # else the command line's choice: a process per CPU
+            argv += ["--workers", str(workers)]
         if self.tiles:
             argv += ["--tiles", self.tiles, "--tiles-attribution",
                      self.tiles_attribution or ""]

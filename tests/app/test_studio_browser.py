@@ -273,6 +273,39 @@ def test_d_create_from_uploaded_files_run_save_and_cli(browser: Any, studio: Any
     p.clean()
 
 
+def test_create_form_builder_options_shown_by_method_and_checked_in_chinese(
+        browser: Any, studio: Any, tmp_path: Path) -> None:
+    _, url, _ = studio
+    p = Page(browser, url)
+    p.page.click("#btn-lang")
+    p.page.click('#tabs button[data-tab="new"]')
+    assert p.page.is_visible("#new-cell-m") and not p.page.is_visible("#new-zones")
+    p.page.select_option("#new-zones-kind", "polygons")
+    assert p.page.is_visible("#new-zones") and not p.page.is_visible("#new-cell-m")
+    p.page.select_option("#new-population-kind", "osm-buildings")
+    assert p.page.is_visible("#new-population-total")
+    assert not p.page.is_visible("#new-population-col")
+    assert p.page.locator("#new-crs option").all_inner_texts() == [
+        "WGS 84（卫星定位）", "GCJ-02（高德、腾讯）", "BD-09（百度）",
+        "2000国家大地坐标系（CGCS2000）"]
+    p.page.select_option("#new-population-kind", "points")
+    p.page.select_option("#new-zones-kind", "hexagon")
+    p.page.fill("#new-cell-m", "0")
+    p.page.select_option("#new-crs", "GCJ-02")
+    p.page.fill("#new-name", "k")
+    p.page.set_input_files("#new-roads", str(KREMS / "krems.osm.gz"))
+    p.page.set_input_files("#new-population", str(KREMS / "population.csv"))
+    p.page.click("#btn-create")
+    p.page.wait_for_selector("#new-cell-m + .field-problem")
+    assert p.page.inner_text("#new-cell-m + .field-problem") == "请填写大于 0 的数"
+    texts = p.page.evaluate(VISIBLE_TEXT_JS)
+    assert [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))] == []
+    # the refusal is a 400 answer, which Chromium logs; nothing else may be logged
+    assert [e for e in p.errors if "status of 400" not in e] == []
+    p.errors.clear()
+    p.clean()
+
+
 def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     _, url, folder = studio
     p = Page(browser, url)

@@ -269,7 +269,10 @@ def test_every_ui_text_comes_from_the_catalog_with_chinese_without_english_words
     assert set(both["en"]) == set(both["zh"]) == {*TEXTS, "lang_switch"}
     english = {k: zh for k, zh in both["zh"].items()
                if re.search(r"[A-Za-z]{2,}", zh.replace("musterpoint", ""))}
-    assert english == {"lang_switch": "English"}  # the switch names the other language
+    # the switch names the other language; coordinate systems keep their names
+    assert english == {"lang_switch": "English", "crs_wgs84": "WGS 84（卫星定位）",
+                       "crs_gcj02": "GCJ-02（高德、腾讯）", "crs_bd09": "BD-09（百度）",
+                       "crs_cgcs2000": "2000国家大地坐标系（CGCS2000）"}
     assert all(both["zh"][k] == tr("zh", msgid) != msgid for k, msgid in TEXTS.items())
     assert both["en"] == {**TEXTS, "lang_switch": "中文"}
     assert both["zh"]["run"] == "运行" and both["en"]["run"] == "Run"
@@ -422,6 +425,17 @@ def test_compare_runs_on_the_cli_executor_with_progress_and_cancel(studio: Any) 
     assert 0 < min(f for f in seen if f > 0) < 1 and max(seen) == 1.0  # each replication told
     timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
     assert timing["executor"] == ("local" if cpus > 1 else "serial")
+    # the planner may choose the worker count (one: run here, one after another)
+    status, _ = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                           "workers": 0})
+    assert status == 400
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 1, "workers": 1})
+    while job["state"] == "running":
+        time.sleep(0.3)
+        _, job = _call(base, f"/api/job/{job['id']}")
+    timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
+    assert job["state"] == "done" and timing["executor"] == "serial"
     # cancel while the replications run in their own processes: every one ends within 2 s
     _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
                                                         "replications": 20})
@@ -446,3 +460,64 @@ def _alive(proc_dir: Path) -> bool:
         return proc_dir.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+KREMS = Path(__file__).resolve().parents[2] / "scenarios" / "bundled" / "krems_flood" / "data"
+
+
+def _krems_files(tmp_path: Path, shelters_with: dict[str, str]) -> dict[str, Any]:
+    """Krems' roads, 120 places of people and its shelters (columns renamed) as uploads."""
+    import base64
+
+    import pandas as pd
+
+    def upload(path: Path) -> dict[str, str]:
+        return {"name": path.name, "base64": base64.b64encode(path.read_bytes()).decode()}
+
+    pd.read_csv(KREMS / "population.csv").head(120).to_csv(tmp_path / "p.csv", index=False)
+    shelters = pd.read_csv(KREMS / "krems_shelters.csv")[["name", "lon", "lat", "capacity"]]
+    shelters.rename(columns=shelters_with).to_excel(tmp_path / "s.xlsx", index=False)
+    return {"roads": upload(KREMS / "krems.osm.gz"), "population": upload(tmp_path / "p.csv"),
+            "shelters": upload(tmp_path / "s.xlsx")}
+
+
+def test_create_form_options_are_checked_by_field_in_the_page_language(
+        studio: Any, tmp_path: Path) -> None:
+    _srv, base, _ = studio
+    files = _krems_files(tmp_path, {})
+
+    def create(options: dict[str, Any]) -> tuple[int, Any]:
+        return _call(base, "/api/new", {"name": "k", "files": files, "options": options,
+                                         "lang": "zh"})
+
+    status, answer = create({"zones_kind": "hexagon", "cell_m": 0})
+    assert status == 400 and answer["problems"] == [
+        {"file": "upload", "field": "zones.cell_m", "reason": "请填写大于 0 的数"}]
+    status, answer = create({"crs": "EPSG:3857"})
+    assert status == 400 and answer["problems"][0]["field"] == "crs"
+    assert answer["problems"][0]["reason"].startswith("请从以下选项中选择：EPSG:4326, GCJ-02")
+    status, answer = create({"population_kind": "osm-buildings"})  # needs the total
+    assert status == 400 and answer["problems"][0]["field"] == "population"
+    assert answer["problems"][0]["reason"].startswith("此值无效")
+    status, answer = create({"zones_kind": "polygons"})  # needs the polygon file
+    assert status == 400 and answer["problems"][0]["field"] == "zones"
+    status, answer = create({"walls": 3})
+    assert status == 400 and answer["problems"][0] == {
+        "file": "upload", "field": "walls", "reason": "未知的键：请删除或检查拼写"}
+    assert not (_srv.workspace.root / "scenarios" / "k").exists()
+
+
+@pytest.mark.slow
+def test_create_form_options_reach_the_builder(studio: Any, tmp_path: Path) -> None:
+    srv, base, _ = studio
+    files = _krems_files(tmp_path, {"name": "场所", "lon": "东经", "lat": "北纬",
+                                    "capacity": "人数上限"})
+    status, answer = _call(base, "/api/new", {"name": "k", "files": files, "options": {
+        "zones_kind": "hexagon", "cell_m": 600, "crs": "EPSG:4326", "population_kind": "points",
+        "name_col": "场所", "lon_col": "东经", "lat_col": "北纬", "capacity_col": "人数上限"}})
+    assert status == 200, answer
+    folder = srv.workspace.folder("k")
+    assert "hexagons 600 m across" in (folder / "README.md").read_text(encoding="utf-8")
+    loaded = srv.workspace.load("k")
+    assert len(loaded.scenario.shelters) == 9
+    assert loaded.scenario.population.zones is not None  # the hexagons' layer

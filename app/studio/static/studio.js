@@ -47,7 +47,7 @@
       var reason = {text: p.reason};
       if (p.detail) { reason.title = p.detail; }
       ul.appendChild(el("li", {}, el("span", {cls: "data", text: where}), el("span", reason)));
-      var kind = p.file === "scenario.yaml" ? "scenario" : "plan";
+      var kind = p.file === "scenario.yaml" ? "scenario" : (p.file === "upload" ? "new" : "plan");
       var input = document.querySelector('[data-field="' + kind + "|" + p.field + '"]');
       if (input) {
         input.classList.add("invalid");
@@ -603,10 +603,12 @@
   function compare() {
     var plans = Array.from(document.querySelectorAll("#compare-plans input:checked"))
       .map(function (i) { return i.value; });
+    var body = {plans: plans, replications: Number(document.getElementById("compare-n").value),
+                lang: F.lang()};
+    var workers = document.getElementById("compare-workers").value.trim();
+    if (workers !== "") { body.workers = Number(workers); }  /* blank: one per CPU */
     setRunning(true);
-    api("/api/scenario/" + encodeURIComponent(S.sid) + "/compare",
-        {plans: plans, replications: Number(document.getElementById("compare-n").value),
-         lang: F.lang()}).then(function (job) {
+    api("/api/scenario/" + encodeURIComponent(S.sid) + "/compare", body).then(function (job) {
       S.compareJob = job;
       poll(job, function (j) {
         S.compareJob = j;
@@ -628,14 +630,49 @@
     });
   }
 
+  /* The create form's builder options (blank: the builder's default), by option name. */
+  var NEW_OPTIONS = {
+    crs: "new-crs", zones_kind: "new-zones-kind", cell_m: "new-cell-m",
+    zone_name_col: "new-zone-name-col", population_kind: "new-population-kind",
+    population_col: "new-population-col", population_total: "new-population-total",
+    name_col: "new-name-col", id_col: "new-id-col", capacity_col: "new-capacity-col",
+    lon_col: "new-lon-col", lat_col: "new-lat-col", sheet: "new-sheet"
+  };
+
+  function newOptions() {
+    var out = {};
+    Object.keys(NEW_OPTIONS).forEach(function (k) {
+      var input = document.getElementById(NEW_OPTIONS[k]);
+      var v = input.value.trim();
+      if (v === "") { return; }
+      out[k] = input.type === "number" ? Number(v) : v;
+    });
+    return out;
+  }
+
+  /* Show only the fields the chosen zone and population methods use. */
+  function showNewFields() {
+    var zones = document.getElementById("new-zones-kind").value;
+    var people = document.getElementById("new-population-kind").value;
+    var shown = {"for-cells": zones !== "polygons", "for-polygons": zones === "polygons",
+                 "for-counts": people === "polygons" || people === "points" || people === "auto",
+                 "for-osm": people === "osm-buildings"};
+    Object.keys(shown).forEach(function (cls) {
+      document.querySelectorAll("#tab-new ." + cls).forEach(function (n) {
+        n.style.display = shown[cls] ? "" : "none";
+      });
+    });
+  }
+
   function create() {
     var name = document.getElementById("new-name").value.trim();
-    Promise.all(["roads", "population", "shelters"].map(function (k) {
+    Promise.all(["roads", "population", "shelters", "zones"].map(function (k) {
       return fileBody(document.getElementById("new-" + k));
     })).then(function (files) {
       status(t("loading"));
-      return api("/api/new", {name: name, files: {roads: files[0], population: files[1],
-                                                  shelters: files[2]}});
+      return api("/api/new", {name: name, lang: F.lang(), options: newOptions(),
+                              files: {roads: files[0], population: files[1],
+                                      shelters: files[2], zones: files[3]}});
     }).then(function (res) {
       return loadCatalogue(res.id);
     }).catch(failed);
@@ -702,6 +739,10 @@
     document.getElementById("btn-cancel").addEventListener("click", cancel);
     document.getElementById("btn-compare").addEventListener("click", compare);
     document.getElementById("btn-create").addEventListener("click", create);
+    ["new-zones-kind", "new-population-kind"].forEach(function (id) {
+      document.getElementById(id).addEventListener("change", showNewFields);
+    });
+    showNewFields();
     document.getElementById("btn-lang").addEventListener("click", function () {
       F.setLang(F.lang() === "zh" ? "en" : "zh");
       if (S.meta) {
