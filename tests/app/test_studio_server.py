@@ -503,7 +503,7 @@ def test_create_form_options_are_checked_by_field_in_the_page_language(
     assert status == 400 and answer["problems"][0]["field"] == "zones"
     status, answer = create({"walls": 3})
     assert status == 400 and answer["problems"][0] == {
-        "file": "upload", "field": "walls", "reason": "未知的键：请删除或检查拼写"}
+        "file": "upload", "field": "walls", "reason": "未知的键；请删除或检查拼写"}
     assert not (_srv.workspace.root / "scenarios" / "k").exists()
 
 
