@@ -57,7 +57,8 @@ def register(subparsers: Any) -> dict[str, Handler]:
     c.add_argument("--workers", type=int, default=None,
                    help="local worker processes (default: one per CPU; 1 runs serially)")
     c.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="run on this Dask distributed scheduler instead of locally")
+                   help="run on this Dask distributed scheduler instead of locally; 'local' "
+                        "or 'local:N' starts a Dask LocalCluster of N worker processes")
     c.add_argument("--confidence", type=float, default=0.95, help="interval level (0.95)")
     c.add_argument("--target-halfwidth", action="append", default=None, metavar="SPEC",
                    help="wanted interval half-width: KPI=VALUE (KPI units), KPI=PCT%% (of "

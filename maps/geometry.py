@@ -81,6 +81,10 @@ def round_coords(obj: Any, digits: int = 5) -> Any:
     Any
         The same nesting with rounded floats.
     """
+    kind = type(obj)
+    if kind is list or kind is tuple:  # the common case first: plain floats inside
+        return [round(v, digits) if type(v) is float else round_coords(v, digits)
+                for v in obj]
     if isinstance(obj, bool):
         return obj
     if isinstance(obj, int | float):

@@ -59,6 +59,7 @@ from musterpoint.maps.run_map_explain import (
     title_text,
 )
 from musterpoint.maps.run_map_text import TEXT
+from musterpoint.maps.timeline_bounds import BoundedTimeline
 from musterpoint.maps.timeline_span import timeline_end_s
 from musterpoint.sim.result import RunResult
 
@@ -340,7 +341,7 @@ def _shelter_icon() -> folium.DivIcon:
 
 def _timeline(features: list[_Feature], name: str, style: JsCode, each: JsCode) -> Timeline:
     collection = {"type": "FeatureCollection", "features": features}
-    timeline = Timeline(collection, style=style, on_each_feature=each)
+    timeline = BoundedTimeline(collection, style=style, on_each_feature=each)
     timeline.layer_name = name
     return timeline
 

@@ -265,11 +265,13 @@ def _check_files(sc: Scenario, path: Path, problems: list[Problem]) -> None:
     need(sc.network.layer, "network.layer")
     need(sc.network.nodes, "network.nodes")
     need(sc.network.links, "network.links")
+    need(sc.network.sumo, "network.sumo")
     if sc.population is not None:
         need(sc.population.file, "population.file")
         need(sc.population.area, "population.area")
         need(sc.population.zones, "population.zones")
     need(sc.trips, "trips")
+    need(sc.routes, "routes")
     if sc.hazard.flood is not None:
         need(sc.hazard.flood.elevation, "hazard.flood.elevation")
     for i, poly in enumerate(sc.hazard.polygons):

@@ -57,9 +57,10 @@ class Label(SchemaModel):
 
 
 class NetworkSource(SchemaModel):
-    """Where the road network comes from (exactly one of ``osm``, ``layer``, ``nodes``)."""
+    """Where the road network comes from (one of ``osm``, ``layer``, ``nodes``, ``sumo``)."""
 
     osm: str | None = Field(None, description="OSM extract: .osm.pbf, .osm or .osm.gz")
+    sumo: str | None = Field(None, description="SUMO network: .net.xml (read with sumolib)")
     layer: str | None = Field(None, description="line layer: GeoJSON, GeoPackage")
     layer_name: str | None = None
     nodes: str | None = Field(None, description="nodes.csv (id,x,y)")
@@ -68,9 +69,10 @@ class NetworkSource(SchemaModel):
 
     @model_validator(mode="after")
     def _one_source(self) -> NetworkSource:
-        given = [k for k in ("osm", "layer", "nodes") if getattr(self, k)]
+        given = [k for k in ("osm", "layer", "nodes", "sumo") if getattr(self, k)]
         if len(given) != 1:
-            raise ValueError("give exactly one of 'osm', 'layer' or 'nodes' (with 'links')")
+            raise ValueError("give exactly one of 'osm', 'layer', 'sumo' or 'nodes' (with "
+                             "'links')")
         if self.nodes and not (self.links and self.crs):
             raise ValueError("a CSV network needs 'nodes', 'links' and 'crs'")
         return self
@@ -220,7 +222,12 @@ class Scenario(SchemaModel):
     duration_h: Annotated[float, Field(gt=0, le=24 * 14)]
     network: NetworkSource
     population: PopulationSource | None = None
-    trips: str | None = Field(None, description="trips CSV: id,origin,destination,depart_s")
+    trips: str | None = Field(None, description="trips CSV: id,origin,destination,depart_s; "
+                              "or a SUMO .rou.xml (vehicles and their routes)")
+    routes: str | None = Field(
+        None, description="fixed routes of the trips: routes.csv (id,links; link ids in "
+        "driving order, separated by spaces) or a SUMO .rou.xml; a routed vehicle leaves "
+        "its route only if a link ahead closes")
     households: Households = Households()
     hazard: Hazard = Field(default_factory=lambda: Hazard())
     shelters: list[Shelter] = Field(
@@ -259,6 +266,8 @@ class Scenario(SchemaModel):
     def _demand(self) -> Scenario:
         if (self.population is None) == (self.trips is None):
             raise ValueError("give exactly one of 'population' or 'trips'")
+        if self.routes is not None and self.trips is None:
+            raise ValueError("'routes' gives the routes of the trips: it needs 'trips'")
         check_unique([s.id for s in self.shelters], "shelter")
         check_unique([f.id for f in self.special_facilities], "special facility")
         return self

@@ -5,16 +5,25 @@ need only "call this function at that time". :func:`schedule_call` schedules one
 triggered event with the function as its only callback (as SimPy's ``Timeout`` does
 internally, with the same priority, so the order of simultaneous events is that of a
 ``Timeout`` made at the same moment), and refuses a negative delay as ``Timeout`` does.
+
+:func:`call_scheduler` is the same for the traffic core's hot path (a few hundred thousand
+calls per run): a slotted event with only what SimPy's loop reads (``callbacks``,
+``_ok``, ``_value``), pushed straight onto the environment's queue with the same time,
+priority and event id that :meth:`simpy.Environment.schedule` would give it, so the
+order of events, and so every result, is the same; it carries a value to its callback.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from heapq import heappush
+from typing import Any
 
 import simpy
 from simpy.events import NORMAL, Event
 
-__all__ = ["DAY_S", "call_later", "schedule_call"]
+__all__ = ["DAY_S", "BareCall", "CallScheduler", "call_later", "call_scheduler",
+           "schedule_call"]
 
 #: Seconds in a day of simulated time.
 DAY_S = 86_400.0
@@ -49,3 +58,57 @@ def schedule_call(env: simpy.Environment, delay: float, fn: Callable[[Event], ob
 def call_later(env: simpy.Environment, delay: float, fn: Callable[[], object]) -> None:
     """Call ``fn()`` ``delay`` seconds from now (a callback that needs no event)."""
     schedule_call(env, delay, lambda _event: fn())
+
+
+class BareCall:
+    """A triggered event that only calls back: what :meth:`simpy.Environment.step` reads
+    of an event (``callbacks``, ``_ok``, ``_value``), with ``_value`` free for the caller.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with this event when it is processed.
+    value : object
+        Whatever the callback needs (the event's ``_value``).
+    """
+
+    __slots__ = ("_ok", "_value", "callbacks")
+
+    def __init__(self, fn: Callable[[BareCall], object], value: Any) -> None:
+        self.callbacks: list[Callable[[BareCall], object]] | None = [fn]
+        self._ok = True
+        self._value = value
+
+
+#: ``push(delay, fn, value) -> event``: calls ``fn(event)`` ``delay`` seconds from now.
+CallScheduler = Callable[[float, Callable[[BareCall], object], Any], BareCall]
+
+
+def call_scheduler(env: simpy.Environment) -> CallScheduler:
+    """A fast :func:`schedule_call` bound to ``env`` that passes a value along.
+
+    The event gets the time ``env.now + delay``, :data:`~simpy.events.NORMAL` priority and
+    the next event id of ``env``, as :meth:`simpy.Environment.schedule` would give it.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's environment.
+
+    Returns
+    -------
+    CallScheduler
+        ``push(delay, fn, value)``: schedules and returns a :class:`BareCall`; a negative
+        delay raises ValueError.
+    """
+    queue = env._queue
+    eid = env._eid
+
+    def push(delay: float, fn: Callable[[BareCall], object], value: Any) -> BareCall:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        ev = BareCall(fn, value)
+        heappush(queue, (env._now + delay, NORMAL, next(eid), ev))  # type: ignore[misc]
+        return ev
+
+    return push

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from scipy.spatial import cKDTree
 
 __all__ = ["LocalProjection", "NodeIndex"]
 
@@ -56,7 +59,22 @@ class NodeIndex:
         idx = np.arange(len(lon)) if allowed is None else np.flatnonzero(allowed)
         self.node = idx
         x, y = self.proj.forward(lon[idx], lat[idx])
-        self.tree = cKDTree(np.column_stack([x, y]))
+        self._xy = np.column_stack([x, y])
+        self._tree: cKDTree | None = None
+
+    @property
+    def tree(self) -> cKDTree:
+        """The k-d tree of the nodes, built on first use (a World read from the cache
+        does not import scipy.spatial, about 0.4 s, unless it looks a point up)."""
+        if self._tree is None:
+            from scipy.spatial import cKDTree
+
+            self._tree = cKDTree(self._xy)
+        return self._tree
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the tree (rebuilt from the same points on first use)."""
+        return {**self.__dict__, "_tree": None}
 
     def nearest(
         self, lon: np.ndarray, lat: np.ndarray, k: int = 1

@@ -135,7 +135,8 @@ def fleet_tables(prefix: str, what: str) -> tuple[Table, Table, Table]:
 _EVENT_DOC = {
     "time_s": ("s", "when it happened"),
     "type": ("", "order, depart, arrive, redirect, stranded, link_closed, link_reopened, "
-                 "capacity, command, shelter_full, board, bus_ready, relief_*, ... "
+                 "capacity, command, shelter_full, board, bus_ready, route_left (a vehicle "
+                 "with a fixed route left it: a link ahead closed), relief_*, ... "
                  "(``--link-events`` adds link_enter and link_exit)"),
     "vehicle_id": ("", "agent it happened to (agents.vehicle_id), or -1"),
     "link_id": ("", "link it happened on, or empty"),

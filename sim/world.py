@@ -16,7 +16,9 @@ import numpy as np
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import LoadedScenario
 from musterpoint.scenarios.schema import PlumeHazard, PopulationSource, Shelter
-from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places, read_trips
+from musterpoint.sim.demand.population import Places, Vehicles, Zones, read_places
+from musterpoint.sim.demand.routes import TripRoutes
+from musterpoint.sim.demand.trip_input import read_trip_demand
 from musterpoint.sim.geo import NodeIndex
 from musterpoint.sim.hazards.flood import (
     ElevationRaster,
@@ -77,6 +79,7 @@ class World:
     plume: GaussianPlume | None = None
     closures: list[tuple[float, float, np.ndarray, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    routes: TripRoutes | None = None  # fixed routes of the trips (scenario field routes)
 
     @property
     def duration_s(self) -> float:
@@ -128,10 +131,13 @@ def build_world(loaded: LoadedScenario) -> World:
     problems: list[Problem] = []
     warnings: list[str] = []
     ns = sc.network
-    key = "network.osm" if ns.osm else "network.layer" if ns.layer else "network.nodes"
+    key = ("network.osm" if ns.osm else "network.layer" if ns.layer else "network.sumo"
+           if ns.sumo else "network.nodes")
     try:
         if ns.osm:
             net = read_network(loaded.file(ns.osm))
+        elif ns.sumo:
+            net = read_network(loaded.file(ns.sumo), crs=ns.crs)
         elif ns.layer:
             net = read_network(loaded.file(ns.layer), layer=ns.layer_name)
         else:
@@ -159,6 +165,7 @@ def build_world(loaded: LoadedScenario) -> World:
 
     places: Places | None = None
     trips: Vehicles | None = None
+    routes: TripRoutes | None = None
     if sc.population is not None:
         src = sc.population
         ppath = loaded.file(src.file)
@@ -190,8 +197,9 @@ def build_world(loaded: LoadedScenario) -> World:
                                 "start at the nearest road node")
     else:
         assert sc.trips is not None
-        node_of = {int(n): i for i, n in enumerate(net.node_id)}
-        trips, _ = read_trips(loaded.file(sc.trips), node_of, _dropped_note(net))
+        trips, routes = read_trip_demand(
+            loaded.file(sc.trips), None if sc.routes is None else loaded.file(sc.routes), net,
+            _dropped_note(net))
         big = int(trips.persons.max())
         if big > TRIP_PERSONS_WARN:
             _warn(warnings, f"{loaded.file(sc.trips)}: persons: a trip carries {big:,} "
@@ -237,7 +245,9 @@ def build_world(loaded: LoadedScenario) -> World:
                         "every shelter full")
 
     link_el = None
-    coords = [net.link_coords(i) for i in range(net.n_links)]
+    # each link's polyline, made only if a hazard needs it (a million links: seconds)
+    needs_coords = raster is not None or bool(sc.hazard.polygons) or sc.hazard.plume is not None
+    coords = [net.link_coords(i) for i in range(net.n_links)] if needs_coords else []
     link_parts: list[list[list[Interval]]] = []
     place_parts: list[list[list[Interval]]] = []
     if raster is not None and hydro is not None:
@@ -277,7 +287,7 @@ def build_world(loaded: LoadedScenario) -> World:
     if problems:
         raise InputError(problems)
     world = World(loaded, net, dests, zones, places, idx, trips, raster, hydro, link_el,
-                  link_fl, place_fl, series, plume, closures, warnings)
+                  link_fl, place_fl, series, plume, closures, warnings, routes)
     _check_routes_at_start(world, file)
     return world
 
@@ -348,18 +358,17 @@ def closed_at(world: World, t: float, *, flood: bool = True) -> np.ndarray:
 
 
 def _check_routes_at_start(world: World, file: str) -> None:
-    from musterpoint.sim.network.routing import Router
+    from musterpoint.sim.network.routing import reaches_any
 
     if not world.destinations:
         return
     net = world.network
-    router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s,
-                    [list(d.nodes) for d in world.destinations])
-    router.rebuild(closed_at(world, 0.0, flood=False))
-    reach: np.ndarray = np.asarray(np.isfinite(router.dist_s).any(axis=0))
+    targets = [n for d in world.destinations for n in d.nodes]
+    reach = reaches_any(net.n_nodes, net.link_from, net.link_to, targets,
+                        closed_at(world, 0.0, flood=False))
     if world.link_flooded is not None:
-        router.rebuild(closed_at(world, 0.0))
-        wet_reach: np.ndarray = np.asarray(np.isfinite(router.dist_s).any(axis=0))
+        wet_reach = reaches_any(net.n_nodes, net.link_from, net.link_to, targets,
+                                closed_at(world, 0.0))
     else:
         wet_reach = reach
     if world.places is None:

@@ -50,6 +50,7 @@ FIELDS: dict[str, _T] = {
     "duration_h": ("hours simulated", "模拟时长"),
     "network": ("the road network", "路网"),
     "osm": ("", "OSM 数据文件：.osm.pbf、.osm 或 .osm.gz"),
+    "NetworkSource.sumo": ("", "SUMO 路网：.net.xml（用 sumolib 读取；无投影时需给 crs）"),
     "layer": ("", "线图层：GeoJSON、GeoPackage、Shapefile"),
     "layer_name": ("layer inside a GeoPackage", "GeoPackage 中的图层名"),
     "nodes": ("", "节点表 nodes.csv（id,x,y）"),
@@ -78,7 +79,14 @@ FIELDS: dict[str, _T] = {
     "max_elevation_m": ("only places with ground at or below this are ordered out (m)",
                         "仅地面高程不高于此值的地点下达疏散令"),
     "area": ("", "面图层：仅其内部的地点下达疏散令"),
-    "trips": ("", "出行表 CSV：id,origin,destination,depart_s（起讫点为路网节点 id）"),
+    "trips": ("", "出行表 CSV：id,origin,destination,depart_s（起讫点为路网节点 id）；或 SUMO "
+              ".rou.xml（车辆及其路径）"),
+    "Scenario.routes": ("fixed routes of the trips: routes.csv (id,links) or a SUMO "
+                        ".rou.xml whose vehicle ids are trip ids; a routed "
+                        "vehicle drives its route and leaves it only if a link ahead closes",
+                        "出行的固定路径：routes.csv（id,links）或车辆 id 即出行 id 的 SUMO "
+                        ".rou.xml；有固定路径的车辆按路径行驶，"
+                        "仅当前方路段封闭时才改道"),
     "households": ("how people become households and vehicles", "人口如何组成家庭与车辆"),
     "mean_size": ("mean persons per household", "平均每户人数"),
     "car_share": ("share of households with a car", "有车家庭比例"),
@@ -404,6 +412,17 @@ TABLES: list[tuple[str, str, list[tuple[str, str, str]], str, str]] = [
          "可选：车内人数（默认 1；1 至 1,000,000）")],
      "Node ids are those of nodes.csv, or OSM node ids for an OSM network (see links.parquet "
      "of a run).", "节点 id 为 nodes.csv 中的 id，OSM 路网为 OSM 节点 id（见运行结果的 links.parquet）。"),
+    ("routes CSV (routes)", "固定路径 CSV（routes）", [
+        ("id", "trip id of the trips file (each trip at most once)",
+         "出行表中的出行 id（每个出行至多一次）"),
+        ("links", "link ids of the route in driving order, separated by spaces; the first "
+         "starts at the trip's origin, the last ends at its destination, consecutive links "
+         "share a node", "路径的路段 id，按行驶顺序，以空格分隔；首段起于出行起点，末段止于"
+         "终点，相邻路段共用节点")],
+     "Trips without a row take the shortest-time route. A routed vehicle leaves its route "
+     "at its next node when a link ahead on it closes, and then takes the shortest open "
+     "route.", "未列出的出行走最短时间路径。前方路段封闭时，有固定路径的车辆在下一个节点离开"
+     "原路径，改走最短的开放路径。"),
     ("zone polygons (population.zones)", "分区面图层（population.zones）", [
         ("zone_id_column (default name)", "the zone's id and name, unique (Chinese allowed)",
          "分区标识和名称，唯一（可用中文）")],

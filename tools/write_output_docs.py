@@ -1,6 +1,8 @@
 """Write ``docs/outputs.md``: every output table of a run, its columns, units and meaning,
 from the one schema (:data:`musterpoint.sim.engine.ALL_TABLES`), and the bound's KPI family
-(:data:`musterpoint.sim.bounds.kpi_schema.BOUNDS_KPIS`; a test checks the file is current).
+(:data:`musterpoint.sim.bounds.kpi_schema.BOUNDS_KPIS`) and the keys of ``suggestions.json``
+(:data:`musterpoint.sim.experiments.suggestions.SUGGESTIONS_KEYS`); a test checks the file is
+current.
 
 Usage: ``python tools/write_output_docs.py`` (``--check``: exit 1 if the file is stale).
 """
@@ -12,6 +14,7 @@ from pathlib import Path
 
 from musterpoint.sim.bounds.kpi_schema import BOUNDS_KPIS
 from musterpoint.sim.engine import ALL_TABLES
+from musterpoint.sim.experiments.suggestions import SUGGESTIONS_KEYS
 from musterpoint.sim.tables import geometry_columns
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "outputs.md"
@@ -45,6 +48,14 @@ def render() -> str:
               "The flow-over-time bound's family of `kpis.json` (runs with the bound).", "",
               "| key | unit | meaning |", "|---|---|---|"]
     lines += [f"| `{k}` | {u} | {m.replace('|', '/')} |" for k, u, m in BOUNDS_KPIS]
+    lines += ["", "## `suggestions.json`", "",
+              "Written by `muster run --suggest-plan` (with `suggested-plan.yaml` and",
+              "`scenario-with-suggestion.yaml` when a change helped): every candidate change",
+              "simulated on common seeds with the base plan, kept only if its score is higher",
+              "(95 % interval of the paired difference above zero) or it meets a standard on",
+              "more seeds, and never if it meets a standard on fewer seeds.", "",
+              "| key | unit | meaning |", "|---|---|---|"]
+    lines += [f"| `{k}` | {u} | {m.replace('|', '/')} |" for k, u, m in SUGGESTIONS_KEYS]
     lines.append("")
     return "\n".join(lines)
 

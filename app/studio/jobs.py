@@ -5,9 +5,12 @@ server's threads) that calls the same code as the command line
 (:func:`~musterpoint.run_pipeline.run_pipeline`, or ``muster compare``'s handler) and
 reports its stage and progress on a queue. Results are written through
 :func:`~musterpoint.atomic.atomic_folder`, so the result folder appears only complete.
-:meth:`JobManager.cancel` ends the process (SIGTERM, then SIGKILL after
-:data:`CANCEL_GRACE_S`) and removes the hidden folder it was writing, so a cancelled job
-leaves no partial result.
+A comparison runs its replications on the executor ``muster compare`` chooses (worker
+processes, one per CPU, see :mod:`musterpoint.sim.experiments.runner`), so a job is a
+process group: each worker makes itself the leader of a new one (POSIX), and
+:meth:`JobManager.cancel` ends the whole group (SIGTERM, then SIGKILL after
+:data:`CANCEL_GRACE_S`), the replication processes with it, and removes the hidden folder
+it was writing, so a cancelled job leaves no partial result.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ import contextlib
 import io
 import logging
 import multiprocessing
+import os
 import queue as queue_mod
 import secrets
 import shutil
+import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +44,19 @@ def _report(q: Any, kind: str, **fields: Any) -> None:
     q.put({"kind": kind, **fields})
 
 
+def _own_group() -> None:
+    """Make this worker the leader of a new process group (what Cancel ends)."""
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()
+
+
+def _signal_group(proc: Any, sig: int) -> None:
+    """Send ``sig`` to a worker's process group (its replication processes too)."""
+    if hasattr(os, "killpg") and proc.pid is not None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)  # only a group the worker made: its id is its pid
+
+
 def run_worker(scenario_file: str, plan: str, out: str, options: dict[str, Any],
                q: Any) -> None:
     """Worker process: one run by :func:`run_pipeline`, its progress put on ``q``."""
@@ -46,6 +64,7 @@ def run_worker(scenario_file: str, plan: str, out: str, options: dict[str, Any],
     from musterpoint.scenarios.errors import MusterError
     from musterpoint.scenarios.loader import load_scenario
 
+    _own_group()
     try:
         loaded = load_scenario(Path(scenario_file))
         opts = RunOptions(**{**options, "catalog": Path(options["catalog"])
@@ -65,6 +84,7 @@ def compare_worker(argv: list[str], q: Any) -> None:
     from musterpoint.cli import _parser
     from musterpoint.scenarios.errors import MusterError
 
+    _own_group()
     try:
         args = _parser().parse_args(argv)
         args.progress_hook = lambda done, total: _report(
@@ -129,7 +149,9 @@ class JobManager:
             raise InputError.single("studio", "run", f"{busy} jobs are running; wait for one "
                                     "to end or cancel it")
         q = _CTX.Queue()
-        proc = _CTX.Process(target=target, args=(*args, q), daemon=True,
+        # a comparison starts the replications' processes, which a daemon may not; the
+        # studio ends its jobs when it stops (shutdown), daemon or not
+        proc = _CTX.Process(target=target, args=(*args, q), daemon=kind != "compare",
                             name=f"muster-studio-{kind}")
         proc.start()
         job = Job(out.name, kind, out, proc, q, info)
@@ -184,8 +206,10 @@ class JobManager:
         if job is None or job.state != "running":
             return job
         proc = job.process
+        _signal_group(proc, signal.SIGTERM)
         proc.terminate()
         proc.join(CANCEL_GRACE_S)
+        _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM))  # stragglers
         if proc.is_alive():
             proc.kill()
             proc.join(1.0)

@@ -90,8 +90,9 @@ def run_summary(folder: Path, closures: list[dict[str, Any]] | None = None) -> d
     dict
         ``meta`` (run.json), ``evacuation`` (KPIs without the per-zone table),
         ``by_zone``, ``ledger``, ``standards``, ``bounds``, ``shelters``, ``redirects``
-        (vehicles sent on from a full shelter), ``closures`` (:func:`closure_traffic`),
-        ``files`` (what the folder holds).
+        (vehicles sent on from a full shelter), ``buses`` (None without buses, else
+        ``{buses, delivered}``: people the plan's buses took to safety), ``closures``
+        (:func:`closure_traffic`), ``files`` (what the folder holds).
     """
     kpis = json.loads((folder / "kpis.json").read_text(encoding="utf-8"))
     meta = json.loads((folder / "run.json").read_text(encoding="utf-8"))
@@ -113,9 +114,18 @@ def run_summary(folder: Path, closures: list[dict[str, Any]] | None = None) -> d
         "bounds": kpis.get("bounds"),
         "shelters": _shelters(folder, ev),
         "redirects": 0 if ev is None else int((ev["type"] == "redirect").sum()),
+        "buses": _buses(folder),
         "closures": closure_traffic(folder, closures or []),
         "files": sorted(p.name for p in folder.iterdir() if p.is_file()),
     }
+
+
+def _buses(folder: Path) -> dict[str, int] | None:
+    path = folder / "buses.parquet"
+    if not path.is_file():
+        return None
+    table = pd.read_parquet(path, columns=["delivered"])
+    return {"buses": len(table), "delivered": int(table["delivered"].sum())}
 
 
 #: KPIs whose intervals the comparison page shows.

@@ -27,11 +27,12 @@ from musterpoint.console.serving import (
     serve_until_stopped,
     served_policy,
 )
-from musterpoint.scenarios.errors import InputError
+from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.loader import DEFAULT_SCENARIO
 from musterpoint.studio.jobs import JobManager
-from musterpoint.studio.layers import LinkFinder, scenario_layers
+from musterpoint.studio.layer_cache import LayerCache
 from musterpoint.studio.results import comparison_summary, run_summary
+from musterpoint.studio.validation import localized_problems
 from musterpoint.studio.workspace import Workspace
 
 __all__ = ["DEFAULT_STUDIO_PORT", "STUDIO_LIMITS", "StudioServer"]
@@ -85,7 +86,7 @@ class StudioServer:
         self.limits = limits or STUDIO_LIMITS
         self.jobs = JobManager(workspace.runs)
         self.lock = threading.RLock()
-        self._layers: dict[str, tuple[str, bytes, LinkFinder | None]] = {}
+        self.layer_cache = LayerCache(workspace)
         self._stop = threading.Event()
         self.service = HttpService(host, port)
         self.port = self.service.port
@@ -99,10 +100,22 @@ class StudioServer:
 
     # ------------------------------------------------------------------ serving
     def start(self) -> None:
-        """Serve in a background thread; return at once."""
+        """Serve in a background thread; return at once. The scenario the page opens
+        first is prepared meanwhile (copied, read, its map layers found or drawn), so the
+        page's first requests find it ready or wait for it rather than do it twice."""
         self.service.start(self.app, self.limits)
         if not self.service.wait_started():
             raise RuntimeError("the studio's web server did not start (see the log)")
+        threading.Thread(target=self._prepare, name="studio-prepare", daemon=True).start()
+
+    def _prepare(self) -> None:
+        try:
+            first = self.catalogue()["default"]
+            if first is not None and not self._stop.is_set():
+                self.scenario(first)
+                self.layers_bytes(first)
+        except Exception:  # the page asks again and is told what is wrong
+            logger.info("could not prepare the first scenario", exc_info=True)
 
     def serve_forever(self) -> None:
         """Serve until :meth:`shutdown` (or an exception here, such as Ctrl-C)."""
@@ -127,84 +140,75 @@ class StudioServer:
         return {"scenarios": items, "default": first, "tiles": self.tiles,
                 "tiles_attribution": self.tiles_attribution, "lang": self.lang}
 
-    def _world_layers(self, sid: str) -> tuple[bytes, LinkFinder | None]:
-        """The scenario's map layers as JSON, and its road finder once a world was built.
-
-        Cached per world (its key, :func:`~musterpoint.world_cache.world_key`): in memory,
-        and as a file of the workspace (``.layers/KEY.json``), so a fresh studio draws a
-        scenario it drew before without building its world (the road finder builds it on
-        the first click).
-        """
-        from musterpoint.world_cache import world_key
-
-        loaded = self.workspace.load(sid)
-        key = world_key(loaded)
-        with self.lock:
-            hit = self._layers.get(sid)
-            if hit is not None and hit[0] == key:
-                return hit[1], hit[2]
-        stored = self.workspace.root / ".layers" / f"{key}.json"
-        if stored.is_file():
-            data, finder = stored.read_bytes(), None
-        else:
-            data, finder = self._build_layers(sid, key)
-            stored.parent.mkdir(exist_ok=True)
-            tmp = stored.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(stored)
-        with self.lock:
-            self._layers[sid] = (key, data, finder)
-        return data, finder
-
-    def _build_layers(self, sid: str, key: str) -> tuple[bytes, LinkFinder]:
-        from musterpoint.world_cache import world_for
-
-        world = world_for(self.workspace.load(sid))
-        return json_bytes(scenario_layers(world)), LinkFinder(world.network)
-
     def layers_bytes(self, sid: str) -> bytes:
-        """The scenario's roads, zones and places as JSON (see :func:`scenario_layers`)."""
-        return self._world_layers(sid)[0]
-
-    def _finder(self, sid: str) -> LinkFinder:
-        finder = self._world_layers(sid)[1]
-        if finder is None:
-            from musterpoint.world_cache import world_for
-
-            finder = LinkFinder(world_for(self.workspace.load(sid)).network)
-            with self.lock:
-                hit = self._layers.get(sid)
-                if hit is not None:
-                    self._layers[sid] = (hit[0], hit[1], finder)
-        return finder
+        """The scenario's roads, zones and places as JSON (see
+        :class:`~musterpoint.studio.layer_cache.LayerCache`); the road finder is then
+        made in the background, for the first click."""
+        data = self.layer_cache.layers(sid)
+        self.layer_cache.warm_finder(sid)
+        return data
 
     def scenario(self, sid: str) -> dict[str, Any]:
         """The scenario's and its plans' files as parsed YAML, for editing."""
         loaded = self.workspace.load(sid)
         sc = loaded.scenario
-        return {"id": sid, **self.workspace.raw(sid),
+        raw = self.workspace.raw(sid)
+        return {"id": sid, **raw, "drawn": self._drawn(sid, raw["scenario"]),
                 "meta": {"name": sc.name, "title": sc.title.model_dump(),
                          "timezone": sc.timezone, "start": sc.start.isoformat(),
                          "duration_h": sc.duration_h,
                          "default_plan": sc.default_plan or next(iter(loaded.plans))}}
 
+    def _drawn(self, sid: str, scenario: dict[str, Any]) -> dict[str, Any]:
+        """What the studio drew and saved before, to draw again: the evacuation area
+        (:data:`AREA_FILE`, or None) and the hazard extents (:data:`HAZARD_FILE`, as
+        ``[{geometry, from_h}]``), each only when the scenario file still names it."""
+        import json
+
+        data = self.workspace.folder(sid) / "data"
+
+        def features(name: str) -> list[dict[str, Any]]:
+            try:
+                layer = json.loads((data / name).read_text(encoding="utf-8"))
+                return [f for f in layer["features"] if isinstance(f, dict)]
+            except (OSError, ValueError, KeyError, TypeError):
+                logger.warning("could not read the studio's %s of %s", name, sid)
+                return []
+
+        area = None
+        if (scenario.get("population") or {}).get("area") == f"data/{AREA_FILE}":
+            area = next((f.get("geometry") for f in features(AREA_FILE)), None)
+        hazard = []
+        if any(isinstance(p, dict) and p.get("file") == f"data/{HAZARD_FILE}"
+               for p in (scenario.get("hazard") or {}).get("polygons") or []):
+            hazard = [{"geometry": f.get("geometry"),
+                       "from_h": (f.get("properties") or {}).get("from_h", 0.0)}
+                      for f in features(HAZARD_FILE)]
+        return {"area": area, "hazard_polygons": hazard}
+
     def nearest_road(self, sid: str, lon: float, lat: float) -> dict[str, Any]:
         """The road nearest a click (``{"road": None}`` when none is within 60 m)."""
-        return {"road": self._finder(sid).nearest(lon, lat)}
+        return {"road": self.layer_cache.finder(sid).nearest(lon, lat)}
 
     def check(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Schema problems of an edited scenario or plan, by field."""
+        """Schema problems of an edited scenario or plan, by field, in the page's language
+        (``body["lang"]``; see :func:`~musterpoint.studio.validation.localized_problems`)."""
         kind = "scenario" if body.get("kind") == "scenario" else "plan"
-        problems = self.workspace.check(kind, body.get("data"), str(body.get("file") or kind))
-        return {"problems": [{"field": p.field, "reason": p.reason} for p in problems]}
+        return {"problems": localized_problems(kind, body.get("data"),
+                                               str(body.get("file") or kind),
+                                               self._lang(body))}
+
+    def _lang(self, body: dict[str, Any]) -> str:
+        return "zh" if str(body.get("lang", self.lang)).startswith("zh") else "en"
 
     def save(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
         """Save an edited scenario and plans (and a drawn evacuation area).
 
         ``body``: ``scenario`` (mapping or None), ``plans`` (name -> {``file``,
         ``data``}), ``area`` (a GeoJSON geometry, ``null`` to remove it, absent to keep),
-        ``hazard_polygons`` (``[{geometry, from_h}]``: drawn hazard extents, saved as an
-        accumulating polygon series in :data:`HAZARD_FILE`).
+        ``hazard_polygons`` (``[{geometry, from_h}]``: every drawn hazard extent, saved as
+        an accumulating polygon series in :data:`HAZARD_FILE`; an empty list removes the
+        series; absent: keep).
         Everything is validated before anything is written.
         """
         ws = self.workspace
@@ -215,18 +219,19 @@ class StudioServer:
         if "area" in body and isinstance(scenario, dict):
             scenario = self._with_area(sid, scenario, body["area"])
         hazard_layer = None
-        if body.get("hazard_polygons") and isinstance(scenario, dict):
+        if "hazard_polygons" in body and isinstance(scenario, dict):
             scenario, hazard_layer = self._with_hazard_polygons(scenario,
                                                                 body["hazard_polygons"])
+        lang = self._lang(body)
         problems = []
         if isinstance(scenario, dict):
-            problems += ws.check("scenario", scenario, "scenario.yaml")
+            problems += localized_problems("scenario", scenario, "scenario.yaml", lang)
         for name, p in plans.items():
             if not isinstance(p, dict) or not isinstance(p.get("file"), str):
                 raise InputError.single("request", f"plans.{name}", "give file and data")
-            problems += ws.check("plan", p.get("data"), p["file"])
+            problems += localized_problems("plan", p.get("data"), p["file"], lang)
         if problems:
-            raise InputError(problems)
+            raise InputError([Problem(p["file"], p["field"], p["reason"]) for p in problems])
         saved = []
         if isinstance(scenario, dict):
             if "area" in body and body["area"] is not None:
@@ -281,7 +286,12 @@ class StudioServer:
         hazard = dict(out.get("hazard") or {})
         rel = f"data/{HAZARD_FILE}"
         series = [p for p in hazard.get("polygons") or [] if p.get("file") != rel]
-        hazard["polygons"] = [*series, {"file": rel, "mode": "accumulate", "kind": "flood"}]
+        if features:
+            series.append({"file": rel, "mode": "accumulate", "kind": "flood"})
+        if series:
+            hazard["polygons"] = series
+        else:
+            hazard.pop("polygons", None)
         out["hazard"] = hazard
         return out, {"type": "FeatureCollection", "features": features}
 
@@ -292,15 +302,18 @@ class StudioServer:
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
         """A new scenario in the workspace from uploaded files (``muster new``'s builder).
 
-        ``body``: ``name`` and ``files`` (``roads``, ``population``, ``shelters``: each
-        ``{name, base64}``). The files are read only by the project's readers, from a
-        private upload folder inside the workspace that is removed afterwards.
+        ``body``: ``name``, ``files`` (``roads``, ``population``, ``shelters``,
+        ``zones``: each ``{name, base64}``) and ``options`` (the builder's settings, see
+        :func:`~musterpoint.studio.uploads.spec_parts`). The files are read only by the
+        project's readers, from a private upload folder inside the workspace that is
+        removed afterwards.
         """
         from musterpoint.studio.uploads import build_from_uploads
 
         name = str(body.get("name") or "").strip()
         out = self.workspace.new_folder(name)
-        build_from_uploads(body.get("files"), self.workspace.root / "uploads", out)
+        build_from_uploads(body.get("files"), self.workspace.root / "uploads", out,
+                           body.get("options"), self._lang(body))
         return {"id": name}
 
     # ------------------------------------------------------------------ runs
@@ -311,7 +324,7 @@ class StudioServer:
         seed = body.get("seed", 1)
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise InputError.single("request", "seed", "give a whole number, 0 or more")
-        lang = "zh" if str(body.get("lang", self.lang)).startswith("zh") else "en"
+        lang = self._lang(body)
         closures = [c.model_dump() for c in loaded.scenario.hazard.closures] \
             if loaded.scenario.hazard is not None else []
         job = self.jobs.start_run(loaded.path, plan, {
@@ -322,7 +335,8 @@ class StudioServer:
         return job.view()
 
     def start_compare(self, sid: str, body: dict[str, Any]) -> dict[str, Any]:
-        """Start ``muster compare`` of the chosen plans in a worker process."""
+        """Start ``muster compare`` of the chosen plans in a worker process; its
+        replications run on the executor the command line chooses (a process per CPU)."""
         loaded = self.workspace.load(sid)
         plans = body.get("plans") or []
         if not isinstance(plans, list) or len(plans) < 2:
@@ -332,11 +346,17 @@ class StudioServer:
         n = body.get("replications", 3)
         if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 100:
             raise InputError.single("request", "replications", "give 1 to 100")
-        lang = "zh" if str(body.get("lang", self.lang)).startswith("zh") else "en"
+        workers = body.get("workers")
+        if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                    or not 1 <= workers <= 256):
+            raise InputError.single("request", "workers", "give 1 to 256, or nothing")
+        lang = self._lang(body)
         out = self.jobs.new_out("compare")
         argv = ["compare", str(loaded.path), "--plans", *map(str, plans), "-n", str(n),
-                "--out", str(out), "--lang", lang, "--workers", "1", "--no-progress",
+                "--out", str(out), "--lang", lang, "--no-progress",
                 "--catalog", str(self.workspace.runs / "catalog.sqlite")]
+        if workers is not None:  # else the command line's choice: a process per CPU
+            argv += ["--workers", str(workers)]
         if self.tiles:
             argv += ["--tiles", self.tiles, "--tiles-attribution",
                      self.tiles_attribution or ""]

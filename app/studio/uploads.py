@@ -19,7 +19,7 @@ from typing import Any
 
 from musterpoint.scenarios.errors import InputError, Problem
 
-__all__ = ["SUFFIXES", "build_from_uploads"]
+__all__ = ["CRS_CHOICES", "OPTION_FIELDS", "SUFFIXES", "build_from_uploads", "spec_parts"]
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,20 @@ SUFFIXES = {
     "roads": (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".geojson", ".gpkg"),
     "population": (".csv", ".xlsx", ".tif", ".tiff", ".geojson", ".gpkg"),
     "shelters": (".csv", ".xlsx", ".geojson", ".gpkg"),
+    "zones": (".geojson", ".gpkg"),
+}
+#: Coordinate systems a table may be declared in (the form's choices): WGS 84, the
+#: Chinese web-map systems and CGCS2000 (see :mod:`musterpoint.district.coords`).
+CRS_CHOICES = ("EPSG:4326", "GCJ-02", "BD-09", "EPSG:4490")
+#: The create form's options -> (part of the builder's spec, its field there).
+OPTION_FIELDS: dict[str, tuple[str, str]] = {
+    "zones_kind": ("zones", "kind"), "cell_m": ("zones", "cell_m"),
+    "zone_name_col": ("zones", "name_col"),
+    "population_kind": ("population", "kind"), "population_col": ("population", "column"),
+    "population_total": ("population", "total"), "crs": ("both", "crs"),
+    "name_col": ("places", "name_col"), "id_col": ("places", "id_col"),
+    "capacity_col": ("places", "capacity_col"), "lon_col": ("places", "lon_col"),
+    "lat_col": ("places", "lat_col"), "sheet": ("places", "sheet"),
 }
 
 
@@ -56,14 +70,73 @@ def _decode(kind: str, item: Any, folder: Path) -> Path | None:
     return path
 
 
-def build_from_uploads(files: Any, uploads: Path, out: Path) -> Path:
+def spec_parts(options: Any, lang: str) -> dict[str, dict[str, Any]]:
+    """The builder's settings chosen in the create form, by part of its spec.
+
+    Parameters
+    ----------
+    options : dict or None
+        Keys of :data:`OPTION_FIELDS`; blank values mean the builder's default.
+    lang : str
+        Language of the problems.
+
+    Returns
+    -------
+    dict
+        ``zones``, ``population`` and ``places`` (each a mapping of spec fields).
+
+    Raises
+    ------
+    InputError
+        For an unknown option or a coordinate system not in :data:`CRS_CHOICES`.
+    """
+    from musterpoint.display.i18n import tr
+    from musterpoint.studio.validation import ERROR_TEXTS
+
+    parts: dict[str, dict[str, Any]] = {"zones": {}, "population": {}, "places": {}}
+    if options is None:
+        return parts
+    if not isinstance(options, dict):
+        raise InputError.single("upload", "options", tr(lang, ERROR_TEXTS["dict_type"]))
+    for key, value in options.items():
+        if key not in OPTION_FIELDS:
+            raise InputError.single("upload", key, tr(lang, ERROR_TEXTS["extra_forbidden"]))
+        if value is None or (isinstance(value, str) and not value.strip()):
+            continue
+        part, name = OPTION_FIELDS[key]
+        if key == "crs" and value not in CRS_CHOICES:
+            raise InputError.single("upload", "crs", tr(lang, ERROR_TEXTS["literal_error"])
+                                    .format(expected=", ".join(CRS_CHOICES)))
+        for target in ("population", "places") if part == "both" else (part,):
+            parts[target][name] = value.strip() if isinstance(value, str) else value
+    return parts
+
+
+def _spec_problems(exc: Any, lang: str) -> InputError:
+    from musterpoint.scenarios.loader import _loc as field_path
+    from musterpoint.studio.validation import problem_text
+
+    problems = []
+    for err in exc.errors():
+        reason, detail = problem_text(err, lang)
+        problems.append(Problem("upload", field_path(err["loc"]),
+                                f"{reason} ({detail})" if detail else reason))
+    return InputError(problems)
+
+
+def build_from_uploads(files: Any, uploads: Path, out: Path, options: Any = None,
+                       lang: str = "en") -> Path:
     """Build scenario folder ``out`` from uploaded roads, population and shelters.
 
     Parameters
     ----------
     files : dict
-        ``roads`` and ``population`` (required), ``shelters`` (optional): each
-        ``{name, base64}``.
+        ``roads`` and ``population`` (required), ``shelters`` and ``zones`` (optional;
+        ``zones``: administrative areas, for zones by polygons): each ``{name, base64}``.
+    options : dict, optional
+        The builder's settings from the create form (:func:`spec_parts`).
+    lang : str
+        Language of the problems found in the settings.
     uploads : Path
         The workspace's upload folder (a private folder is made inside it).
     out : Path
@@ -86,25 +159,27 @@ def build_from_uploads(files: Any, uploads: Path, out: Path) -> Path:
 
     if not isinstance(files, dict):
         raise InputError.single("upload", "files", "give roads, population and shelters")
+    parts = spec_parts(options, lang)
     folder = uploads / secrets.token_hex(8)
     folder.mkdir(parents=True)
     try:
         roads = _decode("roads", files.get("roads"), folder)
         population = _decode("population", files.get("population"), folder)
         shelters = _decode("shelters", files.get("shelters"), folder)
+        zones = _decode("zones", files.get("zones"), folder)
         missing = [k for k, v in (("roads", roads), ("population", population)) if v is None]
         if missing:
             raise InputError([Problem("upload", k, "give this file") for k in missing])
-        spec_data: dict[str, Any] = {"name": out.name, "title_en": out.name,
-                                     "roads": {"file": roads},
-                                     "population": {"file": population}}
+        spec_data: dict[str, Any] = {
+            "name": out.name, "title_en": out.name, "roads": {"file": roads},
+            "population": {"file": population, **parts["population"]},
+            "zones": {**parts["zones"], **({"file": zones} if zones is not None else {})}}
         if shelters is not None:
-            spec_data["places"] = [{"kind": "shelter", "file": shelters}]
+            spec_data["places"] = [{"kind": "shelter", "file": shelters, **parts["places"]}]
         try:
             spec = DistrictSpec.model_validate(spec_data)
         except ValidationError as exc:
-            raise InputError([Problem("upload", ".".join(map(str, e["loc"])), str(e["msg"]))
-                              for e in exc.errors()]) from None
+            raise _spec_problems(exc, lang) from None
         build(spec, out)
         logger.info("built scenario %s from uploads", out)
         return out

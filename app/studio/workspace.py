@@ -13,6 +13,7 @@ before a file is replaced, its old version is kept under
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import shutil
@@ -45,6 +46,34 @@ _SAFE_NAME = re.compile(r"^[\w\u4e00-\u9fff][\w\u4e00-\u9fff.\-]{0,99}$")
 def dump_yaml(data: dict[str, Any]) -> str:
     """YAML text of a scenario or plan, keys in their given order, Chinese as is."""
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+
+
+def _bundled_names() -> dict[str, Path]:
+    """:func:`bundled_scenarios`, with the package's own files read by libyaml when it is
+    there (a tenth of the time; they are trusted package data)."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is None:
+        return bundled_scenarios()
+    out: dict[str, Path] = {}
+    for f in sorted(BUNDLED_DIR.glob("*/scenario.yaml")):
+        try:
+            name = yaml.load(f.read_text(encoding="utf-8"), Loader=loader)["name"]
+        except Exception:  # a broken bundled file is still listed by folder
+            name = f.parent.name
+        out[str(name)] = f
+    return out
+
+
+def _signature(path: Path, loaded: LoadedScenario) -> tuple[Any, ...]:
+    """What tells whether a loaded scenario's files changed (file, time and size of each)."""
+    out: list[Any] = []
+    for p in (path, *loaded.plan_paths.values()):
+        try:
+            st = p.stat()
+            out.append((str(p), st.st_ino, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((str(p), None))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -80,6 +109,11 @@ class Workspace:
         (self.root / "runs").mkdir(exist_ok=True)
         self._given: dict[str, Path] = {}
         self._copying = threading.Lock()
+        self._memo = threading.Lock()
+        self._bundled: dict[str, Path] | None = None
+        self._loaded: dict[str, tuple[tuple[Any, ...], LoadedScenario]] = {}
+        self._raw: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {}
+        self._loading: dict[str, threading.Lock] = {}
         for f in folders or []:
             folder = f.parent if f.is_file() else f
             if not (folder / "scenario.yaml").is_file():
@@ -110,7 +144,7 @@ class Workspace:
                 if p.name not in self._given]
         have = {o["id"] for o in out}
         out += [{"id": name, "source": "bundled", "path": str(path.parent)}
-                for name, path in bundled_scenarios().items() if name not in have]
+                for name, path in self.bundled().items() if name not in have]
         return out
 
     def folder(self, sid: str) -> Path:
@@ -128,7 +162,7 @@ class Workspace:
         mine = self.root / "scenarios" / sid
         if (mine / "scenario.yaml").is_file():
             return mine
-        bundled = bundled_scenarios()
+        bundled = self.bundled()
         if sid in bundled:
             src = bundled[sid].parent
             if BUNDLED_DIR.resolve() not in src.resolve().parents:
@@ -144,9 +178,36 @@ class Workspace:
         raise InputError.single("studio", "scenario", f"no scenario {sid!r}; open one of "
                                 f"{', '.join(o['id'] for o in self.catalogue())}")
 
+    def bundled(self) -> dict[str, Path]:
+        """The bundled scenarios (name -> scenario file), read once: they do not change."""
+        with self._memo:
+            if self._bundled is None:
+                self._bundled = _bundled_names()
+            return self._bundled
+
     def load(self, sid: str) -> LoadedScenario:
-        """Scenario ``sid`` with its plans, as the command line loads it."""
-        return load_scenario(self.folder(sid) / "scenario.yaml")
+        """Scenario ``sid`` with its plans, as the command line loads it.
+
+        Kept while its scenario and plan files are unchanged (the same file, time and
+        size), so the page's requests do not read and validate the same YAML again; treat
+        it as read-only.
+        """
+        return self.load_file(self.folder(sid) / "scenario.yaml")
+
+    def load_file(self, path: Path) -> LoadedScenario:
+        """The scenario of a ``scenario.yaml`` (kept as :meth:`load` says)."""
+        key = str(path)
+        with self._memo:
+            one = self._loading.setdefault(key, threading.Lock())
+        with one:  # the page asks for a scenario and its map at once: read it once
+            with self._memo:
+                hit = self._loaded.get(key)
+            if hit is not None and hit[0] == _signature(path, hit[1]):
+                return hit[1]
+            loaded = load_scenario(path)
+            with self._memo:
+                self._loaded[key] = (_signature(path, loaded), loaded)
+            return loaded
 
     def new_folder(self, name: str) -> Path:
         """A new, empty scenario folder in the workspace (for a scenario built from files).
@@ -194,13 +255,21 @@ class Workspace:
             ``scenario`` (mapping) and ``plans`` (name -> {``file``, ``data``}).
         """
         loaded = self.load(sid)
+        signature = _signature(loaded.path, loaded)
+        with self._memo:
+            hit = self._raw.get(sid)
+        if hit is not None and hit[0] == signature:
+            return copy.deepcopy(hit[1])
         base = self.folder(sid).resolve()
         plans = {}
         for name, path in loaded.plan_paths.items():
             rel = str(path.resolve().relative_to(base)) if base in path.resolve().parents \
                 else str(path)
             plans[name] = {"file": rel, "data": read_yaml_mapping(path)}
-        return {"scenario": read_yaml_mapping(loaded.path), "plans": plans}
+        out = {"scenario": read_yaml_mapping(loaded.path), "plans": plans}
+        with self._memo:
+            self._raw[sid] = (signature, copy.deepcopy(out))
+        return out
 
     # ------------------------------------------------------------------ writing
     def check(self, kind: str, data: Any, rel: str) -> list[Problem]:

@@ -27,8 +27,6 @@ def departure_delays_s(curve: DepartureCurve, u: np.ndarray) -> np.ndarray:
     sigma of the log. Logistic and normal are truncated at zero (renormalised), so no
     household leaves before its order.
     """
-    from scipy import stats  # here, not at import: it costs a second or two of start-up
-
     u = np.asarray(u, dtype=np.float64)
     if curve.curve == "all_at_once":
         return np.zeros_like(u)
@@ -37,6 +35,8 @@ def departure_delays_s(curve: DepartureCurve, u: np.ndarray) -> np.ndarray:
         m = curve.sigma_min * np.sqrt(-2.0 * np.log1p(-u))
     elif curve.curve == "lognormal":
         assert curve.median_min is not None and curve.log_sigma is not None
+        from scipy import stats  # here, not at import: it costs a second or two of start-up
+
         m = curve.median_min * np.exp(curve.log_sigma * stats.norm.ppf(u))
     else:
         dist = _truncatable(curve)

@@ -271,12 +271,13 @@ def make_vehicles(
     if far and not prefix:  # the world warns once (see sim/world.py)
         logger.debug("%s: %d populated places are more than %.0f m from the road network; "
                      "their people start at the nearest road node", source, far, max_snap_m)
-    zone_l: list[int] = []
-    place_l: list[int] = []
-    origin_l: list[int] = []
-    persons_l: list[int] = []
-    car_l: list[bool] = []
-    for j, p in enumerate(ev):
+    # one array per place, joined once: no Python object per household
+    zone_p: list[np.ndarray] = []
+    place_p: list[np.ndarray] = []
+    origin_p: list[np.ndarray] = []
+    persons_p: list[np.ndarray] = []
+    car_p: list[np.ndarray] = []
+    for j, p in enumerate(ev.tolist()):
         pop = int(places.population[p])
         m = int(pop / hh.mean_size * 1.5) + 8
         sizes = 1 + rng_size.poisson(hh.mean_size - 1.0, size=m)
@@ -286,28 +287,33 @@ def make_vehicles(
         sizes[-1] -= int(cum[cut] - pop)
         cars = rng_car.random(sizes.size) < hh.car_share
         choice = rng_node.integers(0, near.shape[1], size=sizes.size)
-        for s, c, k in zip(sizes.tolist(), cars.tolist(), choice.tolist(), strict=True):
-            zone_l.append(int(places.zone[p]))
-            place_l.append(int(p))
-            origin_l.append(int(near[j, k]))
-            persons_l.append(int(s))
-            car_l.append(bool(c))
-    zone = np.array(zone_l, dtype=np.int64)
-    persons = np.array(persons_l, dtype=np.int64)
-    car = np.array(car_l, dtype=bool)
+        zone_p.append(np.full(sizes.size, int(places.zone[p]), dtype=np.int64))
+        place_p.append(np.full(sizes.size, p, dtype=np.int64))
+        origin_p.append(near[j][choice].astype(np.int64))
+        persons_p.append(sizes.astype(np.int64))
+        car_p.append(cars)
+    zone = _join(zone_p, np.int64)
+    persons = _join(persons_p, np.int64)
+    car = _join(car_p, bool)
     # ride sharing inside each zone: carless households join cars with spare seats
     riding = np.zeros(zone.size, dtype=bool)
     spare = np.where(car, hh.seats_per_car - persons, 0)
-    for z in np.unique(zone):
-        members = np.flatnonzero(zone == z)
+    # each zone's households in ascending order (a stable sort by zone), without
+    # scanning every household once per zone
+    by_zone = np.argsort(zone, kind="stable")
+    zones_sorted = zone[by_zone]
+    starts = np.flatnonzero(np.r_[True, zones_sorted[1:] != zones_sorted[:-1]])
+    ends = np.r_[starts[1:], zones_sorted.size]
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        members = by_zone[a:b]
         cars_z = members[car[members]]
         carless = members[~car[members]]
         seek = carless[rng_ride.random(carless.size) < hh.carless_ride_share]
         ptr = 0
-        for h in seek:
+        for h in seek.tolist():
             while ptr < cars_z.size and spare[cars_z[ptr]] <= 0:
                 ptr += 1
-            for c in cars_z[ptr: ptr + 64]:
+            for c in cars_z[ptr: ptr + 64].tolist():
                 if spare[c] >= persons[h]:
                     spare[c] -= persons[h]
                     persons[c] += persons[h]
@@ -317,10 +323,15 @@ def make_vehicles(
     pcu = np.where(car, hh.pcu_per_car, 0.0)[keep]
     n = int(keep.sum())
     return Vehicles(
-        zone=zone[keep], place=np.array(place_l, dtype=np.int64)[keep],
-        origin=np.array(origin_l, dtype=np.int64)[keep], persons=persons[keep], pcu=pcu,
+        zone=zone[keep], place=_join(place_p, np.int64)[keep],
+        origin=_join(origin_p, np.int64)[keep], persons=persons[keep], pcu=pcu,
         destination=np.full(n, -1, dtype=np.int64), depart_s=np.full(n, np.nan),
     )
+
+
+def _join(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    """The arrays ``parts`` end to end (an empty array of ``dtype`` if there are none)."""
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
 def _trip_nodes(df: pd.DataFrame, col: str, node_index: dict[int, int], file: str,

@@ -259,35 +259,45 @@ class AgentBook:
         road = self.bus_road_exposure.copy()
         left_hazard = np.full(n, np.nan)
         fl = world.place_flooded if place_flooded is None else place_flooded
-        for v in range(n):
-            tv = int(self.vehicle[v])
-            end_road = float(self.road_exposure_end[v])
-            if tv >= 0:
-                road[v] += tm.exposed_s[tv]
-                end_road = max(end_road, tm.exposure_end[tv])
-                if self.status[v] == "en_route":
-                    if tm.state[tv] == VehicleState.WAITING:
-                        self.reason[v] = "waiting to enter the road"
-                    elif tm.state[tv] == VehicleState.ON_ROAD:
-                        self.reason[v] = "on the road"
-            left = until
-            if np.isfinite(self.left_home_s[v]):
-                left = float(self.left_home_s[v])
-            elif tv >= 0 and np.isfinite(tm.first_enter_t[tv]):
-                left = tm.first_enter_t[tv]
-            elif v in boarded:
-                left = boarded[v]
-            end_home = -np.inf
-            p = int(self.veh.place[v])
-            if fl is not None and p >= 0 and fl[p] and self.role[v] == "evacuee":
-                for s, e in fl[p]:
+        # whole arrays at once (the same operations, in the same order, per agent)
+        tv = self.vehicle
+        on = np.flatnonzero(tv >= 0)
+        tvo = tv[on]
+        exposed = np.asarray(tm.exposed_s, dtype=np.float64)
+        state = np.asarray(tm.state, dtype=np.int64)
+        first_enter = np.asarray(tm.first_enter_t, dtype=np.float64)
+        end_road = self.road_exposure_end.copy()
+        road[on] += exposed[tvo]
+        end_road[on] = np.maximum(end_road[on], np.asarray(tm.exposure_end,
+                                                           dtype=np.float64)[tvo])
+        en_route = on[self.status[on] == "en_route"]
+        st = state[tv[en_route]]
+        self.reason[en_route[st == VehicleState.WAITING]] = "waiting to enter the road"
+        self.reason[en_route[st == VehicleState.ON_ROAD]] = "on the road"
+        end_home = np.full(n, -np.inf)
+        if fl is not None:
+            place = self.veh.place
+            flooded_place = np.zeros(len(fl) + 1, dtype=bool)  # the last: place -1
+            flooded_place[:-1] = [bool(iv) for iv in fl]
+            hit = np.flatnonzero(flooded_place[place] & (place >= 0)
+                                 & (self.role == "evacuee"))
+            for v in hit.tolist():
+                k = int(tv[v])
+                left = until
+                if np.isfinite(self.left_home_s[v]):
+                    left = float(self.left_home_s[v])
+                elif k >= 0 and np.isfinite(first_enter[k]):
+                    left = first_enter[k]
+                elif v in boarded:
+                    left = boarded[v]
+                for s, e in fl[int(place[v])]:
                     lo, hi = max(s, 0.0), min(e, left)
                     if hi > lo:
                         home[v] += hi - lo
-                        end_home = hi
-            last = max(end_home, end_road)
-            if np.isfinite(last):
-                left_hazard[v] = last
+                        end_home[v] = hi
+        last = np.maximum(end_home, end_road)
+        fin = np.isfinite(last)
+        left_hazard[fin] = last[fin]
         self.exposed_home_s = home
         self.exposed_road_s = road
         self.left_hazard_s = left_hazard

@@ -14,6 +14,7 @@ from musterpoint.sim.hazards.flood import StageHydrograph, flooded_intervals
 from musterpoint.sim.hazards.hazard_change import raised_stage
 from musterpoint.sim.intervals import Interval
 from musterpoint.sim.network.routing import Router
+from musterpoint.sim.traffic.fixed_routes import RoutedTrafficModel
 from musterpoint.sim.traffic.levers import NetworkLevers
 from musterpoint.sim.traffic.queue_model import TrafficModel
 from musterpoint.sim.world import World
@@ -84,6 +85,14 @@ class RoadState:
         """Give the roads their routing trees and traffic model (made after the
         destinations are known)."""
         self._router, self._traffic = router, traffic
+        if isinstance(traffic, RoutedTrafficModel):
+            traffic.follower.on_left = self._left_route
+
+    def _left_route(self, tv: int, node: int, planned: int) -> None:
+        """Log that vehicle ``tv`` left its fixed route at ``node`` (a link ahead closed)."""
+        link = str(self.net.link_id[planned]) if planned >= 0 else ""
+        self.recorder.log(self.env.now, "route_left", self.local[tv], link=link,
+                          detail=f"left its fixed route at node {int(self.net.node_id[node])}")
 
     @property
     def router(self) -> Router:
@@ -98,13 +107,17 @@ class RoadState:
         return self._traffic
 
     def launch(self, origin: int, dest: int, pcu: float, owner: RunExtension | None = None,
-               local: int = -1) -> int:
+               local: int = -1, routed: bool = False) -> int:
         """Put a vehicle on the road now, from ``origin`` to router destination ``dest``.
 
         ``owner`` (an extension) hears when it arrives or is stranded, with ``local``, its
-        own number for the vehicle. Returns the traffic-model vehicle number.
+        own number for the vehicle. With ``routed``, the vehicle of trip ``local`` drives
+        the trip's fixed route, if it has one. Returns the traffic-model vehicle number.
         """
         tv = self.traffic.add_vehicle(origin, dest, pcu)
+        routes = self.world.routes
+        if routed and routes is not None and isinstance(self.traffic, RoutedTrafficModel):
+            self.traffic.follower.assign(tv, routes.route(local), dest)
         self.local.append(local)
         self.owner.append(owner)
         self.traffic.depart(tv)
@@ -125,6 +138,8 @@ class RoadState:
             self.recorder.log(now, "link_closed" if now_closed[i] else "link_reopened",
                               link=str(self.net.link_id[i]))
         self.closed = now_closed
+        if isinstance(self.traffic, RoutedTrafficModel):
+            self.traffic.follower.on_closures(now_closed)
         self.router.rebuild(self.closed, cost_s=self.route_costs())
         self.traffic.after_reroute()
 

@@ -11,9 +11,9 @@ Processes:
 
 * departures: each car household leaves ``order time + mobilisation delay`` after its
   zone's order, bound for a shelter chosen by the plan (nearest open shelter with room;
-  the zone's assigned shelter; or nearest with unreserved room, capacity-balanced);
-* buses (if the plan has them) for households without transport, see
-  :mod:`musterpoint.sim.evacuation.buses`; shadow evacuees and background traffic to exits;
+  the zone's assigned shelter; or nearest with unreserved room, capacity-balanced); trips
+  leave at their times, and a trip with a fixed route drives it (``sim.traffic.fixed_routes``);
+* buses for the carless (:mod:`musterpoint.sim.evacuation.buses`); shadow and background to exits;
 * hazard and levers: at every hazard step, links in the hazard are closed to entry, and
   contraflow and control points change capacities at their times; routing trees are
   rebuilt on every change, so vehicles reroute at their next node;
@@ -59,9 +59,9 @@ from musterpoint.sim.kpis.standards import run_standards
 from musterpoint.sim.network.routing import Router
 from musterpoint.sim.result import RunResult
 from musterpoint.sim.rng import RandomStreams
+from musterpoint.sim.traffic.fixed_routes import traffic_model_for
 from musterpoint.sim.traffic.levers import NetworkLevers, plan_file
 from musterpoint.sim.traffic.node_model import NODE_STREAM
-from musterpoint.sim.traffic.queue_model import TrafficModel
 from musterpoint.sim.world import World
 
 __all__ = ["EvacuationRun"]
@@ -134,7 +134,7 @@ class EvacuationRun:
             self.extensions.append(ext)
         router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s, dest_nodes)
         self.roads = RoadState(self.env, world, plan, levers, self.recorder)
-        traffic = TrafficModel(
+        traffic = traffic_model_for(net.link_from, world.routes is not None)(
             self.env, net.link_to, net.freeflow_s, net.capacity_vph, self.roads.storage,
             net.n_nodes, router, self._on_reach, self._on_strand,
             stuck_time_s=plan.stuck_time_s, exposure_intervals=world.link_flooded,
@@ -317,7 +317,7 @@ class EvacuationRun:
             return
         if d < self.shelters.n:
             self.shelters.reserve(v, int(veh.persons[v]), d)
-        ag.vehicle[v] = self.roads.launch(o, d, float(veh.pcu[v]), local=v)
+        ag.vehicle[v] = self.roads.launch(o, d, float(veh.pcu[v]), local=v, routed=first)
 
     def dest_id(self, d: int) -> str:
         """Id of router destination ``d`` (shelter, pickup point or exit)."""

@@ -117,11 +117,7 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     events = events.sort_values(["time_s"], kind="stable").reset_index(drop=True)
     events["vehicle_id"] = events["vehicle_id"].astype(np.int64)
 
-    rows = run.recorder.link_rows
-    link_states = (pd.concat(rows, ignore_index=True) if rows else
-                   pd.DataFrame(columns=["interval_start_s", "link_id", "entered", "exited",
-                                         "pcu_end", "occupancy", "mean_travel_s",
-                                         "freeflow_s", "closed"]))
+    link_states = run.recorder.link_states(net.link_id, net.freeflow_s)
 
     flooded_from = np.full(net.n_links, np.nan)
     if w.link_flooded is not None:

@@ -45,10 +45,12 @@ from musterpoint.sim.experiments.jobs import (
 from musterpoint.sim.world import World
 
 __all__ = [
+    "LOCAL_CLUSTER",
     "DaskExecutor",
     "Executor",
     "LocalProcessExecutor",
     "SerialExecutor",
+    "local_cluster_workers",
     "make_jobs",
     "prime_world",
     "run_job",
@@ -199,13 +201,40 @@ def _probe(address: str, timeout: float) -> None:
         socket.create_connection((parts.hostname, parts.port), timeout=timeout).close()
 
 
+#: ``--scheduler`` value that starts a Dask LocalCluster on this machine (``local:N``: N
+#: worker processes; default one per CPU).
+LOCAL_CLUSTER = "local"
+
+
+def local_cluster_workers(address: str) -> int | None:
+    """Worker processes of a ``local`` / ``local:N`` address, or None for a scheduler's
+    ``tcp://`` address.
+
+    Raises
+    ------
+    MusterError
+        If ``N`` is not a whole number >= 1.
+    """
+    if address != LOCAL_CLUSTER and not address.startswith(LOCAL_CLUSTER + ":"):
+        return None
+    tail = address[len(LOCAL_CLUSTER) + 1:]
+    if not tail:
+        return max(1, os.cpu_count() or 1)
+    if not tail.isdigit() or int(tail) < 1:
+        raise MusterError(f"--scheduler {address}: give local:N with N >= 1 worker "
+                          "processes, e.g. local:2")
+    return int(tail)
+
+
 class DaskExecutor:
     """Run jobs on a Dask ``distributed`` cluster.
 
     Parameters
     ----------
     address : str
-        Scheduler address, ``tcp://HOST:PORT``.
+        Scheduler address, ``tcp://HOST:PORT``; or ``local`` / ``local:N`` to start a
+        ``LocalCluster`` of N single-threaded worker processes (one per CPU by default)
+        for these jobs and close it after them.
     timeout : float
         Seconds to wait for the scheduler.
     """
@@ -215,6 +244,7 @@ class DaskExecutor:
     def __init__(self, address: str, timeout: float = 10.0) -> None:
         self.address = address
         self.timeout = timeout
+        self.workers = local_cluster_workers(address)
 
     def run(self, jobs: Sequence[RunJob]) -> Iterator[Outcome]:
         """Yield outcomes as the cluster finishes them; pending tasks are cancelled on exit."""
@@ -222,22 +252,35 @@ class DaskExecutor:
             dist: Any = importlib.import_module("distributed")
         except ImportError:
             raise MusterError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+        cluster: Any = None
+        if self.workers is not None:
+            cluster = dist.LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                        processes=True, dashboard_address=None)
+            address = str(cluster.scheduler_address)
+        else:
+            address = self.address
         try:
-            _probe(self.address, self.timeout)
-            client = dist.Client(self.address, timeout=self.timeout)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise MusterError(f"cannot reach the Dask scheduler at {self.address}: {exc}; start "
-                              "one with 'dask scheduler' and workers with 'dask worker "
-                              "tcp://HOST:8786', or leave out --scheduler") from None
-        futures: list[Any] = []
-        try:
-            futures = client.map(run_job, list(jobs), pure=False)
-            for fut in dist.as_completed(futures):
-                yield fut.result()
+            try:
+                _probe(address, self.timeout)
+                client = dist.Client(address, timeout=self.timeout)
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise MusterError(
+                    f"cannot reach the Dask scheduler at {address}: {exc}; start one with "
+                    "'dask scheduler' and workers with 'dask worker tcp://HOST:8786', use "
+                    "--scheduler local for a cluster on this machine, or leave out "
+                    "--scheduler") from None
+            futures: list[Any] = []
+            try:
+                futures = client.map(run_job, list(jobs), pure=False)
+                for fut in dist.as_completed(futures):
+                    yield fut.result()
+            finally:
+                if futures:
+                    client.cancel(futures)
+                client.close()
         finally:
-            if futures:
-                client.cancel(futures)
-            client.close()
+            if cluster is not None:
+                cluster.close()
 
 
 # ---------------------------------------------------------------------- driver

@@ -37,12 +37,49 @@ from musterpoint.sim.kpis.standards import evaluate
 from musterpoint.sim.kpis.statistics import paired_difference, verdict
 from musterpoint.sim.world import World
 
-__all__ = ["FORMAT", "Suggestions", "suggest", "why_nothing_helps"]
+__all__ = ["FORMAT", "SUGGESTIONS_KEYS", "Suggestions", "suggest", "why_nothing_helps"]
 
 logger = logging.getLogger(__name__)
 
 #: Format tag of suggestions.json.
 FORMAT = "musterpoint-suggestions/1"
+
+#: The keys of ``suggestions.json`` as (key, unit, meaning), for ``docs/outputs.md``; a
+#: plan record is the dict under ``base``, each of ``candidates`` and ``combined``.
+SUGGESTIONS_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("format", "", f"format tag, `{FORMAT}`"),
+    ("seeds", "", "the common seeds every plan was simulated on (common random numbers)"),
+    ("base", "", "plan record of the base plan"),
+    ("candidates", "", "plan record of every candidate change simulated"),
+    ("skipped", "", "kinds of change not proposed: `kind` and `reason` (`en`/`zh`)"),
+    ("combined", "", "plan record of the kept candidates combined (null: fewer than two kept)"),
+    ("suggested", "", "the suggestion (null: nothing helps): `plan`, `from` (candidate keys), "
+     "`summary` (`en`/`zh`), `score_before`, `score_after`, per-seed `scores_before`, "
+     "`scores_after` and their paired `difference`"),
+    ("why_none", "", "when nothing helps, the reasons (`en`/`zh`)"),
+    ("<record>.plan", "", "plan name"),
+    ("<record>.seeds", "", "seeds of its runs"),
+    ("<record>.scores", "points", "composite score per seed (0–100)"),
+    ("<record>.score_mean", "points", "their mean"),
+    ("<record>.standards_met", "", "per service standard id, met (true/false) per seed"),
+    ("<record>.ete50_s", "s", "ETE50 per seed (null: not reached)"),
+    ("<record>.ete90_s", "s", "ETE90 per seed (null: not reached)"),
+    ("<record>.arrived", "persons", "persons safe per seed"),
+    ("<record>.kind", "", "candidates: staging, contraflow, shelters or combined"),
+    ("<record>.key", "", "candidates: short unique name, also the plan name's suffix"),
+    ("<record>.summary", "", "candidates: what it changes, in plain words (`en`/`zh`)"),
+    ("<record>.details", "", "candidates: machine-readable figures (zones and delays, "
+     "streets and link ids, zone to shelter)"),
+    ("<record>.difference", "points", "candidates: paired difference of the score from the "
+     "base plan: `n`, `mean`, `sd`, `half_width`, `lo`, `hi` (95 % interval)"),
+    ("<record>.verdict", "", "candidates: better, worse, same, unclear (no clear difference) "
+     "or no data"),
+    ("<record>.kept", "", "candidates: kept by the rule above"),
+    ("<record>.reason", "", "candidates: why not kept (`en`/`zh`), or null"),
+    ("<record>.standards_gained", "", "candidates: standards met on more seeds "
+     "(`id`, `before`, `after`)"),
+    ("<record>.standards_lost", "", "candidates: standards met on fewer seeds"),
+)
 
 
 @dataclass

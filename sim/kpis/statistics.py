@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 __all__ = [
     "SKIP_FAMILIES",
@@ -133,8 +132,17 @@ class Interval:
                 "half_width": self.half_width, "lo": self.lo, "hi": self.hi}
 
 
-def t_quantile(df: int, confidence: float = 0.95) -> float:
+def _z_quantile(confidence: float) -> float:
+    """The two-sided standard normal critical value."""
+    from scipy import stats
+
+    return float(stats.norm.ppf(0.5 + confidence / 2.0))
+
+
+def t_quantile(df: float, confidence: float = 0.95) -> float:
     """The two-sided Student t critical value with ``df`` degrees of freedom."""
+    from scipy import stats  # here, not at import: about 0.5 s that a single run never needs
+
     return float(stats.t.ppf(0.5 + confidence / 2.0, df))
 
 
@@ -198,7 +206,7 @@ def unpaired_difference(a: Sequence[Value], b: Sequence[Value],
     if se == 0.0:
         return Interval(n, total, mean, 0.0, 0.0, mean, mean)
     df = (va + vb) ** 2 / (va**2 / (xa.size - 1) + vb**2 / (xb.size - 1))
-    hw = float(stats.t.ppf(0.5 + confidence / 2.0, df)) * se
+    hw = t_quantile(df, confidence) * se
     return Interval(n, total, mean, se * math.sqrt(n), hw, mean - hw, mean + hw)
 
 
@@ -227,7 +235,7 @@ def replications_needed(sd: float | None, target_half_width: float,
         return None
     if sd == 0.0:
         return 2
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    z = _z_quantile(confidence)
     n = max(2, math.ceil((z * sd / target_half_width) ** 2))
     while n <= n_max:
         if t_quantile(n - 1, confidence) * sd / math.sqrt(n) <= target_half_width:
@@ -242,7 +250,7 @@ def wilson_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, fl
     """Wilson score interval of a share ``k / n`` (None when ``n`` is 0)."""
     if n <= 0:
         return None
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    z = _z_quantile(confidence)
     p = k / n
     den = 1.0 + z * z / n
     centre = (p + z * z / (2 * n)) / den

@@ -4,6 +4,7 @@
   :func:`~musterpoint.sim.network.read_osm.read_osm`.
 - ``*.geojson``, ``*.json``, ``*.gpkg``, ``*.shp``, ``*.fgb``, ``*.gml``:
   :func:`~musterpoint.sim.network.read_layer.read_line_layer`.
+- ``*.net.xml``, ``*.net.xml.gz`` (SUMO): :func:`~musterpoint.sim.network.read_sumo.read_sumo_net`.
 - A folder with ``nodes.csv`` and ``links.csv``, or a ``*nodes*.csv`` file (its partner is
   the same name with ``links``): :func:`~musterpoint.sim.network.read_csv.read_csv_network`.
 """
@@ -18,14 +19,15 @@ from musterpoint.sim.network.graph import Network
 from musterpoint.sim.network.read_csv import read_csv_network
 from musterpoint.sim.network.read_layer import LAYER_SUFFIXES, read_line_layer
 from musterpoint.sim.network.read_osm import OSM_SUFFIXES, read_osm
+from musterpoint.sim.network.read_sumo import SUMO_SUFFIXES, read_sumo_net
 
 __all__ = ["read_network"]
 
 logger = logging.getLogger(__name__)
 
 _SUPPORTED = (
-    "an OSM extract (.osm.pbf, .osm, .osm.gz), a line layer (.geojson, .gpkg, .shp) or "
-    "a folder with nodes.csv and links.csv"
+    "an OSM extract (.osm.pbf, .osm, .osm.gz), a line layer (.geojson, .gpkg, .shp), "
+    "a SUMO network (.net.xml) or a folder with nodes.csv and links.csv"
 )
 
 
@@ -53,8 +55,9 @@ def read_network(
     path : str or Path
         OSM extract, GIS line layer, CSV folder or nodes CSV (see the module table).
     crs : str, optional
-        CRS of CSV coordinates (required for CSV), or the CRS to assume for a line
-        layer that declares none. Ignored for OSM (always EPSG:4326).
+        CRS of CSV coordinates (required for CSV), the CRS to assume for a line
+        layer that declares none, or of a SUMO network's x/y when it has no projection.
+        Ignored for OSM (always EPSG:4326).
     links_csv : str or Path, optional
         Links file when ``path`` is a nodes CSV whose partner is not named alike.
     layer : str, optional
@@ -89,6 +92,9 @@ def read_network(
     if name.endswith(OSM_SUFFIXES):
         logger.debug("%s: reading as OSM", file)
         return read_osm(path)
+    if name.endswith(SUMO_SUFFIXES):
+        logger.debug("%s: reading as a SUMO network", file)
+        return read_sumo_net(path, crs=crs)
     if name.endswith(LAYER_SUFFIXES):
         logger.debug("%s: reading as a line layer", file)
         return read_line_layer(path, layer=layer, crs=crs)

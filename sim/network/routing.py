@@ -14,7 +14,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-__all__ = ["AT_DESTINATION", "NO_ROUTE", "Router"]
+__all__ = ["AT_DESTINATION", "NO_ROUTE", "Router", "reaches_any"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,9 @@ class Router:
             for d in destinations
         ]
         self.next_hop: list[list[int]] = []
+        # one int object per link (and per marker), shared by every tree: a tree of a
+        # million nodes then costs a pointer per node, not a new int object per node
+        self._hop_ints = np.arange(NO_ROUTE, self.link_from.shape[0]).astype(object)
         self.dist_s = np.empty((0, self.n_nodes))
         self.rebuilds = 0
         self.rebuild(np.zeros(self.link_from.shape[0], dtype=bool))
@@ -113,9 +116,44 @@ class Router:
             pos = np.searchsorted(keys, nodes * n + pred[has])
             hop[nodes] = idx[pos]
             hop[dest] = AT_DESTINATION
-            self.next_hop.append(hop.tolist())
+            self.next_hop.append(self._hop_ints[hop - NO_ROUTE].tolist())
             dist_rows.append(dist)
         self.dist_s = (np.vstack(dist_rows) if dist_rows else np.empty((0, n)))
         self.rebuilds += 1
         logger.debug("routing trees rebuilt (%d destinations, %d closed links)",
                      len(self.destinations), int(np.asarray(closed).sum()))
+
+
+def reaches_any(n_nodes: int, link_from: np.ndarray, link_to: np.ndarray,
+                targets: list[int], closed: np.ndarray) -> np.ndarray:
+    """Which nodes have an open route to at least one of ``targets``.
+
+    The same answer as ``np.isfinite(Router(...).dist_s).any(axis=0)`` for destinations
+    whose nodes are ``targets``, from one search from all of them at once instead of a
+    tree per destination (a region with 144 shelters: one search instead of 144, and no
+    next-hop lists).
+
+    Parameters
+    ----------
+    n_nodes : int
+        Number of nodes.
+    link_from, link_to : ndarray of int
+        End nodes of each directed link.
+    targets : list of int
+        Nodes to reach.
+    closed : ndarray of bool
+        Links that cannot be used.
+
+    Returns
+    -------
+    ndarray of bool
+        One value per node.
+    """
+    if not targets:
+        return np.zeros(n_nodes, dtype=bool)
+    open_idx = np.flatnonzero(~np.asarray(closed, dtype=bool))
+    rev = csr_matrix((np.ones(open_idx.size), (link_to[open_idx], link_from[open_idx])),
+                     shape=(n_nodes, n_nodes))
+    dist = dijkstra(rev, directed=True, indices=sorted(set(targets)), min_only=True,
+                    unweighted=True)
+    return np.asarray(np.isfinite(dist))

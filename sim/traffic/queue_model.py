@@ -38,13 +38,11 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 import simpy
-from simpy.events import Event
 
-from musterpoint.sim.des import schedule_call
+from musterpoint.sim.des import BareCall, call_scheduler
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
 from musterpoint.sim.traffic.node_model import CapacityDraw
 
@@ -144,7 +142,8 @@ class TrafficModel:
         self.closed: list[bool] = [False] * n_links
         self.waiters: list[list[int]] = [[] for _ in range(n_links)]
         self.pending: list[float] = [float("inf")] * n_links
-        self.token: list[int] = [0] * n_links
+        self.pending_event: list[BareCall | None] = [None] * n_links
+        self._push = call_scheduler(env)
         self.blocked_since: list[float] = [-1.0] * n_links
         self.last_exit: list[float] = [float("-inf")] * n_links
         self.depart_queue: list[deque[int]] = [deque() for _ in range(int(n_nodes))]
@@ -196,7 +195,7 @@ class TrafficModel:
         self.depart_queue[o].append(v)
         if not self.depart_pending[o]:
             self.depart_pending[o] = True
-            self._call(0.0, partial(self._try_depart, o))
+            self._push(0.0, self._try_depart, o)
 
     # ------------------------------------------------------------------ closures
     def set_closed(self, link: int, closed: bool) -> None:
@@ -222,20 +221,17 @@ class TrafficModel:
                 self._release(m)
 
     # ------------------------------------------------------------------ scheduling
-    def _call(self, delay: float, fn: Callable[[Event], None]) -> None:
-        schedule_call(self.env, delay, fn)
-
     def _schedule_exit(self, link: int, at: float) -> None:
+        """The head of ``link`` tries to leave at ``at`` (unless it already will earlier)."""
         if at >= self.pending[link]:
             return
         self.pending[link] = at
-        self.token[link] += 1
-        now = self.env.now
-        self._call(max(at - now, 0.0), partial(self._exit_event, link, self.token[link]))
+        self.pending_event[link] = self._push(max(at - self.env._now, 0.0), self._exit_event, link)
 
-    def _exit_event(self, link: int, token: int, _: Event) -> None:
-        if token != self.token[link]:
-            return
+    def _exit_event(self, ev: BareCall) -> None:
+        link: int = ev._value
+        if ev is not self.pending_event[link]:
+            return  # superseded by an earlier exit
         self.pending[link] = float("inf")
         self._try_exit(link)
 
@@ -244,7 +240,7 @@ class TrafficModel:
         (once per moment, after the events already due now)."""
         if self.waiters[m] and not self.serve_pending[m]:
             self.serve_pending[m] = True
-            self._call(0.0, partial(self._serve, m))
+            self._push(0.0, self._serve, m)
 
     def _release(self, m: int) -> None:
         """Let everything waiting for ``m`` look for its next link again (after a reroute
@@ -260,14 +256,14 @@ class TrafficModel:
         if w >= 0:
             q = self.queue[w]
             if q:
-                end, ne, now = self.end_t[q[0]], self.next_exit[w], self.env.now
+                end, ne, now = self.end_t[q[0]], self.next_exit[w], self.env._now
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
         else:
             o = -w - 1
             if not self.depart_pending[o]:
                 self.depart_pending[o] = True
-                self._call(0.0, partial(self._try_depart, o))
+                self._push(0.0, self._try_depart, o)
 
     def _waits_for(self, w: int, m: int, t: float) -> bool:
         """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
@@ -282,15 +278,16 @@ class TrafficModel:
         dq = self.depart_queue[-w - 1]
         return bool(dq) and self._next_link(dq[0], -w - 1) == m
 
-    def _serve(self, m: int, _: Event) -> None:
-        """The node model: while ``m`` has room, move in one waiting head at a time, each
-        drawn in proportion to its approach's capacity."""
+    def _serve(self, ev: BareCall) -> None:
+        """The node model: while ``m`` (the event's value) has room, move in one waiting
+        head at a time, each drawn in proportion to its approach's capacity."""
+        m: int = ev._value
         self.events_processed += 1
         self.serve_pending[m] = False
         if self.closed[m]:
             return
         ws = self.waiters[m]
-        t = self.env.now
+        t = self.env._now
         while ws and self.used[m] < self.storage[m]:
             ready = [w for w in ws if self._waits_for(w, m, t)]
             if len(ready) < len(ws):
@@ -345,7 +342,8 @@ class TrafficModel:
         q.popleft()
         pcu = self.pcu[v]
         self.used[link] -= pcu
-        self.next_exit[link] = t + self.headway[link] * pcu
+        ne = t + self.headway[link] * pcu
+        self.next_exit[link] = ne
         self.last_exit[link] = t
         self.blocked_since[link] = -1.0
         t_in = self.enter_t[v]
@@ -363,7 +361,6 @@ class TrafficModel:
         self.link[v] = -1
         if q:
             end = self.end_t[q[0]]
-            ne = self.next_exit[link]
             self._schedule_exit(link, end if end > ne else ne)
         if self.waiters[link]:
             self._wake(link)
@@ -374,7 +371,7 @@ class TrafficModel:
         if not q:
             return
         v = q[0]
-        t = self.env.now
+        t = self.env._now
         end, ne = self.end_t[v], self.next_exit[link]
         ready = end if end > ne else ne
         if t < ready:  # woken early: come back when the head may leave
@@ -382,7 +379,7 @@ class TrafficModel:
             return
         node = self.link_to[link]
         while True:
-            m = self._next_link(v, node)
+            m = self._next_link(v, node)  # a method: fixed routes override it
             if m == AT_DESTINATION:
                 if self.on_reach(v, node, t):
                     self._leave(link, v, t)
@@ -409,9 +406,10 @@ class TrafficModel:
         if self.blocked_since[link] < 0.0:
             self.blocked_since[link] = t
             if self.stuck_time_s > 0:
-                self._call(self.stuck_time_s, partial(self._stuck_check, link, t))
+                self._push(self.stuck_time_s, self._stuck_check, (link, t))
 
-    def _stuck_check(self, link: int, since: float, _: Event) -> None:
+    def _stuck_check(self, ev: BareCall) -> None:
+        link, since = ev._value
         if self.blocked_since[link] != since or not self.queue[link]:
             return
         v = self.queue[link][0]
@@ -419,14 +417,14 @@ class TrafficModel:
         if m < 0 or self.closed[m]:
             # Nowhere open to go: re-arm the check; a reroute or reopening may help.
             self.blocked_since[link] = -1.0
-            self._block(link, m, self.env.now) if m >= 0 else None
+            self._block(link, m, self.env._now) if m >= 0 else None
             return
-        t = self.env.now
+        t = self.env._now
         wait = self.last_exit[m] + self.stuck_time_s - t
         # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
         # time (t + wait == t) would re-check at this instant for ever: stuck now
         if wait > 0.0 and t + wait > t:
-            self._call(wait, partial(self._stuck_check, link, since))
+            self._push(wait, self._stuck_check, (link, since))
             return
         self.forced_moves += 1
         logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
@@ -434,11 +432,12 @@ class TrafficModel:
         self._leave(link, v, t)
         self._enter(m, v, t)
 
-    def _try_depart(self, o: int, _: Event) -> None:
+    def _try_depart(self, ev: BareCall) -> None:
+        o: int = ev._value
         self.events_processed += 1
         self.depart_pending[o] = False
         dq = self.depart_queue[o]
-        t = self.env.now
+        t = self.env._now
         while dq:
             v = dq[0]
             m = self._next_link(v, o)

@@ -205,6 +205,16 @@ def test_f_g_chinese_pages_have_no_english(browser: Any, studio: Any) -> None:
         texts = p.page.evaluate(VISIBLE_TEXT_JS)
         english = [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))]
         assert english == [], tab
+    # a validation message, next to its field and in the list, is Chinese too
+    p.page.click('#tabs button[data-tab="scenario"]')
+    p.page.fill('input.capacity[data-id="north"]', "-5")
+    p.page.press('input.capacity[data-id="north"]', "Tab")
+    p.page.wait_for_selector('input.capacity[data-id="north"] + .field-problem')
+    assert p.page.inner_text('input.capacity[data-id="north"] + .field-problem') == \
+        "请填写不小于 0 的数"
+    texts = p.page.evaluate(VISIBLE_TEXT_JS)
+    assert "请填写不小于 0 的数" in texts
+    assert [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))] == []
     # remembered: a new page opens in Chinese
     again = Page(context, url)
     assert again.page.inner_text("#btn-run") == "运行"
@@ -263,6 +273,39 @@ def test_d_create_from_uploaded_files_run_save_and_cli(browser: Any, studio: Any
     p.clean()
 
 
+def test_create_form_builder_options_shown_by_method_and_checked_in_chinese(
+        browser: Any, studio: Any, tmp_path: Path) -> None:
+    _, url, _ = studio
+    p = Page(browser, url)
+    p.page.click("#btn-lang")
+    p.page.click('#tabs button[data-tab="new"]')
+    assert p.page.is_visible("#new-cell-m") and not p.page.is_visible("#new-zones")
+    p.page.select_option("#new-zones-kind", "polygons")
+    assert p.page.is_visible("#new-zones") and not p.page.is_visible("#new-cell-m")
+    p.page.select_option("#new-population-kind", "osm-buildings")
+    assert p.page.is_visible("#new-population-total")
+    assert not p.page.is_visible("#new-population-col")
+    assert p.page.locator("#new-crs option").all_inner_texts() == [
+        "WGS 84（卫星定位）", "GCJ-02（高德、腾讯）", "BD-09（百度）",
+        "2000国家大地坐标系（CGCS2000）"]
+    p.page.select_option("#new-population-kind", "points")
+    p.page.select_option("#new-zones-kind", "hexagon")
+    p.page.fill("#new-cell-m", "0")
+    p.page.select_option("#new-crs", "GCJ-02")
+    p.page.fill("#new-name", "k")
+    p.page.set_input_files("#new-roads", str(KREMS / "krems.osm.gz"))
+    p.page.set_input_files("#new-population", str(KREMS / "population.csv"))
+    p.page.click("#btn-create")
+    p.page.wait_for_selector("#new-cell-m + .field-problem")
+    assert p.page.inner_text("#new-cell-m + .field-problem") == "请填写大于 0 的数"
+    texts = p.page.evaluate(VISIBLE_TEXT_JS)
+    assert [s for s in texts if re.search(r"[A-Za-z]{2,}", s.replace("musterpoint", ""))] == []
+    # the refusal is a 400 answer, which Chromium logs; nothing else may be logged
+    assert [e for e in p.errors if "status of 400" not in e] == []
+    p.errors.clear()
+    p.clean()
+
+
 def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     _, url, folder = studio
     p = Page(browser, url)
@@ -270,6 +313,13 @@ def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     p.click_lonlat(-51.199, -30.0)  # the first street of the grid (links L1 and L2)
     p.page.wait_for_selector("#road-popup")
     p.page.fill("#close-at", "0:30")
+    for bad in ("0", "6", ""):  # outside the schema's range: refused in the popup
+        p.page.fill("#control-factor", bad)
+        p.page.click("#control-ok")
+        assert p.page.inner_text("#control-factor-problem") == \
+            "give a number above 0 and up to 5"
+        assert "invalid" in (p.page.get_attribute("#control-factor", "class") or "")
+    p.page.fill("#control-factor", "0.7")
     p.page.click("#control-ok")
     p.page.wait_for_selector("#road-popup", state="detached")
     p.click_lonlat(-51.199, -30.0)
@@ -278,7 +328,7 @@ def test_plan_levers_by_clicking_a_road(browser: Any, studio: Any) -> None:
     p.page.click("#contraflow-ok")
     p.page.wait_for_function("() => document.querySelector('#problem-list li.ok')")
     plan = p.save_and_read(folder / "plan-now.yaml")
-    assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.5}]
+    assert plan["control_points"] == [{"links": ["L1"], "from_h": 0.5, "capacity_factor": 0.7}]
     assert plan["contraflow"] == [{"links": ["L1"], "from_h": 0.75}]
     p.clean()
 
@@ -322,6 +372,84 @@ def test_draw_a_hazard_extent_from_a_time(browser: Any, studio: Any) -> None:
     layer = json.loads((folder / "data" / "studio-hazard.geojson").read_text())
     assert [f["properties"]["from_h"] for f in layer["features"]] == [0.5]
     p.run_and_wait()
+    p.clean()
+
+
+def test_drawn_hazard_extents_reopen_edit_save(browser: Any, studio: Any) -> None:
+    import json
+
+    _, url, folder = studio
+    p = Page(browser, url)
+    p.page.click('#tools button[data-tool="hazard"]')
+    p.page.fill("#hazard-from", "0:30")
+    corners = [(-51.2005, -30.0005), (-51.1975, -30.0005), (-51.1975, -29.9895)]
+    for lon, lat in [*corners, corners[0]]:
+        p.click_lonlat(lon, lat)
+        p.page.wait_for_timeout(150)
+    p.page.wait_for_function("() => window.studio.hazardPolygons.length === 1")
+    p.save_and_read(folder / "scenario.yaml")
+    # reopened: the saved extent is drawn and listed; draw a second one from 2:00, save
+    again = Page(browser, url)
+    assert again.page.locator("#hazard-table tr").all_inner_texts() == ["0:30\tRemove"]
+    again.page.click('#tools button[data-tool="hazard"]')
+    again.page.fill("#hazard-from", "2:00")
+    for lon, lat in [*corners, corners[0]]:
+        again.click_lonlat(lon + 0.001, lat)
+        again.page.wait_for_timeout(150)
+    again.page.wait_for_function("() => window.studio.hazardPolygons.length === 2")
+    saved = again.save_and_read(folder / "scenario.yaml")
+    assert len(saved["hazard"]["polygons"]) == 1
+    layer = json.loads((folder / "data" / "studio-hazard.geojson").read_text())
+    assert [f["properties"]["from_h"] for f in layer["features"]] == [0.5, 2.0]
+    # reopened once more: both; remove the first and save
+    third = Page(browser, url)
+    assert third.page.locator("#hazard-table tr").count() == 2
+    third.page.locator("#hazard-table button").first.click()
+    third.save_and_read(folder / "scenario.yaml")
+    layer = json.loads((folder / "data" / "studio-hazard.geojson").read_text())
+    assert [f["properties"]["from_h"] for f in layer["features"]] == [2.0]
+    for page in (p, again, third):
+        page.clean()
+
+
+def test_buses_placed_on_the_map_run_and_move_people(browser: Any, studio: Any) -> None:
+    srv, url, folder = studio
+    p = Page(browser, url)
+    p.page.click('#tabs button[data-tab="plan"]')
+    p.page.click("#tool-depot")  # the plan has no buses: place the depot, then pick-ups
+    p.click_lonlat(-51.193, -29.995)  # on dry ground: the flood covers the west
+    p.page.wait_for_selector("#bus-count")
+    for lon, lat in [(-51.196, -29.998), (-51.196, -29.992)]:
+        p.click_lonlat(lon, lat)
+        p.page.wait_for_timeout(150)
+    assert p.page.locator("#pickup-table tr").count() == 2
+    assert p.page.locator(".pickup-icon").count() == 2
+    assert p.page.locator(".depot-icon").count() == 1
+    p.page.fill("#bus-count", "3")
+    p.page.press("#bus-count", "Tab")
+    p.page.fill("#bus-ready-from", "5")
+    p.page.press("#bus-ready-from", "Tab")
+    p.page.fill("#bus-ready-to", "15")
+    p.page.press("#bus-ready-to", "Tab")
+    # drag the depot a little: its place follows
+    depot = p.page.locator(".depot-icon").bounding_box()
+    p.page.mouse.move(depot["x"] + 7, depot["y"] + 7)
+    p.page.mouse.down()
+    p.page.mouse.move(depot["x"] + 47, depot["y"] + 7, steps=5)
+    p.page.mouse.up()
+    plan = p.save_and_read(folder / "plan-now.yaml")
+    buses = plan["buses"]
+    assert buses["buses"] == 3 and buses["mobilisation_min"] == [5, 15]
+    assert [q["id"] for q in buses["pickups"]] == ["pickup-1", "pickup-2"]
+    assert buses["depot"]["id"] == "depot" and buses["depot"]["lon"] > -51.193
+    p.run_and_wait()
+    delivered = int(p.page.inner_text("#bus-delivered").replace(",", ""))
+    assert delivered > 0
+    job = srv.jobs.get(p.page.evaluate("window.studio.job.id"))
+    table = pd.read_parquet(job.out / "buses.parquet")
+    assert len(table) == 3 and int(table["delivered"].sum()) == delivered
+    agents = pd.read_parquet(job.out / "agents.parquet", columns=["mode", "persons"])
+    assert agents.loc[agents["mode"] == "bus", "persons"].sum() >= delivered
     p.clean()
 
 

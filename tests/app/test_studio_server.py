@@ -110,10 +110,66 @@ def test_edits_are_checked_by_field_and_bad_ones_not_saved(studio: Any) -> None:
     _, checked = _call(base, "/api/check", {"kind": "scenario", "file": "scenario.yaml",
                                             "data": sc["scenario"]})
     assert [p["field"] for p in checked["problems"]] == ["shelters[1].capacity"]
+    assert checked["problems"][0]["reason"] == "give a number of 0 or more"
+    _, zh = _call(base, "/api/check", {"kind": "scenario", "file": "scenario.yaml",
+                                       "data": sc["scenario"], "lang": "zh"})
+    assert zh["problems"] == [{"file": "scenario.yaml", "field": "shelters[1].capacity",
+                               "reason": "请填写不小于 0 的数"}]
     before = (folder / "scenario.yaml").read_bytes()
-    status, answer = _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
+    status, answer = _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"],
+                                                              "lang": "zh"})
     assert status == 400 and answer["problems"][0]["field"] == "shelters[1].capacity"
+    assert answer["problems"][0]["reason"] == "请填写不小于 0 的数"
     assert (folder / "scenario.yaml").read_bytes() == before
+
+
+def test_validation_messages_in_chinese_by_error_type() -> None:
+    from musterpoint.studio.validation import localized_problems
+
+    plan = {"name": "x", "order_time_h": "soon", "shelter_choice": "random", "bogus": 1,
+            "control_points": [{"links": ["a"], "from_h": 0, "capacity_factor": 9}]}
+    zh = {p["field"]: p for p in localized_problems("plan", plan, "plan.yaml", "zh")}
+    assert zh["order_time_h"]["reason"] == "请填写数字"
+    assert zh["shelter_choice"]["reason"].startswith("请从以下选项中选择：nearest_with_room")
+    assert zh["bogus"]["reason"] == "未知的键；请删除或检查拼写"
+    assert zh["control_points[0].capacity_factor"]["reason"] == "请填写不大于 5 的数"
+    en = {p["field"]: p["reason"] for p in localized_problems("plan", plan, "plan.yaml", "en")}
+    assert en["control_points[0].capacity_factor"] == "give a number of 5 or less"
+    # a model's own sentence without a translation: a Chinese stand-in, the English as detail
+    stage = {"name": "x", "title": {"en": "x"}, "stages": [{"time_h": 1}]}
+    (own,) = localized_problems("plan", stage, "plan.yaml", "zh")
+    assert own["reason"] == "此值无效（鼠标悬停查看详情）"
+    assert own["detail"] == "a stage names 'zones' or a 'max_elevation_m'"
+    assert localized_problems("plan", [], "plan.yaml", "zh")[0]["reason"] == "请填写映射（键: 值）"
+
+
+def test_drawn_hazard_extents_and_area_come_back_when_reopened(studio: Any) -> None:
+    _srv, base, _folder = studio
+    square = {"type": "Polygon", "coordinates": [[[-51.2, -30.0], [-51.19, -30.0],
+                                                  [-51.19, -29.99], [-51.2, -30.0]]]}
+    _, sc = _call(base, "/api/scenario/grid")
+    assert sc["drawn"] == {"area": None, "hazard_polygons": []}
+    status, _ = _call(base, "/api/scenario/grid/save", {
+        "scenario": sc["scenario"], "area": square,
+        "hazard_polygons": [{"geometry": square, "from_h": 0.5}]})
+    assert status == 200
+    _, again = _call(base, "/api/scenario/grid")
+    assert again["drawn"] == {"area": square,
+                              "hazard_polygons": [{"geometry": square, "from_h": 0.5}]}
+    # edit: keep the first, add a second; both saved and read back, once in the series
+    both = [*again["drawn"]["hazard_polygons"], {"geometry": square, "from_h": 2.0}]
+    _call(base, "/api/scenario/grid/save", {"scenario": again["scenario"],
+                                             "hazard_polygons": both})
+    _, third = _call(base, "/api/scenario/grid")
+    assert [h["from_h"] for h in third["drawn"]["hazard_polygons"]] == [0.5, 2.0]
+    assert third["scenario"]["hazard"]["polygons"] == [
+        {"file": "data/studio-hazard.geojson", "mode": "accumulate", "kind": "flood"}]
+    # removing every drawn extent removes the series
+    _call(base, "/api/scenario/grid/save", {"scenario": third["scenario"],
+                                             "hazard_polygons": []})
+    _, last = _call(base, "/api/scenario/grid")
+    assert last["drawn"]["hazard_polygons"] == [] and "polygons" not in last["scenario"]["hazard"]
+    assert last["scenario"]["hazard"]["flood"]["stage"] == [[0, 0.0], [1, 3.0], [3, 3.0]]
 
 
 def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> None:
@@ -203,17 +259,24 @@ def test_access_rules_off_loopback_and_across_origins(tmp_path: Path) -> None:
         wild.service.stop()
 
 
-def test_every_ui_text_has_chinese_without_english_words() -> None:
+def test_every_ui_text_comes_from_the_catalog_with_chinese_without_english_words() -> None:
     import re
 
+    from musterpoint.display.i18n import tr
     from musterpoint.studio.texts import TEXTS, texts_json
 
-    english = {k: zh for k, (_, zh) in TEXTS.items()
-               if re.search(r"[A-Za-z]{2,}", zh.replace("musterpoint", ""))}
-    assert english == {"lang_switch": "English"}  # the switch names the other language
-    assert all(en and zh for en, zh in TEXTS.values())
     both = json.loads(texts_json())
+    assert set(both["en"]) == set(both["zh"]) == {*TEXTS, "lang_switch"}
+    english = {k: zh for k, zh in both["zh"].items()
+               if re.search(r"[A-Za-z]{2,}", zh.replace("musterpoint", ""))}
+    # the switch names the other language; coordinate systems keep their names
+    assert english == {"lang_switch": "English", "crs_wgs84": "WGS 84（卫星定位）",
+                       "crs_gcj02": "GCJ-02（高德、腾讯）", "crs_bd09": "BD-09（百度）",
+                       "crs_cgcs2000": "2000国家大地坐标系（CGCS2000）"}
+    assert all(both["zh"][k] == tr("zh", msgid) != msgid for k, msgid in TEXTS.items())
+    assert both["en"] == {**TEXTS, "lang_switch": "中文"}
     assert both["zh"]["run"] == "运行" and both["en"]["run"] == "Run"
+    assert both["zh"]["shelters"] == "避难场所"  # the glossary's term
     assert "<" not in texts_json()
 
 
@@ -287,8 +350,9 @@ def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) 
     first.service.stop()
     again = StudioServer(Workspace(tmp_path / "ws", [folder]), "127.0.0.1", 0)
     try:
-        assert again.layers_bytes("grid") == data
-        assert again._layers["grid"][2] is None  # no world built to draw it
+        assert again.layer_cache.layers("grid") == data
+        assert not again.layer_cache.has_finder("grid")  # no world built to draw it
+        assert again.layers_bytes("grid") == data  # and the road finder made meanwhile
         assert again.nearest_road("grid", -51.199, -30.0)["road"]["links"] == ["L1", "L2"]
         # an edit of the network's files is another world: its layers are built anew
         links = folder / "links.csv"
@@ -297,3 +361,163 @@ def test_a_fresh_studio_draws_a_scenario_from_its_stored_layers(tmp_path: Path) 
             "*.json"))) == 2
     finally:
         again.service.stop()
+
+
+def test_a_brand_new_workspace_draws_a_bundled_scenario_without_building_its_world(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from musterpoint.studio import layer_cache
+
+    monkeypatch.setenv("MUSTER_CACHE_DIR", str(tmp_path / "cache"))
+    first = StudioServer(Workspace(tmp_path / "ws1"), "127.0.0.1", 0)
+    copy = first.workspace.folder("krems-flood")
+    # an unedited copy is drawn from the bundled original (one World for every workspace)
+    assert first.layer_cache.source("krems-flood").path != copy / "scenario.yaml"
+    data = first.layers_bytes("krems-flood")
+    first.service.stop()
+    built = []
+    monkeypatch.setattr(layer_cache.LayerCache, "_draw",
+                        lambda self, *a: built.append(a) or b"drawn again")
+    fresh = StudioServer(Workspace(tmp_path / "ws2"), "127.0.0.1", 0)
+    try:
+        assert fresh.layers_bytes("krems-flood") == data and built == []
+        assert fresh.nearest_road("krems-flood", 15.6194661, 48.4100251)["road"] is not None
+        # an edited copy is its own scenario: drawn from itself
+        (fresh.workspace.folder("krems-flood") / "data" / "extra.txt").write_text("x")
+        src = fresh.layer_cache.source("krems-flood")
+        assert src.path == fresh.workspace.folder("krems-flood") / "scenario.yaml"
+    finally:
+        fresh.service.stop()
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    out: set[int] = set()
+    todo = [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.add(c)
+            todo.append(c)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs Linux /proc")
+def test_compare_runs_on_the_cli_executor_with_progress_and_cancel(studio: Any) -> None:
+    import os
+
+    srv, base, _ = studio
+    cpus = len(os.sched_getaffinity(0))
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 2})
+    seen = []
+    while job["state"] == "running":
+        time.sleep(0.3)
+        _, job = _call(base, f"/api/job/{job['id']}")
+        seen.append(job["fraction"])
+    assert job["state"] == "done" and job["result"]["ranking"][0]["rank"] == 1
+    assert 0 < min(f for f in seen if f > 0) < 1 and max(seen) == 1.0  # each replication told
+    timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
+    assert timing["executor"] == ("local" if cpus > 1 else "serial")
+    # the planner may choose the worker count (one: run here, one after another)
+    status, _ = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                           "workers": 0})
+    assert status == 400
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 1, "workers": 1})
+    while job["state"] == "running":
+        time.sleep(0.3)
+        _, job = _call(base, f"/api/job/{job['id']}")
+    timing = json.loads((srv.jobs.get(job["id"]).out / "timing.json").read_text())
+    assert job["state"] == "done" and timing["executor"] == "serial"
+    # cancel while the replications run in their own processes: every one ends within 2 s
+    _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
+                                                        "replications": 20})
+    proc = srv.jobs.get(job["id"]).process
+    deadline = time.monotonic() + 60
+    while len(_descendants(proc.pid)) < min(cpus, 2) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    below = _descendants(proc.pid)
+    assert cpus == 1 or len(below) >= 2  # the pool's workers (and its resource tracker)
+    t0 = time.monotonic()
+    _, cancelled = _call(base, f"/api/job/{job['id']}/cancel", {})
+    assert cancelled["state"] == "cancelled"
+    while {proc.pid, *below} & {int(p.name) for p in Path("/proc").glob("[0-9]*")
+                               if _alive(p)} and time.monotonic() - t0 < 5:
+        time.sleep(0.05)
+    assert time.monotonic() - t0 < 2.0
+    assert not srv.jobs.get(job["id"]).out.exists()
+
+
+def _alive(proc_dir: Path) -> bool:
+    try:
+        return proc_dir.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+KREMS = Path(__file__).resolve().parents[2] / "scenarios" / "bundled" / "krems_flood" / "data"
+
+
+def _krems_files(tmp_path: Path, shelters_with: dict[str, str]) -> dict[str, Any]:
+    """Krems' roads, 120 places of people and its shelters (columns renamed) as uploads."""
+    import base64
+
+    import pandas as pd
+
+    def upload(path: Path) -> dict[str, str]:
+        return {"name": path.name, "base64": base64.b64encode(path.read_bytes()).decode()}
+
+    pd.read_csv(KREMS / "population.csv").head(120).to_csv(tmp_path / "p.csv", index=False)
+    shelters = pd.read_csv(KREMS / "krems_shelters.csv")[["name", "lon", "lat", "capacity"]]
+    shelters.rename(columns=shelters_with).to_excel(tmp_path / "s.xlsx", index=False)
+    return {"roads": upload(KREMS / "krems.osm.gz"), "population": upload(tmp_path / "p.csv"),
+            "shelters": upload(tmp_path / "s.xlsx")}
+
+
+def test_create_form_options_are_checked_by_field_in_the_page_language(
+        studio: Any, tmp_path: Path) -> None:
+    _srv, base, _ = studio
+    files = _krems_files(tmp_path, {})
+
+    def create(options: dict[str, Any]) -> tuple[int, Any]:
+        return _call(base, "/api/new", {"name": "k", "files": files, "options": options,
+                                         "lang": "zh"})
+
+    status, answer = create({"zones_kind": "hexagon", "cell_m": 0})
+    assert status == 400 and answer["problems"] == [
+        {"file": "upload", "field": "zones.cell_m", "reason": "请填写大于 0 的数"}]
+    status, answer = create({"crs": "EPSG:3857"})
+    assert status == 400 and answer["problems"][0]["field"] == "crs"
+    assert answer["problems"][0]["reason"].startswith("请从以下选项中选择：EPSG:4326, GCJ-02")
+    status, answer = create({"population_kind": "osm-buildings"})  # needs the total
+    assert status == 400 and answer["problems"][0]["field"] == "population"
+    assert answer["problems"][0]["reason"].startswith("此值无效")
+    status, answer = create({"zones_kind": "polygons"})  # needs the polygon file
+    assert status == 400 and answer["problems"][0]["field"] == "zones"
+    status, answer = create({"walls": 3})
+    assert status == 400 and answer["problems"][0] == {
+        "file": "upload", "field": "walls", "reason": "未知的键：请删除或检查拼写"}
+    assert not (_srv.workspace.root / "scenarios" / "k").exists()
+
+
+@pytest.mark.slow
+def test_create_form_options_reach_the_builder(studio: Any, tmp_path: Path) -> None:
+    srv, base, _ = studio
+    files = _krems_files(tmp_path, {"name": "场所", "lon": "东经", "lat": "北纬",
+                                    "capacity": "人数上限"})
+    status, answer = _call(base, "/api/new", {"name": "k", "files": files, "options": {
+        "zones_kind": "hexagon", "cell_m": 600, "crs": "EPSG:4326", "population_kind": "points",
+        "name_col": "场所", "lon_col": "东经", "lat_col": "北纬", "capacity_col": "人数上限"}})
+    assert status == 200, answer
+    folder = srv.workspace.folder("k")
+    assert "hexagons 600 m across" in (folder / "README.md").read_text(encoding="utf-8")
+    loaded = srv.workspace.load("k")
+    assert len(loaded.scenario.shelters) == 9
+    assert loaded.scenario.population.zones is not None  # the hexagons' layer

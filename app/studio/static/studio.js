@@ -13,7 +13,7 @@
   var S = {
     sid: null, raw: null, meta: null, plan: null, layers: null, area: undefined,
     tool: "select", job: null, compareJob: null, ready: false, dirty: false,
-    hazardPolygons: []
+    hazardPolygons: [], hazardSaved: false
   };
   var map, roadLayers = [], zoneLayer = null, shelterLayer = L.layerGroup(),
       closureLayer = L.layerGroup(), areaLayer = null, hazardLayer = L.layerGroup();
@@ -33,11 +33,26 @@
 
   function status(text) { document.getElementById("status").textContent = text; }
 
+  /* Problems by field (in the page's language): in the list, and next to the field's input
+   * when the page shows one (inputs carry data-field="scenario|path" or "plan|path"). */
   function showProblems(list) {
     var ul = document.getElementById("problem-list");
     ul.replaceChildren();
+    document.querySelectorAll(".field-problem").forEach(function (n) { n.remove(); });
+    document.querySelectorAll("[data-field].invalid").forEach(function (n) {
+      n.classList.remove("invalid");
+    });
     (list || []).forEach(function (p) {
-      ul.appendChild(el("li", {text: (p.file ? p.file + ": " : "") + p.field + ": " + p.reason}));
+      var where = (p.file ? p.file + ": " : "") + (p.field ? p.field + ": " : "");
+      var reason = {text: p.reason};
+      if (p.detail) { reason.title = p.detail; }
+      ul.appendChild(el("li", {}, el("span", {cls: "data", text: where}), el("span", reason)));
+      var kind = p.file === "scenario.yaml" ? "scenario" : (p.file === "upload" ? "new" : "plan");
+      var input = document.querySelector('[data-field="' + kind + "|" + p.field + '"]');
+      if (input) {
+        input.classList.add("invalid");
+        input.after(el("span", Object.assign({cls: "field-problem"}, reason)));
+      }
     });
     if (!list || !list.length) { ul.appendChild(el("li", {t: "no_problems", cls: "ok"})); }
   }
@@ -183,7 +198,8 @@
         el("td", {text: s.id, cls: "data"}), el("td", {text: s.name, cls: "data"}),
         el("td", {}, numberInput(s.capacity, function (v) {
           s.capacity = Math.round(v); edited("scenario");
-        }, {min: "0", step: "100", cls: "capacity", "data-id": s.id})),
+        }, {min: "0", step: "100", cls: "capacity", "data-id": s.id,
+              "data-field": "scenario|shelters[" + i + "].capacity"})),
         el("td", {}, remove)));
     });
   }
@@ -234,10 +250,11 @@
     });
     box.append(el("h3", {t: "plume"}),
       el("label", {}, el("span", {t: "release"}), " ", numberInput(plume.release_g_s,
-        function (v) { plume.release_g_s = v; edited("scenario"); }, {id: "plume-release"})),
+        function (v) { plume.release_g_s = v; edited("scenario"); },
+        {id: "plume-release", "data-field": "scenario|hazard.plume.release_g_s"})),
       el("label", {}, el("span", {t: "danger_threshold"}), " ", numberInput(
         plume.threshold_mg_m3, function (v) { plume.threshold_mg_m3 = v; edited("scenario"); },
-        {id: "plume-threshold"})),
+        {id: "plume-threshold", "data-field": "scenario|hazard.plume.threshold_mg_m3"})),
       el("p", {t: "wind"}), el("table", {id: "wind-table"}, wind));
     var source = L.marker([plume.lat, plume.lon], {draggable: true, title: plume.substance})
       .addTo(hazardLayer);
@@ -249,11 +266,22 @@
     });
   }
 
+  /* Drawn hazard extents (saved and new): on the map, and listed by start time. */
   function drawHazard() {
     hazardLayer.clearLayers();
-    S.hazardPolygons.forEach(function (h) {
+    var body = document.querySelector("#hazard-table tbody");
+    body.replaceChildren();
+    document.getElementById("hazard-extents-title").style.display =
+      S.hazardPolygons.length ? "" : "none";
+    S.hazardPolygons.forEach(function (h, i) {
       L.geoJSON(h.geometry, {style: {color: "#e65100", weight: 1, fillOpacity: 0.25},
                              interactive: false}).addTo(hazardLayer);
+      var remove = el("button", {t: "remove"});
+      remove.addEventListener("click", function () {
+        S.hazardPolygons.splice(i, 1); drawHazard(); edited("scenario");
+      });
+      body.appendChild(el("tr", {}, el("td", {text: F.hm(h.from_h * 3600)}),
+                          el("td", {}, remove)));
     });
     fillPlumeForm();
   }
@@ -266,18 +294,8 @@
     var sigma = document.getElementById("plan-sigma");
     sigma.value = (plan.departure || {}).sigma_min || "";
     document.getElementById("plan-choice").value = plan.shelter_choice || "nearest_with_room";
-    var buses = document.getElementById("bus-form");
-    buses.replaceChildren();
-    if (plan.buses) {
-      buses.append(el("h3", {t: "buses"}),
-        el("label", {}, el("span", {t: "bus_count"}), " ", numberInput(plan.buses.buses,
-          function (v) { plan.buses.buses = Math.round(v); edited("plan"); },
-          {min: "1", id: "bus-count"})),
-        el("label", {}, el("span", {t: "bus_seats"}), " ", numberInput(plan.buses.seats || 50,
-          function (v) { plan.buses.seats = Math.round(v); edited("plan"); },
-          {min: "1", id: "bus-seats"})),
-        el("p", {}, el("span", {t: "bus_pickups"}), ": " + plan.buses.pickups.length));
-    }
+    StudioBuses.fillForm(document.getElementById("bus-form"));
+    StudioBuses.draw();
     var zones = document.querySelector("#zone-table tbody");
     zones.replaceChildren();
     S.layers.zones.features.forEach(function (f) {
@@ -291,12 +309,13 @@
     stds.replaceChildren();
     [["scenario", S.raw.scenario.standards || []], ["plan", plan.standards || []]]
       .forEach(function (group) {
-        group[1].forEach(function (s) {
+        group[1].forEach(function (s, i) {
           var label = s.label ? (F.lang() === "zh" && s.label.zh ? s.label.zh : s.label.en) : s.id;
           stds.appendChild(el("tr", {"data-id": s.id}, el("td", {text: label, cls: "data"}),
             el("td", {}, el("span", {cls: "data", text: s.kpi + " " + s.op + " "}),
                numberInput(s.threshold, function (v) { s.threshold = v; edited(group[0]); },
-                           {cls: "threshold", "data-id": s.id}))));
+                           {cls: "threshold", "data-id": s.id,
+                            "data-field": group[0] + "|standards[" + i + "].threshold"}))));
         });
       });
   }
@@ -320,8 +339,9 @@
   function checkNow() {
     var plan = S.raw.plans[S.plan];
     return Promise.all([
-      api("/api/check", {kind: "scenario", file: "scenario.yaml", data: S.raw.scenario}),
-      plan ? api("/api/check", {kind: "plan", file: plan.file, data: plan.data})
+      api("/api/check", {kind: "scenario", file: "scenario.yaml", data: S.raw.scenario,
+                         lang: F.lang()}),
+      plan ? api("/api/check", {kind: "plan", file: plan.file, data: plan.data, lang: F.lang()})
            : Promise.resolve({problems: []})
     ]).then(function (res) {
       showProblems(res[0].problems.concat(res[1].problems));
@@ -370,6 +390,7 @@
   }
 
   function mapClicked(ev) {
+    if (StudioBuses.mapClicked(S.tool, ev.latlng)) { return; }
     if (S.tool === "shelter") { addShelter(ev.latlng); }
     else if (S.tool === "close") { pickRoad(ev.latlng); }
   }
@@ -414,25 +435,38 @@
       }
       var contra = el("button", {t: "add_contraflow", id: "contraflow-ok"});
       contra.addEventListener("click", function () { lever("contraflow", {}); });
+      /* A control point's capacity factor: the schema's range, 0 < factor <= 5. */
+      var factor = el("input", {type: "number", value: "0.5", min: "0.05", max: "5",
+                                step: "0.05", id: "control-factor"});
+      var factorProblem = el("span", {cls: "field-problem", id: "control-factor-problem"});
+      factorProblem.style.display = "none";
       var control = el("button", {t: "add_control_point", id: "control-ok"});
       control.addEventListener("click", function () {
-        lever("control_points", {capacity_factor: 0.5});
+        var v = Number(factor.value);
+        var ok = factor.value.trim() !== "" && isFinite(v) && v > 0 && v <= 5;
+        factor.classList.toggle("invalid", !ok);
+        factorProblem.textContent = ok ? "" : t("factor_range");
+        factorProblem.style.display = ok ? "none" : "";
+        if (!ok) { factor.focus(); return; }
+        lever("control_points", {capacity_factor: v});
       });
       L.popup().setLatLng(latlng).setContent(el("div", {id: "road-popup", "data-links": road.links.join(",")},
         el("strong", {text: road.name || t("unnamed_road"), cls: "data"}),
         el("span", {text: " (" + road.highway + ")", cls: "data"}),
-        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, " ",
+        el("br"), el("span", {t: "close_at"}), " ", at, " ", ok, el("br"), contra, el("br"),
+        el("label", {}, el("span", {t: "capacity_factor"}), " ", factor, factorProblem),
         control)).openOn(map);
     }).catch(failed);
   }
 
   function setTool(tool) {
     S.tool = tool;
-    document.querySelectorAll("#tools button[data-tool]").forEach(function (b) {
+    document.querySelectorAll("button[data-tool]").forEach(function (b) {
       b.classList.toggle("active", b.getAttribute("data-tool") === tool);
     });
     document.getElementById("tool-hint").textContent =
       tool === "area" || tool === "hazard" ? t("area_hint") : "";
+    if (tool === "depot" || tool === "pickup") { status(t(tool + "_hint")); }
     document.getElementById("hazard-from-label").style.display = tool === "hazard" ? "" : "none";
     if (tool === "area" || tool === "hazard") {
       map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
@@ -450,8 +484,10 @@
       api("/api/scenario/" + encodeURIComponent(sid) + "/layers")
     ]).then(function (res) {
       S.sid = sid; S.raw = {scenario: res[0].scenario, plans: res[0].plans};
-      S.meta = res[0].meta; S.layers = res[1]; S.area = undefined; S.dirty = false;
-      S.hazardPolygons = [];
+      S.meta = res[0].meta; S.layers = res[1]; S.dirty = false;
+      S.area = res[0].drawn.area || undefined;
+      S.hazardPolygons = res[0].drawn.hazard_polygons;
+      S.hazardSaved = S.hazardPolygons.length > 0;
       document.getElementById("scenario-title").textContent =
         (F.lang() === "zh" && S.meta.title.zh) || S.meta.title.en;
       document.getElementById("scenario-tz").textContent = S.meta.timezone;
@@ -478,11 +514,12 @@
   function save() {
     var plans = {};
     plans[S.plan] = S.raw.plans[S.plan];
-    var body = {scenario: S.raw.scenario, plans: plans};
+    var body = {scenario: S.raw.scenario, plans: plans, lang: F.lang()};
     if (S.area !== undefined) { body.area = S.area; }
-    if (S.hazardPolygons.length) { body.hazard_polygons = S.hazardPolygons; }
+    if (S.hazardPolygons.length || S.hazardSaved) { body.hazard_polygons = S.hazardPolygons; }
     return api("/api/scenario/" + encodeURIComponent(S.sid) + "/save", body).then(function (res) {
       S.dirty = false;
+      S.hazardSaved = S.hazardPolygons.length > 0;
       if (S.area !== undefined && S.area !== null) {
         S.raw.scenario.population.area = "data/studio-area.geojson";
       }
@@ -566,10 +603,12 @@
   function compare() {
     var plans = Array.from(document.querySelectorAll("#compare-plans input:checked"))
       .map(function (i) { return i.value; });
+    var body = {plans: plans, replications: Number(document.getElementById("compare-n").value),
+                lang: F.lang()};
+    var workers = document.getElementById("compare-workers").value.trim();
+    if (workers !== "") { body.workers = Number(workers); }  /* blank: one per CPU */
     setRunning(true);
-    api("/api/scenario/" + encodeURIComponent(S.sid) + "/compare",
-        {plans: plans, replications: Number(document.getElementById("compare-n").value),
-         lang: F.lang()}).then(function (job) {
+    api("/api/scenario/" + encodeURIComponent(S.sid) + "/compare", body).then(function (job) {
       S.compareJob = job;
       poll(job, function (j) {
         S.compareJob = j;
@@ -591,14 +630,49 @@
     });
   }
 
+  /* The create form's builder options (blank: the builder's default), by option name. */
+  var NEW_OPTIONS = {
+    crs: "new-crs", zones_kind: "new-zones-kind", cell_m: "new-cell-m",
+    zone_name_col: "new-zone-name-col", population_kind: "new-population-kind",
+    population_col: "new-population-col", population_total: "new-population-total",
+    name_col: "new-name-col", id_col: "new-id-col", capacity_col: "new-capacity-col",
+    lon_col: "new-lon-col", lat_col: "new-lat-col", sheet: "new-sheet"
+  };
+
+  function newOptions() {
+    var out = {};
+    Object.keys(NEW_OPTIONS).forEach(function (k) {
+      var input = document.getElementById(NEW_OPTIONS[k]);
+      var v = input.value.trim();
+      if (v === "") { return; }
+      out[k] = input.type === "number" ? Number(v) : v;
+    });
+    return out;
+  }
+
+  /* Show only the fields the chosen zone and population methods use. */
+  function showNewFields() {
+    var zones = document.getElementById("new-zones-kind").value;
+    var people = document.getElementById("new-population-kind").value;
+    var shown = {"for-cells": zones !== "polygons", "for-polygons": zones === "polygons",
+                 "for-counts": people === "polygons" || people === "points" || people === "auto",
+                 "for-osm": people === "osm-buildings"};
+    Object.keys(shown).forEach(function (cls) {
+      document.querySelectorAll("#tab-new ." + cls).forEach(function (n) {
+        n.style.display = shown[cls] ? "" : "none";
+      });
+    });
+  }
+
   function create() {
     var name = document.getElementById("new-name").value.trim();
-    Promise.all(["roads", "population", "shelters"].map(function (k) {
+    Promise.all(["roads", "population", "shelters", "zones"].map(function (k) {
       return fileBody(document.getElementById("new-" + k));
     })).then(function (files) {
       status(t("loading"));
-      return api("/api/new", {name: name, files: {roads: files[0], population: files[1],
-                                                  shelters: files[2]}});
+      return api("/api/new", {name: name, lang: F.lang(), options: newOptions(),
+                              files: {roads: files[0], population: files[1],
+                                      shelters: files[2], zones: files[3]}});
     }).then(function (res) {
       return loadCatalogue(res.id);
     }).catch(failed);
@@ -665,12 +739,17 @@
     document.getElementById("btn-cancel").addEventListener("click", cancel);
     document.getElementById("btn-compare").addEventListener("click", compare);
     document.getElementById("btn-create").addEventListener("click", create);
+    ["new-zones-kind", "new-population-kind"].forEach(function (id) {
+      document.getElementById(id).addEventListener("change", showNewFields);
+    });
+    showNewFields();
     document.getElementById("btn-lang").addEventListener("click", function () {
       F.setLang(F.lang() === "zh" ? "en" : "zh");
       if (S.meta) {
         document.getElementById("scenario-title").textContent =
           (F.lang() === "zh" && S.meta.title.zh) || S.meta.title.en;
         fillPlanForm();
+        checkNow();
       }
       if (S.job && S.job.result) { StudioResult.renderRun(document.getElementById("result"), S.job); }
     });
@@ -683,6 +762,7 @@
     shelterLayer.addTo(map);
     closureLayer.addTo(map);
     hazardLayer.addTo(map);
+    StudioBuses.init({map: map, plan: currentPlan, edited: edited, setTool: setTool});
     map.on("zoomend", showRoadsForZoom);
     map.on("click", mapClicked);
     map.on("pm:create", function (e) {

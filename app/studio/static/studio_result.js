@@ -84,6 +84,14 @@ var StudioResult = (function () {
       }), "closure-result"));
   }
 
+  /* People the plan's buses took to safety (nothing without buses). */
+  function buses(b) {
+    if (!b) { return null; }
+    return el("p", {}, el("span", {t: "by_bus"}), ": ",
+              el("span", {id: "bus-delivered", text: F.num(b.delivered)}), " ",
+              el("span", {t: "persons"}));
+  }
+
   function byZone(rows) {
     return el("div", {}, el("h3", {t: "by_zone"}),
       table(["zone", "evacuees", "ete50", "ete90", "ete100"], rows.map(function (z) {
@@ -116,7 +124,7 @@ var StudioResult = (function () {
          el("span", {cls: "data", id: "first-order",
                      text: F.clock(r.meta.start, r.meta.timezone, r.meta.first_order_s || 0)})),
       figures(e), ledger(e, r.ledger), standards(r.standards || []), bound(r.bounds),
-      shelters(r.shelters || [], r.redirects), closures(r.closures || []),
+      shelters(r.shelters || [], r.redirects), buses(r.buses), closures(r.closures || []),
       byZone(r.by_zone || []), pages(job)];
     target.replaceChildren.apply(target, parts.filter(function (x) { return x !== null; }));
   }

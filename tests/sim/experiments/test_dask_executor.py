@@ -46,3 +46,43 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert rc == 2 and "cannot reach the Dask scheduler" in err and "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_local_cluster_addresses():
+    from musterpoint.scenarios.errors import MusterError
+    from musterpoint.sim.experiments.runner import DaskExecutor, local_cluster_workers
+
+    assert local_cluster_workers("local:3") == 3
+    assert local_cluster_workers("local") is not None and local_cluster_workers("local") >= 1
+    assert local_cluster_workers("tcp://127.0.0.1:8786") is None
+    assert DaskExecutor("local:2").workers == 2
+    for bad in ("local:0", "local:two"):
+        with pytest.raises(MusterError, match="local:N"):
+            local_cluster_workers(bad)
+
+
+def test_bad_local_cluster_is_a_clear_error(tmp_path: Path, capsys):
+    sc = make_scenario(tmp_path / "grid")
+    rc = main(["compare", str(sc), "-n", "1", "--scheduler", "local:0", "--no-catalog",
+               "--out", str(tmp_path / "out"), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "local:N with N >= 1" in err and "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_default_scenario_on_a_local_dask_cluster_matches_local_processes(tmp_path: Path):
+    """``muster compare`` of the default scenario's two plans on ``--scheduler local:2`` and
+    on local processes: comparison.json and replications.csv byte for byte (2 replications
+    here; bench/bench_metro.py --compare times 10)."""
+    outs = {}
+    for name, extra in (("local", ["--workers", "2"]), ("dask", ["--scheduler", "local:2"])):
+        out = tmp_path / name
+        rc = main(["compare", "--plans", "evacuate-all-now", "staged-by-risk", "-n", "2",
+                   "--out", str(out), "--no-progress", "--no-map", "--no-report",
+                   "--catalog", str(tmp_path / "cat.sqlite"), *extra])
+        assert rc == 0
+        outs[name] = out
+        assert f'"executor": "{name}"' in (out / "timing.json").read_text()
+    for f in ("comparison.json", "replications.csv"):
+        assert (outs["local"] / f).read_bytes() == (outs["dask"] / f).read_bytes(), f
+    assert (outs["dask"] / "replications.csv").read_text().count("\n") == 5  # 2 x 2 + header

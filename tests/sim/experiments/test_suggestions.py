@@ -11,7 +11,7 @@ from musterpoint.reports.suggestion_section import suggestion_section
 from musterpoint.scenarios.loader import load_scenario
 from musterpoint.sim.experiments import SerialExecutor, prime_world
 from musterpoint.sim.experiments.candidates import Candidate
-from musterpoint.sim.experiments.suggestions import suggest
+from musterpoint.sim.experiments.suggestions import SUGGESTIONS_KEYS, suggest
 from musterpoint.sim.world import build_world
 from musterpoint.suggest_step import suggestion_lines, write_suggestion
 
@@ -59,6 +59,12 @@ def test_a_rejected_candidate_is_not_in_the_written_plan(grid_scenario, tmp_path
     assert any(line.lstrip().startswith("not kept") and "later" in line for line in lines)
     html = str(suggestion_section(saved, "zh"))
     assert "改进建议" in html and "now-suggested" in html
+    # docs/outputs.md documents every key the file has (and no key it lacks)
+    top = {k for k, _, _ in SUGGESTIONS_KEYS if not k.startswith("<record>.")}
+    record = {k.split(".", 1)[1] for k, _, _ in SUGGESTIONS_KEYS if k.startswith("<record>.")}
+    assert set(saved) == top
+    assert set(saved["base"]) | set(saved["candidates"][0]) == record
+    assert rec["later"]["verdict"] in {"better", "worse", "same", "unclear", "no data"}
 
 
 def test_the_report_names_streets_with_their_link_ids_in_a_tooltip():

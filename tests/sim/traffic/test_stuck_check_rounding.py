@@ -21,15 +21,20 @@ MOVED = 1484.1193425730055
 
 def _model(calls: list[float], moves: list[tuple[int, int]]) -> SimpleNamespace:
     fake = SimpleNamespace(
-        env=SimpleNamespace(now=T), blocked_since=np.array([T - 600.0, -1.0]),
+        env=SimpleNamespace(now=T, _now=T), blocked_since=np.array([T - 600.0, -1.0]),
         queue=[[7], []], link_to=np.array([1, 2]), closed=np.array([False, False]),
         last_exit=np.array([0.0, MOVED]), stuck_time_s=600.0, forced_moves=0)
     fake._next_link = lambda v, node: 1
-    fake._call = lambda delay, fn: calls.append(delay)
+    fake._push = lambda delay, fn, value: calls.append(delay)
     fake._leave = lambda link, v, t: moves.append((link, v))
     fake._enter = lambda m, v, t: None
     fake._stuck_check = lambda *a: None
     return fake
+
+
+def _check(link: int, since: float) -> SimpleNamespace:
+    """The event of a gridlock check of ``link`` blocked since ``since``."""
+    return SimpleNamespace(_value=(link, since))
 
 
 def test_a_recheck_that_cannot_move_the_clock_forces_the_move():
@@ -37,7 +42,7 @@ def test_a_recheck_that_cannot_move_the_clock_forces_the_move():
     calls: list[float] = []
     moves: list[tuple[int, int]] = []
     fake = _model(calls, moves)
-    TrafficModel._stuck_check(fake, 0, T - 600.0, None)  # type: ignore[arg-type]
+    TrafficModel._stuck_check(fake, _check(0, T - 600.0))  # type: ignore[arg-type]
     assert calls == []  # no re-check at the same instant
     assert moves == [(0, 7)] and fake.forced_moves == 1
 
@@ -47,5 +52,5 @@ def test_a_real_wait_still_rechecks_later():
     moves: list[tuple[int, int]] = []
     fake = _model(calls, moves)
     fake.last_exit[1] = T - 100.0
-    TrafficModel._stuck_check(fake, 0, T - 600.0, None)  # type: ignore[arg-type]
+    TrafficModel._stuck_check(fake, _check(0, T - 600.0))  # type: ignore[arg-type]
     assert len(calls) == 1 and abs(calls[0] - 500.0) < 1e-6 and moves == []

@@ -1,0 +1,75 @@
+"""Benchmark: the traffic core and the flow bound of the default scenario, in CPU time.
+
+Issue 18 items 1 and 4. The World comes from the cache (``$MUSTER_CACHE_DIR``, a
+temporary folder unless set), then, ``--repeat`` times each, CPU time of this process
+(user + system, so that other work on a shared machine does not count):
+
+1. simulating the default plan, seed 1: events/s and link traversals/s;
+2. the flow bound of that run's departures (target < 3 s);
+
+median and minimum. Prints figures; asserts nothing.
+
+    python bench/bench_core.py [--repeat 3] [--skip-bound] [--skip-sim]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _line(name: str, values: list[float], extra: str = "") -> None:
+    print(f"  {name:<22} cpu median {statistics.median(values):6.2f} s  min "
+          f"{min(values):6.2f} s{extra}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--skip-bound", action="store_true")
+    p.add_argument("--skip-sim", action="store_true")
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as t:
+        os.environ.setdefault("MUSTER_CACHE_DIR", str(Path(t) / "worlds"))
+        from musterpoint.scenarios.loader import load_scenario, resolve_scenario
+        from musterpoint.sim.bounds.bound import evacuation_bound
+        from musterpoint.sim.engine import new_run
+        from musterpoint.world_cache import world_for
+
+        loaded = load_scenario(resolve_scenario(None))
+        world = world_for(loaded)
+        plan = loaded.plan(None)
+        sims: list[float] = []
+        result = None
+        for _ in range(1 if args.skip_sim else args.repeat):
+            c0 = _cpu()
+            result = new_run(world, plan, 1).run()
+            sims.append(_cpu() - c0)
+        assert result is not None
+        tk = result.kpis["traffic"]
+        print("== default scenario (porto-alegre-flood, its default plan, seed 1)")
+        if not args.skip_sim:
+            med = statistics.median(sims)
+            _line("simulate", sims, f"   {tk['events']:,} events ({tk['events'] / med:,.0f}/s),"
+                  f" {tk['link_traversals']:,} traversals ({tk['link_traversals'] / med:,.0f}/s)")
+        if not args.skip_bound:
+            bounds: list[float] = []
+            value = None
+            for _ in range(args.repeat):
+                c0 = _cpu()
+                b = evacuation_bound(world, result.tables["agents"], plan=plan)
+                bounds.append(_cpu() - c0)
+                value = b.max_persons_safe
+            _line("bound", bounds, f"   max persons safe {value}")
+
+
+if __name__ == "__main__":
+    main()
