@@ -48,6 +48,23 @@ INPUT_TEXTS: tuple[str, ...] = (
     N_("no such scenario file or bundled scenario (bundled: {known})"),
     # scenarios/_base.py
     N_("{what} ids must be unique; repeated: {ids}"),
+    # scenarios/schema.py (validators)
+    N_("give exactly one of 'osm', 'layer' or 'nodes' (with 'links')"),
+    N_("a CSV network needs 'nodes', 'links' and 'crs'"),
+    N_("give at least one (hour, level) point"),
+    N_("stage times must be strictly ascending"),
+    N_("wind periods must be in strictly ascending time_h"),
+    N_("unknown time zone {name}; use an IANA name such as 'America/Sao_Paulo' or "
+       "'Asia/Shanghai'"),
+    N_("give exactly one of 'population' or 'trips'"),
+    N_("curve {name} needs {keys}"),
+    N_("a stage names 'zones' or a 'max_elevation_m'"),
+    N_("a contraflow names either 'links' or a 'road'"),
+    N_("a contraflow on a 'road' needs 'towards: [lon, lat]', the place its outbound traffic "
+       "heads for"),
+    N_("a control point names 'links' or a 'node'"),
+    N_("give [earliest, latest] minutes, earliest first"),
+    N_("level {level}: role {role} is not in 'roles' (have {roles})"),
     # sim/kpis/scoring.py
     N_("weights file not found; check the path"),
     # sim/network/read_csv.py

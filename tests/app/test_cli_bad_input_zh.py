@@ -40,6 +40,11 @@ def missing_name(sc: Path) -> tuple[str, str]:
     return "scenario.yaml", "name"
 
 
+def unknown_time_zone(sc: Path) -> tuple[str, str]:
+    _edit_yaml(sc, lambda d: d.update(timezone="Mars/Olympus"))
+    return "scenario.yaml", "timezone"
+
+
 def bad_stability(sc: Path) -> tuple[str, str]:
     wind_outside_0_360(sc)  # a plume, then a good direction and an unknown stability class
     _edit_yaml(sc, lambda d: d["hazard"]["plume"]["wind"][0].update(from_deg=90,
@@ -59,6 +64,7 @@ CASES: list[tuple[Callable[[Path], tuple[str, str]], str]] = [
     (phase_before_start, r"应不小于 0(\.0)?，而不是 -1"),
     (bad_stability, r"应为 .*'A'.* 之一，而不是 'Q'"),
     (bad_yaml, r"不是有效的 YAML："),
+    (unknown_time_zone, r"无法识别的时区 'Mars/Olympus'；请使用 IANA 时区名"),
     (polygons_in_another_crs, r"图层的坐标参考系是 EPSG:4326，但情景文件声明的是 EPSG:3857"),
     (wrong_crs, r"36 个点中有 36 个位于 EPSG:32722 的有效范围之外"),
     (empty_network, r"路段文件没有数据行；路网需要路段"),
