@@ -135,11 +135,10 @@ def test_validation_messages_in_chinese_by_error_type() -> None:
     assert zh["control_points[0].capacity_factor"]["reason"] == "请填写不大于 5 的数"
     en = {p["field"]: p["reason"] for p in localized_problems("plan", plan, "plan.yaml", "en")}
     assert en["control_points[0].capacity_factor"] == "give a number of 5 or less"
-    # a model's own sentence without a translation: a Chinese stand-in, the English as detail
+    # a model's own sentence, translated by the shared catalog (display.input_text)
     stage = {"name": "x", "title": {"en": "x"}, "stages": [{"time_h": 1}]}
     (own,) = localized_problems("plan", stage, "plan.yaml", "zh")
-    assert own["reason"] == "此值无效（鼠标悬停查看详情）"
-    assert own["detail"] == "a stage names 'zones' or a 'max_elevation_m'"
+    assert own["reason"] == "每个疏散阶段须指明 'zones' 或 'max_elevation_m'"
     assert localized_problems("plan", [], "plan.yaml", "zh")[0]["reason"] == "请填写映射（键: 值）"
 
 

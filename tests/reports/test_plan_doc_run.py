@@ -144,7 +144,7 @@ def test_a_run_of_another_plan_or_scenario_is_a_clear_input_error(ran, tmp_path,
     assert main([*args, str(run)]) == 2
     err = capsys.readouterr().err
     # plan-doc speaks Chinese unless --lang en: the reason too
-    assert f"{run / 'run.json'}：plan：本次运行的预案是 'part'，而不是 'all'；" in err
+    assert f"{run / 'run.json'}：plan：本次运行的方案是 'part'，而不是 'all'；" in err
     assert "--plan all --out DIR 运行，并把该 DIR 交给 --run" in err
     other = tmp_path / "other"
     shutil.copytree(run, other)
