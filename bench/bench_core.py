@@ -10,6 +10,21 @@ temporary folder unless set), then, ``--repeat`` times each, CPU time of this pr
 median and minimum. Prints figures; asserts nothing.
 
     python bench/bench_core.py [--repeat 3] [--skip-bound] [--skip-sim]
+
+Measured on the 2-core machine shared with other sessions (load average 5-12, so CPU
+times vary by +-10 % from run to run), issue 18:
+
+=====================================  ===================  ===================
+case (CPU time, median)                before (f020364)     after (speed)
+=====================================  ===================  ===================
+simulate, default (232,279 events)     3.41-3.78 s          3.20-3.63 s
+bound, default: parametric max flows   2.92-3.62 s          2.54-3.13 s (-13 %)
+second ``muster run`` (bench_fixed_    10.0 s (load 5)      8.2 s (load 11)
+costs): imports + checks / map         2.2 s / 1.6 s        1.2 s / 1.6 s
+=====================================  ===================  ===================
+
+Interleaved A/B runs of the simulation before and after overlap at this load: the
+traffic-core change saves less than the noise. Golden digests are unchanged.
 """
 
 from __future__ import annotations
