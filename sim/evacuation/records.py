@@ -47,7 +47,7 @@ class RunRecorder:
 
     def __init__(self) -> None:
         self.events: list[Event] = []
-        self.link_rows: list[tuple[float, np.ndarray, ...]] = []
+        self.link_rows: list[tuple[Any, ...]] = []
         self.zone_rows: list[tuple[float, int, int, int]] = []
         self.shelter_rows: list[tuple[float, int, int]] = []
 
