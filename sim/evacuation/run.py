@@ -32,7 +32,6 @@ import logging
 import math
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -41,11 +40,11 @@ import simpy
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim import __version__
-from musterpoint.sim.des import schedule_call
 from musterpoint.sim.evacuation import live
 from musterpoint.sim.evacuation.agents import AgentBook, prepare_agents
 from musterpoint.sim.evacuation.commands import apply_command, command_specs, snapshot
 from musterpoint.sim.evacuation.context import RunContext
+from musterpoint.sim.evacuation.departures import DepartureFeeder
 from musterpoint.sim.evacuation.extension import ExtensionFactory, RunExtension
 from musterpoint.sim.evacuation.kpis import run_kpis
 from musterpoint.sim.evacuation.plan_checks import check_plan
@@ -101,6 +100,7 @@ class EvacuationRun:
         self.record_link_events = record_link_events
         self.streams = RandomStreams(seed)
         self.env = simpy.Environment()
+        self.departures = DepartureFeeder(self.env, self._depart_event)
         net = world.network
         sc = world.loaded.scenario
         self.plan_file = plan_file(world.loaded.plan_paths, plan)
@@ -277,10 +277,9 @@ class EvacuationRun:
         """One timed event per household (rescheduled when its zone's order moves)."""
         ag = self.agents
         go = which[np.isfinite(ag.depart_s[which])]
-        for v in go[np.argsort(ag.depart_s[go], kind="stable")].tolist():
-            ag.depart_token[v] += 1
-            schedule_call(self.env, max(float(ag.depart_s[v]) - self.env.now, 0.0),
-                          partial(self._depart_event, v, ag.depart_token[v]))
+        order = go[np.argsort(ag.depart_s[go], kind="stable")]
+        # a batch at a time on the clock, in the order of one event per household now
+        self.departures.schedule(order, ag.depart_s[order], ag.depart_token)
 
     def _depart_event(self, v: int, token: int, _: simpy.Event) -> None:
         ag = self.agents
