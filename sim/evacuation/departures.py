@@ -17,6 +17,7 @@ that one pushes them.
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 from collections.abc import Callable
@@ -80,8 +81,12 @@ class DepartureFeeder:
         now = env.now
         # the times and event ids the n schedule calls would have given
         times = now + np.maximum(np.asarray(depart_s, dtype=np.float64) - now, 0.0)
-        first = next(env._eid)  # type: ignore[attr-defined]
-        env._eid = itertools.count(first + n)  # type: ignore[attr-defined]
+        # reserve ids first .. first + n - 1 by advancing the environment's own counter (in
+        # C, no Python loop): replacing the counter would leave other schedulers holding it
+        # (des.call_scheduler) handing out the reserved ids again
+        counter = env._eid  # type: ignore[attr-defined]
+        first = next(counter)
+        collections.deque(itertools.islice(counter, n - 1), maxlen=0)
         pend = _Pending(times, np.arange(first, first + n, dtype=np.int64),
                         np.asarray(agents, dtype=np.int64), np.asarray(tokens, dtype=np.int64))
         self._push(pend)

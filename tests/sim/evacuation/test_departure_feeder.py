@@ -63,3 +63,23 @@ def test_rescheduled_departures_carry_new_tokens():
     env.run()
     assert tokens == [1, 2]
     assert seen == [(1, 2), (0, 1), (1, 1)]  # the old token of agent 1 fires too (ignored)
+
+
+def test_a_call_scheduler_made_before_the_feeder_never_reuses_its_event_ids():
+    """The traffic model's fast scheduler (made at the start of the run) and the feeder
+    share the environment's event-id counter: ids reserved for departures are not handed
+    out again, so no two heap entries tie on (time, priority, id)."""
+    from musterpoint.sim.des import call_scheduler
+
+    env = simpy.Environment()
+    push = call_scheduler(env)  # holds the counter, as the traffic model does
+    seen: list[tuple[str, int]] = []
+    DepartureFeeder(env, lambda v, tok, _e: seen.append(("depart", v))).schedule(
+        np.arange(3), np.zeros(3), [0, 0, 0])
+    for k in range(3):
+        push(0.0, lambda e: seen.append(("call", e._value)), k)
+    ids = [entry[2] for entry in env._queue]
+    assert len(ids) == len(set(ids))
+    env.run()
+    assert seen == [("depart", 0), ("depart", 1), ("depart", 2),
+                    ("call", 0), ("call", 1), ("call", 2)]
