@@ -28,6 +28,7 @@ from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import (
     ROAD_COLOUR,
     js_list,
+    link_key,
     link_keys,
     round_coords,
     wkt_geometries,
@@ -431,7 +432,8 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
             logger.info("Map: kept %d of %d link-state rows (>= 0.3 or closed)", len(states), total)
         links = tables["links"]
         keys = link_keys(links["link_id"])
-        used = keys.isin(set(link_keys(states["link_id"]).unique()))  # parse only these
+        # parse only these; each distinct id converted once, not mapped over every row
+        used = keys.isin({link_key(v) for v in pd.unique(states["link_id"])})
         geoms = zip(keys[used], wkt_geometries(links["wkt"][used]), strict=True)
         link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s, names)
         if link_feats:

@@ -7,6 +7,7 @@ reason. Paths inside a file are resolved against that file's folder.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from musterpoint.scenarios._base import NAME_PATTERN
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.scenarios.schema import Plan, Scenario
 from musterpoint.scenarios.validation_text import schema_message
@@ -27,6 +29,7 @@ __all__ = [
     "check_files",
     "load_plan",
     "load_scenario",
+    "parse_yaml",
     "read_yaml_mapping",
     "resolve_scenario",
     "validate_mapping",
@@ -115,6 +118,25 @@ def _yaml_limits(text: str) -> str | None:
     return None
 
 
+#: libyaml's parser when PyYAML was built with it (a tenth of the pure-Python time).
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+
+def parse_yaml(text: str) -> Any:
+    """:func:`yaml.safe_load` of ``text``, parsed by libyaml when it is there.
+
+    Both parsers feed the same safe constructor, so a text both accept gives the same
+    values; a text libyaml refuses is parsed again by PyYAML, so that its error (and
+    message) is PyYAML's as before.
+    """
+    if _FAST_LOADER is not None:
+        try:
+            return yaml.load(text, Loader=_FAST_LOADER)  # CSafeLoader: safe
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     if not path.exists():
         problems.append(Problem(str(path), "", "file not found; check the path"))
@@ -143,7 +165,7 @@ def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         text = raw.decode("utf-8")
         limit = _yaml_limits(text)
-        data = None if limit else yaml.safe_load(text)
+        data = None if limit else parse_yaml(text)
     except UnicodeDecodeError:
         problems.append(Problem(str(path), "", "not UTF-8 text; save the file as UTF-8"))
         return None
@@ -324,30 +346,45 @@ def load_scenario(path: str | Path) -> LoadedScenario:
     return LoadedScenario(sc, path, plans, plan_paths)
 
 
+def _bundled_name(f: Path) -> str:
+    """The name a bundled scenario file gives itself (its folder's name if it is broken)."""
+    try:
+        return str(parse_yaml(f.read_text(encoding="utf-8"))["name"])
+    except Exception:  # a broken bundled file is still listed by folder
+        return f.parent.name
+
+
 def bundled_scenarios() -> dict[str, Path]:
     """Names and files of the bundled scenarios."""
-    out: dict[str, Path] = {}
-    for f in sorted(BUNDLED_DIR.glob("*/scenario.yaml")):
-        try:
-            name = yaml.safe_load(f.read_text(encoding="utf-8"))["name"]
-        except Exception:  # a broken bundled file is still listed by folder
-            name = f.parent.name
-        out[str(name)] = f
-    return out
+    return {_bundled_name(f): f for f in sorted(BUNDLED_DIR.glob("*/scenario.yaml"))}
+
+
+def _bundled_by_folder(name: str) -> Path | None:
+    """The bundled scenario called ``name`` when its folder is named after it
+    (``porto-alegre-flood`` in ``porto_alegre_flood/``): one file read, not all of them.
+    Bundled names are unique (``tests/scenarios/test_bundled_scenarios.py``)."""
+    f = BUNDLED_DIR / name.replace("-", "_") / "scenario.yaml"
+    return f if f.is_file() and _bundled_name(f) == name else None
 
 
 def resolve_scenario(name_or_path: str | None) -> Path:
-    """A scenario file from a bundled name, a file path or a folder holding scenario.yaml."""
+    """A scenario file from a bundled name, a file path or a folder holding scenario.yaml.
+
+    A bundled name wins over a file of that name. Only a text that can be a scenario's
+    name (:data:`NAME_PATTERN`) is looked up among the bundled scenarios, first in the
+    folder named after it, so a path or the default name reads at most one bundled file.
+    """
     if name_or_path is None:
         name_or_path = DEFAULT_SCENARIO
-    bundled = bundled_scenarios()
-    if name_or_path in bundled:
-        return bundled[name_or_path]
+    if re.fullmatch(NAME_PATTERN, name_or_path):
+        found = _bundled_by_folder(name_or_path) or bundled_scenarios().get(name_or_path)
+        if found is not None:
+            return found
     p = Path(name_or_path)
     if p.is_dir():
         p = p / "scenario.yaml"
     if not p.exists():
-        known = ", ".join(sorted(bundled)) or "none"
+        known = ", ".join(sorted(bundled_scenarios())) or "none"
         raise InputError.single(
             str(name_or_path), "",
             f"no such scenario file or bundled scenario (bundled: {known})",

@@ -124,3 +124,28 @@ def test_the_same_run_writes_the_same_gis_bytes(run_folder: Path, tmp_path: Path
     assert digests[0] == digests[1]
     assert digests[0]["run.gpkg"] == hashlib.sha256(
         (run_folder / "run.gpkg").read_bytes()).hexdigest()
+
+
+def test_geos_parsed_polygons_equal_the_python_path_and_leave_the_rest_to_it() -> None:
+    """The GEOS fast path gives the very shapes (same WKB) of the Python GeoJSON path for
+    a Polygon, a MultiPolygon and a Feature holding one; collections and bad text it
+    leaves to the Python path (None)."""
+    from musterpoint.gis_export import _geojson_geometry, _polygons_fast
+
+    ring = [[-51.2, -30.0], [-51.1, -30.0], [-51.1, -29.9], [-51.2, -30.0]]
+    far = [[[x + 1.0, y] for x, y in ring]]
+    texts = [json.dumps({"type": "Polygon", "coordinates": [ring]}),
+             json.dumps({"type": "MultiPolygon", "coordinates": [[ring], far]}),
+             json.dumps({"type": "Feature", "properties": {},
+                         "geometry": {"type": "Polygon", "coordinates": [ring]}})]
+    for text in texts:
+        fast = _polygons_fast(text)
+        assert fast is not None
+        assert shapely.to_wkb(fast) == shapely.to_wkb(_geojson_geometry(text))
+    collection = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}] * 2})
+    assert _polygons_fast(collection) is None
+    assert _geojson_geometry(collection).geom_type == "MultiPolygon"
+    assert _polygons_fast("{not json") is None and _polygons_fast(None) is None
+    assert _polygons_fast(json.dumps({"type": "Point", "coordinates": [1.0, 2.0]})) is None

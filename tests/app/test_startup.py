@@ -92,3 +92,18 @@ def test_muster_help_and_run_help_import_no_heavy_library():
         loaded = set(json.loads(out.stdout.strip().splitlines()[-1]))
         assert "musterpoint.cli" in loaded
         assert [m for m in (*HEAVY, "matplotlib", "pyarrow") if m in loaded] == [], argv
+
+
+def test_the_run_summary_imports_no_report_writer():
+    """``muster run --no-report`` prints its summary from
+    :mod:`musterpoint.reports.run_summary` without importing jinja2 or the HTML report
+    (about 40 ms); ``musterpoint.reports.write_run_report`` is still there when asked."""
+    probe = ("import json, sys\nimport musterpoint.reports.run_summary\n"
+             "before = sorted(sys.modules)\n"
+             "from musterpoint.reports import write_run_report\n"
+             "print(json.dumps([before, write_run_report.__module__]))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True)
+    before, module = json.loads(out.stdout)
+    assert "jinja2" not in before and "musterpoint.reports.run_report" not in before
+    assert module == "musterpoint.reports.run_report"

@@ -37,3 +37,24 @@ def test_helsinki_ammonia_runs_with_a_plume_and_balanced_ledgers(plan, tmp_path,
     if plan == "downwind-first":
         assert kpis["transit"]["delivered"] > 0
     assert "map.html" in capsys.readouterr().out
+
+
+def test_each_bundled_name_is_unique_and_found_from_its_folder_alone(monkeypatch):
+    """``resolve_scenario`` of a bundled name reads one file (the folder named after it)
+    and gives the file :func:`bundled_scenarios` gives; a path reads none."""
+    from pathlib import Path
+
+    from musterpoint.scenarios import loader
+
+    found = bundled_scenarios()
+    assert len(found) == len(list(loader.BUNDLED_DIR.glob("*/scenario.yaml")))
+    read: list[Path] = []
+    real = loader._bundled_name
+    monkeypatch.setattr(loader, "_bundled_name", lambda f: read.append(f) or real(f))
+    for name, path in found.items():
+        read.clear()
+        assert loader.resolve_scenario(name) == path
+        assert read == [path]
+    read.clear()
+    given = str(found["krems-flood"])
+    assert loader.resolve_scenario(given) == Path(given) and read == []
