@@ -199,6 +199,8 @@ def test_f_g_chinese_pages_have_no_english(browser: Any, studio: Any) -> None:
     p = Page(context, url)
     p.page.click("#btn-lang")
     assert p.page.evaluate("document.documentElement.lang") == "zh-Hans"
+    # the status line shown before the switch ("Ready") follows the switch too
+    assert p.page.inner_text("#status") == "就绪"
     p.run_and_wait()
     for tab in ("scenario", "plan", "result", "compare", "new"):
         p.page.click(f'#tabs button[data-tab="{tab}"]')

@@ -13,7 +13,7 @@
   var S = {
     sid: null, raw: null, meta: null, plan: null, layers: null, area: undefined,
     tool: "select", job: null, compareJob: null, ready: false, dirty: false,
-    hazardPolygons: [], hazardSaved: false
+    hazardPolygons: [], hazardSaved: false, statusKey: null
   };
   var map, roadLayers = [], zoneLayer = null, shelterLayer = L.layerGroup(),
       closureLayer = L.layerGroup(), areaLayer = null, hazardLayer = L.layerGroup();
@@ -31,7 +31,15 @@
     });
   }
 
-  function status(text) { document.getElementById("status").textContent = text; }
+  function status(text) {
+    S.statusKey = null;
+    document.getElementById("status").textContent = text;
+  }
+  /* A status that is one catalog text: shown again in the new language on a switch. */
+  function statusKey(key) {
+    status(t(key));
+    S.statusKey = key;
+  }
 
   /* Problems by field (in the page's language): in the list, and next to the field's input
    * when the page shows one (inputs carry data-field="scenario|path" or "plan|path"). */
@@ -58,7 +66,7 @@
   }
 
   function failed(err) {
-    status(t("error"));
+    statusKey("error");
     showProblems(err.data && err.data.problems ? err.data.problems
       : [{field: "", reason: err.message}]);
   }
@@ -466,7 +474,7 @@
     });
     document.getElementById("tool-hint").textContent =
       tool === "area" || tool === "hazard" ? t("area_hint") : "";
-    if (tool === "depot" || tool === "pickup") { status(t(tool + "_hint")); }
+    if (tool === "depot" || tool === "pickup") { statusKey(tool + "_hint"); }
     document.getElementById("hazard-from-label").style.display = tool === "hazard" ? "" : "none";
     if (tool === "area" || tool === "hazard") {
       map.pm.enableDraw("Polygon", {snappable: false, continueDrawing: false});
@@ -477,7 +485,7 @@
 
   /* ------------------------------------------------------------------ open and save */
   function openScenario(sid) {
-    status(t("loading"));
+    statusKey("loading");
     S.ready = false;
     return Promise.all([
       api("/api/scenario/" + encodeURIComponent(sid)),
@@ -507,7 +515,7 @@
       showProblems([]);
       showHistory();
       S.ready = true;
-      status(t("ready"));
+      statusKey("ready");
     }).catch(failed);
   }
 
@@ -523,7 +531,7 @@
       if (S.area !== undefined && S.area !== null) {
         S.raw.scenario.population.area = "data/studio-area.geojson";
       }
-      status(res.saved.some(function (s) { return s.changed; }) ? t("saved") : t("unchanged"));
+      statusKey(res.saved.some(function (s) { return s.changed; }) ? "saved" : "unchanged");
       showProblems([]);
       showHistory();
       return res;
@@ -566,7 +574,7 @@
 
   function run() {
     setRunning(true);
-    status(t("progress_start"));
+    statusKey("progress_start");
     save().then(function () {
       return api("/api/scenario/" + encodeURIComponent(S.sid) + "/run",
                  {plan: S.plan, seed: Number(document.getElementById("seed").value),
@@ -587,7 +595,7 @@
     api("/api/job/" + encodeURIComponent(job.id) + "/cancel", {}).then(function (j) {
       job.state = j.state;
       setRunning(false);
-      status(t("state_" + j.state));
+      statusKey("state_" + j.state);
     }).catch(failed);
   }
 
@@ -669,7 +677,7 @@
     Promise.all(["roads", "population", "shelters", "zones"].map(function (k) {
       return fileBody(document.getElementById("new-" + k));
     })).then(function (files) {
-      status(t("loading"));
+      statusKey("loading");
       return api("/api/new", {name: name, lang: F.lang(), options: newOptions(),
                               files: {roads: files[0], population: files[1],
                                       shelters: files[2], zones: files[3]}});
@@ -745,6 +753,7 @@
     showNewFields();
     document.getElementById("btn-lang").addEventListener("click", function () {
       F.setLang(F.lang() === "zh" ? "en" : "zh");
+      if (S.statusKey) { statusKey(S.statusKey); }
       if (S.meta) {
         document.getElementById("scenario-title").textContent =
           (F.lang() === "zh" && S.meta.title.zh) || S.meta.title.en;
@@ -777,7 +786,7 @@
         drawArea();
       }
       setTool("select");
-      status(t("area_set"));
+      statusKey("area_set");
       edited("scenario");
     });
     S.map = map;
