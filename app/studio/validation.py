@@ -8,8 +8,10 @@ than 0``), so a Chinese page shows Chinese next to the field. A model's own chec
 otherwise the Chinese page says the value is not valid and keeps the English sentence as
 ``detail`` (shown on hover).
 
-:func:`localized_problems` is the one entry point (the command line's counterpart is
-the ``i18n2`` work on :mod:`musterpoint.scenarios.errors`).
+:func:`localized_problems` is the one entry point. The command line's counterpart is
+:mod:`musterpoint.scenarios.validation_text` (translated where shown by
+:mod:`musterpoint.display.input_text`): the same pydantic error types and catalog, but its
+texts echo the value given, which a message beside the field need not.
 """
 
 from __future__ import annotations
