@@ -413,11 +413,14 @@ def test_compare_runs_on_the_cli_executor_with_progress_and_cancel(studio: Any) 
 
     srv, base, _ = studio
     cpus = len(os.sched_getaffinity(0))
+    # 2 plans x 4 replications, polled every 0.1 s: a poll lands between two replications
+    # even when each takes well under a second (with 2 and 0.3 s a fast machine could
+    # finish between two polls and the test failed without a fault)
     _, job = _call(base, "/api/scenario/grid/compare", {"plans": ["now", "late"],
-                                                        "replications": 2})
+                                                        "replications": 4})
     seen = []
     while job["state"] == "running":
-        time.sleep(0.3)
+        time.sleep(0.1)
         _, job = _call(base, f"/api/job/{job['id']}")
         seen.append(job["fraction"])
     assert job["state"] == "done" and job["result"]["ranking"][0]["rank"] == 1
