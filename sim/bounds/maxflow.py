@@ -71,56 +71,50 @@ class CurveSolution:
     solves: int
 
 
-def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
-                     src_cap: np.ndarray) -> CurveSolution:
-    """Max flow at every horizon (shelters unlimited), by divide and conquer on nested cuts.
+_Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+_Task = tuple[int, int, np.ndarray, _Arcs, int]
 
-    For horizons ``lo < mid < hi``: minimal source sides satisfy ``S_hi <= S_mid <= S_lo``,
-    so nodes known to be sink-side at ``lo`` are merged into t and nodes known to be
-    source-side at ``hi`` into s; the cut value of arcs between those two groups is carried
-    as a constant. Every node is solved in O(log n_horizons) subproblems.
 
-    Node arrays carry two sentinel entries, ``n`` for t and ``n + 1`` for s, so that the
-    arc arrays' :data:`SINK` (-2) and :data:`SOURCE` (-1) index them directly.
-    """
-    n, n_h = ten.n, ten.n_horizons
-    inf = int(np.sum(src_cap)) + 1
-    small = n + 2 < 2**31 and inf < 2**31 and n_h < 2**29
-    idx: type[np.signedinteger[Any]] = np.int32 if small else np.int64
-    big = 2**30 if small else 2**62
-    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon. Each
-    # subproblem carries its own arcs' (tail, head, capacity, activation) arrays.
-    cap = np.concatenate([ten.cap, src_cap, np.full(ten.sink_tail.size, INF)])
-    arcs = (np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail]).astype(idx),
-            np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)]).astype(idx),
-            np.where(cap == INF, inf, cap).astype(idx),
-            np.concatenate([np.full(ten.tail.size + src_head.size, -big),
-                            ten.sink_act]).astype(idx))
-    act = ten.act.astype(idx)
-    # lo_b: last horizon known to be source side; hi_b: first known sink side
-    lo_b = np.full(n + 2, -1, dtype=idx)
-    hi_b = np.full(n + 2, n_h, dtype=idx)
-    lo_b[n], hi_b[n] = -big, -big  # t
-    lo_b[n + 1], hi_b[n + 1] = big, big  # s
-    loc = np.full(n + 2, -1, dtype=idx)
-    mark = np.zeros(n + 2, dtype=np.int8)
-    values = np.zeros(n_h, dtype=np.int64)
-    solves = 0
-    Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
-    stack: list[tuple[int, int, np.ndarray, Arcs, int]] = [
-        (-1, n_h, np.arange(n, dtype=idx), arcs, 0)]
-    while stack:
-        lo, hi, m_nodes, (at, ah, ac, son), k_const = stack.pop()
-        if hi - lo <= 1:
-            continue
-        if not m_nodes.size:
-            values[lo + 1:hi] = k_const
-            continue
-        mid = (lo + hi) // 2
-        present = act[m_nodes] <= mid
+def _cat(a: _Arcs, b: _Arcs, part: slice) -> _Arcs:
+    """Arcs ``a`` followed by the arcs ``part`` of ``b``."""
+    return (np.concatenate([a[0], b[0][part]]), np.concatenate([a[1], b[1][part]]),
+            np.concatenate([a[2], b[2][part]]), np.concatenate([a[3], b[3][part]]))
+
+#: The sweep stops once the nodes it carried from horizon to horizon outnumber the new
+#: ones (see :func:`parametric_curve`).
+SWEEP_CARRY_RATIO = 1.0
+
+
+class _Cuts:
+    """What the subproblems of one parametric curve share: per node (with t at ``n`` and s
+    at ``n + 1``) the last horizon known to be source side (``lo_b``), the first known to
+    be sink side (``hi_b``), scratch arrays, and the max flow per horizon."""
+
+    def __init__(self, ten: TimeExpandedNetwork, idx: type[np.signedinteger[Any]],
+                 big: int) -> None:
+        n, n_h = ten.n, ten.n_horizons
+        self.act = ten.act.astype(idx)
+        self.idx = idx
+        self.lo_b = np.full(n + 2, -1, dtype=idx)
+        self.hi_b = np.full(n + 2, n_h, dtype=idx)
+        self.lo_b[n], self.hi_b[n] = -big, -big  # t
+        self.lo_b[n + 1], self.hi_b[n + 1] = big, big  # s
+        self.loc = np.full(n + 2, -1, dtype=idx)
+        self.mark = np.zeros(n + 2, dtype=np.int8)
+        self.values = np.zeros(n_h, dtype=np.int64)
+        self.solves = 0
+
+    def split(self, task: _Task, mid: int, *, low_too: bool = True) -> tuple[_Task | None,
+                                                                               _Task]:
+        """Solve horizon ``mid`` of subproblem ``(lo, hi, nodes, arcs, constant)``; the
+        two subproblems ``(lo, mid)`` (None unless ``low_too``) and ``(mid, hi)`` it
+        leaves."""
+        lo, hi, m_nodes, (at, ah, ac, son), k_const = task
+        lo_b, hi_b, loc, mark = self.lo_b, self.hi_b, self.loc, self.mark
+        present = self.act[m_nodes] <= mid
         p_nodes = m_nodes[present]
         n_loc = p_nodes.size
-        loc[p_nodes] = np.arange(n_loc, dtype=idx)
+        loc[p_nodes] = np.arange(n_loc, dtype=self.idx)
         lt, lh = loc[at], loc[ah]
         t_loc, h_loc = lt >= 0, lh >= 0
         # outside this subproblem: tails on the s side at hi, heads on the t side at lo
@@ -133,8 +127,8 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
         st = np.where(t_src.take(keep), n_loc, lt.take(keep))
         sh = np.where(h_snk.take(keep), n_loc + 1, lh.take(keep))
         flow, reach = _solve(n_loc, st, sh, ac.take(keep))
-        solves += 1
-        values[mid] = flow + k_const
+        self.solves += 1
+        self.values[mid] = flow + k_const
         in_s = reach[:n_loc]
         sink_side = p_nodes[~in_s]
         src_side = p_nodes[in_s]
@@ -153,15 +147,126 @@ def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
         mark[sink_side] = 0
         mark[up] = 0
         t_up, h_low = tmk == 2, hmk == 1
+        k_up = k_const + int(ac.sum(where=t_src & h_low, dtype=np.int64))
+        upper = np.flatnonzero(t_up | (hmk == 2))
+        above = (mid, hi, up, _take((at, ah, ac, son), upper), k_up)
+        if not low_too:
+            return None, above
         k_low = k_const + int(ac.sum(where=t_up & (hmk == 0) & h_snk0 & (ah >= 0),
                                      dtype=np.int64))
-        k_up = k_const + int(ac.sum(where=t_src & h_low, dtype=np.int64))
         low = np.flatnonzero((tmk == 1) | h_low)
-        upper = np.flatnonzero(t_up | (hmk == 2))
-        stack.append((lo, mid, sink_side, _take((at, ah, ac, son), low), k_low))
-        stack.append((mid, hi, up, _take((at, ah, ac, son), upper), k_up))
-    flip = hi_b[:n].astype(np.int64)
-    return CurveSolution(values=values, flip=flip, solves=solves)
+        return (lo, mid, sink_side, _take((at, ah, ac, son), low), k_low), above
+
+    def conquer(self, task: _Task) -> None:
+        """Divide and conquer: every horizon of ``task``'s open interval."""
+        stack = [task]
+        while stack:
+            task = stack.pop()
+            lo, hi, m_nodes, _, k_const = task
+            if hi - lo <= 1:
+                continue
+            if not m_nodes.size:
+                self.values[lo + 1:hi] = k_const
+                continue
+            below, above = self.split(task, (lo + hi) // 2)
+            assert below is not None
+            stack += [below, above]
+
+    def sweep(self, arcs: _Arcs, carry_ratio: float) -> _Task:
+        """Horizons 0, 1, ... one by one while the nodes carried from one horizon to the
+        next number at most ``carry_ratio`` times the new ones (summed over the horizons
+        so far); the task of the horizons left (none if the sweep reached the end)."""
+        act, n_h = self.act, self.values.size
+        at, ah, _, son = arcs
+        ext = np.concatenate([act, np.zeros(2, dtype=act.dtype)])  # s and t: always
+        # the first horizon at which an arc can be in a subproblem (upstream-closed
+        # presence: its head's, or its activation for a sink arc)
+        key = np.maximum(np.maximum(ext[at], ext[ah]), son)
+        np.maximum(key, 0, out=key)
+        k16 = np.minimum(key, n_h).astype(np.int16 if n_h < 2**15 else np.int64)
+        order = np.argsort(k16, kind="stable")  # radix sort for 16-bit keys
+        a_sorted = _take(arcs, order)
+        a_cut = np.r_[0, np.cumsum(np.bincount(k16, minlength=n_h + 1))]
+        nk = np.minimum(np.maximum(act, 0), n_h).astype(k16.dtype)
+        n_order = np.argsort(nk, kind="stable").astype(self.idx)
+        n_cut = np.r_[0, np.cumsum(np.bincount(nk, minlength=n_h + 1))]
+        empty = np.zeros(0, dtype=self.idx)
+        none: _Arcs = (empty, empty, empty, empty)
+        task: _Task = (-1, n_h, empty, none, 0)
+        carried = new = 0
+        for j in range(n_h):
+            _, _, s_nodes, s_arcs, k_const = task
+            fresh = n_order[n_cut[j]:n_cut[j + 1]]
+            sl = slice(int(a_cut[j]), int(a_cut[j + 1]))
+            carried += s_nodes.size
+            new += fresh.size
+            if carried > carry_ratio * new and j > 0:
+                break
+            m_nodes = np.concatenate([s_nodes, fresh])
+            if not m_nodes.size:  # (no source arc either: its head would be new)
+                self.values[j] = k_const
+                task = (j, n_h, m_nodes, none, k_const)
+                continue
+            _, task = self.split((j - 1, n_h, m_nodes, _cat(s_arcs, a_sorted, sl), k_const),
+                                 j, low_too=False)
+        else:
+            return task
+        # the horizons from j on: the source side at j - 1, every node not yet present,
+        # the arcs carried and every arc not yet in a subproblem
+        lo, hi, s_nodes, s_arcs, k_const = task
+        rest = slice(int(a_cut[j]), int(a_cut[n_h]))
+        return (lo, hi, np.concatenate([s_nodes, n_order[n_cut[j]:n_cut[n_h]]]),
+                _cat(s_arcs, a_sorted, rest), k_const)
+
+
+def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
+                     src_cap: np.ndarray, *,
+                     carry_ratio: float | None = SWEEP_CARRY_RATIO) -> CurveSolution:
+    """Max flow at every horizon (shelters unlimited), by a forward sweep while it is
+    cheap, then divide and conquer on nested cuts.
+
+    For horizons ``lo < mid < hi``: minimal source sides satisfy ``S_hi <= S_mid <= S_lo``,
+    so nodes known to be sink-side at ``lo`` are merged into t and nodes known to be
+    source-side at ``hi`` into s; the cut value of arcs between those two groups is carried
+    as a constant. Every node is solved in O(log n_horizons) subproblems.
+
+    The sweep solves horizon ``j`` on the nodes source-side at ``j - 1`` and those that
+    appear at ``j`` (presence is closed upstream: ``act[tail] <= act[head]`` on every
+    arc, since a node that can feed a sink by a horizon makes every node feeding it able
+    to), with the sink side at ``j - 1`` merged into t. Where the network does not bind
+    (everyone present gets out), that is one layer per horizon and every node is solved
+    once. It hands the horizons left to divide and conquer once the nodes it carried
+    from one horizon to the next outnumber ``carry_ratio`` times the new ones (default
+    :data:`SWEEP_CARRY_RATIO`; summed over the horizons swept): a binding cut keeps whole
+    regions on the source side horizon after horizon. Both give the same values and cuts
+    (the max-flow value and the minimal minimum cut are unique); ``carry_ratio=None``
+    divides and conquers from the start, ``math.inf`` sweeps every horizon.
+
+    Node arrays carry two sentinel entries, ``n`` for t and ``n + 1`` for s, so that the
+    arc arrays' :data:`SINK` (-2) and :data:`SOURCE` (-1) index them directly.
+    """
+    n, n_h = ten.n, ten.n_horizons
+    inf = int(np.sum(src_cap)) + 1
+    small = n + 2 < 2**31 and inf < 2**31 and n_h < 2**29
+    idx: type[np.signedinteger[Any]] = np.int32 if small else np.int64
+    big = 2**30 if small else 2**62
+    # all arcs: structure, sources, sinks; sink arcs carry their activation horizon. Each
+    # subproblem carries its own arcs' (tail, head, capacity, activation) arrays.
+    cap = np.concatenate([ten.cap, src_cap, np.full(ten.sink_tail.size, INF)], dtype=idx)
+    cap[cap == INF] = inf
+    arcs = (np.concatenate([ten.tail, np.full(src_head.size, SOURCE), ten.sink_tail],
+                           dtype=idx),
+            np.concatenate([ten.head, src_head, np.full(ten.sink_tail.size, SINK)], dtype=idx),
+            cap,
+            np.concatenate([np.full(ten.tail.size + src_head.size, -big), ten.sink_act],
+                           dtype=idx))
+    cuts = _Cuts(ten, idx, big)
+    task: _Task = (-1, n_h, np.arange(n, dtype=idx), arcs, 0)
+    if carry_ratio is not None:
+        task = cuts.sweep(arcs, carry_ratio)
+    cuts.conquer(task)
+    flip = cuts.hi_b[:n].astype(np.int64)
+    return CurveSolution(values=cuts.values, flip=flip, solves=cuts.solves)
 
 
 @dataclass

@@ -2,8 +2,10 @@
 and the ``bounds`` KPI family against its schema.
 
 * one max flow: value and minimal minimum cut equal to scipy's Dinic and a residual BFS;
-* the parametric curve (divide and conquer on nested cuts): at every horizon, the value and
-  the sink side of the minimal cut equal to one independent scipy max flow per horizon;
+* the parametric curve (a sweep over the horizons, divide and conquer on nested cuts, and
+  the two combined): at every horizon, the value and the sink side of the minimal cut
+  equal to one independent scipy max flow per horizon; where the network does not bind,
+  the sweep solves every node once;
 * a series of two links, the second narrower: the clearance of N vehicles is the free-flow
   time plus N / c_min (less one step, the bound's rounding), and the narrow link is the
   bottleneck, reported with its street name.
@@ -11,6 +13,7 @@ and the ``bounds`` KPI family against its schema.
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -19,6 +22,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order, maximum_flow
 
 import musterpoint.sim.bounds.flow_bound as fb
+import musterpoint.sim.bounds.maxflow as mf
 from musterpoint.sim.bounds.bound import bound_kpis, ete_from_curve, link_labels
 from musterpoint.sim.bounds.flow_bound import BoundInput, ShelterSpec, flow_bound
 from musterpoint.sim.bounds.kpi_schema import BOUNDS_KPIS
@@ -83,12 +87,14 @@ def _random_bound_input(seed: int) -> BoundInput:
         pcu_all=np.ones(m))
 
 
+@pytest.mark.parametrize("carry_ratio", [None, 1.0, math.inf])
 @pytest.mark.parametrize("seed", range(6))
-def test_parametric_curve_equals_one_max_flow_per_horizon(seed, monkeypatch):
+def test_parametric_curve_equals_one_max_flow_per_horizon(seed, carry_ratio, monkeypatch):
+    # divide and conquer only, the default sweep-then-divide, and a sweep of every horizon
     seen = []
 
     def spy(ten, heads, caps):
-        sol = parametric_curve(ten, heads, caps)
+        sol = parametric_curve(ten, heads, caps, carry_ratio=carry_ratio)
         seen.append((ten, heads, caps, sol))
         return sol
 
@@ -113,6 +119,35 @@ def test_parametric_curve_equals_one_max_flow_per_horizon(seed, monkeypatch):
         sink_side = present & ~reach[:n]
         assert np.array_equal(sol.flip <= j, sink_side), j
     assert SOURCE == -1 and SINK == -2  # the sentinel layout parametric_curve relies on
+
+
+def test_sweep_solves_each_node_once_where_the_network_does_not_bind(monkeypatch):
+    # wide links, no closures: everyone present at a horizon gets out by it, so the sink
+    # side is everything present and the sweep never carries a node to the next horizon
+    inp = _random_bound_input(3)
+    inp.capacity_vph = np.full(inp.link_from.size, 1e6)
+    inp.closed = [[] for _ in inp.closed]
+    seen = []
+    sizes: list[int] = []
+
+    def spy(ten, heads, caps):
+        sol = parametric_curve(ten, heads, caps)
+        seen.append((ten, heads, caps, sol))
+        return sol
+
+    def solve_spy(n_loc, tail, head, cap):
+        sizes.append(n_loc)
+        return _solve(n_loc, tail, head, cap)
+
+    monkeypatch.setattr(fb, "parametric_curve", spy)
+    monkeypatch.setattr(mf, "_solve", solve_spy)
+    flow_bound(inp, step_s=60.0, horizon_s=4 * 3600.0, reduce=False)
+    ten, heads, caps, sol = seen[0]
+    swept = int((ten.act < ten.n_horizons).sum())
+    assert sum(sizes[:ten.n_horizons]) == swept  # every node in one subproblem
+    assert np.array_equal(sol.flip, np.clip(ten.act, 0, ten.n_horizons))
+    ref = parametric_curve(ten, heads, caps, carry_ratio=None)
+    assert np.array_equal(sol.values, ref.values) and np.array_equal(sol.flip, ref.flip)
 
 
 def test_series_links_clear_at_freeflow_plus_n_over_the_narrow_capacity():
