@@ -75,10 +75,10 @@ _Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 _Task = tuple[int, int, np.ndarray, _Arcs, int]
 
 
-def _cat(a: _Arcs, b: _Arcs, part: slice) -> _Arcs:
-    """Arcs ``a`` followed by the arcs ``part`` of ``b``."""
-    return (np.concatenate([a[0], b[0][part]]), np.concatenate([a[1], b[1][part]]),
-            np.concatenate([a[2], b[2][part]]), np.concatenate([a[3], b[3][part]]))
+def _cat(a: _Arcs, b: _Arcs, at: np.ndarray) -> _Arcs:
+    """Arcs ``a`` followed by the arcs of ``b`` at positions ``at``."""
+    return (np.concatenate([a[0], b[0].take(at)]), np.concatenate([a[1], b[1].take(at)]),
+            np.concatenate([a[2], b[2].take(at)]), np.concatenate([a[3], b[3].take(at)]))
 
 #: The sweep stops once the nodes it carried from horizon to horizon outnumber the new
 #: ones (see :func:`parametric_curve`).
@@ -183,11 +183,13 @@ class _Cuts:
         # presence: its head's, or its activation for a sink arc)
         key = np.maximum(np.maximum(ext[at], ext[ah]), son)
         np.maximum(key, 0, out=key)
-        k16 = np.minimum(key, n_h).astype(np.int16 if n_h < 2**15 else np.int64)
+        kdt = np.int16 if n_h < 2**15 else np.int64
+        k16 = np.minimum(key, n_h).astype(kdt)
+        del key
         order = np.argsort(k16, kind="stable")  # radix sort for 16-bit keys
-        a_sorted = _take(arcs, order)
         a_cut = np.r_[0, np.cumsum(np.bincount(k16, minlength=n_h + 1))]
-        nk = np.minimum(np.maximum(act, 0), n_h).astype(k16.dtype)
+        del k16
+        nk = np.minimum(np.maximum(act, 0), n_h).astype(kdt)
         n_order = np.argsort(nk, kind="stable").astype(self.idx)
         n_cut = np.r_[0, np.cumsum(np.bincount(nk, minlength=n_h + 1))]
         empty = np.zeros(0, dtype=self.idx)
@@ -207,7 +209,7 @@ class _Cuts:
                 self.values[j] = k_const
                 task = (j, n_h, m_nodes, none, k_const)
                 continue
-            _, task = self.split((j - 1, n_h, m_nodes, _cat(s_arcs, a_sorted, sl), k_const),
+            _, task = self.split((j - 1, n_h, m_nodes, _cat(s_arcs, arcs, order[sl]), k_const),
                                  j, low_too=False)
         else:
             return task
@@ -216,7 +218,7 @@ class _Cuts:
         lo, hi, s_nodes, s_arcs, k_const = task
         rest = slice(int(a_cut[j]), int(a_cut[n_h]))
         return (lo, hi, np.concatenate([s_nodes, n_order[n_cut[j]:n_cut[n_h]]]),
-                _cat(s_arcs, a_sorted, rest), k_const)
+                _cat(s_arcs, arcs, np.sort(order[rest])), k_const)
 
 
 def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,

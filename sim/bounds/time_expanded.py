@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -39,12 +40,14 @@ SINK = -2
 _TOL = 1e-9
 
 
-def _ranges(count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For ``count[i]`` items each: the owner ``i`` of every item and its rank 0..count-1."""
+def _ranges(count: np.ndarray, dtype: type[np.signedinteger[Any]] = np.int64) -> tuple[
+        np.ndarray, np.ndarray]:
+    """For ``count[i]`` items each: the owner ``i`` of every item and its rank 0..count-1
+    (``dtype`` must hold the number of items)."""
     count = np.maximum(np.asarray(count, dtype=np.int64), 0)
-    owner = np.repeat(np.arange(count.size), count)
-    start = np.cumsum(count) - count
-    rank = np.arange(owner.size, dtype=np.int64) - start[owner]
+    owner = np.repeat(np.arange(count.size, dtype=dtype), count)
+    start = (np.cumsum(count) - count).astype(dtype)
+    rank = np.arange(owner.size, dtype=dtype) - start[owner]
     return owner, rank
 
 
@@ -62,11 +65,11 @@ class TimeExpandedNetwork:
         Number of horizons of the grid.
     n : int
         Number of nodes (road node-layers, then buffer node-layers).
-    act : ndarray of int64
+    act : ndarray of int
         Per node, the first horizon index at which it may carry flow (can be < 0).
-    tail, head, cap : ndarray of int64
+    tail, head, cap : ndarray of int
         Road, holdover and buffer arcs (``cap`` is :data:`INF` for unlimited ones).
-    arc_link : ndarray of int64
+    arc_link : ndarray of int
         Per arc, the network link whose exit capacity it carries, or -1.
     sink_tail, sink_shelter, sink_act : ndarray of int64
         Sink arcs: tail node, shelter index, first horizon index at which it counts.
@@ -74,10 +77,14 @@ class TimeExpandedNetwork:
         First node of each road node's layers (``-1`` if it has none).
     road_layers : ndarray of int64
         Number of layers of each road node.
-    node_road : ndarray of int64
+    node_road : ndarray of int
         Road node of each road node-layer (``-1`` for buffers).
-    node_layer : ndarray of int64
+    node_layer : ndarray of int
         Layer of each node.
+
+    The node and arc arrays (``act`` to ``arc_link``, ``node_road``, ``node_layer``) are
+    int32 when every node index, layer and capacity fits (they are most of the bound's
+    memory), int64 otherwise.
     """
 
     step_s: float
@@ -160,12 +167,19 @@ def build_ten(
     k_max = np.where(ok, np.floor((horizon_s - np.where(ok, h, 0.0)) / d + _TOL), -1.0)
     layers = (k_max + 1).astype(np.int64)
     layers[layers < 0] = 0
-    road_off = np.cumsum(layers) - layers
     n_road = int(layers.sum())
-    node_road, node_layer = _ranges(layers)
+    # node and arc arrays in 32 bits when every node index, layer and capacity fits (they
+    # are most of the bound's memory)
+    units = np.asarray(arc_units, dtype=np.int64)
+    span = n_road + len(arc_closed) * (int(layers.max(initial=0)) + 1) + n_h + 2
+    ix: type[np.signedinteger[Any]] = (np.int32 if span < 2**31 and (
+        not units.size or int(np.abs(units).max()) < 2**31) else np.int64)
+    layers = layers.astype(ix)
+    road_off = (np.cumsum(layers, dtype=np.int64) - layers).astype(ix)
+    node_road, node_layer = _ranges(layers, ix)
 
     def snap(t: np.ndarray) -> np.ndarray:
-        return np.floor((t - grid0_s) / d + _TOL).astype(np.int64)
+        return np.floor((t - grid0_s) / d + _TOL).astype(ix)
 
     act_parts = [snap(node_layer * d + h[node_road])]
     tails: list[np.ndarray] = []
@@ -175,17 +189,17 @@ def build_ten(
 
     # holdovers
     hold = layers > 1
-    own, rk = _ranges(np.where(hold, layers - 1, 0))
+    own, rk = _ranges(np.where(hold, layers - 1, 0), ix)
     t = road_off[own] + rk
     tails.append(t)
     heads.append(t + 1)
-    caps.append(np.full(t.size, INF, dtype=np.int64))
-    links.append(np.full(t.size, -1, dtype=np.int64))
+    caps.append(np.full(t.size, INF, dtype=ix))
+    links.append(np.full(t.size, -1, dtype=ix))
 
     u_all = np.asarray(arc_from, dtype=np.int64)
     v_all = np.asarray(arc_to, dtype=np.int64)
-    tl = np.asarray(arc_layers, dtype=np.int64)
-    units = np.asarray(arc_units, dtype=np.int64)
+    tl = np.asarray(arc_layers, dtype=ix)
+    units = units.astype(ix)
     ku = layers[u_all] - 1
     kv = layers[v_all] - 1
     closable = np.array([bool(c) for c in arc_closed], dtype=bool)
@@ -193,13 +207,13 @@ def build_ten(
     # links without closures: (u, k - T) -> (v, k) for k in [T, min(Kv, Ku + T)]
     plain = np.flatnonzero(~closable & (ku >= 0) & (kv >= tl))
     cnt = np.minimum(kv[plain], ku[plain] + tl[plain]) - tl[plain] + 1
-    own, rk = _ranges(cnt)
-    a = plain[own]
+    own, rk = _ranges(cnt, ix)
+    a = plain.astype(ix)[own]
     k = tl[a] + rk
     tails.append(road_off[u_all[a]] + k - tl[a])
     heads.append(road_off[v_all[a]] + k)
     caps.append(units[a])
-    links.append(np.asarray(arc_link, dtype=np.int64)[a])
+    links.append(np.asarray(arc_link, dtype=ix)[a])
 
     # links with closures: buffer chains (per arc: entry layers not certainly closed, a
     # chain of buffer layers from the first entry, exits into v)
@@ -247,18 +261,18 @@ def build_ten(
         s_tail.append(road_off[x] + kk)
         s_sh.append(np.full(kk.size, sh, dtype=np.int64))
         s_act.append(snap(np.maximum(kk * d + e[x], open_s)))
-    node_road_all = np.concatenate([node_road, np.full(n_buf, -1, dtype=np.int64)])
+    node_road_all = np.concatenate([node_road, np.full(n_buf, -1, dtype=ix)])
     ten = TimeExpandedNetwork(
         step_s=d, grid0_s=float(grid0_s), n_horizons=n_h, n=n_road + n_buf,
-        act=np.concatenate(act_parts),
-        tail=np.concatenate(tails), head=np.concatenate(heads), cap=np.concatenate(caps),
-        arc_link=np.concatenate(links),
+        act=np.concatenate(act_parts, dtype=ix),
+        tail=np.concatenate(tails, dtype=ix), head=np.concatenate(heads, dtype=ix),
+        cap=np.concatenate(caps, dtype=ix), arc_link=np.concatenate(links, dtype=ix),
         sink_tail=np.concatenate(s_tail) if s_tail else np.zeros(0, np.int64),
         sink_shelter=np.concatenate(s_sh) if s_sh else np.zeros(0, np.int64),
         sink_act=np.concatenate(s_act) if s_act else np.zeros(0, np.int64),
-        road_off=np.where(layers > 0, road_off, -1), road_layers=layers,
-        node_road=node_road_all,
-        node_layer=np.concatenate([node_layer, np.zeros(n_buf, dtype=np.int64)]),
+        road_off=np.where(layers > 0, road_off, -1).astype(np.int64),
+        road_layers=layers.astype(np.int64), node_road=node_road_all,
+        node_layer=np.concatenate([node_layer, np.zeros(n_buf, dtype=ix)]),
     )
     logger.debug("time-expanded network: %d nodes (%d buffer), %d arcs, %d sink arcs, "
                  "%d horizons", ten.n, n_buf, ten.tail.size, ten.sink_tail.size, n_h)
