@@ -23,8 +23,8 @@ def attach_bound(result: RunResult, world: World, plan: Plan,
 
     With ``memo`` (:func:`musterpoint.derived_cache.run_key` of the World and plan) the
     bound is cached under it and the agents table's content, so a second run with the
-    same departures (same plan and seed) reads it instead of computing it (about 5 s on
-    the default scenario)."""
+    same departures (same plan and seed) reads it instead of computing it (about 1 s of
+    CPU on the default scenario)."""
     from musterpoint.derived_cache import frame_digest, remember
     from musterpoint.sim.bounds.bound import bound_kpis, evacuation_bound
 

@@ -218,8 +218,9 @@ def evacuation_bound(world: World, agents: pd.DataFrame, *, plan: Plan | None = 
     crossing moves). On big networks these run on a network with a step that is a
     multiple of ``step_s`` (600 s), still a valid relaxation, so they tighten less.
 
-    **Method.** Max flow at every grid time by divide and conquer on nested minimum
-    cuts (OR-tools' push-relabel on contracted subproblems; :mod:`musterpoint.sim.bounds.maxflow`),
+    **Method.** Max flow at every grid time on nested minimum cuts: a sweep over the
+    grid times while the network does not bind, divide and conquer for the rest
+    (OR-tools' push-relabel on contracted subproblems; :mod:`musterpoint.sim.bounds.maxflow`),
     with the horizon grown until everyone who can arrive is safe (vehicles that cannot
     reach an open shelter by ``horizon_s`` even alone at free flow are left out first).
     ETEs count from the first order, like the simulator's. The bottleneck links are the

@@ -1,10 +1,16 @@
 """Max flows on the time-expanded network of the bound (OR-tools' push-relabel).
 
-:func:`parametric_curve` gives the max flow for every horizon of the grid at once by divide
-and conquer on nested minimum cuts: sink arcs only switch on as the horizon grows, so the
-minimal source sides shrink (Gallo, Grigoriadis and Tarjan); each subproblem contracts what
-is already known to lie on the source or the sink side. :func:`capped_flow` solves one
-horizon with shelter capacities (a node per shelter; no nesting there).
+:func:`parametric_curve` gives the max flow for every horizon of the grid at once on nested
+minimum cuts: sink arcs only switch on as the horizon grows, so the minimal source sides
+shrink (Gallo, Grigoriadis and Tarjan); each subproblem contracts what is already known to
+lie on the source or the sink side. It sweeps the horizons in order while the network does
+not bind (each node is then solved once, when it appears) and divides and conquers the
+rest (each node in O(log n_horizons) subproblems). :func:`capped_flow` solves one horizon
+with shelter capacities (a node per shelter; no nesting there).
+
+Exactness: every path gives the max-flow value and the minimal minimum cut (the nodes s
+reaches in the residual graph), both unique, so the way the horizons are visited changes
+the time, never the result.
 """
 
 from __future__ import annotations
@@ -75,11 +81,6 @@ _Arcs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 _Task = tuple[int, int, np.ndarray, _Arcs, int]
 
 
-def _cat(a: _Arcs, b: _Arcs, at: np.ndarray) -> _Arcs:
-    """Arcs ``a`` followed by the arcs of ``b`` at positions ``at``."""
-    return (np.concatenate([a[0], b[0].take(at)]), np.concatenate([a[1], b[1].take(at)]),
-            np.concatenate([a[2], b[2].take(at)]), np.concatenate([a[3], b[3].take(at)]))
-
 #: The sweep stops once the nodes it carried from horizon to horizon outnumber the new
 #: ones (see :func:`parametric_curve`).
 SWEEP_CARRY_RATIO = 1.0
@@ -104,11 +105,9 @@ class _Cuts:
         self.values = np.zeros(n_h, dtype=np.int64)
         self.solves = 0
 
-    def split(self, task: _Task, mid: int, *, low_too: bool = True) -> tuple[_Task | None,
-                                                                               _Task]:
+    def split(self, task: _Task, mid: int) -> tuple[_Task, _Task]:
         """Solve horizon ``mid`` of subproblem ``(lo, hi, nodes, arcs, constant)``; the
-        two subproblems ``(lo, mid)`` (None unless ``low_too``) and ``(mid, hi)`` it
-        leaves."""
+        two subproblems ``(lo, mid)`` and ``(mid, hi)`` it leaves."""
         lo, hi, m_nodes, (at, ah, ac, son), k_const = task
         lo_b, hi_b, loc, mark = self.lo_b, self.hi_b, self.loc, self.mark
         present = self.act[m_nodes] <= mid
@@ -147,15 +146,13 @@ class _Cuts:
         mark[sink_side] = 0
         mark[up] = 0
         t_up, h_low = tmk == 2, hmk == 1
-        k_up = k_const + int(ac.sum(where=t_src & h_low, dtype=np.int64))
-        upper = np.flatnonzero(t_up | (hmk == 2))
-        above = (mid, hi, up, _take((at, ah, ac, son), upper), k_up)
-        if not low_too:
-            return None, above
         k_low = k_const + int(ac.sum(where=t_up & (hmk == 0) & h_snk0 & (ah >= 0),
                                      dtype=np.int64))
+        k_up = k_const + int(ac.sum(where=t_src & h_low, dtype=np.int64))
         low = np.flatnonzero((tmk == 1) | h_low)
-        return (lo, mid, sink_side, _take((at, ah, ac, son), low), k_low), above
+        upper = np.flatnonzero(t_up | (hmk == 2))
+        return ((lo, mid, sink_side, _take((at, ah, ac, son), low), k_low),
+                (mid, hi, up, _take((at, ah, ac, son), upper), k_up))
 
     def conquer(self, task: _Task) -> None:
         """Divide and conquer: every horizon of ``task``'s open interval."""
@@ -168,9 +165,7 @@ class _Cuts:
             if not m_nodes.size:
                 self.values[lo + 1:hi] = k_const
                 continue
-            below, above = self.split(task, (lo + hi) // 2)
-            assert below is not None
-            stack += [below, above]
+            stack.extend(self.split(task, (lo + hi) // 2))
 
     def sweep(self, arcs: _Arcs, carry_ratio: float) -> _Task:
         """Horizons 0, 1, ... one by one while the nodes carried from one horizon to the
@@ -192,14 +187,14 @@ class _Cuts:
         nk = np.minimum(np.maximum(act, 0), n_h).astype(kdt)
         n_order = np.argsort(nk, kind="stable").astype(self.idx)
         n_cut = np.r_[0, np.cumsum(np.bincount(nk, minlength=n_h + 1))]
-        empty = np.zeros(0, dtype=self.idx)
-        none: _Arcs = (empty, empty, empty, empty)
-        task: _Task = (-1, n_h, empty, none, 0)
+        loc, lo_b, hi_b, idx = self.loc, self.lo_b, self.hi_b, self.idx
+        ac = arcs[2]
+        s_nodes = np.zeros(0, dtype=idx)  # the source side at the last horizon solved
+        c_pos = np.zeros(0, dtype=np.int64)  # the arcs carried: tails there (or s -> there)
+        k_const = 0
         carried = new = 0
         for j in range(n_h):
-            _, _, s_nodes, s_arcs, k_const = task
             fresh = n_order[n_cut[j]:n_cut[j + 1]]
-            sl = slice(int(a_cut[j]), int(a_cut[j + 1]))
             carried += s_nodes.size
             new += fresh.size
             if carried > carry_ratio * new and j > 0:
@@ -207,18 +202,40 @@ class _Cuts:
             m_nodes = np.concatenate([s_nodes, fresh])
             if not m_nodes.size:  # (no source arc either: its head would be new)
                 self.values[j] = k_const
-                task = (j, n_h, m_nodes, none, k_const)
                 continue
-            _, task = self.split((j - 1, n_h, m_nodes, _cat(s_arcs, arcs, order[sl]), k_const),
-                                 j, low_too=False)
+            pos = np.concatenate([c_pos, order[a_cut[j]:a_cut[j + 1]]])
+            n_loc = m_nodes.size
+            loc[m_nodes] = np.arange(n_loc, dtype=idx)
+            pt = at.take(pos)
+            lt, lh = loc[pt], loc[ah.take(pos)]
+            # tails: a node here or s (a tail on the sink side drops out); heads: a node
+            # here, else t (the sink, or a node on the sink side since an earlier horizon)
+            from_s = pt == SOURCE
+            keep = np.flatnonzero((lt >= 0) | from_s)
+            from_s = from_s.take(keep)
+            st = np.where(from_s, n_loc, lt.take(keep))
+            lh = lh.take(keep)
+            sh = np.where(lh >= 0, lh, n_loc + 1)
+            cap = ac.take(pos.take(keep))
+            flow, reach = _solve(n_loc, st, sh, cap)
+            self.solves += 1
+            self.values[j] = flow + k_const
+            loc[m_nodes] = -1
+            in_s = reach[:n_loc]
+            hi_b[m_nodes[~in_s]] = j
+            s_nodes = m_nodes[in_s]
+            lo_b[s_nodes] = j
+            # source arcs into the sink side are cut at every later horizon (their heads
+            # join t); arcs from the source side are carried
+            k_const += int(cap.sum(where=from_s & ~reach[sh], dtype=np.int64))
+            c_pos = pos.take(keep[reach[st] & (~from_s | reach[sh])])
         else:
-            return task
+            return (n_h - 1, n_h, s_nodes, _take(arcs, c_pos), k_const)
         # the horizons from j on: the source side at j - 1, every node not yet present,
         # the arcs carried and every arc not yet in a subproblem
-        lo, hi, s_nodes, s_arcs, k_const = task
-        rest = slice(int(a_cut[j]), int(a_cut[n_h]))
-        return (lo, hi, np.concatenate([s_nodes, n_order[n_cut[j]:n_cut[n_h]]]),
-                _cat(s_arcs, arcs, np.sort(order[rest])), k_const)
+        rest = np.sort(np.concatenate([c_pos, order[a_cut[j]:a_cut[n_h]]]))
+        return (j - 1, n_h, np.concatenate([s_nodes, n_order[n_cut[j]:n_cut[n_h]]]),
+                _take(arcs, rest), k_const)
 
 
 def parametric_curve(ten: TimeExpandedNetwork, src_head: np.ndarray,
