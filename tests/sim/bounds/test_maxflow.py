@@ -87,10 +87,14 @@ def _random_bound_input(seed: int) -> BoundInput:
         pcu_all=np.ones(m))
 
 
-@pytest.mark.parametrize("carry_ratio", [None, 1.0, math.inf])
+@pytest.mark.parametrize(("carry_ratio", "restart"), [(None, 0.25), (1.0, 0.25), (1.0, 0.0),
+                                                    (math.inf, 0.25)])
 @pytest.mark.parametrize("seed", range(6))
-def test_parametric_curve_equals_one_max_flow_per_horizon(seed, carry_ratio, monkeypatch):
-    # divide and conquer only, the default sweep-then-divide, and a sweep of every horizon
+def test_parametric_curve_equals_one_max_flow_per_horizon(seed, carry_ratio, restart,
+                                                          monkeypatch):
+    # divide and conquer only; the default (a sweep, then divide and conquer from where
+    # it stopped, or from the start); a sweep of every horizon
+    monkeypatch.setattr(mf, "RESTART_SHARE", restart)
     seen = []
 
     def spy(ten, heads, caps):
