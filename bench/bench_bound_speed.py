@@ -10,21 +10,39 @@ Wall time depends on the machine's load (other processes share its cores); CPU t
 process's own. Prints figures, the bound's ETEs and its bottleneck links by street name;
 asserts nothing. Targets (issue 18): default under 3 s, whole city under 60 s.
 
-Measured on the 2-core machine shared with other sessions (load average 5-11), before and
-after the change to OR-tools' push-relabel and the leaner divide and conquer (the bound's
-values, cuts and ETEs are identical to the bit):
+Earlier (issue 8 to 17), on the 2-core machine shared with other sessions: scipy's Dinic
+to OR-tools' push-relabel and a leaner divide and conquer took the default bound from 9.8
+to 2.3-2.4 s CPU and the whole city from 161.8 to 12.1-13.3 s CPU (values identical).
 
-==========================  ====================  ===========================
-case                        before (scipy Dinic)  after (OR-tools, lean D&C)
-==========================  ====================  ===========================
-default, CPU                9.8 s                 2.3-2.4 s
-default, wall               16.5 s                3.4-6.6 s (load average 8-11)
-whole city, CPU             161.8 s               12.1-13.3 s
-whole city, wall            406.1 s               29.8-40.4 s
-==========================  ====================  ===========================
+Issue 18 (the sweep, 32-bit time-expanded arrays): the max flows at the grid times are
+solved by a forward sweep while the network does not bind (the default scenario: every
+node-layer is solved once, when it appears, instead of ~3.3 times), divide and conquer
+for the rest; the time-expanded network is stored in int32. The bound's values, cuts,
+ETEs and per-vehicle ``safe_by_s`` are identical to the bit (compared field by field on
+the default scenario's departures, leave-at-order and 60 s step, and the whole city; the
+golden digests pass). CPU time (user + system), main vs this change, interleaved runs,
+load average 5-10 (two cores shared with four other sessions, so wall times are 2-8x
+the CPU time and say little):
 
-Wall time here is 1.4-3x the CPU time because of the other processes; on an idle machine
-the default bound takes about its CPU time.
+=====================================================  ================  ===========
+case                                                   main              sweep
+=====================================================  ================  ===========
+default, run departures, fresh process (median of 5)   3.09 / 3.18 s     1.18 / 1.29 s
+default, run departures, in one process (median of 3)  2.83 / 3.05 s     0.97 / 0.85 s
+default, leave at the order, fresh (median of 3)       2.58 s            1.74 s
+default, leave at the order, in one process (median 3) 2.81 / 2.71 s    1.77 / 1.87 s
+this benchmark, ``--default-only``, median of 3        4.28 s (load 5)   1.29 s (load 10)
+whole city, fresh process (median of 2)                20.2 / 16.2 s     15.4 s
+=====================================================  ================  ===========
+
+(Two figures: two sessions of interleaved runs.) A fresh process pays the page faults of
+its large arrays (numpy asks for transparent huge pages, and the kernel compacts memory
+for them): a fresh ``build_ten`` spent 0.5 s of its 0.6 s in the kernel, hence the 32-bit
+arrays. What is left of the default bound (about 1.1 s CPU fresh): max flows 0.45-0.6 s
+(the OR-tools solves 0.12 s of it), the time-expanded network 0.14-0.35 s, the rest in
+the relaxed network, shelter capacities and windows. The whole city is congested from
+its first horizon (nodes stay on the source side until the queues clear), so it is still
+divided and conquered, as before; its wall time (30-90 s) is mostly the load.
 """
 
 from __future__ import annotations
