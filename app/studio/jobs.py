@@ -11,11 +11,34 @@ process group: each worker makes itself the leader of a new one (POSIX), and
 :meth:`JobManager.cancel` ends the whole group (SIGTERM, then SIGKILL after
 :data:`CANCEL_GRACE_S`), the replication processes with it, and removes the hidden folder
 it was writing, so a cancelled job leaves no partial result.
+
+The warm worker
+    A fresh process pays the interpreter's start and the imports of the run's modules
+    (pandas, scipy, simpy, pydantic, pyproj...: about 1 to 2 s of CPU) before it
+    simulates anything. So the manager keeps one **spare** worker (:func:`spare_worker`)
+    that has already imported them and, when a scenario is open
+    (:meth:`JobManager.warm`), loaded that scenario's World from the world cache; then it
+    waits for its job. Run hands the job to the spare, which becomes the job's process
+    (its own process group, cancelled as any job), and a new spare starts in the
+    background. A spare runs one job and ends, so no state of one run reaches the next.
+    At the job the spare reads the scenario's files again; its World is used only when
+    the world cache's key (:func:`~musterpoint.world_cache.world_key`: the scenario, its
+    data files' contents, the code) is the one it was loaded under, else the World is
+    loaded or built as by ``muster run``, so an edit made after the spare started is never
+    missed. A spare that died before its job is replaced by a fresh process; one that dies
+    during its job is reported as a failed job. :meth:`JobManager.shutdown` ends it.
+
+The answer first
+    A run's worker sends the result page's figures (:func:`~musterpoint.studio.results.
+    run_summary`: clearance times, ledger, bound, shelters) as soon as the tables are
+    written, before the map and the report (``early_result`` of :meth:`Job.view`), so the
+    page shows the clearance time while the map is drawn.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import logging
 import multiprocessing
@@ -24,24 +47,41 @@ import queue as queue_mod
 import secrets
 import shutil
 import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from musterpoint.atomic import clean_leftovers
 
-__all__ = ["CANCEL_GRACE_S", "Job", "JobManager", "compare_worker", "run_worker"]
+__all__ = ["CANCEL_GRACE_S", "Job", "JobManager", "compare_worker", "run_worker",
+           "spare_worker"]
 
 logger = logging.getLogger(__name__)
 
 #: Seconds a cancelled worker gets to end on SIGTERM before it is killed.
 CANCEL_GRACE_S = 1.0
 _CTX = multiprocessing.get_context("spawn")
+#: Modules a run imports, imported by a spare worker before its job (the ones a run
+#: imports on first use as well as the pipeline's own).
+_RUN_MODULES = ("musterpoint.run_pipeline", "musterpoint.world_cache",
+                "musterpoint.derived_cache", "musterpoint.scenarios.loader",
+                "musterpoint.sim.engine", "musterpoint.sim.world",
+                "musterpoint.sim.drill.checks", "musterpoint.bound_step",
+                "musterpoint.map_step", "musterpoint.reports", "musterpoint.gis_export",
+                "musterpoint.compare_cmd", "musterpoint.studio.results")
 
 
 def _report(q: Any, kind: str, **fields: Any) -> None:
     q.put({"kind": kind, **fields})
+
+
+def _cpu() -> float:
+    """CPU seconds (user + system) this process has used."""
+    t = os.times()
+    return t.user + t.system
 
 
 def _own_group() -> None:
@@ -57,26 +97,166 @@ def _signal_group(proc: Any, sig: int) -> None:
             os.killpg(proc.pid, sig)  # only a group the worker made: its id is its pid
 
 
-def run_worker(scenario_file: str, plan: str, out: str, options: dict[str, Any],
-               q: Any) -> None:
-    """Worker process: one run by :func:`run_pipeline`, its progress put on ``q``."""
+@dataclass(frozen=True)
+class _RunJob:
+    """What a run worker is given: the scenario file, plan, result folder, options of
+    :class:`~musterpoint.run_pipeline.RunOptions` and the scenario's road closures
+    (for the result page's figures)."""
+
+    scenario_file: str
+    plan: str
+    out: str
+    options: dict[str, Any]
+    closures: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Reporter:
+    """A run's :data:`~musterpoint.run_pipeline.Progress` callback: puts each stage on
+    the queue and, at the first stage after the tables, the result page's figures."""
+
+    def __init__(self, q: Any, job: _RunJob, cpu0: float) -> None:
+        from musterpoint.run_pipeline import STAGES
+
+        self.q = q
+        self.job = job
+        self.cpu0 = cpu0
+        self.after_tables = frozenset(STAGES[STAGES.index("tables") + 1:])
+        self.sent = False
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        _report(self.q, "progress", stage=stage, fraction=fraction)
+        if not self.sent and stage in self.after_tables:
+            self.sent = True
+            self._send_figures()
+
+    def _send_figures(self) -> None:
+        """The figures of the tables just written (the hidden folder being written, or
+        the result folder once it is in place); nothing when they cannot be read."""
+        from musterpoint.studio.results import run_summary
+
+        out = Path(self.job.out)
+        prefix = f".{out.name}.muster-tmp-"
+        folders = [p for p in out.parent.iterdir() if p.name.startswith(prefix)] + [out]
+        for folder in folders:
+            if (folder / "kpis.json").is_file():
+                try:
+                    summary = run_summary(folder, self.job.closures)
+                except Exception:  # the page waits for the end, as before
+                    logger.warning("could not read the run's figures early", exc_info=True)
+                    return
+                summary["files"] = []  # the map and the report are still being written
+                _report(self.q, "figures", result=summary, at=time.time(),
+                        cpu_s=round(_cpu() - self.cpu0, 3))
+                return
+
+
+def _preload(scenario_file: str | None) -> tuple[str, Any] | None:
+    """(world cache key, World) of the scenario, from the world cache; None when there is
+    no scenario, no usable cache, no entry yet, or anything fails (the job then loads or
+    builds the World itself)."""
+    if not scenario_file:
+        return None
+    try:
+        from musterpoint.cache_files import usable_folder
+        from musterpoint.scenarios.loader import load_scenario
+        from musterpoint.world_cache import load_entry, world_key
+
+        folder = usable_folder(create=False)
+        if folder is None:
+            return None
+        loaded = load_scenario(Path(scenario_file))
+        key = world_key(loaded)
+        world = load_entry(folder, key, loaded)
+        return None if world is None else (key, world)
+    except Exception:  # a scenario that does not load: the job says why
+        logger.info("spare worker: no World preloaded for %s", scenario_file, exc_info=True)
+        return None
+
+
+@contextlib.contextmanager
+def _preloaded_world(warm: tuple[str, Any] | None, used: list[bool]) -> Iterator[None]:
+    """While the run's pipeline runs, :func:`~musterpoint.world_cache.world_for` answers
+    with the preloaded World when the scenario's key is the one it was loaded under (the
+    same World the cache would load, given the job's scenario); any other call is
+    :func:`world_for`'s own. ``used`` gets True when it did."""
+    import musterpoint.world_cache as wc
+    from musterpoint.cache_files import usable_folder
+
+    if warm is None:
+        yield
+        return
+    key, world = warm
+    original = wc.world_for
+
+    def world_for(loaded: Any, *, cache: bool = True) -> Any:
+        if cache and not used and usable_folder(create=True) is not None \
+                and wc.world_key(loaded) == key:
+            used.append(True)
+            logger.info("world preloaded by the spare worker")
+            return dataclasses.replace(world, loaded=loaded)
+        return original(loaded, cache=cache)
+
+    wc.world_for = world_for  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        wc.world_for = original  # type: ignore[assignment]
+
+
+def _run(job: _RunJob, q: Any, warm: tuple[str, Any] | None, cpu0: float) -> None:
+    """One run by :func:`run_pipeline`, its progress, figures and end put on ``q``.
+
+    ``cpu0``: this process's CPU seconds when it was given the job (0 for a fresh
+    process: everything it does is the job's); the figures and the end say the CPU
+    seconds spent since (``cpu_s``).
+    """
     from musterpoint.run_pipeline import RunOptions, run_pipeline
     from musterpoint.scenarios.errors import MusterError
     from musterpoint.scenarios.loader import load_scenario
 
-    _own_group()
+    used: list[bool] = []
     try:
-        loaded = load_scenario(Path(scenario_file))
+        loaded = load_scenario(Path(job.scenario_file))
+        options = job.options
         opts = RunOptions(**{**options, "catalog": Path(options["catalog"])
                              if options.get("catalog") else None})
-        run_pipeline(loaded, loaded.plan(plan), Path(out), opts,
-                     lambda stage, f: _report(q, "progress", stage=stage, fraction=f))
-        _report(q, "done")
+        with _preloaded_world(warm, used):
+            run_pipeline(loaded, loaded.plan(job.plan), Path(job.out), opts,
+                         _Reporter(q, job, cpu0))
+        _report(q, "done", cpu_s=round(_cpu() - cpu0, 3), warm_worker=cpu0 > 0,
+                world_preloaded=bool(used), at=time.time())
     except MusterError as exc:
         _report(q, "failed", message=str(exc))
     except Exception as exc:  # an internal error: said in the page, kept in the log
         logger.exception("studio run failed")
         _report(q, "failed", message=f"internal error: {type(exc).__name__}: {exc}")
+
+
+def run_worker(job: _RunJob, q: Any) -> None:
+    """Worker process (a fresh one): one run by :func:`run_pipeline`, its progress put
+    on ``q``."""
+    _own_group()
+    _run(job, q, None, 0.0)
+
+
+def spare_worker(preload: str | None, jobs: Any, ready: Any, q: Any) -> None:
+    """Spare worker process: import the run's modules, load the World of ``preload`` (a
+    scenario file) from the world cache, set ``ready``, wait for one job on ``jobs``
+    (a :class:`_RunJob`), run it like :func:`run_worker` and end. Ends quietly when
+    ``jobs`` is closed before a job came (the studio closed or replaced it)."""
+    import importlib
+
+    _own_group()
+    for name in _RUN_MODULES:
+        importlib.import_module(name)
+    warm = _preload(preload)
+    ready.set()
+    try:
+        job = jobs.recv()
+    except (EOFError, OSError):
+        return
+    jobs.close()
+    _run(job, q, warm, max(_cpu(), 1e-9))
 
 
 def compare_worker(argv: list[str], q: Any) -> None:
@@ -101,7 +281,14 @@ def compare_worker(argv: list[str], q: Any) -> None:
 
 @dataclass
 class Job:
-    """One run or comparison: its process, where it writes, and what it said last."""
+    """One run or comparison: its process, where it writes, and what it said last.
+
+    ``early_result`` holds the result page's figures a run sent before its map and
+    report (None until then); ``worker`` what its worker said of itself: CPU seconds of
+    the job at the figures (``figures_cpu_s``) and at the end (``cpu_s``), the wall
+    clock then (``figures_at``, ``at``), whether it was the spare (``warm_worker``) and
+    used the World it preloaded (``world_preloaded``).
+    """
 
     id: str
     kind: str
@@ -115,13 +302,36 @@ class Job:
     message: str = ""
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None
+    early_result: dict[str, Any] | None = None
+    worker: dict[str, Any] = field(default_factory=dict)
+    #: The spare worker the job was given to (None: a fresh process), kept so that its
+    #: shared objects live as long as its process (a semaphore freed while the process
+    #: still starts would end it).
+    spare: Any = None
 
     def view(self) -> dict[str, Any]:
-        """The job as the page polls it."""
+        """The job as the page polls it (with ``early_result`` while it runs)."""
         end = self.ended if self.ended is not None else time.monotonic()
-        return {"id": self.id, "kind": self.kind, "state": self.state, "stage": self.stage,
-                "fraction": round(self.fraction, 4), "message": self.message,
-                "elapsed_s": round(end - self.started, 1), **self.info}
+        out = {"id": self.id, "kind": self.kind, "state": self.state, "stage": self.stage,
+               "fraction": round(self.fraction, 4), "message": self.message,
+               "elapsed_s": round(end - self.started, 1), **self.info}
+        if self.state == "running" and self.early_result is not None:
+            out["early_result"] = self.early_result
+        if self.worker:
+            out["worker"] = dict(self.worker)
+        return out
+
+
+@dataclass
+class _Spare:
+    """A spare worker: its process, the end its job is sent on, its ready flag, its
+    queue, and the scenario file it preloaded (None: none)."""
+
+    process: Any
+    jobs: Any
+    ready: Any
+    queue: Any
+    preload: str | None
 
 
 class JobManager:
@@ -133,30 +343,113 @@ class JobManager:
         Folder the results are written into (one folder per job).
     max_running : int
         Jobs running at once (the machine's cores are shared).
+    warm_worker : bool
+        Keep a spare worker ready for the next run (see the module's notes); False
+        starts a fresh process for every run.
     """
 
-    def __init__(self, runs: Path, max_running: int = 2) -> None:
+    def __init__(self, runs: Path, max_running: int = 2, *, warm_worker: bool = True) -> None:
         self.runs = runs
         self.max_running = max_running
+        self.warm_worker = warm_worker
         self.jobs: dict[str, Job] = {}
+        self._spare: _Spare | None = None
+        self._lock = threading.RLock()
+        self._closed = False
 
-    def _start(self, kind: str, target: Any, args: tuple[Any, ...], out: Path,
-               info: dict[str, Any]) -> Job:
+    # ------------------------------------------------------------------ the spare
+    def warm(self, scenario_file: Path | None) -> None:
+        """Have a spare worker ready for a run of ``scenario_file`` (its World preloaded).
+
+        Keeps the spare when it is alive and preloaded that file; else ends it and starts
+        another. Does nothing without :attr:`warm_worker` or once shut down.
+        """
+        want = str(scenario_file) if scenario_file is not None else None
+        with self._lock:
+            if not self.warm_worker or self._closed:
+                return
+            spare = self._spare
+            if spare is not None and spare.process.is_alive() and spare.preload == want:
+                return
+            self._spare = None
+            if spare is not None:
+                self._end_spare(spare)
+            reader, writer = _CTX.Pipe(duplex=False)
+            ready, q = _CTX.Event(), _CTX.Queue()
+            proc = _CTX.Process(target=spare_worker, args=(want, reader, ready, q),
+                                daemon=True, name="muster-studio-spare")
+            proc.start()
+            reader.close()
+            self._spare = _Spare(proc, writer, ready, q, want)
+            logger.info("started a spare worker (pid %s) for %s", proc.pid, want)
+
+    def wait_spare(self, timeout_s: float) -> bool:
+        """Wait until the spare worker is ready for a job (False: none, or not in time)."""
+        spare = self._spare
+        return spare is not None and bool(spare.ready.wait(timeout_s))
+
+    @property
+    def spare_process(self) -> Any:
+        """The spare worker's process (None: no spare)."""
+        spare = self._spare
+        return spare.process if spare is not None else None
+
+    @staticmethod
+    def _end_spare(spare: _Spare) -> None:
+        with contextlib.suppress(OSError):
+            spare.jobs.close()  # a spare waiting for its job ends on this
+        _signal_group(spare.process, signal.SIGTERM)
+        spare.process.terminate()
+        spare.process.join(CANCEL_GRACE_S)
+        if spare.process.is_alive():
+            _signal_group(spare.process, getattr(signal, "SIGKILL", signal.SIGTERM))
+            spare.process.kill()
+            spare.process.join(1.0)
+
+    def _hand_to_spare(self, job: _RunJob) -> _Spare | None:
+        """Give ``job`` to the spare worker and return it; None when there is no live
+        spare to take it (it died: ended here, the run gets a fresh process)."""
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is None:
+            return None
+        if spare.process.is_alive():
+            try:
+                spare.jobs.send(job)
+                spare.jobs.close()
+                return spare
+            except OSError:
+                logger.warning("the spare worker (pid %s) did not take the job",
+                               spare.process.pid)
+        else:
+            logger.warning("the spare worker (pid %s) ended (exit code %s) before its job",
+                           spare.process.pid, spare.process.exitcode)
+        self._end_spare(spare)
+        return None
+
+    # ------------------------------------------------------------------ jobs
+    def _check_room(self) -> None:
         from musterpoint.scenarios.errors import InputError
 
         busy = sum(1 for j in self.jobs.values() if self._refresh(j).state == "running")
         if busy >= self.max_running:
             raise InputError.single("studio", "run", f"{busy} jobs are running; wait for one "
                                     "to end or cancel it")
+
+    def _start(self, kind: str, target: Any, args: tuple[Any, ...], out: Path,
+               info: dict[str, Any]) -> Job:
+        self._check_room()
         q = _CTX.Queue()
         # a comparison starts the replications' processes, which a daemon may not; the
         # studio ends its jobs when it stops (shutdown), daemon or not
         proc = _CTX.Process(target=target, args=(*args, q), daemon=kind != "compare",
                             name=f"muster-studio-{kind}")
         proc.start()
-        job = Job(out.name, kind, out, proc, q, info)
+        return self._add(Job(out.name, kind, out, proc, q, info))
+
+    def _add(self, job: Job) -> Job:
         self.jobs[job.id] = job
-        logger.info("started %s job %s (pid %s)", kind, job.id, proc.pid)
+        logger.info("started %s job %s (pid %s)", job.kind, job.id, job.process.pid)
         return job
 
     def new_out(self, prefix: str) -> Path:
@@ -166,10 +459,21 @@ class JobManager:
 
     def start_run(self, scenario_file: Path, plan: str, options: dict[str, Any],
                   info: dict[str, Any]) -> Job:
-        """Start a run of ``plan`` (see :func:`run_worker`)."""
+        """Start a run of ``plan``: on the spare worker when one is ready to take it
+        (then a new spare starts), else in a fresh process (see :func:`run_worker`).
+        ``info["closures"]`` (the scenario's road closures) go to the result's figures."""
         out = self.new_out(f"run-{plan}")
-        return self._start("run", run_worker, (str(scenario_file), plan, str(out), options),
-                           out, info)
+        job = _RunJob(str(scenario_file), plan, str(out), options,
+                      list(info.get("closures") or []))
+        with self._lock:
+            self._check_room()
+            spare = self._hand_to_spare(job)
+            if spare is not None:
+                started = self._add(Job(out.name, "run", out, spare.process, spare.queue,
+                                        info, spare=spare))
+                self.warm(scenario_file)
+                return started
+        return self._start("run", run_worker, (job,), out, info)
 
     def start_compare(self, argv: list[str], out: Path, info: dict[str, Any]) -> Job:
         """Start ``muster compare`` with ``argv`` writing ``out`` (see :func:`compare_worker`)."""
@@ -188,9 +492,14 @@ class JobManager:
                 break
             if msg["kind"] == "progress":
                 job.stage, job.fraction = msg["stage"], float(msg["fraction"])
+            elif msg["kind"] == "figures":
+                job.early_result = msg["result"]
+                job.worker.update(figures_cpu_s=msg.get("cpu_s"), figures_at=msg.get("at"))
             elif job.state == "running":
                 job.state = msg["kind"]
                 job.message = str(msg.get("message", ""))
+                job.worker.update({k: v for k, v in msg.items()
+                                   if k not in ("kind", "message")})
                 job.ended = time.monotonic()
         if job.state == "running" and not job.process.is_alive():
             job.process.join(0.1)
@@ -221,6 +530,11 @@ class JobManager:
         return job
 
     def shutdown(self) -> None:
-        """Cancel every running job (the studio is closing)."""
+        """Cancel every running job and end the spare worker (the studio is closing)."""
+        with self._lock:
+            self._closed = True
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            self._end_spare(spare)
         for job_id in list(self.jobs):
             self.cancel(job_id)
