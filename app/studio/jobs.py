@@ -384,9 +384,18 @@ class JobManager:
             logger.info("started a spare worker (pid %s) for %s", proc.pid, want)
 
     def wait_spare(self, timeout_s: float) -> bool:
-        """Wait until the spare worker is ready for a job (False: none, or not in time)."""
-        spare = self._spare
-        return spare is not None and bool(spare.ready.wait(timeout_s))
+        """Wait until there is a spare worker ready for a job (False: not in time)."""
+        deadline = time.monotonic() + timeout_s
+        while not self._closed:
+            spare = self._spare
+            left = deadline - time.monotonic()
+            if spare is not None and spare.ready.wait(min(max(left, 0.0), 0.2)):
+                return spare is self._spare
+            if left <= 0:
+                return False
+            if spare is None:
+                time.sleep(0.05)
+        return False
 
     @property
     def spare_process(self) -> Any:
@@ -471,9 +480,10 @@ class JobManager:
             if spare is not None:
                 started = self._add(Job(out.name, "run", out, spare.process, spare.queue,
                                         info, spare=spare))
-                self.warm(scenario_file)
-                return started
-        return self._start("run", run_worker, (job,), out, info)
+            else:
+                started = self._start("run", run_worker, (job,), out, info)
+            self.warm(scenario_file)  # the next Run's spare
+            return started
 
     def start_compare(self, argv: list[str], out: Path, info: dict[str, Any]) -> Job:
         """Start ``muster compare`` with ``argv`` writing ``out`` (see :func:`compare_worker`)."""
