@@ -17,8 +17,9 @@ The warm worker
     (pandas, scipy, simpy, pydantic, pyproj...: about 1 to 2 s of CPU) before it
     simulates anything. So the manager keeps one **spare** worker (:func:`spare_worker`)
     that has already imported them and, when a scenario is open
-    (:meth:`JobManager.warm`), loaded that scenario's World from the world cache; then it
-    waits for its job. Run hands the job to the spare, which becomes the job's process
+    (:meth:`JobManager.warm`), loaded that scenario's World from the world cache (built
+    it into the cache when the cache had none, while the planner looks at the page);
+    then it waits for its job. Run hands the job to the spare, which becomes the job's process
     (its own process group, cancelled as any job), and a new spare starts in the
     background. A spare runs one job and ends, so no state of one run reaches the next.
     At the job the spare reads the scenario's files again; its World is used only when
@@ -151,24 +152,23 @@ class _Reporter:
 
 
 def _preload(scenario_file: str | None) -> tuple[str, Any] | None:
-    """(world cache key, World) of the scenario, from the world cache; None when there is
-    no scenario, no usable cache, no entry yet, or anything fails (the job then loads or
-    builds the World itself)."""
+    """(world cache key, World) of the scenario: loaded from the world cache, or built and
+    cached when the cache has none (so the first Run finds it made); None when there is no
+    scenario, no usable cache, or anything fails (the job then loads or builds the World
+    itself, and says what is wrong)."""
     if not scenario_file:
         return None
     try:
         from musterpoint.cache_files import usable_folder
         from musterpoint.scenarios.loader import load_scenario
-        from musterpoint.world_cache import load_entry, world_key
+        from musterpoint.world_cache import world_for, world_key
 
-        folder = usable_folder(create=False)
-        if folder is None:
+        if usable_folder(create=True) is None:
             return None
         loaded = load_scenario(Path(scenario_file))
         key = world_key(loaded)
-        world = load_entry(folder, key, loaded)
-        return None if world is None else (key, world)
-    except Exception:  # a scenario that does not load: the job says why
+        return key, world_for(loaded)
+    except Exception:  # a scenario that does not load or build: the job says why
         logger.info("spare worker: no World preloaded for %s", scenario_file, exc_info=True)
         return None
 
@@ -241,9 +241,10 @@ def run_worker(job: _RunJob, q: Any) -> None:
 
 def spare_worker(preload: str | None, jobs: Any, ready: Any, q: Any) -> None:
     """Spare worker process: import the run's modules, load the World of ``preload`` (a
-    scenario file) from the world cache, set ``ready``, wait for one job on ``jobs``
-    (a :class:`_RunJob`), run it like :func:`run_worker` and end. Ends quietly when
-    ``jobs`` is closed before a job came (the studio closed or replaced it)."""
+    scenario file) from the world cache (or build and cache it), set ``ready``, wait for
+    one job on ``jobs`` (a :class:`_RunJob`), run it like :func:`run_worker` and end.
+    Ends quietly when ``jobs`` is closed before a job came (the studio closed or replaced
+    it)."""
     import importlib
 
     _own_group()

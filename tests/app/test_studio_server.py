@@ -183,6 +183,8 @@ def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> N
     assert status == 200, job
     done = _wait(base, job["id"])
     assert done["state"] == "done", done
+    # on the spare worker, which made the World of the files before the edit
+    assert done["worker"]["warm_worker"] is True
     res = done["result"]
     assert muster(["run", str(folder), "--seed", "3", "--out", str(tmp_path / "cli"),
                    "--no-progress", "--no-catalog"]) == 0
@@ -225,6 +227,7 @@ def _run_done(base: str, body: dict[str, Any]) -> dict[str, Any]:
     return done
 
 
+@pytest.mark.slow
 def test_the_spare_worker_runs_with_its_world_and_never_a_stale_one(
         studio: Any, tmp_path: Path) -> None:
     """A Run is handed to the spare worker; its preloaded World is used while the
