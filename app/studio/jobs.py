@@ -21,7 +21,9 @@ The warm worker
     it into the cache when the cache had none, while the planner looks at the page);
     then it waits for its job. Run hands the job to the spare, which becomes the job's process
     (its own process group, cancelled as any job), and a new spare starts in the
-    background. A spare runs one job and ends, so no state of one run reaches the next.
+    background once no run is running (so that its imports do not take a core from the
+    run: a planner reads the result before the next Run). A spare runs one job and ends,
+    so no state of one run reaches the next.
     At the job the spare reads the scenario's files again; its World is used only when
     the world cache's key (:func:`~musterpoint.world_cache.world_key`: the scenario, its
     data files' contents, the code) is the one it was loaded under, else the World is
@@ -357,6 +359,8 @@ class JobManager:
         self._spare: _Spare | None = None
         self._lock = threading.RLock()
         self._closed = False
+        #: The scenario file of the last run started: the next spare is for it.
+        self._next: Path | None = None
 
     # ------------------------------------------------------------------ the spare
     def warm(self, scenario_file: Path | None) -> None:
@@ -469,8 +473,9 @@ class JobManager:
 
     def start_run(self, scenario_file: Path, plan: str, options: dict[str, Any],
                   info: dict[str, Any]) -> Job:
-        """Start a run of ``plan``: on the spare worker when one is ready to take it
-        (then a new spare starts), else in a fresh process (see :func:`run_worker`).
+        """Start a run of ``plan``: on the spare worker when there is one to take it
+        (a new spare starts once no run is running), else in a fresh process (see
+        :func:`run_worker`).
         ``info["closures"]`` (the scenario's road closures) go to the result's figures."""
         out = self.new_out(f"run-{plan}")
         job = _RunJob(str(scenario_file), plan, str(out), options,
@@ -483,7 +488,7 @@ class JobManager:
                                         info, spare=spare))
             else:
                 started = self._start("run", run_worker, (job,), out, info)
-            self.warm(scenario_file)  # the next Run's spare
+            self._next = scenario_file  # the next spare, once no run is running
             return started
 
     def start_compare(self, argv: list[str], out: Path, info: dict[str, Any]) -> Job:
@@ -518,7 +523,18 @@ class JobManager:
             job.message = f"the worker process ended (exit code {job.process.exitcode})"
         if job.state == "done" and not job.out.is_dir():
             job.state, job.message = "failed", "the result folder is missing"
+        if job.state != "running" and job.kind == "run":
+            self._spare_after_runs()
         return job
+
+    def _spare_after_runs(self) -> None:
+        """Start the next spare (for the last run's scenario) once no run is running."""
+        with self._lock:
+            if self._next is None or self._spare is not None or any(
+                    j.state == "running" for j in self.jobs.values() if j.kind == "run"):
+                return
+            scenario_file, self._next = self._next, None
+            self.warm(scenario_file)
 
     def cancel(self, job_id: str) -> Job | None:
         """Stop a job's process and remove what it was writing (no partial result)."""
@@ -538,6 +554,8 @@ class JobManager:
         if job.out.exists():  # never a complete result of a cancelled job either
             shutil.rmtree(job.out, ignore_errors=True)
         logger.info("cancelled job %s", job.id)
+        if job.kind == "run":
+            self._spare_after_runs()
         return job
 
     def shutdown(self) -> None:
