@@ -10,9 +10,23 @@
    draw it and to pan the map ten times.
 3. Run overhead: ``muster run`` of the default scenario (a subprocess, as a user runs it)
    against the same run started from the studio (its worker process), same seed.
+4. ``--latency REPS`` (only this): Run pressed in the studio (a POST), seconds to the
+   clearance time (ETE) shown and to the job done, and the worker's CPU to each, for the
+   first Run (a fresh studio, an empty world cache) and the second (the same studio);
+   ``spawn`` (a fresh process per Run, the studio before the warm worker; its page showed
+   the ETE only at the end) against ``spare`` (the warm worker), interleaved.
 
-Usage: ``python bench/bench_studio.py [--no-run] [--no-browser] [--grid 160]``.
-Loopback only; prints figures and asserts nothing.
+Figures (issue 18, default scenario, medians of 3, 2 cores shared with four other
+sessions, load average 5 to 8: CPU is the measure; see docs/studio.md)::
+
+    second Run  before (spawn, ETE at the end): ETE shown 20.15 s wall, worker CPU 7.37 s
+                warm worker (spare):            ETE shown  7.15 s wall, worker CPU 3.34 s
+                                                (job done 12.01 s wall, CPU 5.42 s)
+    first Run   before: 42.98 s wall, CPU 14.19 s; warm worker: ETE 18.01 s wall, CPU
+                6.57 s (the World built by the spare while the page was open)
+
+Usage: ``python bench/bench_studio.py [--no-run] [--no-browser] [--grid 160]
+[--latency 3 [--modes spawn,spare]]``. Loopback only; prints figures and asserts nothing.
 """
 
 from __future__ import annotations
