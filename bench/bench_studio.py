@@ -206,7 +206,8 @@ def run_latency(reps: int, modes: list[str]) -> None:
                 srv.start()
                 base = f"http://127.0.0.1:{srv.port}"
                 t_open = time.perf_counter()
-                _get(base, "/api/scenario/porto-alegre-flood")
+                _get(base, "/api/scenario/porto-alegre-flood")  # as the page opens it
+                _get(base, "/api/scenario/porto-alegre-flood/layers")
                 ready = getattr(srv.jobs, "wait_spare", None) if mode == "spare" else None
                 for case in ("first", "second"):
                     if ready is not None:

@@ -13,36 +13,21 @@ process group: each worker makes itself the leader of a new one (POSIX), and
 it was writing, so a cancelled job leaves no partial result.
 
 The warm worker
-    A fresh process pays the interpreter's start and the imports of the run's modules
-    (pandas, scipy, simpy, pydantic, pyproj...: about 1 to 2 s of CPU) before it
-    simulates anything. So the manager keeps one **spare** worker (:func:`spare_worker`)
-    that has already imported them and, when a scenario is open
-    (:meth:`JobManager.warm`), loaded that scenario's World from the world cache (built
-    it into the cache when the cache had none, while the planner looks at the page);
-    then it waits for its job. Run hands the job to the spare, which becomes the job's process
-    (its own process group, cancelled as any job), and a new spare starts in the
+    The manager keeps one **spare** worker (:func:`~musterpoint.studio.workers.
+    spare_worker`: the run's modules imported, the open scenario's World taken from the
+    world cache or built into it) ready for the next run (:meth:`JobManager.warm`, when
+    the page opens a scenario). Run hands the job to the spare, which becomes the job's
+    process (its own process group, cancelled as any job); a new spare starts in the
     background once no run is running (so that its imports do not take a core from the
-    run: a planner reads the result before the next Run). A spare runs one job and ends,
-    so no state of one run reaches the next.
-    At the job the spare reads the scenario's files again; its World is used only when
-    the world cache's key (:func:`~musterpoint.world_cache.world_key`: the scenario, its
-    data files' contents, the code) is the one it was loaded under, else the World is
-    loaded or built as by ``muster run``, so an edit made after the spare started is never
-    missed. A spare that died before its job is replaced by a fresh process; one that dies
-    during its job is reported as a failed job. :meth:`JobManager.shutdown` ends it.
-
-The answer first
-    A run's worker sends the result page's figures (:func:`~musterpoint.studio.results.
-    run_summary`: clearance times, ledger, bound, shelters) as soon as the tables are
-    written, before the map and the report (``early_result`` of :meth:`Job.view`), so the
-    page shows the clearance time while the map is drawn.
+    run: a planner reads the result before the next Run). A spare that died before its
+    job is replaced by a fresh process; one that dies during its job is reported as a
+    failed job. :meth:`JobManager.shutdown` ends it. A run's figures come before its map
+    and report (``early_result`` of :meth:`Job.view`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import io
 import logging
 import multiprocessing
 import os
@@ -52,45 +37,20 @@ import shutil
 import signal
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from musterpoint.atomic import clean_leftovers
+from musterpoint.studio.workers import RunJob, compare_worker, run_worker, spare_worker
 
-__all__ = ["CANCEL_GRACE_S", "Job", "JobManager", "compare_worker", "run_worker",
-           "spare_worker"]
+__all__ = ["CANCEL_GRACE_S", "Job", "JobManager"]
 
 logger = logging.getLogger(__name__)
 
 #: Seconds a cancelled worker gets to end on SIGTERM before it is killed.
 CANCEL_GRACE_S = 1.0
 _CTX = multiprocessing.get_context("spawn")
-#: Modules a run imports, imported by a spare worker before its job (the ones a run
-#: imports on first use as well as the pipeline's own).
-_RUN_MODULES = ("musterpoint.run_pipeline", "musterpoint.world_cache",
-                "musterpoint.derived_cache", "musterpoint.scenarios.loader",
-                "musterpoint.sim.engine", "musterpoint.sim.world",
-                "musterpoint.sim.drill.checks", "musterpoint.bound_step",
-                "musterpoint.map_step", "musterpoint.reports", "musterpoint.gis_export",
-                "musterpoint.compare_cmd", "musterpoint.studio.results")
-
-
-def _report(q: Any, kind: str, **fields: Any) -> None:
-    q.put({"kind": kind, **fields})
-
-
-def _cpu() -> float:
-    """CPU seconds (user + system) this process has used."""
-    t = os.times()
-    return t.user + t.system
-
-
-def _own_group() -> None:
-    """Make this worker the leader of a new process group (what Cancel ends)."""
-    if hasattr(os, "setpgrp"):
-        os.setpgrp()
 
 
 def _signal_group(proc: Any, sig: int) -> None:
@@ -98,188 +58,6 @@ def _signal_group(proc: Any, sig: int) -> None:
     if hasattr(os, "killpg") and proc.pid is not None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, sig)  # only a group the worker made: its id is its pid
-
-
-@dataclass(frozen=True)
-class _RunJob:
-    """What a run worker is given: the scenario file, plan, result folder, options of
-    :class:`~musterpoint.run_pipeline.RunOptions` and the scenario's road closures
-    (for the result page's figures)."""
-
-    scenario_file: str
-    plan: str
-    out: str
-    options: dict[str, Any]
-    closures: list[dict[str, Any]] = field(default_factory=list)
-
-
-class _Reporter:
-    """A run's :data:`~musterpoint.run_pipeline.Progress` callback: puts each stage on
-    the queue and, at the first stage after the tables, the result page's figures."""
-
-    def __init__(self, q: Any, job: _RunJob, cpu0: float) -> None:
-        from musterpoint.run_pipeline import STAGES
-
-        self.q = q
-        self.job = job
-        self.cpu0 = cpu0
-        self.after_tables = frozenset(STAGES[STAGES.index("tables") + 1:])
-        self.sent = False
-
-    def __call__(self, stage: str, fraction: float) -> None:
-        _report(self.q, "progress", stage=stage, fraction=fraction)
-        if not self.sent and stage in self.after_tables:
-            self.sent = True
-            self._send_figures()
-
-    def _send_figures(self) -> None:
-        """The figures of the tables just written (the hidden folder being written, or
-        the result folder once it is in place); nothing when they cannot be read."""
-        from musterpoint.studio.results import run_summary
-
-        out = Path(self.job.out)
-        prefix = f".{out.name}.muster-tmp-"
-        folders = [p for p in out.parent.iterdir() if p.name.startswith(prefix)] + [out]
-        for folder in folders:
-            if (folder / "kpis.json").is_file():
-                try:
-                    summary = run_summary(folder, self.job.closures)
-                except Exception:  # the page waits for the end, as before
-                    logger.warning("could not read the run's figures early", exc_info=True)
-                    return
-                summary["files"] = []  # the map and the report are still being written
-                _report(self.q, "figures", result=summary, at=time.time(),
-                        cpu_s=round(_cpu() - self.cpu0, 3))
-                return
-
-
-def _preload(scenario_file: str | None) -> tuple[str, Any] | None:
-    """(world cache key, World) of the scenario: loaded from the world cache, or built and
-    cached when the cache has none (so the first Run finds it made); None when there is no
-    scenario, no usable cache, or anything fails (the job then loads or builds the World
-    itself, and says what is wrong)."""
-    if not scenario_file:
-        return None
-    try:
-        from musterpoint.cache_files import usable_folder
-        from musterpoint.scenarios.loader import load_scenario
-        from musterpoint.world_cache import world_for, world_key
-
-        if usable_folder(create=True) is None:
-            return None
-        loaded = load_scenario(Path(scenario_file))
-        key = world_key(loaded)
-        return key, world_for(loaded)
-    except Exception:  # a scenario that does not load or build: the job says why
-        logger.info("spare worker: no World preloaded for %s", scenario_file, exc_info=True)
-        return None
-
-
-@contextlib.contextmanager
-def _preloaded_world(warm: tuple[str, Any] | None, used: list[bool]) -> Iterator[None]:
-    """While the run's pipeline runs, :func:`~musterpoint.world_cache.world_for` answers
-    with the preloaded World when the scenario's key is the one it was loaded under (the
-    same World the cache would load, given the job's scenario); any other call is
-    :func:`world_for`'s own. ``used`` gets True when it did."""
-    import musterpoint.world_cache as wc
-    from musterpoint.cache_files import usable_folder
-
-    if warm is None:
-        yield
-        return
-    key, world = warm
-    original = wc.world_for
-
-    def world_for(loaded: Any, *, cache: bool = True) -> Any:
-        if cache and not used and usable_folder(create=True) is not None \
-                and wc.world_key(loaded) == key:
-            used.append(True)
-            logger.info("world preloaded by the spare worker")
-            return dataclasses.replace(world, loaded=loaded)
-        return original(loaded, cache=cache)
-
-    wc.world_for = world_for  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        wc.world_for = original  # type: ignore[assignment]
-
-
-def _run(job: _RunJob, q: Any, warm: tuple[str, Any] | None, cpu0: float) -> None:
-    """One run by :func:`run_pipeline`, its progress, figures and end put on ``q``.
-
-    ``cpu0``: this process's CPU seconds when it was given the job (0 for a fresh
-    process: everything it does is the job's); the figures and the end say the CPU
-    seconds spent since (``cpu_s``).
-    """
-    from musterpoint.run_pipeline import RunOptions, run_pipeline
-    from musterpoint.scenarios.errors import MusterError
-    from musterpoint.scenarios.loader import load_scenario
-
-    used: list[bool] = []
-    try:
-        loaded = load_scenario(Path(job.scenario_file))
-        options = job.options
-        opts = RunOptions(**{**options, "catalog": Path(options["catalog"])
-                             if options.get("catalog") else None})
-        with _preloaded_world(warm, used):
-            run_pipeline(loaded, loaded.plan(job.plan), Path(job.out), opts,
-                         _Reporter(q, job, cpu0))
-        _report(q, "done", cpu_s=round(_cpu() - cpu0, 3), warm_worker=cpu0 > 0,
-                world_preloaded=bool(used), at=time.time())
-    except MusterError as exc:
-        _report(q, "failed", message=str(exc))
-    except Exception as exc:  # an internal error: said in the page, kept in the log
-        logger.exception("studio run failed")
-        _report(q, "failed", message=f"internal error: {type(exc).__name__}: {exc}")
-
-
-def run_worker(job: _RunJob, q: Any) -> None:
-    """Worker process (a fresh one): one run by :func:`run_pipeline`, its progress put
-    on ``q``."""
-    _own_group()
-    _run(job, q, None, 0.0)
-
-
-def spare_worker(preload: str | None, jobs: Any, ready: Any, q: Any) -> None:
-    """Spare worker process: import the run's modules, load the World of ``preload`` (a
-    scenario file) from the world cache (or build and cache it), set ``ready``, wait for
-    one job on ``jobs`` (a :class:`_RunJob`), run it like :func:`run_worker` and end.
-    Ends quietly when ``jobs`` is closed before a job came (the studio closed or replaced
-    it)."""
-    import importlib
-
-    _own_group()
-    for name in _RUN_MODULES:
-        importlib.import_module(name)
-    warm = _preload(preload)
-    ready.set()
-    try:
-        job = jobs.recv()
-    except (EOFError, OSError):
-        return
-    jobs.close()
-    _run(job, q, warm, max(_cpu(), 1e-9))
-
-
-def compare_worker(argv: list[str], q: Any) -> None:
-    """Worker process: ``muster compare`` with ``argv``, its progress put on ``q``."""
-    from musterpoint.cli import _parser
-    from musterpoint.scenarios.errors import MusterError
-
-    _own_group()
-    try:
-        args = _parser().parse_args(argv)
-        args.progress_hook = lambda done, total: _report(
-            q, "progress", stage="compare", fraction=done / max(total, 1))
-        with contextlib.redirect_stdout(io.StringIO()):  # its summary is the page's
-            args.handlers["compare"](args)
-        _report(q, "done")
-    except MusterError as exc:
-        _report(q, "failed", message=str(exc))
-    except Exception as exc:
-        logger.exception("studio comparison failed")
-        _report(q, "failed", message=f"internal error: {type(exc).__name__}: {exc}")
 
 
 @dataclass
@@ -420,7 +198,7 @@ class JobManager:
             spare.process.kill()
             spare.process.join(1.0)
 
-    def _hand_to_spare(self, job: _RunJob) -> _Spare | None:
+    def _hand_to_spare(self, job: RunJob) -> _Spare | None:
         """Give ``job`` to the spare worker and return it; None when there is no live
         spare to take it (it died: ended here, the run gets a fresh process)."""
         with self._lock:
@@ -475,11 +253,11 @@ class JobManager:
                   info: dict[str, Any]) -> Job:
         """Start a run of ``plan``: on the spare worker when there is one to take it
         (a new spare starts once no run is running), else in a fresh process (see
-        :func:`run_worker`).
+        :func:`~musterpoint.studio.workers.run_worker`).
         ``info["closures"]`` (the scenario's road closures) go to the result's figures."""
         out = self.new_out(f"run-{plan}")
-        job = _RunJob(str(scenario_file), plan, str(out), options,
-                      list(info.get("closures") or []))
+        job = RunJob(str(scenario_file), plan, str(out), options,
+                     list(info.get("closures") or []))
         with self._lock:
             self._check_room()
             spare = self._hand_to_spare(job)
@@ -492,7 +270,8 @@ class JobManager:
             return started
 
     def start_compare(self, argv: list[str], out: Path, info: dict[str, Any]) -> Job:
-        """Start ``muster compare`` with ``argv`` writing ``out`` (see :func:`compare_worker`)."""
+        """Start ``muster compare`` with ``argv`` writing ``out`` (see
+        :func:`~musterpoint.studio.workers.compare_worker`)."""
         return self._start("compare", compare_worker, (argv,), out, info)
 
     def get(self, job_id: str) -> Job | None:

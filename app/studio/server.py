@@ -147,17 +147,17 @@ class StudioServer:
     def layers_bytes(self, sid: str) -> bytes:
         """The scenario's roads, zones and places as JSON (see
         :class:`~musterpoint.studio.layer_cache.LayerCache`); the road finder is then
-        made in the background, for the first click."""
+        made in the background, for the first click, and the spare worker gets ready for
+        a run of the scenario (:meth:`~musterpoint.studio.jobs.JobManager.warm`; after
+        the layers, so that it does not slow the map's first paint)."""
         data = self.layer_cache.layers(sid)
         self.layer_cache.warm_finder(sid)
+        self.jobs.warm(self.workspace.load(sid).path)
         return data
 
     def scenario(self, sid: str) -> dict[str, Any]:
-        """The scenario's and its plans' files as parsed YAML, for editing. The spare
-        worker gets ready for a run of it (:meth:`JobManager.warm
-        <musterpoint.studio.jobs.JobManager.warm>`)."""
+        """The scenario's and its plans' files as parsed YAML, for editing."""
         loaded = self.workspace.load(sid)
-        self.jobs.warm(loaded.path)
         sc = loaded.scenario
         raw = self.workspace.raw(sid)
         return {"id": sid, **raw, "drawn": self._drawn(sid, raw["scenario"]),

@@ -177,14 +177,16 @@ def test_drawn_hazard_extents_and_area_come_back_when_reopened(studio: Any) -> N
 def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> None:
     _srv, base, folder = studio
     _, sc = _call(base, "/api/scenario/grid")
+    assert _srv.jobs.wait_spare(120.0)  # ready with the World of the files before the edit
     sc["scenario"]["shelters"][0]["capacity"] = 500
     _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
     status, job = _call(base, "/api/scenario/grid/run", {"plan": "now", "seed": 3})
     assert status == 200, job
     done = _wait(base, job["id"])
     assert done["state"] == "done", done
-    # on the spare worker, which made the World of the files before the edit
+    # on the spare worker, which made the World of the files before the edit: not used
     assert done["worker"]["warm_worker"] is True
+    assert done["worker"]["world_preloaded"] is False
     res = done["result"]
     assert muster(["run", str(folder), "--seed", "3", "--out", str(tmp_path / "cli"),
                    "--no-progress", "--no-catalog"]) == 0
