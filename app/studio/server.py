@@ -65,6 +65,10 @@ class StudioServer:
         Initial page language (``en`` or ``zh``; the page remembers the user's choice).
     default_scenario : str or None
         Scenario opened first (None: the first of the workspace's catalogue).
+    warm_worker : bool
+        Keep a spare worker process ready for the next Run, its imports done and the open
+        scenario's World loaded (see :mod:`musterpoint.studio.jobs`); False starts a fresh
+        process for every Run.
     """
 
     def __init__(self, workspace: Workspace, host: str = "127.0.0.1",
@@ -72,7 +76,7 @@ class StudioServer:
                  tiles: str | None = None, tiles_attribution: str | None = None,
                  lang: str = "en", default_scenario: str | None = None,
                  allow_hosts: Iterable[str] = (),
-                 limits: ServeLimits | None = None) -> None:
+                 limits: ServeLimits | None = None, warm_worker: bool = True) -> None:
         from musterpoint.studio.routes import studio_app
 
         token = access_token(host, token)
@@ -84,7 +88,7 @@ class StudioServer:
         self.lang = lang
         self.default_scenario = default_scenario
         self.limits = limits or STUDIO_LIMITS
-        self.jobs = JobManager(workspace.runs)
+        self.jobs = JobManager(workspace.runs, warm_worker=warm_worker)
         self.lock = threading.RLock()
         self.layer_cache = LayerCache(workspace)
         self._stop = threading.Event()
@@ -143,9 +147,12 @@ class StudioServer:
     def layers_bytes(self, sid: str) -> bytes:
         """The scenario's roads, zones and places as JSON (see
         :class:`~musterpoint.studio.layer_cache.LayerCache`); the road finder is then
-        made in the background, for the first click."""
+        made in the background, for the first click, and the spare worker gets ready for
+        a run of the scenario (:meth:`~musterpoint.studio.jobs.JobManager.warm`; after
+        the layers, so that it does not slow the map's first paint)."""
         data = self.layer_cache.layers(sid)
         self.layer_cache.warm_finder(sid)
+        self.jobs.warm(self.workspace.load(sid).path)
         return data
 
     def scenario(self, sid: str) -> dict[str, Any]:

@@ -136,6 +136,8 @@ TEXTS: dict[str, str] = {
     "before": N_("before"),
     "after": N_("after"),
     "map": N_("Map"),
+    "pages_pending": N_("These figures are final; the map and the report are being "
+                        "written."),
     "report": N_("Report"),
     "download": N_("Download"),
     "compare": N_("Compare"),

@@ -68,7 +68,12 @@ class Page:
         self.page.wait_for_function("() => window.studio && window.studio.ready", timeout=60000)
 
     def run_and_wait(self, timeout_ms: int = 180000) -> None:
+        """Press Run and wait for the run's end (its figures may be shown before)."""
+        before = self.page.evaluate("window.studio.job && window.studio.job.id")
         self.page.click("#btn-run")
+        self.page.wait_for_function(
+            "(before) => { const j = window.studio.job; return j && j.id !== before && "
+            "j.state === 'done' && j.result; }", arg=before, timeout=timeout_ms)
         self.page.wait_for_selector("#fig-ete50_s", timeout=timeout_ms)
 
     def click_lonlat(self, lon: float, lat: float) -> None:
@@ -351,6 +356,48 @@ def test_cancel_in_the_page_and_saved_versions(browser: Any, studio: Any) -> Non
     p.page.wait_for_selector("#history-list li")
     assert p.page.locator("#history-list li").all_inner_texts() == [
         ".studio-history/plan-now/0001.yaml"]
+    p.clean()
+
+
+def test_the_clearance_time_is_shown_before_the_map_in_english_and_chinese(
+        browser: Any, studio: Any, tmp_path: Path) -> None:
+    """The run's figures come while its map and report are still written (held here: the
+    job's answers after its end are shown as "drawing the map" until released)."""
+    _, url, _ = studio
+    p = Page(browser, url)
+    gate = {"open": False, "held": 0}
+
+    def hold(route: Any) -> None:
+        resp = route.fetch()
+        job = resp.json()
+        if job["state"] == "done" and not gate["open"]:
+            gate["held"] += 1
+            early = {k: v for k, v in job.items() if k != "result"}
+            early.update(state="running", stage="map", fraction=0.0,
+                         early_result={**job["result"], "files": []})
+            route.fulfill(response=resp, json=early)
+        else:
+            route.fulfill(response=resp)
+
+    p.page.route("**/api/job/*", hold)
+    p.page.click("#btn-run")
+    p.page.wait_for_selector("#run-pending", timeout=180000)
+    assert gate["held"] > 0 or p.page.evaluate("window.studio.earlyShown") is not None
+    assert p.page.is_visible("#fig-ete50_s") and p.page.locator("#run-pages").count() == 0
+    assert p.page.is_enabled("#btn-cancel")  # still running: the map is being drawn
+    assert "map and the report are being written" in p.page.inner_text("#run-pending")
+    p.page.locator("#tab-result").screenshot(path=str(tmp_path / "early-en.png"))
+    p.page.click("#btn-lang")
+    assert p.page.inner_text("#run-pending") == "以上数字已是最终结果；地图和报告正在生成。"
+    texts = p.page.evaluate(VISIBLE_TEXT_JS)
+    assert [t for t in texts if re.search(r"[A-Za-z]{2,}", t.replace("musterpoint", ""))] == []
+    p.page.locator("#tab-result").screenshot(path=str(tmp_path / "early-zh.png"))
+    shown = p.page.get_attribute("#fig-ete50_s", "data-seconds")
+    gate["open"] = True
+    p.page.wait_for_selector("#run-pages iframe", timeout=60000)
+    assert p.page.locator("#run-pending").count() == 0
+    assert p.page.get_attribute("#fig-ete50_s", "data-seconds") == shown
+    assert p.page.evaluate("window.studio.job.state") == "done"
     p.clean()
 
 

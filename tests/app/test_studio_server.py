@@ -2,7 +2,10 @@
 
 A grid scenario (tests.helpers.scenario_factory) opened from its folder. A run started
 from the studio gives the same clearance times as ``muster run`` on the saved files with
-the same seed; Cancel ends the worker within 2 s and leaves no result; loading and saving
+the same seed (kpis.json byte for byte), also on the warm spare worker with its
+preloaded World, never with a World of files edited since; the figures come before the
+map; a spare that died is replaced, a worker crashing in its job is reported, shutdown
+ends the spare; Cancel ends the worker within 2 s and leaves no result; loading and saving
 without edits leaves the files byte for byte; every route answers 401 without the token
 off loopback; another origin can neither start a run nor write a file; paths leaving the
 scenario folder are refused.
@@ -174,18 +177,24 @@ def test_drawn_hazard_extents_and_area_come_back_when_reopened(studio: Any) -> N
 def test_run_from_the_studio_equals_muster_run(studio: Any, tmp_path: Path) -> None:
     _srv, base, folder = studio
     _, sc = _call(base, "/api/scenario/grid")
+    assert _srv.jobs.wait_spare(120.0)  # ready with the World of the files before the edit
     sc["scenario"]["shelters"][0]["capacity"] = 500
     _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
     status, job = _call(base, "/api/scenario/grid/run", {"plan": "now", "seed": 3})
     assert status == 200, job
     done = _wait(base, job["id"])
     assert done["state"] == "done", done
+    # on the spare worker, which made the World of the files before the edit: not used
+    assert done["worker"]["warm_worker"] is True
+    assert done["worker"]["world_preloaded"] is False
     res = done["result"]
     assert muster(["run", str(folder), "--seed", "3", "--out", str(tmp_path / "cli"),
                    "--no-progress", "--no-catalog"]) == 0
     cli = json.loads((tmp_path / "cli" / "kpis.json").read_text())["evacuation"]
     for k in ("ete50_s", "ete90_s", "ete100_s", "arrived", "evacuees"):
         assert res["evacuation"][k] == cli[k]
+    assert (_srv.workspace.runs / job["id"] / "kpis.json").read_bytes() == \
+        (tmp_path / "cli" / "kpis.json").read_bytes()
     north = next(s for s in res["shelters"] if s["id"] == "north")
     assert north["capacity"] == 500 and 0 < north["occupancy_end"] <= 500
     assert res["redirects"] == sum(s["redirected_to"] for s in res["shelters"])
@@ -210,6 +219,79 @@ def test_cancel_stops_the_worker_within_2_s_and_leaves_nothing(studio: Any) -> N
     assert not proc.is_alive()
     runs = srv.workspace.runs
     assert [p.name for p in runs.iterdir() if p.name.startswith(("run-", ".run-"))] == []
+
+
+def _run_done(base: str, body: dict[str, Any]) -> dict[str, Any]:
+    status, job = _call(base, "/api/scenario/grid/run", body)
+    assert status == 200, job
+    done = _wait(base, job["id"])
+    assert done["state"] == "done", done
+    return done
+
+
+@pytest.mark.slow
+def test_the_spare_worker_runs_with_its_world_and_never_a_stale_one(
+        studio: Any, tmp_path: Path) -> None:
+    """A Run is handed to the spare worker; its preloaded World is used while the
+    scenario's files are those it was loaded from, not after an edit; each result's
+    kpis.json is byte for byte ``muster run``'s; the figures come before the map."""
+    srv, base, folder = studio
+    assert srv.jobs.wait_spare(120.0)  # the studio opened the scenario: a spare is ready
+    first = _run_done(base, {"plan": "now", "seed": 2})  # the World is surely cached now
+    assert first["worker"]["warm_worker"] is True
+    srv.jobs.warm(None)  # a new spare for the scenario, that finds its World cached
+    srv.jobs.warm(srv.workspace.load("grid").path)
+    assert srv.jobs.wait_spare(120.0)
+    second = _run_done(base, {"plan": "now", "seed": 2})
+    assert second["worker"]["warm_worker"] is True
+    assert second["worker"]["world_preloaded"] is True
+    assert (srv.workspace.runs / second["id"] / "kpis.json").read_bytes() == \
+        (srv.workspace.runs / first["id"] / "kpis.json").read_bytes()
+    job = srv.jobs.get(second["id"])
+    assert job is not None and job.early_result is not None
+    assert job.early_result["evacuation"] == second["result"]["evacuation"]
+    assert job.early_result["ledger"] == second["result"]["ledger"]
+    assert job.early_result["files"] == [] and "map.html" in second["result"]["files"]
+    assert second["worker"]["figures_at"] <= second["worker"]["at"]
+    # an edit after the next spare loaded its World: that World is not used
+    assert srv.jobs.wait_spare(120.0)
+    _, sc = _call(base, "/api/scenario/grid")
+    sc["scenario"]["shelters"][0]["capacity"] = 300
+    _call(base, "/api/scenario/grid/save", {"scenario": sc["scenario"]})
+    third = _run_done(base, {"plan": "now", "seed": 2})
+    assert third["worker"]["warm_worker"] is True
+    assert third["worker"]["world_preloaded"] is False
+    north = next(s for s in third["result"]["shelters"] if s["id"] == "north")
+    assert north["capacity"] == 300 and 0 < north["occupancy_end"] <= 300
+    assert muster(["run", str(folder), "--seed", "2", "--out", str(tmp_path / "cli"),
+                   "--no-progress", "--no-catalog"]) == 0
+    assert (srv.workspace.runs / third["id"] / "kpis.json").read_bytes() == \
+        (tmp_path / "cli" / "kpis.json").read_bytes()
+
+
+def test_a_dead_spare_is_replaced_a_crash_is_reported_and_shutdown_ends_the_spare(
+        tmp_path: Path) -> None:
+    import os
+    import signal
+
+    with grid_studio(tmp_path) as (srv, base, _folder):
+        assert srv.jobs.wait_spare(120.0)
+        dead = srv.jobs.spare_process
+        os.kill(dead.pid, signal.SIGKILL)
+        dead.join(5.0)
+        done = _run_done(base, {"plan": "now", "seed": 1})  # a fresh process instead
+        assert done["worker"]["warm_worker"] is False
+        assert srv.jobs.wait_spare(120.0)  # and a new spare for the next Run
+        _, job = _call(base, "/api/scenario/grid/run", {"plan": "now", "seed": 1})
+        proc = srv.jobs.jobs[job["id"]].process
+        os.kill(proc.pid, signal.SIGKILL)  # the worker crashes during its job
+        failed = _wait(base, job["id"], 30.0)
+        assert failed["state"] == "failed"
+        assert "the worker process ended" in failed["message"]
+        spare = srv.jobs.spare_process
+        assert spare is not None and spare.is_alive()
+    assert not spare.is_alive()  # the studio closed: its spare ended
+    assert srv.jobs.spare_process is None
 
 
 def test_paths_leaving_the_scenario_folder_are_refused(tmp_path: Path) -> None:

@@ -12,8 +12,8 @@
   var F = StudioFormat, t = F.t, el = F.el;
   var S = {
     sid: null, raw: null, meta: null, plan: null, layers: null, area: undefined,
-    tool: "select", job: null, compareJob: null, ready: false, dirty: false,
-    hazardPolygons: [], hazardSaved: false, statusKey: null
+    tool: "select", job: null, earlyShown: null, compareJob: null, ready: false, dirty: false,
+    hazardPolygons: [], hazardSaved: false, statusKey: null, statusSuffix: ""
   };
   var map, roadLayers = [], zoneLayer = null, shelterLayer = L.layerGroup(),
       closureLayer = L.layerGroup(), areaLayer = null, hazardLayer = L.layerGroup();
@@ -35,10 +35,12 @@
     S.statusKey = null;
     document.getElementById("status").textContent = text;
   }
-  /* A status that is one catalog text: shown again in the new language on a switch. */
-  function statusKey(key) {
-    status(t(key));
+  /* A status that is one catalog text (and a suffix, such as "40 %"): shown again in the
+     new language on a switch. */
+  function statusKey(key, suffix) {
+    status(t(key) + (suffix || ""));
     S.statusKey = key;
+    S.statusSuffix = suffix || "";
   }
 
   /* Problems by field (in the page's language): in the list, and next to the field's input
@@ -556,17 +558,28 @@
     document.getElementById("btn-cancel").disabled = !running;
   }
 
-  function poll(job, onDone) {
+  /* Follow a job every 0.25 s until it ends; ``onEarly`` (optional) is called once with
+     the job when its figures come before its end (a run's clearance times, before the
+     map and the report are written). */
+  function poll(job, onDone, onEarly) {
     api("/api/job/" + encodeURIComponent(job.id)).then(function (j) {
       document.getElementById("progress").value = j.state === "done" ? 1
         : (j.stage === "simulate" || j.stage === "compare" ? j.fraction : 0.02);
       if (j.state === "running") {
-        status(t("progress_" + j.stage) + " " + Math.round(j.fraction * 100) + " %");
-        setTimeout(function () { poll(j, onDone); }, 500);
+        statusKey("progress_" + j.stage, " " + Math.round(j.fraction * 100) + " %");
+        if (onEarly && j.early_result) {
+          onEarly(j);
+          onEarly = null;
+        }
+        setTimeout(function () { poll(j, onDone, onEarly); }, 250);
         return;
       }
       setRunning(false);
       status(t("state_" + j.state) + (j.message ? ": " + j.message : ""));
+      if (j.state !== "done" && S.earlyShown === j.id) {  /* no result after all */
+        document.getElementById("result").replaceChildren();
+      }
+      S.earlyShown = null;
       if (j.state === "done") { onDone(j); }
       else if (j.state === "failed") { showProblems([{field: "", reason: j.message}]); }
     }).catch(failed);
@@ -584,6 +597,12 @@
       poll(job, function (j) {
         S.job = j;
         StudioResult.renderRun(document.getElementById("result"), j);
+        showTab("result");
+      }, function (j) {  /* the clearance times first; the map and report follow */
+        if (S.job.id !== j.id) { return; }
+        S.earlyShown = j.id;
+        S.job = Object.assign({}, j, {result: j.early_result});
+        StudioResult.renderRun(document.getElementById("result"), S.job);
         showTab("result");
       });
     }).catch(function (err) { setRunning(false); failed(err); });
@@ -753,7 +772,7 @@
     showNewFields();
     document.getElementById("btn-lang").addEventListener("click", function () {
       F.setLang(F.lang() === "zh" ? "en" : "zh");
-      if (S.statusKey) { statusKey(S.statusKey); }
+      if (S.statusKey) { statusKey(S.statusKey, S.statusSuffix); }
       if (S.meta) {
         document.getElementById("scenario-title").textContent =
           (F.lang() === "zh" && S.meta.title.zh) || S.meta.title.en;

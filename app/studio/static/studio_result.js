@@ -99,7 +99,15 @@ var StudioResult = (function () {
       }), "zone-result"));
   }
 
+  /* While the map and the report are written (the figures came first): a note. */
+  function pending(job) {
+    return job.state === "running"
+      ? el("p", {id: "run-pending"}, el("span", {t: "pages_pending"})) : null;
+  }
+
+  /* The run's map and report (none yet while they are written). */
   function pages(job) {
+    if (job.state === "running") { return null; }
     var base = "/runs/" + encodeURIComponent(job.id) + "/";
     var box = el("div", {id: "run-pages"});
     [["map", "map.html"], ["report", "report.html"]].forEach(function (p) {
@@ -123,7 +131,7 @@ var StudioResult = (function () {
       el("p", {}, el("span", {t: "first_order"}), ": ",
          el("span", {cls: "data", id: "first-order",
                      text: F.clock(r.meta.start, r.meta.timezone, r.meta.first_order_s || 0)})),
-      figures(e), ledger(e, r.ledger), standards(r.standards || []), bound(r.bounds),
+      figures(e), pending(job), ledger(e, r.ledger), standards(r.standards || []), bound(r.bounds),
       shelters(r.shelters || [], r.redirects), buses(r.buses), closures(r.closures || []),
       byZone(r.by_zone || []), pages(job)];
     target.replaceChildren.apply(target, parts.filter(function (x) { return x !== null; }));
