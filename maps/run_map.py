@@ -114,28 +114,42 @@ def _hazard_features(
     frames = frames.sort_values("time_s")
     times = [float(t) for t in frames["time_s"]]
     features: list[_Feature] = []
+    parsed: dict[str, list[_Feature] | None] = {}  # frames often repeat a polygon
     for i, (text, level) in enumerate(zip(frames["geojson"], frames["level_m"], strict=True)):
         last = i + 1 == len(times)
         until = max(end_s, times[i] + INTERVAL_S) if last else times[i + 1]
-        try:
-            obj = json.loads(text) if isinstance(text, str) else text
-        except json.JSONDecodeError:
+        if isinstance(text, str):
+            if text not in parsed:
+                parsed[text] = _frame_shapes(text)
+            shapes = parsed[text]
+        else:
+            shapes = _frame_shapes(text)
+        if shapes is None:
             logger.warning("Skipping hazard frame at %s s: invalid GeoJSON", times[i])
             continue
-        if not isinstance(obj, dict):
-            continue
-        if obj.get("type") == "FeatureCollection":
-            geoms = [f.get("geometry") for f in obj.get("features", [])]
-        else:
-            geoms = [obj.get("geometry") if obj.get("type") == "Feature" else obj]
         lvl = as_seconds(level)
         props = {"start": clock(times[i]), "end": clock(until) - (0 if last else 1), "level": lvl}
         props["level"] = None if lvl is None else round(lvl, 2)
-        for geom in geoms:
-            if isinstance(geom, dict) and "coordinates" in geom:
-                shape = {"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
-                features.append({"type": "Feature", "geometry": shape, "properties": props})
+        features += ({"type": "Feature", "geometry": shape, "properties": props}
+                     for shape in shapes)
     return features
+
+
+def _frame_shapes(text: Any) -> list[_Feature] | None:
+    """The geometries of one hazard frame (GeoJSON text or object), coordinates rounded;
+    None for invalid JSON."""
+    try:
+        obj = json.loads(text) if isinstance(text, str) else text
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict):
+        return []
+    if obj.get("type") == "FeatureCollection":
+        geoms = [f.get("geometry") for f in obj.get("features", [])]
+    else:
+        geoms = [obj.get("geometry") if obj.get("type") == "Feature" else obj]
+    return [{"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
+            for geom in geoms if isinstance(geom, dict) and "coordinates" in geom]
 
 
 def _link_features(
