@@ -23,7 +23,7 @@ from folium.utilities import JsCode
 
 from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
-from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
+from musterpoint.display.timefmt import anchor, as_seconds, epoch_ms, format_clock
 from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import (
     ROAD_COLOUR,
@@ -402,8 +402,10 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
     start, tz = meta.get("start"), meta.get("timezone")
     link_tooltip, flood_tooltip = _tooltips(lab)
 
+    base_ms = anchor(start, tz).timestamp() * 1000.0  # epoch_ms's sum, its anchor once
+
     def clock(t: float) -> int:
-        return int(epoch_ms(start, tz, t))
+        return round(base_ms + float(t) * 1000.0)
 
     def has(name: str) -> bool:
         table = tables.get(name)
