@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.result import RunResult
 
-__all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline"]
+__all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -80,11 +80,27 @@ def _no_progress(stage: str, fraction: float) -> None:
     """The default :data:`Progress` callback: nothing shown."""
 
 
-def _write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progress,
-                   suggestions: dict[str, Any] | None) -> None:
-    """Write the map, the report (and its PDF) and the GIS files of a saved run into
-    ``tmp``; the report and GIS files in forked workers while this process writes the map
-    (:mod:`musterpoint.output_workers`)."""
+def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progress,
+                  suggestions: dict[str, Any] | None = None) -> None:
+    """Write the map, the report (and its PDF) and the GIS files of a saved run.
+
+    The report and the GIS files are written by forked workers while this process writes
+    the map (:mod:`musterpoint.output_workers`; one after the other where forking is not
+    possible), in the same files either way.
+
+    Parameters
+    ----------
+    result : RunResult
+        The finished run.
+    tmp : Path
+        The folder being written (the run's hidden temporary folder).
+    options : RunOptions
+        What to write (``write_map``, ``write_report``, ``pdf``, tiles, cache).
+    tell : Progress
+        Told each stage as it starts.
+    suggestions : dict, optional
+        The suggested plan changes for the report.
+    """
     from musterpoint.output_workers import ForkedSteps
 
     def report() -> None:
@@ -187,7 +203,7 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     with atomic_folder(out) as tmp:
         tell("tables", 0.0)
         result.save(tmp)
-        _write_outputs(result, tmp, options, tell,
+        write_outputs(result, tmp, options, tell,
                        suggestions.to_dict() if suggestions is not None else None)
         if suggestions is not None:
             from musterpoint.suggest_step import write_suggestion

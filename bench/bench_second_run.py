@@ -25,11 +25,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _common import phase, report
+from _common import peak_rss_mb, phase
+
+from musterpoint.output_workers import SERIAL_ENV
 
 
 def _cli_once(muster: str, out: Path, extra: list[str]) -> tuple[float, float]:
@@ -62,39 +66,74 @@ def _cli(repeat: int, tmp: Path) -> None:
               f" s  min {min(cpus[name]):6.2f} s")
 
 
+@contextmanager
+def _cpu(name: str, cpu: dict[str, float], own: dict[str, float]) -> Iterator[None]:
+    """CPU time (user + system) of a phase: with its waited-for children (``cpu``), and
+    of this process alone (``own``)."""
+    b = os.times()
+    yield
+    a = os.times()
+    own[name] = a.user - b.user + a.system - b.system
+    cpu[name] = own[name] + a.children_user - b.children_user + a.children_system - \
+        b.children_system
+
+
 def _phases(tmp: Path) -> None:
     times: dict[str, float] = {}
-    with phase("import (run's modules)", times):
+    cpu: dict[str, float] = {}
+    own: dict[str, float] = {}
+
+    @contextmanager
+    def step(name: str) -> Iterator[None]:
+        with phase(name, times), _cpu(name, cpu, own):
+            yield
+
+    with step("import (run's modules)"):
         from musterpoint.bound_step import attach_bound
         from musterpoint.maps import write_run_map
         from musterpoint.reports import write_run_report
+        from musterpoint.run_pipeline import RunOptions, write_outputs
         from musterpoint.scenarios.loader import load_scenario, resolve_scenario
         from musterpoint.sim.drill.checks import check_standard_names, run_script_problems
         from musterpoint.sim.engine import new_run
         from musterpoint.world_cache import world_for
     loaded = load_scenario(resolve_scenario(None))
     world_for(loaded)  # make sure the entry exists (the CLI part wrote it already)
-    with phase("world from the cache", times):
+    with step("world from the cache"):
         loaded = load_scenario(resolve_scenario(None))
         world = world_for(loaded)
     plan = loaded.plan(None)
-    with phase("checks (standard names)", times):
+    with step("checks (standard names)"):
         check_standard_names(world, plan)
-    with phase("simulate", times):
+    with step("simulate"):
         run = new_run(world, plan, 1)
         run_script_problems(world, run)
         result = run.run()
-    with phase("bound", times):
+    with step("bound"):
         attach_bound(result, world, plan)
-    with phase("save tables", times):
+    with step("save tables"):
         result.save(tmp / "phases")
-    with phase("map.html", times):
+    with step("map.html"):
         write_run_map(result, tmp / "phases" / "map.html")
-    with phase("report.html", times):
+    with step("report.html"):
         write_run_report(result, tmp / "phases" / "report.html")
-    report("second run, phases (porto-alegre-flood, evacuate-all-now, seed 1)", times, {
-        "cpu time of this process": f"{time.process_time():.2f} s",
-    })
+    with step("GIS files"):
+        from musterpoint.gis_export import write_gis
+
+        write_gis(result, tmp / "phases")
+    options = RunOptions(cache=False)
+    for mode, serial in (("one after the other", "1"), ("side by side", "")):
+        os.environ[SERIAL_ENV] = serial
+        folder = tmp / f"outputs-{serial or 'forked'}"
+        folder.mkdir()
+        with step(f"map+report+GIS, {mode}"):
+            write_outputs(result, folder, options, lambda stage, done: None)
+    os.environ.pop(SERIAL_ENV)
+    print("== second run, phases (porto-alegre-flood, evacuate-all-now, seed 1)")
+    for name, wall in times.items():
+        alone = f"   (this process {own[name]:.2f} s)" if own[name] < cpu[name] - 0.01 else ""
+        print(f"  {name:<38} wall {wall:6.2f} s   cpu {cpu[name]:6.2f} s{alone}")
+    print(f"  {'peak memory':<38} {peak_rss_mb():6.0f} MB")
 
 
 def main() -> None:
