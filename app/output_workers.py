@@ -57,11 +57,32 @@ class _Worker:
     done: bool = False
 
 
+def _plain_logging() -> None:
+    """In a worker: log handlers that draw on a live terminal display (rich's, while the
+    progress bar shows) become plain standard-error ones with the same level.
+
+    The display's locks belong to the parent's threads (the bar refreshes in one): one
+    held at the fork would never be released here.
+    """
+    loggers = [logging.getLogger(), *(x for x in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(x, logging.Logger))]
+    for log in loggers:
+        for handler in list(log.handlers):
+            if type(handler).__module__.split(".")[0] != "rich":
+                continue
+            plain = logging.StreamHandler(sys.stderr)
+            plain.setLevel(handler.level)
+            plain.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+            log.removeHandler(handler)
+            log.addHandler(plain)
+
+
 def _child(step: str, write: Callable[[], None], fd: int) -> None:
     """The worker's life: write the step, send back any exception, exit."""
     code = 0
     payload = b""
     try:
+        _plain_logging()
         write()
     except BaseException as exc:  # everything goes back to the parent
         code = 1

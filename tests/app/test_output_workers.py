@@ -4,6 +4,7 @@ folder as one after the other; a failed step is named and leaves nothing behind.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import time
@@ -93,3 +94,50 @@ def test_without_fork_steps_run_here_when_waited_for() -> None:
         steps.wait("b")
         steps.wait("a")
     assert done == ["b", "a"]
+
+
+@forks
+def test_a_worker_logs_though_a_thread_of_the_parent_held_the_display(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """The progress bar's display lock, held by its refresh thread at the fork, would never
+    be released in the worker: the worker logs through a plain handler instead."""
+    import io
+    import signal
+    import threading
+
+    from rich.console import Console
+    from rich.logging import RichHandler
+
+    console = Console(file=io.StringIO(), force_terminal=True)
+    handler = RichHandler(console=console)
+    package = logging.getLogger("musterpoint")
+    package.addHandler(handler)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with console._lock:
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    held.wait(10)
+
+    def warn() -> None:
+        logging.getLogger("musterpoint.gis_export").warning("a warning from the worker")
+
+    def hung(signum: int, frame: object) -> None:
+        raise TimeoutError("the worker hung on the display's lock")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        with ForkedSteps({"gis": warn}, fork=True) as steps:
+            steps.wait("gis")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+        release.set()
+        thread.join()
+        package.removeHandler(handler)
+    assert "a warning from the worker" in capfd.readouterr().err
