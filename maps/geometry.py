@@ -26,6 +26,7 @@ __all__ = [
     "ROADS_JS",
     "ROAD_COLOUR",
     "ROAD_STYLE",
+    "hazard_shapes",
     "js_list",
     "link_key",
     "link_keys",
@@ -132,6 +133,35 @@ def round_array(values: np.ndarray, digits: int) -> np.ndarray:
         out[risky] = [round(v, digits) for v in np.asarray(values, dtype=np.float64)[risky]
                       .tolist()]
     return out
+
+
+def hazard_shapes(text: Any) -> list[_Feature] | None:
+    """The geometries of one hazard frame (GeoJSON text or object: a geometry, Feature or
+    FeatureCollection), coordinates rounded to 5 decimals; None for invalid JSON.
+
+    Parameters
+    ----------
+    text : Any
+        GeoJSON text, or the object it stands for.
+
+    Returns
+    -------
+    list of dict or None
+        ``{"type": ..., "coordinates": ...}`` of each geometry with coordinates (none
+        for anything but a JSON object), or None when ``text`` is not JSON.
+    """
+    try:
+        obj = json.loads(text) if isinstance(text, str) else text
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(obj, dict):
+        return []
+    if obj.get("type") == "FeatureCollection":
+        geoms = [f.get("geometry") for f in obj.get("features", [])]
+    else:
+        geoms = [obj.get("geometry") if obj.get("type") == "Feature" else obj]
+    return [{"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
+            for geom in geoms if isinstance(geom, dict) and "coordinates" in geom]
 
 
 def wkt_geometry(text: Any) -> _Feature | None:

@@ -27,10 +27,10 @@ from musterpoint.display.timefmt import anchor, as_seconds, epoch_ms, format_clo
 from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import (
     ROAD_COLOUR,
+    hazard_shapes,
     js_list,
     link_key,
     link_keys,
-    round_coords,
     wkt_geometries,
 )
 from musterpoint.maps.health_layers import add_health_layers
@@ -120,10 +120,10 @@ def _hazard_features(
         until = max(end_s, times[i] + INTERVAL_S) if last else times[i + 1]
         if isinstance(text, str):
             if text not in parsed:
-                parsed[text] = _frame_shapes(text)
+                parsed[text] = hazard_shapes(text)
             shapes = parsed[text]
         else:
-            shapes = _frame_shapes(text)
+            shapes = hazard_shapes(text)
         if shapes is None:
             logger.warning("Skipping hazard frame at %s s: invalid GeoJSON", times[i])
             continue
@@ -133,23 +133,6 @@ def _hazard_features(
         features += ({"type": "Feature", "geometry": shape, "properties": props}
                      for shape in shapes)
     return features
-
-
-def _frame_shapes(text: Any) -> list[_Feature] | None:
-    """The geometries of one hazard frame (GeoJSON text or object), coordinates rounded;
-    None for invalid JSON."""
-    try:
-        obj = json.loads(text) if isinstance(text, str) else text
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(obj, dict):
-        return []
-    if obj.get("type") == "FeatureCollection":
-        geoms = [f.get("geometry") for f in obj.get("features", [])]
-    else:
-        geoms = [obj.get("geometry") if obj.get("type") == "Feature" else obj]
-    return [{"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
-            for geom in geoms if isinstance(geom, dict) and "coordinates" in geom]
 
 
 def _link_features(
