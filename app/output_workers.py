@@ -129,9 +129,10 @@ class ForkedSteps:
     def __enter__(self) -> ForkedSteps:
         if not self._fork:
             return self
-        # objects made so far stay out of the workers' garbage collection: a collection
-        # touches every object, which copies the parent's memory page by page (a run
-        # with its World in memory: about 0.5 s of CPU per worker)
+        # objects made so far stay out of garbage collection until the workers are done,
+        # here and in them: a collection touches every object, which copies the memory
+        # the processes share page by page (a run with its World in memory: about 0.5 s
+        # of CPU per process)
         gc.freeze()
         try:
             for step, write in self._steps.items():
@@ -148,8 +149,9 @@ class ForkedSteps:
                     _child(step, write, write_fd)
                 os.close(write_fd)
                 self._workers[step] = _Worker(step, pid, read_fd)
-        finally:
-            gc.unfreeze()
+        except BaseException:
+            self._end_workers()
+            raise
         return self
 
     def wait(self, step: str) -> None:
@@ -183,6 +185,10 @@ class ForkedSteps:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         """End and reap the workers not waited for (after an error)."""
+        self._end_workers()
+
+    def _end_workers(self) -> None:
+        """End and reap the workers not waited for; collect garbage again."""
         for worker in self._workers.values():
             if worker.done:
                 continue
@@ -193,3 +199,5 @@ class ForkedSteps:
             os.waitpid(worker.pid, 0)
             os.close(worker.fd)
             worker.done = True
+        if self._fork:
+            gc.unfreeze()

@@ -119,10 +119,11 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
 
     steps: dict[str, Callable[[], None]] = {"report": report} if options.write_report else {}
     steps["gis"] = gis
+    if options.write_map:  # imported before the fork: the workers share jinja2, shapely...
+        from musterpoint.map_step import write_map
+        from musterpoint.maps import run_map  # noqa: F401
     with ForkedSteps(steps) as workers:
         if options.write_map:
-            from musterpoint.map_step import write_map
-
             tell("map", 0.0)
             write_map(result, tmp / "map.html", options.tiles, options.tiles_attribution,
                       cache=options.cache)
