@@ -16,29 +16,34 @@ default scenario and plan, seed 1:
 The cache is a temporary folder (``$MUSTER_CACHE_DIR``), never the user's. Prints
 figures; asserts nothing.
 
-Figures (2 cores shared with four other sessions, load 7-11: CPU medians of interleaved
-runs; walls were 3-6 times the CPU and are not figures). Before is the commit before
+Figures (2 cores shared with four other sessions: CPU medians of interleaved runs; walls
+depend on the others' load and are given for what they are). Before is the commit before
 issue 18's output work (382961a), after is branch ``outputs``:
 
 ==============================================  ==========  ==========
 CPU (user + system, with forked workers)          before      after
 ==============================================  ==========  ==========
-``muster run``, World cached (2-5 runs)           7.12 s      6.6 s
-``muster run --no-cache`` (2-5 runs)              14.1 s      12.7 s
-``map.html`` in process (5 runs)                  1.06 s      0.52 s
+``muster run``, World cached (3 runs, load ~5)    6.07 s      5.84 s
+  its wall (median)                               10.8 s      7.7 s
+``muster run --no-cache`` (3 runs, load ~4)       12.56 s     10.93 s
+  its wall (median)                               17.5 s      11.1 s
+``map.html`` in process, streets cached (5 runs)  1.06 s      0.52 s
 ``report.html`` in process (5 runs)               0.61 s      0.57 s
 GIS files in process (5 runs)                     0.52 s      0.46 s
-map + report + GIS, run in memory, one by one     --          1.61 s
-the same side by side (3 runs: the forks' cost)   --          1.72 s
 World hazard frames, first run                    1.0 s       0.25 s
 ==============================================  ==========  ==========
 
+Side by side against one after the other, same code, ``muster run`` with the World
+cached (3 interleaved runs, ``MUSTER_SERIAL_OUTPUTS``): 6.38 s against 6.42 s CPU, wall
+median 10.3 s against 13.1 s. In this process (phases above, load ~3): map + report + GIS
+1.79 s CPU side by side, of which the map's process 0.88 s, against 1.73 s one after the
+other; with the two cores busy with other work the wall was the same (1.76 s). On two
+free cores it should come near the map's 0.9 s.
+
 The lead's quiet-machine figures before: cached run 5.4 s wall, ``--no-cache`` 11.2 s;
 map.html 1.22 s, report.html 0.50 s. Left above 3 s in a second run: the simulation
-(about 2 s), the imports (about 1 s) and the side-by-side outputs (on two free cores
-about half of their 1.7 s CPU); see ``docs/architecture.md`` ("Fixed costs of one run").
-
-    python bench/bench_second_run.py [--repeat 3] [--skip-cli]
+(about 2 s), the imports (about 1 s) and the outputs (about 0.9 s on two free cores); see
+``docs/architecture.md`` ("Fixed costs of one run").
 """
 
 from __future__ import annotations
