@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from musterpoint.atomic import atomic_folder
 from musterpoint.scenarios.errors import InputError
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.result import RunResult
 
-__all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline"]
+__all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline", "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,62 @@ class RunOptions:
 
 def _no_progress(stage: str, fraction: float) -> None:
     """The default :data:`Progress` callback: nothing shown."""
+
+
+def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progress,
+                  suggestions: dict[str, Any] | None = None) -> None:
+    """Write the map, the report (and its PDF) and the GIS files of a saved run.
+
+    The report and the GIS files are written by forked workers while this process writes
+    the map (:mod:`musterpoint.output_workers`; one after the other where forking is not
+    possible), in the same files either way.
+
+    Parameters
+    ----------
+    result : RunResult
+        The finished run.
+    tmp : Path
+        The folder being written (the run's hidden temporary folder).
+    options : RunOptions
+        What to write (``write_map``, ``write_report``, ``pdf``, tiles, cache).
+    tell : Progress
+        Told each stage as it starts.
+    suggestions : dict, optional
+        The suggested plan changes for the report.
+    """
+    from musterpoint.output_workers import ForkedSteps
+
+    def report() -> None:
+        from musterpoint.reports import write_run_report
+
+        write_run_report(result, tmp / "report.html", suggestions)
+        if options.pdf:
+            from musterpoint.reports.pdf import pdf_beside
+
+            pdf_beside(tmp / "report.html")
+
+    def gis() -> None:
+        from musterpoint.gis_export import write_gis
+
+        write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
+
+    steps: dict[str, Callable[[], None]] = {"report": report} if options.write_report else {}
+    steps["gis"] = gis
+    if options.write_map:  # imported before the fork: the workers share jinja2, shapely...
+        from musterpoint.map_step import write_map
+        from musterpoint.maps import run_map  # noqa: F401
+    with ForkedSteps(steps) as workers:
+        if options.write_map:
+            tell("map", 0.0)
+            write_map(result, tmp / "map.html", options.tiles, options.tiles_attribution,
+                      cache=options.cache)
+        if options.write_report:
+            tell("report", 0.0)
+            workers.wait("report")
+            if options.pdf:
+                tell("pdf", 0.0)
+        tell("gis", 0.0)
+        workers.wait("gis")
 
 
 def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
@@ -148,27 +204,8 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     with atomic_folder(out) as tmp:
         tell("tables", 0.0)
         result.save(tmp)
-        if options.write_map:
-            from musterpoint.map_step import write_map
-
-            tell("map", 0.0)
-            write_map(result, tmp / "map.html", options.tiles, options.tiles_attribution,
-                      cache=options.cache)
-        if options.write_report:
-            from musterpoint.reports import write_run_report
-
-            tell("report", 0.0)
-            write_run_report(result, tmp / "report.html",
-                             suggestions.to_dict() if suggestions is not None else None)
-            if options.pdf:
-                from musterpoint.reports.pdf import pdf_beside
-
-                tell("pdf", 0.0)
-                pdf_beside(tmp / "report.html")
-        from musterpoint.gis_export import write_gis
-
-        tell("gis", 0.0)
-        write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
+        write_outputs(result, tmp, options, tell,
+                       suggestions.to_dict() if suggestions is not None else None)
         if suggestions is not None:
             from musterpoint.suggest_step import write_suggestion
 

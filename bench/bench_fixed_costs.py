@@ -11,6 +11,9 @@ Prints
    command (the steps of :mod:`musterpoint.progress`, timed by the command itself), plus
    "start-up and imports" (the process's wall time before ``main`` runs and after it
    returns) and "reading the scenario and checks" (``main`` outside its steps).
+   The report and the GIS files are written by forked workers while the command writes
+   the map (:mod:`musterpoint.output_workers`): their steps time the wait for the
+   worker, and the workers' CPU time counts in the whole process's only.
 
 The cache is a temporary folder (``$MUSTER_CACHE_DIR``), never the user's. Prints
 figures; asserts nothing.

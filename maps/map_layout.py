@@ -27,6 +27,7 @@ from jinja2 import Template
 
 from musterpoint.display.html import CJK_FONT_STACK, esc
 from musterpoint.maps.geometry import PACK_SCALE, ROAD_STYLE, ROADS_JS
+from musterpoint.maps.offline import defer_text
 
 __all__ = [
     "BIND_POPUP",
@@ -143,6 +144,18 @@ class RoadLayer(Layer):
         self.packed = json.dumps(packed, separators=(",", ":"))
         self.scale = PACK_SCALE
         self.style = json.dumps(ROAD_STYLE)
+
+    def render(self, **kwargs: Any) -> Any:
+        """Render; the packed lines are put in after rendering when the page allows
+        (:func:`~musterpoint.maps.offline.defer_text`)."""
+        packed = self.packed
+        token = defer_text(self, lambda: packed)
+        if token is not None:
+            self.packed = token
+        try:
+            return super().render(**kwargs)  # type: ignore[no-untyped-call]
+        finally:
+            self.packed = packed
 
 
 def add_base_map(fmap: folium.Map, tiles: str | None, attribution: str | None,

@@ -14,6 +14,15 @@ plugin. :func:`inline_cdn_assets` rewrites the rendered HTML:
 
 Tile URLs and links in attributions are data, not tags, and are left alone. See
 ``maps/vendor/PROVENANCE.md`` for where each vendored file comes from.
+
+:func:`write_offline_page` keeps the big data of a page (the timelines' GeoJSON, the
+packed road network: most of its megabytes) out of folium's rendering: an element that
+asks :func:`defer_text` renders a short token instead, and the text takes its place once
+the page is rendered and inlined. branca would otherwise compile each rendered script as a
+jinja template (tokenising megabytes of JSON) and the asset scan would read it all: that
+was a third of writing the default run's map. The page is the same (folium's element ids
+are random either way); the asset scan now reads the page's own code only, so data that
+happen to contain ``jQuery`` or ``$(`` no longer keep a CDN link.
 """
 
 from __future__ import annotations
@@ -24,11 +33,13 @@ import json
 import logging
 import mimetypes
 import re
+import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VENDOR_DIR", "inline_cdn_assets", "write_offline_page"]
+__all__ = ["VENDOR_DIR", "defer_text", "inline_cdn_assets", "write_offline_page"]
 
 logger = logging.getLogger(__name__)
 
@@ -169,8 +180,63 @@ def inline_cdn_assets(page: str) -> str:
     return _CSS_TAG.sub(repl, _SCRIPT_TAG.sub(repl, page))
 
 
+#: Attribute of a figure while :func:`write_offline_page` renders it: its deferred texts.
+_DEFERRED = "_musterpoint_deferred"
+
+
+@dataclass
+class _Deferred:
+    """The texts deferred while one page renders: token as rendered -> text."""
+
+    nonce: str
+    texts: dict[str, str]
+
+
+def defer_text(element: Any, text: Callable[[], str], quoted: bool = False) -> str | None:
+    """A token for ``element`` to render in place of ``text()``, or None (render it).
+
+    While :func:`write_offline_page` renders the page holding ``element``, the token goes
+    through folium's templates instead of ``text`` and is replaced by ``text`` in the
+    finished page; otherwise (any other rendering) there is no token.
+
+    Parameters
+    ----------
+    element : branca.element.Element
+        An element of the page being rendered.
+    text : callable
+        Makes what the page must show where the token is (called only for a token).
+    quoted : bool
+        The template writes the token as a JSON string (``tojson``): the quotes around
+        it are replaced too.
+
+    Returns
+    -------
+    str or None
+        The token (letters, digits and ``_``), or None when the page is not being
+        written by :func:`write_offline_page`.
+    """
+    slots = getattr(element.get_root(), _DEFERRED, None)
+    if not isinstance(slots, _Deferred):
+        return None
+    token = f"__musterpoint_deferred_{slots.nonce}_{len(slots.texts)}__"
+    slots.texts[json.dumps(token) if quoted else token] = text()
+    return token
+
+
+def _fill(page: str, slots: _Deferred) -> str:
+    """``page`` with each deferred token replaced by its text (one pass)."""
+    if not slots.texts:
+        return page
+    marks = re.compile("|".join(re.escape(t) for t in sorted(slots.texts, key=len,
+                                                             reverse=True)))
+    return marks.sub(lambda m: slots.texts[m.group(0)], page)
+
+
 def write_offline_page(fmap: Any, path: Path) -> Path:
     """Render a folium map, inline its assets and write it to ``path`` (folders made).
+
+    Elements that :func:`defer_text` put their big texts in after rendering and
+    inlining (the same page, written faster).
 
     Parameters
     ----------
@@ -186,5 +252,12 @@ def write_offline_page(fmap: Any, path: Path) -> Path:
     """
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(inline_cdn_assets(fmap.get_root().render()), encoding="utf-8")
+    root = fmap.get_root()
+    slots = _Deferred(secrets.token_hex(8), {})
+    setattr(root, _DEFERRED, slots)
+    try:
+        page = root.render()
+    finally:
+        delattr(root, _DEFERRED)
+    out.write_text(_fill(inline_cdn_assets(page), slots), encoding="utf-8")
     return out

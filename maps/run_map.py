@@ -23,14 +23,14 @@ from folium.utilities import JsCode
 
 from musterpoint.display.html import esc
 from musterpoint.display.labels import pick_labels
-from musterpoint.display.timefmt import as_seconds, epoch_ms, format_clock
+from musterpoint.display.timefmt import anchor, as_seconds, epoch_ms, format_clock
 from musterpoint.maps.control_text import control_labels
 from musterpoint.maps.geometry import (
     ROAD_COLOUR,
+    hazard_shapes,
     js_list,
     link_key,
     link_keys,
-    round_coords,
     wkt_geometries,
 )
 from musterpoint.maps.health_layers import add_health_layers
@@ -114,27 +114,24 @@ def _hazard_features(
     frames = frames.sort_values("time_s")
     times = [float(t) for t in frames["time_s"]]
     features: list[_Feature] = []
+    parsed: dict[str, list[_Feature] | None] = {}  # frames often repeat a polygon
     for i, (text, level) in enumerate(zip(frames["geojson"], frames["level_m"], strict=True)):
         last = i + 1 == len(times)
         until = max(end_s, times[i] + INTERVAL_S) if last else times[i + 1]
-        try:
-            obj = json.loads(text) if isinstance(text, str) else text
-        except json.JSONDecodeError:
+        if isinstance(text, str):
+            if text not in parsed:
+                parsed[text] = hazard_shapes(text)
+            shapes = parsed[text]
+        else:
+            shapes = hazard_shapes(text)
+        if shapes is None:
             logger.warning("Skipping hazard frame at %s s: invalid GeoJSON", times[i])
             continue
-        if not isinstance(obj, dict):
-            continue
-        if obj.get("type") == "FeatureCollection":
-            geoms = [f.get("geometry") for f in obj.get("features", [])]
-        else:
-            geoms = [obj.get("geometry") if obj.get("type") == "Feature" else obj]
         lvl = as_seconds(level)
         props = {"start": clock(times[i]), "end": clock(until) - (0 if last else 1), "level": lvl}
         props["level"] = None if lvl is None else round(lvl, 2)
-        for geom in geoms:
-            if isinstance(geom, dict) and "coordinates" in geom:
-                shape = {"type": geom["type"], "coordinates": round_coords(geom["coordinates"])}
-                features.append({"type": "Feature", "geometry": shape, "properties": props})
+        features += ({"type": "Feature", "geometry": shape, "properties": props}
+                     for shape in shapes)
     return features
 
 
@@ -388,8 +385,10 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
     start, tz = meta.get("start"), meta.get("timezone")
     link_tooltip, flood_tooltip = _tooltips(lab)
 
+    base_ms = anchor(start, tz).timestamp() * 1000.0  # epoch_ms's sum, its anchor once
+
     def clock(t: float) -> int:
-        return int(epoch_ms(start, tz, t))
+        return round(base_ms + float(t) * 1000.0)
 
     def has(name: str) -> bool:
         table = tables.get(name)

@@ -5,15 +5,22 @@ every layer in Python, updating four minima and maxima per point: on the default
 flood polygons that was a third of writing ``map.html``. :func:`geojson_bounds` gives
 the same bounds (minima and maxima are exact, so the same floats) from one numpy array
 per list of positions; :class:`BoundedTimeline` uses it.
+
+Its GeoJSON goes into a page written by :func:`musterpoint.maps.offline.write_offline_page`
+after rendering (:func:`~musterpoint.maps.offline.defer_text`): the same text, without
+branca compiling it as a template.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from folium.plugins import Timeline
 from folium.utilities import get_bounds
+from jinja2.utils import htmlsafe_json_dumps
+
+from musterpoint.maps.offline import defer_text
 
 __all__ = ["BoundedTimeline", "geojson_bounds"]
 
@@ -71,3 +78,20 @@ class BoundedTimeline(Timeline):  # type: ignore[misc]
 
     def _get_self_bounds(self) -> Bounds:
         return geojson_bounds(self.data)
+
+    def render(self, **kwargs: Any) -> Any:
+        """Render as folium does; the data as its template's ``tojson`` writes it, put in
+        after rendering when the page allows (:func:`~musterpoint.maps.offline.defer_text`)."""
+        data: Any = self.data
+        token = None
+        if not (self.style or self.highlight):  # folium's style mapping reads the data
+            env = self._template.environment
+            token = defer_text(self, lambda: str(htmlsafe_json_dumps(
+                data, dumps=env.policies["json.dumps_function"],
+                **env.policies["json.dumps_kwargs"])), quoted=True)
+        if token is not None:
+            self.data = cast(Any, token)
+        try:
+            return super().render(**kwargs)  # type: ignore[no-untyped-call]
+        finally:
+            self.data = data

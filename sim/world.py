@@ -316,9 +316,16 @@ def _plume_link_intervals(plume: GaussianPlume, coords: list[np.ndarray]) -> lis
 
 
 def _combine(parts: list[list[list[Interval]]], n: int) -> list[list[Interval]] | None:
+    """The union of each item's intervals over the hazards (None without a hazard); most
+    links are in none, and their empty lists are not merged (a sixth of the default
+    World's build, now a fiftieth)."""
     if not parts:
         return None
-    return [union(*(p[i] for p in parts)) for i in range(n)]
+    out: list[list[Interval]] = []
+    for i in range(n):
+        lists = [p[i] for p in parts]
+        out.append(union(*lists) if any(lists) else [])
+    return out
 
 
 def hazard_frames(world: World, until: float) -> list[tuple[float, str, float, str]]:
@@ -327,11 +334,18 @@ def hazard_frames(world: World, until: float) -> list[tuple[float, str, float, s
     step = max(1800.0, until / 48.0)
     if world.raster is not None and world.hydrograph is not None:
         last = None
+        # the area below a level is the cells below it: levels that leave the same number
+        # of cells below (nested sets, so the same cells) draw the same area, drawn once
+        drawn: dict[int, str] = {}
+        cells = world.raster.data[np.isfinite(world.raster.data)]
         for t in np.arange(0.0, until + 1.0, step):
             level = float(world.hydrograph.level_at(t))
             if last is not None and abs(level - last) < 0.01:
                 continue
-            frames.append((float(t), "flood", level, world.raster.flooded_geojson(level)))
+            below = int(np.count_nonzero(cells < level))
+            if below not in drawn:
+                drawn[below] = world.raster.flooded_geojson(level)
+            frames.append((float(t), "flood", level, drawn[below]))
             last = level
     for k, ps in enumerate(world.polygons):
         kind = world.loaded.scenario.hazard.polygons[k].kind
