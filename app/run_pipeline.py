@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from musterpoint.scenarios.loader import LoadedScenario
     from musterpoint.scenarios.schema import Plan
     from musterpoint.sim.result import RunResult
+    from musterpoint.sim.world import World
 
 __all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline", "write_outputs"]
 
@@ -137,7 +138,7 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
 
 
 def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
-                 progress: Progress | None = None) -> RunResult:
+                 progress: Progress | None = None, world: World | None = None) -> RunResult:
     """Simulate ``plan`` on ``loaded`` and write the complete result folder ``out``.
 
     Parameters
@@ -153,6 +154,10 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
         Seed and what to write.
     progress : Progress, optional
         Told each stage as it starts (fraction 0) and the simulation's progress.
+    world : World, optional
+        The World of ``loaded`` already in memory (the studio's spare worker loads it
+        before the job comes, and passes it only when the world cache's key of ``loaded``
+        is still the one it was loaded under); None loads it from the cache or builds it.
 
     Returns
     -------
@@ -171,7 +176,8 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
 
     tell = progress or _no_progress
     tell("world", 0.0)
-    world = world_for(loaded, cache=options.cache)
+    if world is None:
+        world = world_for(loaded, cache=options.cache)
     memo = run_key(loaded, plan) if options.cache else None  # what a second run reuses
     problems = remember("standards", memo or {}, lambda: check_standard_names(world, plan),
                         enabled=memo is not None)

@@ -31,7 +31,6 @@ import io
 import logging
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,34 +140,20 @@ def _preload(scenario_file: str | None) -> tuple[str, Any] | None:
         return None
 
 
-@contextlib.contextmanager
-def _preloaded_world(warm: tuple[str, Any] | None, used: list[bool]) -> Iterator[None]:
-    """While the run's pipeline runs, :func:`~musterpoint.world_cache.world_for` answers
-    with the preloaded World when the scenario's key is the one it was loaded under (the
-    same World the cache would load, given the job's scenario); any other call is
-    :func:`world_for`'s own. ``used`` gets True when it did."""
-    import musterpoint.world_cache as wc
-    from musterpoint.cache_files import usable_folder
-
+def _preloaded_world(warm: tuple[str, Any] | None, loaded: Any) -> Any:
+    """The spare worker's World if it is the one the world cache would give for the
+    job's scenario ``loaded`` (its key unchanged since it was loaded, the cache usable);
+    else None (the run then loads or builds the World itself, as ``muster run`` does)."""
     if warm is None:
-        yield
-        return
+        return None
+    from musterpoint.cache_files import usable_folder
+    from musterpoint.world_cache import world_key
+
     key, world = warm
-    original = wc.world_for
-
-    def world_for(loaded: Any, *, cache: bool = True) -> Any:
-        if cache and not used and usable_folder(create=True) is not None \
-                and wc.world_key(loaded) == key:
-            used.append(True)
-            logger.info("world preloaded by the spare worker")
-            return dataclasses.replace(world, loaded=loaded)
-        return original(loaded, cache=cache)
-
-    wc.world_for = world_for  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        wc.world_for = original  # type: ignore[assignment]
+    if usable_folder(create=True) is None or world_key(loaded) != key:
+        return None
+    logger.info("world preloaded by the spare worker")
+    return dataclasses.replace(world, loaded=loaded)
 
 
 def _run(job: RunJob, q: Any, warm: tuple[str, Any] | None, cpu0: float) -> None:
@@ -182,17 +167,16 @@ def _run(job: RunJob, q: Any, warm: tuple[str, Any] | None, cpu0: float) -> None
     from musterpoint.scenarios.errors import MusterError
     from musterpoint.scenarios.loader import load_scenario
 
-    used: list[bool] = []
     try:
         loaded = load_scenario(Path(job.scenario_file))
         options = job.options
         opts = RunOptions(**{**options, "catalog": Path(options["catalog"])
                              if options.get("catalog") else None})
-        with _preloaded_world(warm, used):
-            run_pipeline(loaded, loaded.plan(job.plan), Path(job.out), opts,
-                         _Reporter(q, job, cpu0))
+        world = _preloaded_world(warm, loaded) if opts.cache else None
+        run_pipeline(loaded, loaded.plan(job.plan), Path(job.out), opts,
+                     _Reporter(q, job, cpu0), world=world)
         _report(q, "done", cpu_s=round(_cpu() - cpu0, 3), warm_worker=cpu0 > 0,
-                world_preloaded=bool(used), at=time.time())
+                world_preloaded=world is not None, at=time.time())
     except MusterError as exc:
         _report(q, "failed", message=str(exc))
     except Exception as exc:  # an internal error: said in the page, kept in the log
