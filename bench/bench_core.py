@@ -70,7 +70,11 @@ def main() -> None:
             sims.append(_cpu() - c0)
         assert result is not None
         tk = result.kpis["traffic"]
-        print("== default scenario (porto-alegre-flood, its default plan, seed 1)")
+        from musterpoint.sim._accel import compiled
+
+        core = ("compiled (mypyc)" if compiled("traffic.queue_model") is not None
+                else "pure Python")
+        print(f"== default scenario (porto-alegre-flood, its default plan, seed 1), {core} core")
         if not args.skip_sim:
             med = statistics.median(sims)
             _line("simulate", sims, f"   {tk['events']:,} events ({tk['events'] / med:,.0f}/s),"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -137,3 +137,13 @@ def traffic_model_for(link_from: np.ndarray, routed: bool) -> Callable[..., Traf
     """The traffic model class of a run: :class:`RoutedTrafficModel` if some vehicles
     have fixed routes (``routed``), else the plain queue model."""
     return partial(RoutedTrafficModel, link_from=link_from) if routed else TrafficModel
+
+
+# ---- compiled core: setup.py compiles the module above this line (see sim/_accel.py) ----
+if not TYPE_CHECKING:
+    from musterpoint.sim._accel import compiled as _compiled
+
+    # only over the compiled queue model (which queue_model.py chose above)
+    if (_fast := _compiled("traffic.fixed_routes")) is not None and (
+            TrafficModel is _fast.TrafficModel):
+        RouteFollower, RoutedTrafficModel = _fast.RouteFollower, _fast.RoutedTrafficModel

@@ -35,9 +35,9 @@ served in its turn).
 from __future__ import annotations
 
 import logging
-from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 
 import numpy as np
 import simpy
@@ -50,23 +50,33 @@ __all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
 
 logger = logging.getLogger(__name__)
 
+_INF: Final = float("inf")
+#: The routing trees' "at the destination" (a typed constant for the compiled core).
+_AT_DEST: Final[int] = AT_DESTINATION
+
 
 class VehicleState:
     """Where a vehicle is in its life: these four are exclusive and exhaustive."""
 
-    WAITING = 0  # not yet on the road (before departure or waiting to enter)
-    ON_ROAD = 1
-    DONE = 2  # reached a destination that admitted it
-    STRANDED = 3
+    WAITING: Final = 0  # not yet on the road (before departure or waiting to enter)
+    ON_ROAD: Final = 1
+    DONE: Final = 2  # reached a destination that admitted it
+    STRANDED: Final = 3
 
 
 @dataclass
 class LinkCounters:
-    """Counters accumulated per link since the last snapshot."""
+    """The links active in an interval and their counters (arrays in link order).
 
-    entered: list[int]
-    exited: list[int]
-    travel_s: list[float]
+    ``links`` are the links that a vehicle entered or left since the last call, or that
+    held vehicles at it, plus any asked for; the others have nothing to count.
+    """
+
+    links: np.ndarray  # int64, sorted
+    entered: np.ndarray  # int64
+    exited: np.ndarray  # int64
+    travel_s: np.ndarray  # float64: sum of the traversal times of the vehicles that left
+    used: np.ndarray  # float64: PCU on the link now
 
 
 class TrafficModel:
@@ -105,6 +115,11 @@ class TrafficModel:
         The node model's stream (a run passes its
         :data:`~musterpoint.sim.traffic.node_model.NODE_STREAM`); by default that stream
         of seed 0.
+
+    Attributes
+    ----------
+    queue : list of list of int
+        Per link, the vehicles on it in order (the head first).
     """
 
     def __init__(
@@ -114,17 +129,18 @@ class TrafficModel:
         freeflow_s: np.ndarray,
         capacity_vph: np.ndarray,
         storage_pcu: np.ndarray,
-        n_nodes: int,
+        n_nodes: SupportsIndex,
         router: Router,
         on_reach: Callable[[int, int, float], bool],
         on_strand: Callable[[int, float, str], None],
-        stuck_time_s: float = 600.0,
+        stuck_time_s: SupportsFloat = 600.0,
         exposure_intervals: list[list[tuple[float, float]]] | None = None,
         record_links: bool = False,
         rng: np.random.Generator | None = None,
     ) -> None:
         self.env = env
         n_links = len(link_to)
+        n_n = int(n_nodes)
         self.link_to: list[int] = [int(x) for x in link_to]
         self.freeflow: list[float] = [float(x) for x in freeflow_s]
         self.headway: list[float] = [3600.0 / float(c) for c in capacity_vph]
@@ -134,23 +150,34 @@ class TrafficModel:
         self.on_strand = on_strand
         self.stuck_time_s = float(stuck_time_s)
         self.exposure = exposure_intervals
-        self.record_links = record_links
+        self.record_links = bool(record_links)
 
-        self.queue: list[deque[int]] = [deque() for _ in range(n_links)]
+        # per link: its vehicles (a list: a link holds a few, and a list costs a tenth
+        # of a deque's memory and time to make); the head is queue[link][0]
+        self.queue: list[list[int]] = [[] for _ in range(n_links)]
         self.used: list[float] = [0.0] * n_links
         self.next_exit: list[float] = [0.0] * n_links
         self.closed: list[bool] = [False] * n_links
         self.waiters: list[list[int]] = [[] for _ in range(n_links)]
-        self.pending: list[float] = [float("inf")] * n_links
+        self.pending: list[float] = [_INF] * n_links
         self.pending_event: list[BareCall | None] = [None] * n_links
         self._push = call_scheduler(env)
+        self._exit_cb: Callable[[BareCall], None] = self._exit_event
         self.blocked_since: list[float] = [-1.0] * n_links
-        self.last_exit: list[float] = [float("-inf")] * n_links
-        self.depart_queue: list[deque[int]] = [deque() for _ in range(int(n_nodes))]
-        self.depart_pending: list[bool] = [False] * int(n_nodes)
+        self.last_exit: list[float] = [-_INF] * n_links
+        # per node: vehicles waiting to enter the network there; the first one still
+        # waiting is depart_queue[o][depart_head[o]] (a departure queue can be long)
+        self.depart_queue: list[list[int]] = [[] for _ in range(n_n)]
+        self.depart_head: list[int] = [0] * n_n
+        self.depart_pending: list[bool] = [False] * n_n
         self.serve_pending: list[bool] = [False] * n_links
         self.draw = CapacityDraw(rng)
-        self.counters = LinkCounters([0] * n_links, [0] * n_links, [0.0] * n_links)
+        # counters since the last take_counters, and the links they may be non-zero on
+        self.n_entered: list[int] = [0] * n_links
+        self.n_exited: list[int] = [0] * n_links
+        self.travel_s: list[float] = [0.0] * n_links
+        self._touched: list[int] = []  # links entered since the last call
+        self._carry: list[int] = []  # links that held vehicles at the last call
 
         # Vehicle state, as growable lists indexed by vehicle number.
         self.dest: list[int] = []
@@ -170,7 +197,8 @@ class TrafficModel:
         self.forced_moves = 0
 
     # ------------------------------------------------------------------ vehicles
-    def add_vehicle(self, origin: int, destination: int, pcu: float) -> int:
+    def add_vehicle(self, origin: SupportsIndex, destination: SupportsIndex,
+                    pcu: SupportsFloat) -> int:
         """Register a vehicle waiting at node ``origin``, bound for destination index."""
         v = len(self.dest)
         self.dest.append(int(destination))
@@ -182,42 +210,46 @@ class TrafficModel:
         self.state.append(VehicleState.WAITING)
         self.exposed_s.append(0.0)
         self.first_enter_t.append(float("nan"))
-        self.exposure_end.append(float("-inf"))
+        self.exposure_end.append(-_INF)
         return v
 
-    def set_destination(self, v: int, destination: int) -> None:
+    def set_destination(self, v: SupportsIndex, destination: SupportsIndex) -> None:
         """Send vehicle ``v`` to another destination (takes effect at its next node)."""
-        self.dest[v] = int(destination)
+        self.dest[int(v)] = int(destination)
 
-    def depart(self, v: int) -> None:
+    def depart(self, v: SupportsIndex) -> None:
         """Vehicle ``v`` joins the queue to enter the network at its node, now."""
-        o = self.node[v]
-        self.depart_queue[o].append(v)
+        o = self.node[int(v)]
+        self.depart_queue[o].append(int(v))
         if not self.depart_pending[o]:
             self.depart_pending[o] = True
             self._push(0.0, self._try_depart, o)
 
     # ------------------------------------------------------------------ closures
-    def set_closed(self, link: int, closed: bool) -> None:
+    def set_closed(self, link: SupportsIndex, closed: bool) -> None:
         """Close (no entry) or reopen a link. Call :meth:`after_reroute` after a batch."""
-        self.closed[link] = closed
+        self.closed[int(link)] = closed
 
-    def set_capacity(self, link: int, capacity_vph: float, storage_pcu: float) -> None:
+    def set_capacity(self, link: SupportsIndex, capacity_vph: SupportsFloat,
+                     storage_pcu: SupportsFloat) -> None:
         """Change a link's flow and storage capacity now (contraflow, control points).
 
         The new headway applies from the next exit; more storage wakes waiting links.
         """
-        self.headway[link] = 3600.0 / float(capacity_vph)
-        grew = storage_pcu > self.storage[link]
-        self.storage[link] = float(storage_pcu)
-        if grew and self.waiters[link]:
-            self._wake(link)
+        i = int(link)
+        s = float(storage_pcu)
+        self.headway[i] = 3600.0 / float(capacity_vph)
+        grew = s > self.storage[i]
+        self.storage[i] = s
+        if grew and self.waiters[i]:
+            self._wake(i)
 
     def after_reroute(self, everyone: bool = False) -> None:
         """Wake what waits on a closed link (or, with ``everyone``, every waiting link and
         departure queue) after the routing trees were rebuilt: their next link may differ."""
+        closed = self.closed
         for m, ws in enumerate(self.waiters):
-            if ws and (everyone or self.closed[m]):
+            if ws and (everyone or closed[m]):
                 self._release(m)
 
     # ------------------------------------------------------------------ scheduling
@@ -226,14 +258,49 @@ class TrafficModel:
         if at >= self.pending[link]:
             return
         self.pending[link] = at
-        self.pending_event[link] = self._push(max(at - self.env._now, 0.0), self._exit_event, link)
+        now: float = self.env._now
+        delay = at - now
+        self.pending_event[link] = self._push(delay if delay > 0.0 else 0.0, self._exit_cb,
+                                              link)
 
     def _exit_event(self, ev: BareCall) -> None:
+        """The head of the event's link tries to leave (unless an earlier exit superseded
+        the event): into its next link, or into its destination, or it waits."""
         link: int = ev._value
         if ev is not self.pending_event[link]:
             return  # superseded by an earlier exit
-        self.pending[link] = float("inf")
-        self._try_exit(link)
+        self.pending[link] = _INF
+        self.events_processed += 1
+        q = self.queue[link]
+        if not q:
+            return
+        v = q[0]
+        t: float = self.env._now
+        end = self.end_t[v]
+        ne = self.next_exit[link]
+        ready = end if end > ne else ne
+        if t < ready:  # woken early: come back when the head may leave
+            self._schedule_exit(link, ready)
+            return
+        node = self.link_to[link]
+        while True:
+            m = self._next_link(v, node)  # a method: fixed routes override it
+            if m == _AT_DEST:
+                if self.on_reach(v, node, t):
+                    self._leave(link, v, t)
+                    self.state[v] = VehicleState.DONE
+                    return
+                continue  # redirected: look again with the new destination
+            if m < 0:
+                self._leave(link, v, t)
+                self._strand(v, t, "no open route to any destination")
+                return
+            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
+                self._leave(link, v, t)
+                self._enter(m, v, t)
+                return
+            self._block(link, m, t)
+            return
 
     def _wake(self, m: int) -> None:
         """Link ``m`` may have room and heads wait for it: let the node model serve them
@@ -256,7 +323,9 @@ class TrafficModel:
         if w >= 0:
             q = self.queue[w]
             if q:
-                end, ne, now = self.end_t[q[0]], self.next_exit[w], self.env._now
+                end = self.end_t[q[0]]
+                ne = self.next_exit[w]
+                now: float = self.env._now
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
         else:
@@ -264,6 +333,23 @@ class TrafficModel:
             if not self.depart_pending[o]:
                 self.depart_pending[o] = True
                 self._push(0.0, self._try_depart, o)
+
+    def _first_departure(self, o: int) -> int:
+        """The first vehicle waiting to enter the network at node ``o``, or -1."""
+        dq = self.depart_queue[o]
+        h = self.depart_head[o]
+        return dq[h] if h < len(dq) else -1
+
+    def _pop_departure(self, o: int) -> bool:
+        """Drop the first vehicle waiting at node ``o``; whether others still wait."""
+        dq = self.depart_queue[o]
+        h = self.depart_head[o] + 1
+        if h >= len(dq):
+            dq.clear()
+            self.depart_head[o] = 0
+            return False
+        self.depart_head[o] = h
+        return True
 
     def _waits_for(self, w: int, m: int, t: float) -> bool:
         """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
@@ -275,8 +361,8 @@ class TrafficModel:
             if self.end_t[v] > t or self.next_exit[w] > t:
                 return False
             return self._next_link(v, self.link_to[w]) == m
-        dq = self.depart_queue[-w - 1]
-        return bool(dq) and self._next_link(dq[0], -w - 1) == m
+        v = self._first_departure(-w - 1)
+        return v >= 0 and self._next_link(v, -w - 1) == m
 
     def _serve(self, ev: BareCall) -> None:
         """The node model: while ``m`` (the event's value) has room, move in one waiting
@@ -287,7 +373,7 @@ class TrafficModel:
         if self.closed[m]:
             return
         ws = self.waiters[m]
-        t = self.env._now
+        t: float = self.env._now
         while ws and self.used[m] < self.storage[m]:
             ready = [w for w in ws if self._waits_for(w, m, t)]
             if len(ready) < len(ws):
@@ -308,16 +394,16 @@ class TrafficModel:
                 v = self.queue[w][0]
                 self._leave(w, v, t)
             else:
-                dq = self.depart_queue[-w - 1]
-                v = dq.popleft()
-                if not dq:
+                o = -w - 1
+                v = self._first_departure(o)
+                if not self._pop_departure(o):
                     del ws[k]
             self._enter(m, v, t)
 
     # ------------------------------------------------------------------ movement
     def _next_link(self, v: int, node: int) -> int:
-        hop: int = self.router.next_hop[self.dest[v]][node]
-        return hop
+        trees: list[list[int]] = self.router.next_hop  # typed: native indexing compiled
+        return trees[self.dest[v]][node]
 
     def _enter(self, m: int, v: int, t: float) -> None:
         q = self.queue[m]
@@ -330,7 +416,10 @@ class TrafficModel:
         if self.state[v] == VehicleState.WAITING:
             self.first_enter_t[v] = t
         self.state[v] = VehicleState.ON_ROAD
-        self.counters.entered[m] += 1
+        n = self.n_entered[m]
+        if n == 0:
+            self._touched.append(m)
+        self.n_entered[m] = n + 1
         self.traversals += 1
         if len(q) == 1:
             ne = self.next_exit[m]
@@ -339,7 +428,7 @@ class TrafficModel:
     def _leave(self, link: int, v: int, t: float) -> None:
         """Head ``v`` leaves ``link`` at ``t``: free its room and serve the next head."""
         q = self.queue[link]
-        q.popleft()
+        q.pop(0)
         pcu = self.pcu[v]
         self.used[link] -= pcu
         ne = t + self.headway[link] * pcu
@@ -347,11 +436,11 @@ class TrafficModel:
         self.last_exit[link] = t
         self.blocked_since[link] = -1.0
         t_in = self.enter_t[v]
-        c = self.counters
-        c.exited[link] += 1
-        c.travel_s[link] += t - t_in
-        if self.exposure is not None and self.exposure[link]:
-            ov, last = _overlap(self.exposure[link], t_in, t)
+        self.n_exited[link] += 1
+        self.travel_s[link] += t - t_in
+        exposure = self.exposure
+        if exposure is not None and exposure[link]:
+            ov, last = _overlap(exposure[link], t_in, t)
             if ov > 0.0:
                 self.exposed_s[v] += ov
                 self.exposure_end[v] = max(self.exposure_end[v], last)
@@ -365,38 +454,6 @@ class TrafficModel:
         if self.waiters[link]:
             self._wake(link)
 
-    def _try_exit(self, link: int) -> None:
-        self.events_processed += 1
-        q = self.queue[link]
-        if not q:
-            return
-        v = q[0]
-        t = self.env._now
-        end, ne = self.end_t[v], self.next_exit[link]
-        ready = end if end > ne else ne
-        if t < ready:  # woken early: come back when the head may leave
-            self._schedule_exit(link, ready)
-            return
-        node = self.link_to[link]
-        while True:
-            m = self._next_link(v, node)  # a method: fixed routes override it
-            if m == AT_DESTINATION:
-                if self.on_reach(v, node, t):
-                    self._leave(link, v, t)
-                    self.state[v] = VehicleState.DONE
-                    return
-                continue  # redirected: look again with the new destination
-            if m < 0:
-                self._leave(link, v, t)
-                self._strand(v, t, "no open route to any destination")
-                return
-            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
-                self._leave(link, v, t)
-                self._enter(m, v, t)
-                return
-            self._block(link, m, t)
-            return
-
     def _block(self, link: int, m: int, t: float) -> None:
         ws = self.waiters[m]
         if link not in ws:
@@ -409,17 +466,19 @@ class TrafficModel:
                 self._push(self.stuck_time_s, self._stuck_check, (link, t))
 
     def _stuck_check(self, ev: BareCall) -> None:
-        link, since = ev._value
+        link: int = ev._value[0]
+        since: float = ev._value[1]
         if self.blocked_since[link] != since or not self.queue[link]:
             return
         v = self.queue[link][0]
         m = self._next_link(v, self.link_to[link])
+        t: float = self.env._now
         if m < 0 or self.closed[m]:
             # Nowhere open to go: re-arm the check; a reroute or reopening may help.
             self.blocked_since[link] = -1.0
-            self._block(link, m, self.env._now) if m >= 0 else None
+            if m >= 0:
+                self._block(link, m, t)
             return
-        t = self.env._now
         wait = self.last_exit[m] + self.stuck_time_s - t
         # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
         # time (t + wait == t) would re-check at this instant for ever: stuck now
@@ -436,22 +495,23 @@ class TrafficModel:
         o: int = ev._value
         self.events_processed += 1
         self.depart_pending[o] = False
-        dq = self.depart_queue[o]
-        t = self.env._now
-        while dq:
-            v = dq[0]
+        t: float = self.env._now
+        while True:
+            v = self._first_departure(o)
+            if v < 0:
+                return
             m = self._next_link(v, o)
-            if m == AT_DESTINATION:
+            if m == _AT_DEST:
                 if self.on_reach(v, o, t):
-                    dq.popleft()
+                    self._pop_departure(o)
                     self.state[v] = VehicleState.DONE
                 continue
             if m < 0:
-                dq.popleft()
+                self._pop_departure(o)
                 self._strand(v, t, "no open route from the origin")
                 continue
             if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
-                dq.popleft()
+                self._pop_departure(o)
                 self._enter(m, v, t)
                 continue
             code = -o - 1
@@ -466,30 +526,55 @@ class TrafficModel:
         self.on_strand(v, t, reason)
 
     # ------------------------------------------------------------------ end of run
-    def finish(self, t_end: float) -> None:
+    def finish(self, t_end: SupportsFloat) -> None:
         """Close the books at ``t_end``: add exposure of vehicles still on links."""
-        if self.exposure is None:
+        exposure = self.exposure
+        if exposure is None:
             return
+        t1 = float(t_end)
         for link, q in enumerate(self.queue):
-            if q and self.exposure[link]:
+            if q and exposure[link]:
                 for v in q:
-                    ov, last = _overlap(self.exposure[link], self.enter_t[v], t_end)
+                    ov, last = _overlap(exposure[link], self.enter_t[v], t1)
                     if ov > 0.0:
                         self.exposed_s[v] += ov
                         self.exposure_end[v] = max(self.exposure_end[v], last)
 
-    def take_counters(self) -> LinkCounters:
-        """Return the counters since the last call and start new ones."""
-        c = self.counters
-        n = len(c.entered)
-        self.counters = LinkCounters([0] * n, [0] * n, [0.0] * n)
-        return c
+    def take_counters(self, include: Sequence[int] | np.ndarray = ()) -> LinkCounters:
+        """The counters of the links active since the last call, and start new ones.
+
+        Active: a vehicle entered or left the link, or it holds vehicles now. Only those
+        links are looked at (not every link of a region), in link order.
+
+        Parameters
+        ----------
+        include : sequence of int, optional
+            Links to report too, active or not (e.g. the closed ones).
+        """
+        links = np.unique(np.concatenate([
+            np.array(self._touched, dtype=np.int64), np.array(self._carry, dtype=np.int64),
+            np.asarray(include, dtype=np.int64)]))
+        pos: list[int] = links.tolist()
+        ent, ext, trav, used = self.n_entered, self.n_exited, self.travel_s, self.used
+        out = LinkCounters(links, np.array([ent[i] for i in pos], dtype=np.int64),
+                           np.array([ext[i] for i in pos], dtype=np.int64),
+                           np.array([trav[i] for i in pos], dtype=np.float64),
+                           np.array([used[i] for i in pos], dtype=np.float64))
+        for i in pos:
+            ent[i] = 0
+            ext[i] = 0
+            trav[i] = 0.0
+        self._touched = []
+        # a link that holds vehicles has used > 0 (PCU are positive); any rounding
+        # residue keeps it looked at, which costs nothing but a look
+        self._carry = links[out.used != 0.0].tolist()
+        return out
 
 
 def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
     """Time of ``[a, b]`` inside the intervals, and when the last such stretch ended."""
     total = 0.0
-    last = float("-inf")
+    last = -_INF
     for s, e in intervals:
         lo = s if s > a else a
         hi = e if e < b else b
@@ -497,3 +582,14 @@ def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[
             total += hi - lo
             last = hi
     return total, last
+
+
+# ---- compiled core: setup.py compiles the module above this line (see sim/_accel.py) ----
+if not TYPE_CHECKING:
+    from musterpoint.sim._accel import compiled as _compiled
+
+    # with the compiled routed model too: a pure-Python class cannot subclass a compiled one
+    if ((_fast := _compiled("traffic.queue_model")) is not None
+            and _compiled("traffic.fixed_routes") is not None):
+        LinkCounters, TrafficModel, VehicleState = (
+            _fast.LinkCounters, _fast.TrafficModel, _fast.VehicleState)
