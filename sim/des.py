@@ -19,6 +19,7 @@ order of events, and so every result, is the same; it carries a value to its cal
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from heapq import heappop, heappush
 from typing import TYPE_CHECKING, Any
@@ -128,6 +129,13 @@ def run_until(env: simpy.Environment, until: float) -> None:
     a failed event that nobody defused raises a copy of its exception; an event whose
     callback stops the simulation keeps its other callbacks for later.
 
+    While it runs, the objects that existed before it (the World, routing trees, per-link
+    and per-vehicle lists: millions in a region) are frozen out of Python's cyclic
+    garbage collector (:func:`gc.freeze`), which otherwise scans them all again and again
+    (15 % of the default scenario's simulation); garbage made during the run is still
+    collected, and they are handed back to the collector at the end (unless something
+    else had frozen objects before: then nothing is frozen or unfrozen here).
+
     Parameters
     ----------
     env : simpy.Environment
@@ -151,6 +159,9 @@ def run_until(env: simpy.Environment, until: float) -> None:
     env.schedule(stop, URGENT, at - env.now)
     stop.callbacks.append(StopSimulation.callback)  # type: ignore[union-attr]
     queue = env._queue  # type: ignore[attr-defined]
+    freeze = gc.get_freeze_count() == 0  # else someone froze them for their own reasons
+    if freeze:
+        gc.freeze()
     try:
         while True:
             try:
@@ -173,6 +184,9 @@ def run_until(env: simpy.Environment, until: float) -> None:
                 raise exc
     except StopSimulation:
         return
+    finally:
+        if freeze:
+            gc.unfreeze()
 
 
 # ---- compiled core: setup.py compiles the module above this line (see sim/_accel.py) ----

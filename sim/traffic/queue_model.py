@@ -141,10 +141,13 @@ class TrafficModel:
         self.env = env
         n_links = len(link_to)
         n_n = int(n_nodes)
-        self.link_to: list[int] = [int(x) for x in link_to]
-        self.freeflow: list[float] = [float(x) for x in freeflow_s]
-        self.headway: list[float] = [3600.0 / float(c) for c in capacity_vph]
-        self.storage: list[float] = [float(s) for s in storage_pcu]
+        # Python lists of Python numbers (what the core indexes); NumPy's division is
+        # IEEE's, as Python's, so the headways are the same to the bit
+        self.link_to: list[int] = np.asarray(link_to, dtype=np.int64).tolist()
+        self.freeflow: list[float] = np.asarray(freeflow_s, dtype=np.float64).tolist()
+        self.headway: list[float] = (
+            3600.0 / np.asarray(capacity_vph, dtype=np.float64)).tolist()
+        self.storage: list[float] = np.asarray(storage_pcu, dtype=np.float64).tolist()
         self.router = router
         self.on_reach = on_reach
         self.on_strand = on_strand

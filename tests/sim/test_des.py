@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from typing import Any
 
@@ -94,3 +95,13 @@ def test_run_until_refuses_the_past_and_raises_failed_events():
     ev.fail(KeyError("boom"))
     with pytest.raises(KeyError, match="boom"):
         run_until(env, 6.0)
+
+
+def test_run_until_hands_frozen_objects_back_to_the_collector():
+    env = simpy.Environment()
+    counts: list[int] = []
+    schedule_call(env, 1.0, lambda ev: counts.append(gc.get_freeze_count()))
+    assert gc.get_freeze_count() == 0
+    run_until(env, 2.0)
+    assert counts[0] > 0  # what existed was frozen while the events ran
+    assert gc.get_freeze_count() == 0
