@@ -169,7 +169,7 @@ def run_until(env: simpy.Environment, until: float) -> None:
             except IndexError:
                 raise RuntimeError(f'No scheduled events left but "until" event was not '
                                    f"triggered: {stop}") from None
-            callbacks, event.callbacks = event.callbacks, None
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
             try:
                 for callback in callbacks:
                     callback(event)
