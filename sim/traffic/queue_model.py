@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 
 import numpy as np
@@ -552,26 +553,34 @@ class TrafficModel:
         Parameters
         ----------
         include : sequence of int, optional
-            Links to report too, active or not (e.g. the closed ones).
+            Links to report too, active or not (e.g. the closed ones); an inactive one has
+            zero counts and holds nothing (``used`` 0.0).
         """
-        links = np.unique(np.concatenate([
-            np.array(self._touched, dtype=np.int64), np.array(self._carry, dtype=np.int64),
-            np.asarray(include, dtype=np.int64)]))
-        pos: list[int] = links.tolist()
+        active = np.unique(np.array(self._touched + self._carry, dtype=np.int64))
+        pos: list[int] = active.tolist()
         ent, ext, trav, used = self.n_entered, self.n_exited, self.travel_s, self.used
-        out = LinkCounters(links, np.array([ent[i] for i in pos], dtype=np.int64),
-                           np.array([ext[i] for i in pos], dtype=np.int64),
-                           np.array([trav[i] for i in pos], dtype=np.float64),
-                           np.array([used[i] for i in pos], dtype=np.float64))
+        if len(pos) > 1:  # itemgetter: the look-ups in C
+            get = itemgetter(*pos)
+            vals = [get(ent), get(ext), get(trav), get(used)]
+        else:
+            vals = [[a[i] for i in pos] for a in (ent, ext, trav, used)]
         for i in pos:
             ent[i] = 0
             ext[i] = 0
             trav[i] = 0.0
         self._touched = []
+        u = np.array(vals[3], dtype=np.float64)
         # a link that holds vehicles has used > 0 (PCU are positive); any rounding
         # residue keeps it looked at, which costs nothing but a look
-        self._carry = links[out.used != 0.0].tolist()
-        return out
+        self._carry = active[u != 0.0].tolist()
+        links = np.union1d(active, np.asarray(include, dtype=np.int64))
+        at = np.searchsorted(links, active)
+        cols = [np.zeros(links.size, dtype=t) for t in (np.int64, np.int64, np.float64)]
+        for col, v in zip(cols, vals[:3], strict=True):
+            col[at] = v
+        used_all = np.zeros(links.size, dtype=np.float64)
+        used_all[at] = u
+        return LinkCounters(links, cols[0], cols[1], cols[2], used_all)
 
 
 def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
