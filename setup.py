@@ -1,7 +1,7 @@
 """Install hook: compile the traffic core with mypyc (an accelerator, never a second truth).
 
 Everything else about the package is in ``pyproject.toml``. This compiles copies of
-``sim/des.py`` and ``sim/traffic/{queue_model,fixed_routes}.py`` (:data:`SOURCES`, as in
+``sim/des.py`` and ``sim/traffic/{vehicles,queue_model,fixed_routes}.py`` (:data:`SOURCES`, as in
 ``sim/_accel.py``) as the modules ``musterpoint.sim._des_c``,
 ``musterpoint.sim.traffic._queue_model_c``, ...: each copy is the source down to its
 "compiled core" line, importing the other copies; with them, in the same library, the
@@ -29,7 +29,7 @@ from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 #: The compiled modules of sim/ (as ``sim/_accel.SOURCES``; a test checks they match).
-SOURCES = ("des", "traffic.queue_model", "traffic.fixed_routes")
+SOURCES = ("des", "traffic.vehicles", "traffic.queue_model", "traffic.fixed_routes")
 #: A source is compiled down to this line; what follows stays pure Python.
 MARKER = "# ---- compiled core:"
 #: Where the copies are written (under build/, which git ignores).

@@ -35,9 +35,8 @@ served in its turn).
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from operator import itemgetter
 from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 
 import numpy as np
@@ -45,7 +44,9 @@ import simpy
 
 from musterpoint.sim.des import BareCall, call_scheduler
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
+from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counters
 from musterpoint.sim.traffic.node_model import CapacityDraw
+from musterpoint.sim.traffic.vehicles import VehicleBook, VehicleState
 
 __all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
 
@@ -56,31 +57,7 @@ _INF: Final = float("inf")
 _AT_DEST: Final[int] = AT_DESTINATION
 
 
-class VehicleState:
-    """Where a vehicle is in its life: these four are exclusive and exhaustive."""
-
-    WAITING: Final = 0  # not yet on the road (before departure or waiting to enter)
-    ON_ROAD: Final = 1
-    DONE: Final = 2  # reached a destination that admitted it
-    STRANDED: Final = 3
-
-
-@dataclass
-class LinkCounters:
-    """The links active in an interval and their counters (arrays in link order).
-
-    ``links`` are the links that a vehicle entered or left since the last call, or that
-    held vehicles at it, plus any asked for; the others have nothing to count.
-    """
-
-    links: np.ndarray  # int64, sorted
-    entered: np.ndarray  # int64
-    exited: np.ndarray  # int64
-    travel_s: np.ndarray  # float64: sum of the traversal times of the vehicles that left
-    used: np.ndarray  # float64: PCU on the link now
-
-
-class TrafficModel:
+class TrafficModel(VehicleBook):
     """Vehicles moving over links with flow and storage limits.
 
     Parameters
@@ -139,11 +116,11 @@ class TrafficModel:
         record_links: bool = False,
         rng: np.random.Generator | None = None,
     ) -> None:
+        super().__init__()
         self.env = env
         n_links = len(link_to)
         n_n = int(n_nodes)
-        # Python lists of Python numbers (what the core indexes); NumPy's division is
-        # IEEE's, as Python's, so the headways are the same to the bit
+        # Python numbers (what the core indexes); NumPy divides as Python does (IEEE)
         self.link_to: list[int] = np.asarray(link_to, dtype=np.int64).tolist()
         self.freeflow: list[float] = np.asarray(freeflow_s, dtype=np.float64).tolist()
         self.headway: list[float] = (
@@ -156,8 +133,7 @@ class TrafficModel:
         self.exposure = exposure_intervals
         self.record_links = bool(record_links)
 
-        # per link: its vehicles (a list: a link holds a few, and a list costs a tenth
-        # of a deque's memory and time to make); the head is queue[link][0]
+        # per link its vehicles, head first (a list costs a tenth of a deque to make)
         self.queue: list[list[int]] = [[] for _ in range(n_links)]
         self.used: list[float] = [0.0] * n_links
         self.next_exit: list[float] = [0.0] * n_links
@@ -169,10 +145,7 @@ class TrafficModel:
         self._exit_cb: Callable[[BareCall], None] = self._exit_event
         self.blocked_since: list[float] = [-1.0] * n_links
         self.last_exit: list[float] = [-_INF] * n_links
-        # per node: vehicles waiting to enter the network there; the first one still
-        # waiting is depart_queue[o][depart_head[o]] (a departure queue can be long)
-        self.depart_queue: list[list[int]] = [[] for _ in range(n_n)]
-        self.depart_head: list[int] = [0] * n_n
+        self.depart_queue: list[deque[int]] = [deque() for _ in range(n_n)]
         self.depart_pending: list[bool] = [False] * n_n
         self.serve_pending: list[bool] = [False] * n_links
         self.draw = CapacityDraw(rng)
@@ -183,44 +156,11 @@ class TrafficModel:
         self._touched: list[int] = []  # links entered since the last call
         self._carry: list[int] = []  # links that held vehicles at the last call
 
-        # Vehicle state, as growable lists indexed by vehicle number.
-        self.dest: list[int] = []
-        self.pcu: list[float] = []
-        self.node: list[int] = []
-        self.link: list[int] = []
-        self.enter_t: list[float] = []
-        self.end_t: list[float] = []
-        self.state: list[int] = []
-        self.exposed_s: list[float] = []
-        self.first_enter_t: list[float] = []
-        self.exposure_end: list[float] = []
-        self.link_trace: list[tuple[int, int, float, float]] = []
-
         self.events_processed = 0
         self.traversals = 0
         self.forced_moves = 0
 
     # ------------------------------------------------------------------ vehicles
-    def add_vehicle(self, origin: SupportsIndex, destination: SupportsIndex,
-                    pcu: SupportsFloat) -> int:
-        """Register a vehicle waiting at node ``origin``, bound for destination index."""
-        v = len(self.dest)
-        self.dest.append(int(destination))
-        self.pcu.append(float(pcu))
-        self.node.append(int(origin))
-        self.link.append(-1)
-        self.enter_t.append(0.0)
-        self.end_t.append(0.0)
-        self.state.append(VehicleState.WAITING)
-        self.exposed_s.append(0.0)
-        self.first_enter_t.append(float("nan"))
-        self.exposure_end.append(-_INF)
-        return v
-
-    def set_destination(self, v: SupportsIndex, destination: SupportsIndex) -> None:
-        """Send vehicle ``v`` to another destination (takes effect at its next node)."""
-        self.dest[int(v)] = int(destination)
-
     def depart(self, v: SupportsIndex) -> None:
         """Vehicle ``v`` joins the queue to enter the network at its node, now."""
         o = self.node[int(v)]
@@ -338,23 +278,6 @@ class TrafficModel:
                 self.depart_pending[o] = True
                 self._push(0.0, self._try_depart, o)
 
-    def _first_departure(self, o: int) -> int:
-        """The first vehicle waiting to enter the network at node ``o``, or -1."""
-        dq = self.depart_queue[o]
-        h = self.depart_head[o]
-        return dq[h] if h < len(dq) else -1
-
-    def _pop_departure(self, o: int) -> bool:
-        """Drop the first vehicle waiting at node ``o``; whether others still wait."""
-        dq = self.depart_queue[o]
-        h = self.depart_head[o] + 1
-        if h >= len(dq):
-            dq.clear()
-            self.depart_head[o] = 0
-            return False
-        self.depart_head[o] = h
-        return True
-
     def _waits_for(self, w: int, m: int, t: float) -> bool:
         """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
         if w >= 0:
@@ -365,8 +288,8 @@ class TrafficModel:
             if self.end_t[v] > t or self.next_exit[w] > t:
                 return False
             return self._next_link(v, self.link_to[w]) == m
-        v = self._first_departure(-w - 1)
-        return v >= 0 and self._next_link(v, -w - 1) == m
+        dq = self.depart_queue[-w - 1]
+        return bool(dq) and self._next_link(dq[0], -w - 1) == m
 
     def _serve(self, ev: BareCall) -> None:
         """The node model: while ``m`` (the event's value) has room, move in one waiting
@@ -398,9 +321,9 @@ class TrafficModel:
                 v = self.queue[w][0]
                 self._leave(w, v, t)
             else:
-                o = -w - 1
-                v = self._first_departure(o)
-                if not self._pop_departure(o):
+                dq = self.depart_queue[-w - 1]
+                v = dq.popleft()
+                if not dq:
                     del ws[k]
             self._enter(m, v, t)
 
@@ -499,23 +422,22 @@ class TrafficModel:
         o: int = ev._value
         self.events_processed += 1
         self.depart_pending[o] = False
+        dq = self.depart_queue[o]
         t: float = self.env._now
-        while True:
-            v = self._first_departure(o)
-            if v < 0:
-                return
+        while dq:
+            v: int = dq[0]
             m = self._next_link(v, o)
             if m == _AT_DEST:
                 if self.on_reach(v, o, t):
-                    self._pop_departure(o)
+                    dq.popleft()
                     self.state[v] = VehicleState.DONE
                 continue
             if m < 0:
-                self._pop_departure(o)
+                dq.popleft()
                 self._strand(v, t, "no open route from the origin")
                 continue
             if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
-                self._pop_departure(o)
+                dq.popleft()
                 self._enter(m, v, t)
                 continue
             code = -o - 1
@@ -545,42 +467,14 @@ class TrafficModel:
                         self.exposure_end[v] = max(self.exposure_end[v], last)
 
     def take_counters(self, include: Sequence[int] | np.ndarray = ()) -> LinkCounters:
-        """The counters of the links active since the last call, and start new ones.
-
-        Active: a vehicle entered or left the link, or it holds vehicles now. Only those
-        links are looked at (not every link of a region), in link order.
-
-        Parameters
-        ----------
-        include : sequence of int, optional
-            Links to report too, active or not (e.g. the closed ones); an inactive one has
-            zero counts and holds nothing (``used`` 0.0).
-        """
-        active = np.unique(np.array(self._touched + self._carry, dtype=np.int64))
-        pos: list[int] = active.tolist()
-        ent, ext, trav, used = self.n_entered, self.n_exited, self.travel_s, self.used
-        if len(pos) > 1:  # itemgetter: the look-ups in C
-            get = itemgetter(*pos)
-            vals = [get(ent), get(ext), get(trav), get(used)]
-        else:
-            vals = [[a[i] for i in pos] for a in (ent, ext, trav, used)]
-        for i in pos:
-            ent[i] = 0
-            ext[i] = 0
-            trav[i] = 0.0
+        """The counters of the links active since the last call (a vehicle entered or
+        left, or it holds vehicles now) and of ``include`` (e.g. the closed links), in
+        link order; new counters start (see :func:`take_link_counters`)."""
+        out, self._carry = take_link_counters(
+            self._touched + self._carry, self.n_entered, self.n_exited, self.travel_s,
+            self.used, include)
         self._touched = []
-        u = np.array(vals[3], dtype=np.float64)
-        # a link that holds vehicles has used > 0 (PCU are positive); any rounding
-        # residue keeps it looked at, which costs nothing but a look
-        self._carry = active[u != 0.0].tolist()
-        links = np.union1d(active, np.asarray(include, dtype=np.int64))
-        at = np.searchsorted(links, active)
-        cols = [np.zeros(links.size, dtype=t) for t in (np.int64, np.int64, np.float64)]
-        for col, v in zip(cols, vals[:3], strict=True):
-            col[at] = v
-        used_all = np.zeros(links.size, dtype=np.float64)
-        used_all[at] = u
-        return LinkCounters(links, cols[0], cols[1], cols[2], used_all)
+        return out
 
 
 def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
@@ -603,5 +497,4 @@ if not TYPE_CHECKING:
     # with the compiled routed model too: a pure-Python class cannot subclass a compiled one
     if ((_fast := _compiled("traffic.queue_model")) is not None
             and _compiled("traffic.fixed_routes") is not None):
-        LinkCounters, TrafficModel, VehicleState = (
-            _fast.LinkCounters, _fast.TrafficModel, _fast.VehicleState)
+        TrafficModel, VehicleState = _fast.TrafficModel, _fast.VehicleState
