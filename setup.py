@@ -82,10 +82,14 @@ def staged_copies(stage: Path = STAGE) -> list[Path]:
     return [*out, path]
 
 
+#: The setup commands that build extensions (pip also runs setup.py for metadata only).
+BUILDS = {"build", "build_ext", "bdist_wheel", "editable_wheel", "develop", "install"}
+
+
 def compiled_extensions() -> list[Any]:
     """The mypyc extensions of the traffic core, or none (with a warning) if they
-    cannot be made."""
-    if os.environ.get("MUSTER_NO_COMPILE", "") not in ("", "0"):
+    cannot be made (or when nothing is built)."""
+    if os.environ.get("MUSTER_NO_COMPILE", "") not in ("", "0") or not BUILDS & set(sys.argv):
         return []
     try:
         from mypyc.build import mypycify
