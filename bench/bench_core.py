@@ -11,8 +11,27 @@ median and minimum. Prints figures; asserts nothing.
 
     python bench/bench_core.py [--repeat 3] [--skip-bound] [--skip-sim]
 
-Measured on the 2-core machine shared with other sessions (load average 5-12, so CPU
-times vary by +-10 % from run to run), issue 18:
+Prints which traffic core ran: the compiled one (mypyc, built at install) or pure Python
+(``MUSTER_PURE_PYTHON=1``, or not built). "simulate" is the whole run (``new_run(...).run()``:
+departures, traffic, the books, tables and KPIs), so the core's share of the gain is larger.
+
+Issue 18 item 4 (the compiled core), on the 2-core machine shared with four other sessions
+and a 10M-resident run (load average 7-14): ``--skip-bound --repeat 3``, three processes of
+each kind interleaved (before, pure, compiled, before, ...), the median of each process's
+median, CPU time:
+
+=====================================  =========  ============  =====================
+simulate, default (232,279 events)     CPU        events/s      traversals/s
+=====================================  =========  ============  =====================
+before (main at 382961a)               3.09 s     75,200        71,500
+pure Python (this change)              2.56 s     90,700        86,300 (-17 %)
+compiled core (this change)            2.03 s     114,400       108,800 (-34 %)
+=====================================  =========  ============  =====================
+
+(per process: before 3.16 / 3.04 / 3.09 s, pure 2.83 / 2.56 / 2.56 s, compiled 2.03 / 1.83
+/ 2.20 s). Same event and traversal counts; golden digests identical with both cores.
+
+Earlier (issue 18, speed session), same machine, load average 5-12:
 
 =====================================  ===================  ===================
 case (CPU time, median)                before (f020364)     after (speed)
@@ -22,9 +41,6 @@ bound, default: parametric max flows   2.92-3.62 s          2.54-3.13 s (-13 %)
 second ``muster run`` (bench_fixed_    10.0 s (load 5)      8.2 s (load 11)
 costs): imports + checks / map         2.2 s / 1.6 s        1.2 s / 1.6 s
 =====================================  ===================  ===================
-
-Interleaved A/B runs of the simulation before and after overlap at this load: the
-traffic-core change saves less than the noise. Golden digests are unchanged.
 """
 
 from __future__ import annotations
