@@ -15,21 +15,22 @@ Prints which traffic core ran: the compiled one (mypyc, built at install) or pur
 (``MUSTER_PURE_PYTHON=1``, or not built). "simulate" is the whole run (``new_run(...).run()``:
 departures, traffic, the books, tables and KPIs), so the core's share of the gain is larger.
 
-Issue 18 item 4 (the compiled core), on the 2-core machine shared with four other sessions
-and a 10M-resident run (load average 7-14): ``--skip-bound --repeat 3``, three processes of
-each kind interleaved (before, pure, compiled, before, ...), the median of each process's
-median, CPU time:
+Issue 18 item 4 (the compiled core): ``--skip-bound --repeat 3``, three processes of each
+kind interleaved (before, pure, compiled, before, ...), the median of each process's
+median, CPU time. Quiet machine (load average 2-3; main at 382961a is "before"):
 
 =====================================  =========  ============  =====================
 simulate, default (232,279 events)     CPU        events/s      traversals/s
 =====================================  =========  ============  =====================
-before (main at 382961a)               3.09 s     75,200        71,500
-pure Python (this change)              2.56 s     90,700        86,300 (-17 %)
-compiled core (this change)            2.03 s     114,400       108,800 (-34 %)
+before (main at 382961a)               2.49 s     93,300        88,700
+pure Python (this change)              1.97 s     117,900       112,100 (-21 %)
+compiled core (this change)            1.70 s     136,600       130,000 (-32 %)
 =====================================  =========  ============  =====================
 
-(per process: before 3.16 / 3.04 / 3.09 s, pure 2.83 / 2.56 / 2.56 s, compiled 2.03 / 1.83
-/ 2.20 s). Same event and traversal counts; golden digests identical with both cores.
+(per process: before 2.25 / 2.49 / 2.50 s, pure 1.97 / 1.99 / 1.79 s, compiled 1.89 /
+1.47 / 1.70 s). Under load (average 7-14, a 10M run and four other sessions): before 3.09,
+pure 2.56 (-17 %), compiled 2.03 s (-34 %). Same event and traversal counts; golden
+digests identical with both cores.
 
 Earlier (issue 18, speed session), same machine, load average 5-12:
 
