@@ -11,8 +11,28 @@ median and minimum. Prints figures; asserts nothing.
 
     python bench/bench_core.py [--repeat 3] [--skip-bound] [--skip-sim]
 
-Measured on the 2-core machine shared with other sessions (load average 5-12, so CPU
-times vary by +-10 % from run to run), issue 18:
+Prints which traffic core ran: the compiled one (mypyc, built at install) or pure Python
+(``MUSTER_PURE_PYTHON=1``, or not built). "simulate" is the whole run (``new_run(...).run()``:
+departures, traffic, the books, tables and KPIs), so the core's share of the gain is larger.
+
+Issue 18 item 4 (the compiled core): ``--skip-bound --repeat 3``, three processes of each
+kind interleaved (before, pure, compiled, before, ...), the median of each process's
+median, CPU time. Quiet machine (load average 2-3; main at 382961a is "before"):
+
+=====================================  =========  ============  =====================
+simulate, default (232,279 events)     CPU        events/s      traversals/s
+=====================================  =========  ============  =====================
+before (main at 382961a)               2.49 s     93,300        88,700
+pure Python (this change)              1.97 s     117,900       112,100 (-21 %)
+compiled core (this change)            1.70 s     136,600       130,000 (-32 %)
+=====================================  =========  ============  =====================
+
+(per process: before 2.25 / 2.49 / 2.50 s, pure 1.97 / 1.99 / 1.79 s, compiled 1.89 /
+1.47 / 1.70 s). Under load (average 7-14, a 10M run and four other sessions): before 3.09,
+pure 2.56 (-17 %), compiled 2.03 s (-34 %). Same event and traversal counts; golden
+digests identical with both cores.
+
+Earlier (issue 18, speed session), same machine, load average 5-12:
 
 =====================================  ===================  ===================
 case (CPU time, median)                before (f020364)     after (speed)
@@ -22,9 +42,6 @@ bound, default: parametric max flows   2.92-3.62 s          2.54-3.13 s (-13 %)
 second ``muster run`` (bench_fixed_    10.0 s (load 5)      8.2 s (load 11)
 costs): imports + checks / map         2.2 s / 1.6 s        1.2 s / 1.6 s
 =====================================  ===================  ===================
-
-Interleaved A/B runs of the simulation before and after overlap at this load: the
-traffic-core change saves less than the noise. Golden digests are unchanged.
 """
 
 from __future__ import annotations
@@ -70,7 +87,11 @@ def main() -> None:
             sims.append(_cpu() - c0)
         assert result is not None
         tk = result.kpis["traffic"]
-        print("== default scenario (porto-alegre-flood, its default plan, seed 1)")
+        from musterpoint.sim._accel import compiled
+
+        core = ("compiled (mypyc)" if compiled("traffic.queue_model") is not None
+                else "pure Python")
+        print(f"== default scenario (porto-alegre-flood, its default plan, seed 1), {core} core")
         if not args.skip_sim:
             med = statistics.median(sims)
             _line("simulate", sims, f"   {tk['events']:,} events ({tk['events'] / med:,.0f}/s),"

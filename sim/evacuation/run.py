@@ -40,6 +40,7 @@ import simpy
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim import __version__
+from musterpoint.sim.des import run_until
 from musterpoint.sim.evacuation import live
 from musterpoint.sim.evacuation.agents import AgentBook, prepare_agents
 from musterpoint.sim.evacuation.commands import apply_command, command_specs, snapshot
@@ -381,7 +382,7 @@ class EvacuationRun:
         t = min(float(t), self.world.duration_s)
         if t > self.env.now:
             # events at exactly t are processed too
-            self.env.run(until=t + 1e-9 if t >= self.world.duration_s else t)
+            run_until(self.env, t + 1e-9 if t >= self.world.duration_s else t)
 
     def order_zones_now(self, zones: list[int], detail: str = "brought forward") -> None:
         """Order zones out now (if not yet ordered): their households leave now plus

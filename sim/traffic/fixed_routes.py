@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -114,9 +113,9 @@ class RouteFollower:
 class RoutedTrafficModel(TrafficModel):
     """The queue model, with vehicles that follow fixed routes (see the module).
 
-    Takes the parameters of :class:`~musterpoint.sim.traffic.queue_model.TrafficModel`
-    and ``link_from``, the start node of each link; a run without routes uses that class
-    itself, so it pays nothing for this one.
+    Made by :func:`traffic_model_for` (the parameters of
+    :class:`~musterpoint.sim.traffic.queue_model.TrafficModel`, then its ``follower``); a
+    run without routes uses that class itself, so it pays nothing for this one.
 
     Attributes
     ----------
@@ -124,9 +123,9 @@ class RoutedTrafficModel(TrafficModel):
         The routes and where each routed vehicle is on its route.
     """
 
-    def __init__(self, *args: Any, link_from: np.ndarray, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.follower = RouteFollower(link_from, self.closed)
+    # set by traffic_model_for (no __init__ of its own: the compiled core's constructor
+    # is TrafficModel's, called from Python with the run's arguments)
+    follower: RouteFollower
 
     def _next_link(self, v: int, node: int) -> int:
         m = self.follower.next_link(v, node, self.link[v], self.dest[v])
@@ -134,6 +133,26 @@ class RoutedTrafficModel(TrafficModel):
 
 
 def traffic_model_for(link_from: np.ndarray, routed: bool) -> Callable[..., TrafficModel]:
-    """The traffic model class of a run: :class:`RoutedTrafficModel` if some vehicles
-    have fixed routes (``routed``), else the plain queue model."""
-    return partial(RoutedTrafficModel, link_from=link_from) if routed else TrafficModel
+    """The traffic model class of a run, called with the parameters of
+    :class:`~musterpoint.sim.traffic.queue_model.TrafficModel`: a
+    :class:`RoutedTrafficModel` (with ``link_from``, the start node of each link) if some
+    vehicles have fixed routes (``routed``), else the plain queue model."""
+    if not routed:
+        return TrafficModel
+
+    def routed_model(*args: Any, **kwargs: Any) -> RoutedTrafficModel:
+        tm = RoutedTrafficModel(*args, **kwargs)
+        tm.follower = RouteFollower(link_from, tm.closed)
+        return tm
+
+    return routed_model
+
+
+# ---- compiled core: setup.py compiles the module above this line (see sim/_accel.py) ----
+if not TYPE_CHECKING:
+    from musterpoint.sim._accel import compiled as _compiled
+
+    # only over the compiled queue model (which queue_model.py chose above)
+    if (_fast := _compiled("traffic.fixed_routes")) is not None and (
+            TrafficModel is _fast.TrafficModel):
+        RouteFollower, RoutedTrafficModel = _fast.RouteFollower, _fast.RoutedTrafficModel

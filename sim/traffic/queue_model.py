@@ -36,40 +36,28 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 
 import numpy as np
 import simpy
 
 from musterpoint.sim.des import BareCall, call_scheduler
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
+from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counters
 from musterpoint.sim.traffic.node_model import CapacityDraw
+from musterpoint.sim.traffic.vehicles import VehicleBook, VehicleState
 
 __all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
 
 logger = logging.getLogger(__name__)
 
-
-class VehicleState:
-    """Where a vehicle is in its life: these four are exclusive and exhaustive."""
-
-    WAITING = 0  # not yet on the road (before departure or waiting to enter)
-    ON_ROAD = 1
-    DONE = 2  # reached a destination that admitted it
-    STRANDED = 3
+_INF: Final = float("inf")
+#: The routing trees' "at the destination" (a typed constant for the compiled core).
+_AT_DEST: Final[int] = AT_DESTINATION
 
 
-@dataclass
-class LinkCounters:
-    """Counters accumulated per link since the last snapshot."""
-
-    entered: list[int]
-    exited: list[int]
-    travel_s: list[float]
-
-
-class TrafficModel:
+class TrafficModel(VehicleBook):
     """Vehicles moving over links with flow and storage limits.
 
     Parameters
@@ -105,6 +93,11 @@ class TrafficModel:
         The node model's stream (a run passes its
         :data:`~musterpoint.sim.traffic.node_model.NODE_STREAM`); by default that stream
         of seed 0.
+
+    Attributes
+    ----------
+    queue : list of list of int
+        Per link, the vehicles on it in order (the head first).
     """
 
     def __init__(
@@ -114,110 +107,93 @@ class TrafficModel:
         freeflow_s: np.ndarray,
         capacity_vph: np.ndarray,
         storage_pcu: np.ndarray,
-        n_nodes: int,
+        n_nodes: SupportsIndex,
         router: Router,
         on_reach: Callable[[int, int, float], bool],
         on_strand: Callable[[int, float, str], None],
-        stuck_time_s: float = 600.0,
+        stuck_time_s: SupportsFloat = 600.0,
         exposure_intervals: list[list[tuple[float, float]]] | None = None,
         record_links: bool = False,
         rng: np.random.Generator | None = None,
     ) -> None:
+        super().__init__()
         self.env = env
         n_links = len(link_to)
-        self.link_to: list[int] = [int(x) for x in link_to]
-        self.freeflow: list[float] = [float(x) for x in freeflow_s]
-        self.headway: list[float] = [3600.0 / float(c) for c in capacity_vph]
-        self.storage: list[float] = [float(s) for s in storage_pcu]
+        n_n = int(n_nodes)
+        # Python numbers (what the core indexes); NumPy divides as Python does (IEEE)
+        self.link_to: list[int] = np.asarray(link_to, dtype=np.int64).tolist()
+        self.freeflow: list[float] = np.asarray(freeflow_s, dtype=np.float64).tolist()
+        self.headway: list[float] = (
+            3600.0 / np.asarray(capacity_vph, dtype=np.float64)).tolist()
+        self.storage: list[float] = np.asarray(storage_pcu, dtype=np.float64).tolist()
         self.router = router
         self.on_reach = on_reach
         self.on_strand = on_strand
         self.stuck_time_s = float(stuck_time_s)
         self.exposure = exposure_intervals
-        self.record_links = record_links
+        self.record_links = bool(record_links)
 
-        self.queue: list[deque[int]] = [deque() for _ in range(n_links)]
+        # per link its vehicles, head first (a list costs a tenth of a deque to make)
+        self.queue: list[list[int]] = [[] for _ in range(n_links)]
         self.used: list[float] = [0.0] * n_links
         self.next_exit: list[float] = [0.0] * n_links
         self.closed: list[bool] = [False] * n_links
         self.waiters: list[list[int]] = [[] for _ in range(n_links)]
-        self.pending: list[float] = [float("inf")] * n_links
+        self.pending: list[float] = [_INF] * n_links
         self.pending_event: list[BareCall | None] = [None] * n_links
         self._push = call_scheduler(env)
+        self._exit_cb: Callable[[BareCall], None] = self._exit_event
         self.blocked_since: list[float] = [-1.0] * n_links
-        self.last_exit: list[float] = [float("-inf")] * n_links
-        self.depart_queue: list[deque[int]] = [deque() for _ in range(int(n_nodes))]
-        self.depart_pending: list[bool] = [False] * int(n_nodes)
+        self.last_exit: list[float] = [-_INF] * n_links
+        self.depart_queue: list[deque[int]] = [deque() for _ in range(n_n)]
+        self.depart_pending: list[bool] = [False] * n_n
         self.serve_pending: list[bool] = [False] * n_links
         self.draw = CapacityDraw(rng)
-        self.counters = LinkCounters([0] * n_links, [0] * n_links, [0.0] * n_links)
-
-        # Vehicle state, as growable lists indexed by vehicle number.
-        self.dest: list[int] = []
-        self.pcu: list[float] = []
-        self.node: list[int] = []
-        self.link: list[int] = []
-        self.enter_t: list[float] = []
-        self.end_t: list[float] = []
-        self.state: list[int] = []
-        self.exposed_s: list[float] = []
-        self.first_enter_t: list[float] = []
-        self.exposure_end: list[float] = []
-        self.link_trace: list[tuple[int, int, float, float]] = []
+        # counters since the last take_counters, and the links they may be non-zero on
+        self.n_entered: list[int] = [0] * n_links
+        self.n_exited: list[int] = [0] * n_links
+        self.travel_s: list[float] = [0.0] * n_links
+        self._touched: list[int] = []  # links entered since the last call
+        self._carry: list[int] = []  # links that held vehicles at the last call
 
         self.events_processed = 0
         self.traversals = 0
         self.forced_moves = 0
 
     # ------------------------------------------------------------------ vehicles
-    def add_vehicle(self, origin: int, destination: int, pcu: float) -> int:
-        """Register a vehicle waiting at node ``origin``, bound for destination index."""
-        v = len(self.dest)
-        self.dest.append(int(destination))
-        self.pcu.append(float(pcu))
-        self.node.append(int(origin))
-        self.link.append(-1)
-        self.enter_t.append(0.0)
-        self.end_t.append(0.0)
-        self.state.append(VehicleState.WAITING)
-        self.exposed_s.append(0.0)
-        self.first_enter_t.append(float("nan"))
-        self.exposure_end.append(float("-inf"))
-        return v
-
-    def set_destination(self, v: int, destination: int) -> None:
-        """Send vehicle ``v`` to another destination (takes effect at its next node)."""
-        self.dest[v] = int(destination)
-
-    def depart(self, v: int) -> None:
+    def depart(self, v: SupportsIndex) -> None:
         """Vehicle ``v`` joins the queue to enter the network at its node, now."""
-        o = self.node[v]
-        self.depart_queue[o].append(v)
+        o = self.node[int(v)]
+        self.depart_queue[o].append(int(v))
         if not self.depart_pending[o]:
             self.depart_pending[o] = True
             self._push(0.0, self._try_depart, o)
 
     # ------------------------------------------------------------------ closures
-    def set_closed(self, link: int, closed: bool) -> None:
+    def set_closed(self, link: SupportsIndex, closed: bool) -> None:
         """Close (no entry) or reopen a link. Call :meth:`after_reroute` after a batch."""
-        self.closed[link] = closed
+        self.closed[int(link)] = closed
 
-    def set_capacity(self, link: int, capacity_vph: float, storage_pcu: float) -> None:
+    def set_capacity(self, link: SupportsIndex, capacity_vph: SupportsFloat,
+                     storage_pcu: SupportsFloat) -> None:
         """Change a link's flow and storage capacity now (contraflow, control points).
 
         The new headway applies from the next exit; more storage wakes waiting links.
         """
-        self.headway[link] = 3600.0 / float(capacity_vph)
-        grew = storage_pcu > self.storage[link]
-        self.storage[link] = float(storage_pcu)
-        if grew and self.waiters[link]:
-            self._wake(link)
+        i = int(link)
+        s = float(storage_pcu)
+        self.headway[i] = 3600.0 / float(capacity_vph)
+        grew = s > self.storage[i]
+        self.storage[i] = s
+        if grew and self.waiters[i]:
+            self._wake(i)
 
     def after_reroute(self, everyone: bool = False) -> None:
         """Wake what waits on a closed link (or, with ``everyone``, every waiting link and
         departure queue) after the routing trees were rebuilt: their next link may differ."""
+        closed = self.closed
         for m, ws in enumerate(self.waiters):
-            if ws and (everyone or self.closed[m]):
+            if ws and (everyone or closed[m]):
                 self._release(m)
 
     # ------------------------------------------------------------------ scheduling
@@ -226,14 +202,49 @@ class TrafficModel:
         if at >= self.pending[link]:
             return
         self.pending[link] = at
-        self.pending_event[link] = self._push(max(at - self.env._now, 0.0), self._exit_event, link)
+        now: float = self.env._now
+        delay = at - now
+        self.pending_event[link] = self._push(delay if delay > 0.0 else 0.0, self._exit_cb,
+                                              link)
 
     def _exit_event(self, ev: BareCall) -> None:
+        """The head of the event's link tries to leave (unless an earlier exit superseded
+        the event): into its next link, or into its destination, or it waits."""
         link: int = ev._value
         if ev is not self.pending_event[link]:
             return  # superseded by an earlier exit
-        self.pending[link] = float("inf")
-        self._try_exit(link)
+        self.pending[link] = _INF
+        self.events_processed += 1
+        q = self.queue[link]
+        if not q:
+            return
+        v = q[0]
+        t: float = self.env._now
+        end = self.end_t[v]
+        ne = self.next_exit[link]
+        ready = end if end > ne else ne
+        if t < ready:  # woken early: come back when the head may leave
+            self._schedule_exit(link, ready)
+            return
+        node = self.link_to[link]
+        while True:
+            m = self._next_link(v, node)  # a method: fixed routes override it
+            if m == _AT_DEST:
+                if self.on_reach(v, node, t):
+                    self._leave(link, v, t)
+                    self.state[v] = VehicleState.DONE
+                    return
+                continue  # redirected: look again with the new destination
+            if m < 0:
+                self._leave(link, v, t)
+                self._strand(v, t, "no open route to any destination")
+                return
+            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
+                self._leave(link, v, t)
+                self._enter(m, v, t)
+                return
+            self._block(link, m, t)
+            return
 
     def _wake(self, m: int) -> None:
         """Link ``m`` may have room and heads wait for it: let the node model serve them
@@ -256,7 +267,9 @@ class TrafficModel:
         if w >= 0:
             q = self.queue[w]
             if q:
-                end, ne, now = self.end_t[q[0]], self.next_exit[w], self.env._now
+                end = self.end_t[q[0]]
+                ne = self.next_exit[w]
+                now: float = self.env._now
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
         else:
@@ -287,7 +300,7 @@ class TrafficModel:
         if self.closed[m]:
             return
         ws = self.waiters[m]
-        t = self.env._now
+        t: float = self.env._now
         while ws and self.used[m] < self.storage[m]:
             ready = [w for w in ws if self._waits_for(w, m, t)]
             if len(ready) < len(ws):
@@ -316,8 +329,8 @@ class TrafficModel:
 
     # ------------------------------------------------------------------ movement
     def _next_link(self, v: int, node: int) -> int:
-        hop: int = self.router.next_hop[self.dest[v]][node]
-        return hop
+        trees: list[list[int]] = self.router.next_hop  # typed: native indexing compiled
+        return trees[self.dest[v]][node]
 
     def _enter(self, m: int, v: int, t: float) -> None:
         q = self.queue[m]
@@ -330,7 +343,10 @@ class TrafficModel:
         if self.state[v] == VehicleState.WAITING:
             self.first_enter_t[v] = t
         self.state[v] = VehicleState.ON_ROAD
-        self.counters.entered[m] += 1
+        n = self.n_entered[m]
+        if n == 0:
+            self._touched.append(m)
+        self.n_entered[m] = n + 1
         self.traversals += 1
         if len(q) == 1:
             ne = self.next_exit[m]
@@ -339,7 +355,7 @@ class TrafficModel:
     def _leave(self, link: int, v: int, t: float) -> None:
         """Head ``v`` leaves ``link`` at ``t``: free its room and serve the next head."""
         q = self.queue[link]
-        q.popleft()
+        q.pop(0)
         pcu = self.pcu[v]
         self.used[link] -= pcu
         ne = t + self.headway[link] * pcu
@@ -347,11 +363,11 @@ class TrafficModel:
         self.last_exit[link] = t
         self.blocked_since[link] = -1.0
         t_in = self.enter_t[v]
-        c = self.counters
-        c.exited[link] += 1
-        c.travel_s[link] += t - t_in
-        if self.exposure is not None and self.exposure[link]:
-            ov, last = _overlap(self.exposure[link], t_in, t)
+        self.n_exited[link] += 1
+        self.travel_s[link] += t - t_in
+        exposure = self.exposure
+        if exposure is not None and exposure[link]:
+            ov, last = _overlap(exposure[link], t_in, t)
             if ov > 0.0:
                 self.exposed_s[v] += ov
                 self.exposure_end[v] = max(self.exposure_end[v], last)
@@ -365,38 +381,6 @@ class TrafficModel:
         if self.waiters[link]:
             self._wake(link)
 
-    def _try_exit(self, link: int) -> None:
-        self.events_processed += 1
-        q = self.queue[link]
-        if not q:
-            return
-        v = q[0]
-        t = self.env._now
-        end, ne = self.end_t[v], self.next_exit[link]
-        ready = end if end > ne else ne
-        if t < ready:  # woken early: come back when the head may leave
-            self._schedule_exit(link, ready)
-            return
-        node = self.link_to[link]
-        while True:
-            m = self._next_link(v, node)  # a method: fixed routes override it
-            if m == AT_DESTINATION:
-                if self.on_reach(v, node, t):
-                    self._leave(link, v, t)
-                    self.state[v] = VehicleState.DONE
-                    return
-                continue  # redirected: look again with the new destination
-            if m < 0:
-                self._leave(link, v, t)
-                self._strand(v, t, "no open route to any destination")
-                return
-            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
-                self._leave(link, v, t)
-                self._enter(m, v, t)
-                return
-            self._block(link, m, t)
-            return
-
     def _block(self, link: int, m: int, t: float) -> None:
         ws = self.waiters[m]
         if link not in ws:
@@ -409,17 +393,19 @@ class TrafficModel:
                 self._push(self.stuck_time_s, self._stuck_check, (link, t))
 
     def _stuck_check(self, ev: BareCall) -> None:
-        link, since = ev._value
+        link: int = ev._value[0]
+        since: float = ev._value[1]
         if self.blocked_since[link] != since or not self.queue[link]:
             return
         v = self.queue[link][0]
         m = self._next_link(v, self.link_to[link])
+        t: float = self.env._now
         if m < 0 or self.closed[m]:
             # Nowhere open to go: re-arm the check; a reroute or reopening may help.
             self.blocked_since[link] = -1.0
-            self._block(link, m, self.env._now) if m >= 0 else None
+            if m >= 0:
+                self._block(link, m, t)
             return
-        t = self.env._now
         wait = self.last_exit[m] + self.stuck_time_s - t
         # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
         # time (t + wait == t) would re-check at this instant for ever: stuck now
@@ -437,11 +423,11 @@ class TrafficModel:
         self.events_processed += 1
         self.depart_pending[o] = False
         dq = self.depart_queue[o]
-        t = self.env._now
+        t: float = self.env._now
         while dq:
-            v = dq[0]
+            v: int = dq[0]
             m = self._next_link(v, o)
-            if m == AT_DESTINATION:
+            if m == _AT_DEST:
                 if self.on_reach(v, o, t):
                     dq.popleft()
                     self.state[v] = VehicleState.DONE
@@ -466,30 +452,35 @@ class TrafficModel:
         self.on_strand(v, t, reason)
 
     # ------------------------------------------------------------------ end of run
-    def finish(self, t_end: float) -> None:
+    def finish(self, t_end: SupportsFloat) -> None:
         """Close the books at ``t_end``: add exposure of vehicles still on links."""
-        if self.exposure is None:
+        exposure = self.exposure
+        if exposure is None:
             return
+        t1 = float(t_end)
         for link, q in enumerate(self.queue):
-            if q and self.exposure[link]:
+            if q and exposure[link]:
                 for v in q:
-                    ov, last = _overlap(self.exposure[link], self.enter_t[v], t_end)
+                    ov, last = _overlap(exposure[link], self.enter_t[v], t1)
                     if ov > 0.0:
                         self.exposed_s[v] += ov
                         self.exposure_end[v] = max(self.exposure_end[v], last)
 
-    def take_counters(self) -> LinkCounters:
-        """Return the counters since the last call and start new ones."""
-        c = self.counters
-        n = len(c.entered)
-        self.counters = LinkCounters([0] * n, [0] * n, [0.0] * n)
-        return c
+    def take_counters(self, include: Sequence[int] | np.ndarray = ()) -> LinkCounters:
+        """The counters of the links active since the last call (a vehicle entered or
+        left, or it holds vehicles now) and of ``include`` (e.g. the closed links), in
+        link order; new counters start (see :func:`take_link_counters`)."""
+        out, self._carry = take_link_counters(
+            self._touched + self._carry, self.n_entered, self.n_exited, self.travel_s,
+            self.used, include)
+        self._touched = []
+        return out
 
 
 def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
     """Time of ``[a, b]`` inside the intervals, and when the last such stretch ended."""
     total = 0.0
-    last = float("-inf")
+    last = -_INF
     for s, e in intervals:
         lo = s if s > a else a
         hi = e if e < b else b
@@ -497,3 +488,13 @@ def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[
             total += hi - lo
             last = hi
     return total, last
+
+
+# ---- compiled core: setup.py compiles the module above this line (see sim/_accel.py) ----
+if not TYPE_CHECKING:
+    from musterpoint.sim._accel import compiled as _compiled
+
+    # with the compiled routed model too: a pure-Python class cannot subclass a compiled one
+    if ((_fast := _compiled("traffic.queue_model")) is not None
+            and _compiled("traffic.fixed_routes") is not None):
+        TrafficModel, VehicleState = _fast.TrafficModel, _fast.VehicleState

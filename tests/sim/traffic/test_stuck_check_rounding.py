@@ -10,47 +10,63 @@ links re-checked each other at the same instant for ever (the run never ended).
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
+import simpy
 
+from musterpoint.sim.des import BareCall
 from musterpoint.sim.traffic.queue_model import TrafficModel
 
 T = 2084.1193425730053
 MOVED = 1484.1193425730055
 
 
-def _model(calls: list[float], moves: list[tuple[int, int]]) -> SimpleNamespace:
-    fake = SimpleNamespace(
-        env=SimpleNamespace(now=T, _now=T), blocked_since=np.array([T - 600.0, -1.0]),
-        queue=[[7], []], link_to=np.array([1, 2]), closed=np.array([False, False]),
-        last_exit=np.array([0.0, MOVED]), stuck_time_s=600.0, forced_moves=0)
-    fake._next_link = lambda v, node: 1
-    fake._push = lambda delay, fn, value: calls.append(delay)
-    fake._leave = lambda link, v, t: moves.append((link, v))
-    fake._enter = lambda m, v, t: None
-    fake._stuck_check = lambda *a: None
-    return fake
+def _model(rechecks: list[float]) -> TrafficModel:
+    """Link 0 (node 0 -> 1) holds vehicle 7, blocked since 600 s ago on link 1 (1 -> 2),
+    which last let a vehicle out at ``MOVED``; the clock is at ``T``. The rechecks it
+    schedules are appended to ``rechecks`` (their delays)."""
+    env = simpy.Environment(initial_time=T)
+    router = SimpleNamespace(next_hop=[[0, 1, -1]])
+    tm = TrafficModel(env, np.array([1, 2]), np.array([10.0, 10.0]),
+                      np.array([1800.0, 1800.0]), np.array([10.0, 1.0]), 3, router,
+                      lambda v, node, t: True, lambda v, t, reason: None)
+    for _ in range(8):
+        tm.add_vehicle(0, 0, 1.0)
+    push = tm._push
+
+    def spy(delay: float, fn: Any, value: Any) -> Any:
+        if isinstance(value, tuple):  # a gridlock check (link, since)
+            rechecks.append(delay)
+        return push(delay, fn, value)
+
+    tm._push = spy
+    tm.queue[0].append(7)
+    tm.used[0] = tm.used[1] = 1.0  # link 1 is full
+    tm.queue[1].append(6)
+    tm.blocked_since[0] = T - 600.0
+    tm.last_exit[1] = MOVED
+    return tm
 
 
-def _check(link: int, since: float) -> SimpleNamespace:
+def _check(link: int, since: float) -> BareCall:
     """The event of a gridlock check of ``link`` blocked since ``since``."""
-    return SimpleNamespace(_value=(link, since))
+    return BareCall(lambda event: None, (link, since))
 
 
 def test_a_recheck_that_cannot_move_the_clock_forces_the_move():
     assert T + (MOVED + 600.0 - T) == T  # the wait rounds away at this time
-    calls: list[float] = []
-    moves: list[tuple[int, int]] = []
-    fake = _model(calls, moves)
-    TrafficModel._stuck_check(fake, _check(0, T - 600.0))  # type: ignore[arg-type]
-    assert calls == []  # no re-check at the same instant
-    assert moves == [(0, 7)] and fake.forced_moves == 1
+    rechecks: list[float] = []
+    tm = _model(rechecks)
+    tm._stuck_check(_check(0, T - 600.0))
+    assert rechecks == []  # no re-check at the same instant
+    assert tm.queue[0] == [] and tm.queue[1] == [6, 7] and tm.forced_moves == 1
 
 
 def test_a_real_wait_still_rechecks_later():
-    calls: list[float] = []
-    moves: list[tuple[int, int]] = []
-    fake = _model(calls, moves)
-    fake.last_exit[1] = T - 100.0
-    TrafficModel._stuck_check(fake, _check(0, T - 600.0))  # type: ignore[arg-type]
-    assert len(calls) == 1 and abs(calls[0] - 500.0) < 1e-6 and moves == []
+    rechecks: list[float] = []
+    tm = _model(rechecks)
+    tm.last_exit[1] = T - 100.0
+    tm._stuck_check(_check(0, T - 600.0))
+    assert len(rechecks) == 1 and abs(rechecks[0] - 500.0) < 1e-6
+    assert tm.queue[0] == [7] and tm.forced_moves == 0
