@@ -25,6 +25,10 @@ sessions, load average 5 to 8: CPU is the measure; see docs/studio.md)::
     first Run   before: 42.98 s wall, CPU 14.19 s; warm worker: ETE 18.01 s wall, CPU
                 6.57 s (the World built by the spare while the page was open)
 
+    after the compiled core, the sweeping bound and the outputs side by side were merged
+    (one core free, medians of 3): second Run ETE shown 1.72 s wall, done 2.76 s (CPU
+    1.58 / 2.03 s); first Run ETE 3.48 s, done 4.71 s
+
 Usage: ``python bench/bench_studio.py [--no-run] [--no-browser] [--grid 160]
 [--latency 3 [--modes spawn,spare]]``. Loopback only; prints figures and asserts nothing.
 """
