@@ -2,7 +2,7 @@
 
 Everything else about the package is in ``pyproject.toml``. This compiles copies of
 ``sim/des.py`` and ``sim/traffic/{vehicles,queue_model,fixed_routes}.py`` (:data:`SOURCES`, as in
-``sim/_accel.py``) as the modules ``musterpoint.sim._des_c``,
+``sim/_accel.py``, read from there) as the modules ``musterpoint.sim._des_c``,
 ``musterpoint.sim.traffic._queue_model_c``, ...: each copy is the source down to its
 "compiled core" line, importing the other copies; with them, in the same library, the
 module ``musterpoint.sim._stamps_c`` holds the sha256 of every file they were made from.
@@ -18,6 +18,7 @@ modules (pure Python, same results), with a warning. ``MUSTER_NO_COMPILE=1`` ski
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import sys
@@ -28,22 +29,30 @@ from setuptools import setup
 from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
-#: The compiled modules of sim/ (as ``sim/_accel.SOURCES``; a test checks they match).
-SOURCES = ("des", "traffic.vehicles", "traffic.queue_model", "traffic.fixed_routes")
+
+
+def _load_accel() -> Any:
+    """``sim/_accel.py`` read from its file (standard library only; the package is not
+    importable while it is being built): the one list of compiled modules and their names."""
+    spec = importlib.util.spec_from_file_location("_musterpoint_accel", ROOT / "sim" / "_accel.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_ACCEL = _load_accel()
+#: The compiled modules of sim/ (``sim/_accel.SOURCES``).
+SOURCES: tuple[str, ...] = _ACCEL.SOURCES
+#: ``traffic.queue_model`` -> ``musterpoint.sim.traffic._queue_model_c`` (``sim/_accel``).
+compiled_name = _ACCEL.compiled_name
 #: A source is compiled down to this line; what follows stays pure Python.
 MARKER = "# ---- compiled core:"
 #: Where the copies are written (under build/, which git ignores).
 STAGE = ROOT / "build" / "mypyc-src"
 PACKAGE = "musterpoint.sim"
 #: The compiled module of the sha256 of every source as built (``sim/_accel.STAMPS``).
-STAMPS = "_stamps_c"
-
-
-def compiled_name(name: str) -> str:
-    """As ``sim/_accel.compiled_name``: ``traffic.queue_model`` ->
-    ``musterpoint.sim.traffic._queue_model_c``."""
-    parent, _, leaf = name.rpartition(".")
-    return ".".join(p for p in (PACKAGE, parent, f"_{leaf}_c") if p)
+STAMPS: str = _ACCEL.STAMPS.rpartition(".")[2]
 
 
 def _warn(message: str) -> None:
