@@ -40,7 +40,8 @@ from pathlib import Path
 
 from musterpoint.scenarios.errors import InputError
 
-__all__ = ["DEBUG_PAUSE_ENV", "DEBUG_PAUSE_S", "atomic_folder", "clean_leftovers"]
+__all__ = ["DEBUG_PAUSE_ENV", "DEBUG_PAUSE_S", "atomic_folder", "clean_leftovers",
+           "folders_being_written"]
 
 logger = logging.getLogger(__name__)
 
@@ -180,9 +181,29 @@ def clean_leftovers(parent: Path) -> list[Path]:
     return done
 
 
+def _tmp_prefix(out: Path) -> str:
+    """The name of :func:`atomic_folder`'s hidden folders for ``out``, up to the random part."""
+    return f".{out.name}.muster-tmp-"
+
+
+def folders_being_written(out: Path) -> list[Path]:
+    """The hidden folders :func:`atomic_folder` is writing for ``out`` now (or that a
+    killed run left), in name order.
+
+    Parameters
+    ----------
+    out : Path
+        The result folder.
+    """
+    if not out.parent.is_dir():
+        return []
+    prefix = _tmp_prefix(out)
+    return sorted(p for p in out.parent.iterdir() if p.name.startswith(prefix))
+
+
 def _make_tmp(out: Path) -> Path:
     for _ in range(100):
-        tmp = out.parent / f".{out.name}.muster-tmp-{secrets.token_hex(4)}"
+        tmp = out.parent / f"{_tmp_prefix(out)}{secrets.token_hex(4)}"
         try:
             tmp.mkdir(mode=0o777)  # the umask decides, as for any folder the user makes
         except FileExistsError:

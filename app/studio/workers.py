@@ -100,11 +100,11 @@ class _Reporter:
     def _send_figures(self) -> None:
         """The figures of the tables just written (the hidden folder being written, or
         the result folder once it is in place); nothing when they cannot be read."""
+        from musterpoint.atomic import folders_being_written
         from musterpoint.studio.results import run_summary
 
         out = Path(self.job.out)
-        prefix = f".{out.name}.muster-tmp-"
-        folders = [p for p in out.parent.iterdir() if p.name.startswith(prefix)] + [out]
+        folders = [*folders_being_written(out), out]
         for folder in folders:
             if (folder / "kpis.json").is_file():
                 try:
