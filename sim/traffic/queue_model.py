@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 import numpy as np
 import simpy
 
-from musterpoint.sim.des import BareCall, call_scheduler
+from musterpoint.sim.des import BareCall, CallQueue
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
 from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counters
 from musterpoint.sim.traffic.node_model import CapacityDraw
@@ -87,6 +87,12 @@ class LinkState:
         Closed to entry.
     blocked_since : float
         Since when the head waits for room downstream (-1: it does not).
+    check : BareCall or None
+        The pending gridlock check of the link (at most one is kept; see
+        :meth:`TrafficModel._check_later`), and ``check_since`` the wait it checks.
+    owed_eid : int
+        The event id reserved for the gridlock check of the current wait, which ``check``
+        will place when it runs (-1: none), and ``owed_since`` that wait's start.
     last_exit : float
         Time of the last exit.
     serve_pending : bool
@@ -100,9 +106,10 @@ class LinkState:
         departure queue.
     """
 
-    __slots__ = ("blocked_since", "closed", "freeflow", "headway", "last_exit",
-                 "n_entered", "n_exited", "next_exit", "pending", "pending_event", "queue",
-                 "serve_pending", "storage", "to", "travel_s", "used", "waiters")
+    __slots__ = ("blocked_since", "check", "check_since", "closed", "freeflow", "headway",
+                 "last_exit", "n_entered", "n_exited", "next_exit", "owed_eid", "owed_since",
+                 "pending", "pending_event", "queue", "serve_pending", "storage", "to",
+                 "travel_s", "used", "waiters")
 
     def __init__(self, to: int, freeflow: float, headway: float, storage: float) -> None:
         self.to = to
@@ -115,6 +122,10 @@ class LinkState:
         self.pending_event: BareCall | None = None
         self.closed = False
         self.blocked_since = -1.0
+        self.check: BareCall | None = None
+        self.check_since = -1.0
+        self.owed_eid = -1
+        self.owed_since = -1.0
         self.last_exit = -_INF
         self.serve_pending = False
         self.n_entered = 0
@@ -163,6 +174,10 @@ class TrafficModel(VehicleBook):
 
     Attributes
     ----------
+    one_check_per_link : bool
+        Keep at most one pending gridlock check per link (True, the default; see
+        :meth:`_check_later`); False schedules one per wait, the plain rule, with the same
+        results (the tests compare the two).
     links : list of LinkState
         Per link, its parameters and state (``queue``, ``used``, ``headway``, ``storage``
         and ``closed`` are also given per link as lists).
@@ -198,11 +213,16 @@ class TrafficModel(VehicleBook):
         self.on_reach = on_reach
         self.on_strand = on_strand
         self.stuck_time_s = float(stuck_time_s)
+        self.one_check_per_link = True
         self.exposure = exposure_intervals
         self.record_links = bool(record_links)
 
-        self._push = call_scheduler(env)
+        self._calls = CallQueue(env)
+        self._push = self._calls.push  # what the gridlock checks use (tests spy on it)
         self._exit_cb: Callable[[BareCall], None] = self._exit_event
+        self._serve_cb: Callable[[BareCall], None] = self._serve
+        self._depart_cb: Callable[[BareCall], None] = self._try_depart
+        self._stuck_cb: Callable[[BareCall], None] = self._stuck_check
         self.depart_queue: list[deque[int]] = [deque() for _ in range(n_n)]
         self.depart_pending: list[bool] = [False] * n_n
         self.draw = CapacityDraw(rng)
@@ -247,7 +267,7 @@ class TrafficModel(VehicleBook):
         self.depart_queue[o].append(int(v))
         if not self.depart_pending[o]:
             self.depart_pending[o] = True
-            self._push(0.0, self._try_depart, o)
+            self._calls.push(0.0, self._depart_cb, o)
 
     # ------------------------------------------------------------------ closures
     def set_closed(self, link: SupportsIndex, closed: bool) -> None:
@@ -285,7 +305,7 @@ class TrafficModel(VehicleBook):
         lk.pending = at
         now: float = self.env._now
         delay = at - now
-        lk.pending_event = self._push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
+        lk.pending_event = self._calls.push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
 
     def _exit_event(self, ev: BareCall) -> None:
         """The head of the event's link tries to leave (unless an earlier exit superseded
@@ -334,7 +354,7 @@ class TrafficModel(VehicleBook):
         lm = self.links[m]
         if lm.waiters and not lm.serve_pending:
             lm.serve_pending = True
-            self._push(0.0, self._serve, m)
+            self._calls.push(0.0, self._serve_cb, m)
 
     def _release(self, m: int) -> None:
         """Let everything waiting for ``m`` look for its next link again (after a reroute
@@ -361,7 +381,7 @@ class TrafficModel(VehicleBook):
             o = -w - 1
             if not self.depart_pending[o]:
                 self.depart_pending[o] = True
-                self._push(0.0, self._try_depart, o)
+                self._calls.push(0.0, self._depart_cb, o)
 
     def _waits_for(self, w: int, m: int, t: float) -> bool:
         """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
@@ -482,12 +502,54 @@ class TrafficModel(VehicleBook):
         if lk.blocked_since < 0.0:
             lk.blocked_since = t
             if self.stuck_time_s > 0:
-                self._push(self.stuck_time_s, self._stuck_check, (link, t))
+                self._check_later(link, lk, t)
+
+    def _check_later(self, link: int, lk: LinkState, since: float) -> None:
+        """Check ``link``, whose head waits since ``since`` (now), for gridlock
+        ``stuck_time_s`` from now.
+
+        A link keeps at most one check on the queue. If one is pending for an earlier wait,
+        that check can only find its wait over (waits start at later and later times), so
+        instead of a second call it takes this wait's event id now and, when it runs, puts
+        this wait's check on the queue with that id and the time it would have had: the
+        same call at the same place among the events, unless this wait is over by then
+        (then it would have done nothing). A wait that starts at the very instant of a
+        pending one (both would act) gets its own call.
+        """
+        c = lk.check
+        if c is None or not self.one_check_per_link:
+            lk.check = self._push(self.stuck_time_s, self._stuck_cb, (link, since))
+            lk.check_since = since
+        elif since > lk.check_since and (lk.owed_eid < 0 or since > lk.owed_since):
+            lk.owed_eid = self._calls.reserve()  # a later owed wait replaces an earlier one
+            lk.owed_since = since
+        else:
+            self._push(self.stuck_time_s, self._stuck_cb, (link, since))
 
     def _stuck_check(self, ev: BareCall) -> None:
         link: int = ev._value[0]
         since: float = ev._value[1]
         lk = self.links[link]
+        if lk.check is not ev:
+            self._stuck_act(link, lk, since)
+            return
+        lk.check = None
+        self._stuck_act(link, lk, since)
+        eid = lk.owed_eid
+        if eid >= 0:  # the check of a later wait, owed since it started
+            lk.owed_eid = -1
+            s = lk.owed_since
+            now: float = self.env._now
+            # over, and no wait can start at its instant any more: it would do nothing
+            if lk.blocked_since != s and s < now:
+                return
+            call = self._calls.push_at(s + self.stuck_time_s, eid, self._stuck_cb, (link, s))
+            if lk.check is None:
+                lk.check = call
+                lk.check_since = s
+
+    def _stuck_act(self, link: int, lk: LinkState, since: float) -> None:
+        """The gridlock check of ``link`` for the wait that started at ``since``."""
         if lk.blocked_since != since or not lk.queue:
             return
         v = lk.queue[0]
@@ -503,7 +565,10 @@ class TrafficModel(VehicleBook):
         # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
         # time (t + wait == t) would re-check at this instant for ever: stuck now
         if wait > 0.0 and t + wait > t:
-            self._push(wait, self._stuck_check, (link, since))
+            c = self._push(wait, self._stuck_cb, (link, since))
+            if lk.check is None:
+                lk.check = c
+                lk.check_since = since
             return
         self.forced_moves += 1
         logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
