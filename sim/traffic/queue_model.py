@@ -46,7 +46,7 @@ from musterpoint.sim.des import BareCall, CallQueue
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
 from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counters
 from musterpoint.sim.traffic.node_model import CapacityDraw
-from musterpoint.sim.traffic.vehicles import VehicleBook, VehicleState
+from musterpoint.sim.traffic.vehicles import Car, VehicleBook, VehicleState
 
 __all__ = ["LinkCounters", "LinkState", "TrafficModel", "VehicleState"]
 
@@ -263,7 +263,7 @@ class TrafficModel(VehicleBook):
     # ------------------------------------------------------------------ vehicles
     def depart(self, v: SupportsIndex) -> None:
         """Vehicle ``v`` joins the queue to enter the network at its node, now."""
-        o = self.node[int(v)]
+        o = self.cars[int(v)].node
         self.depart_queue[o].append(int(v))
         if not self.depart_pending[o]:
             self.depart_pending[o] = True
@@ -321,7 +321,7 @@ class TrafficModel(VehicleBook):
             return
         v = q[0]
         t: float = self.env._now
-        end = self.end_t[v]
+        end = self.cars[v].end_t
         ne = lk.next_exit
         ready = end if end > ne else ne
         if t < ready:  # woken early: come back when the head may leave
@@ -333,7 +333,7 @@ class TrafficModel(VehicleBook):
             if m == _AT_DEST:
                 if self.on_reach(v, node, t):
                     self._leave(link, v, t)
-                    self.state[v] = VehicleState.DONE
+                    self.cars[v].state = VehicleState.DONE
                     return
                 continue  # redirected: look again with the new destination
             if m < 0:
@@ -372,7 +372,7 @@ class TrafficModel(VehicleBook):
             lw = self.links[w]
             q = lw.queue
             if q:
-                end = self.end_t[q[0]]
+                end = self.cars[q[0]].end_t
                 ne = lw.next_exit
                 now: float = self.env._now
                 at = end if end > ne else ne
@@ -391,7 +391,7 @@ class TrafficModel(VehicleBook):
             if not q:
                 return False
             v = q[0]
-            if self.end_t[v] > t or lw.next_exit > t:
+            if self.cars[v].end_t > t or lw.next_exit > t:
                 return False
             return self._next_link(v, lw.to) == m
         dq = self.depart_queue[-w - 1]
@@ -438,20 +438,21 @@ class TrafficModel(VehicleBook):
     # ------------------------------------------------------------------ movement
     def _next_link(self, v: int, node: int) -> int:
         trees: list[list[int]] = self.router.next_hop  # typed: native indexing compiled
-        return trees[self.dest[v]][node]
+        return trees[self.cars[v].dest][node]
 
     def _enter(self, m: int, v: int, t: float) -> None:
         lm = self.links[m]
+        c: Car = self.cars[v]
         q = lm.queue
-        lm.used += self.pcu[v]
+        lm.used += c.pcu
         q.append(v)
-        self.link[v] = m
-        self.enter_t[v] = t
+        c.link = m
+        c.enter_t = t
         end = t + lm.freeflow
-        self.end_t[v] = end
-        if self.state[v] == VehicleState.WAITING:
-            self.first_enter_t[v] = t
-        self.state[v] = VehicleState.ON_ROAD
+        c.end_t = end
+        if c.state == VehicleState.WAITING:
+            c.first_enter_t = t
+        c.state = VehicleState.ON_ROAD
         n = lm.n_entered
         if n == 0:
             self._touched.append(m)
@@ -466,27 +467,28 @@ class TrafficModel(VehicleBook):
         lk = self.links[link]
         q = lk.queue
         q.pop(0)
-        pcu = self.pcu[v]
+        c: Car = self.cars[v]
+        pcu = c.pcu
         lk.used -= pcu
         ne = t + lk.headway * pcu
         lk.next_exit = ne
         lk.last_exit = t
         lk.blocked_since = -1.0
-        t_in = self.enter_t[v]
+        t_in = c.enter_t
         lk.n_exited += 1
         lk.travel_s += t - t_in
         exposure = self.exposure
         if exposure is not None and exposure[link]:
             ov, last = _overlap(exposure[link], t_in, t)
             if ov > 0.0:
-                self.exposed_s[v] += ov
-                self.exposure_end[v] = max(self.exposure_end[v], last)
+                c.exposed_s += ov
+                c.exposure_end = max(c.exposure_end, last)
         if self.record_links:
             self.link_trace.append((v, link, t_in, t))
-        self.node[v] = lk.to
-        self.link[v] = -1
+        c.node = lk.to
+        c.link = -1
         if q:
-            end = self.end_t[q[0]]
+            end = self.cars[q[0]].end_t
             self._schedule_exit(link, end if end > ne else ne)
         if lk.waiters:
             self._wake(link)
@@ -588,7 +590,7 @@ class TrafficModel(VehicleBook):
             if m == _AT_DEST:
                 if self.on_reach(v, o, t):
                     dq.popleft()
-                    self.state[v] = VehicleState.DONE
+                    self.cars[v].state = VehicleState.DONE
                 continue
             if m < 0:
                 dq.popleft()
@@ -607,7 +609,7 @@ class TrafficModel(VehicleBook):
             return
 
     def _strand(self, v: int, t: float, reason: str) -> None:
-        self.state[v] = VehicleState.STRANDED
+        self.cars[v].state = VehicleState.STRANDED
         self.on_strand(v, t, reason)
 
     # ------------------------------------------------------------------ end of run
@@ -620,10 +622,11 @@ class TrafficModel(VehicleBook):
         for link, lk in enumerate(self.links):
             if lk.queue and exposure[link]:
                 for v in lk.queue:
-                    ov, last = _overlap(exposure[link], self.enter_t[v], t1)
+                    c = self.cars[v]
+                    ov, last = _overlap(exposure[link], c.enter_t, t1)
                     if ov > 0.0:
-                        self.exposed_s[v] += ov
-                        self.exposure_end[v] = max(self.exposure_end[v], last)
+                        c.exposed_s += ov
+                        c.exposure_end = max(c.exposure_end, last)
 
     def take_counters(self, include: Sequence[int] | np.ndarray = ()) -> LinkCounters:
         """The counters of the links active since the last call (a vehicle entered or
