@@ -303,7 +303,7 @@ class TrafficModel(VehicleBook):
         if at >= lk.pending:
             return
         lk.pending = at
-        now: float = self.env._now
+        now: float = self._calls.now()
         delay = at - now
         lk.pending_event = self._calls.push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
 
@@ -320,7 +320,7 @@ class TrafficModel(VehicleBook):
         if not q:
             return
         v = q[0]
-        t: float = self.env._now
+        t: float = self._calls.now()
         end = self.cars[v].end_t
         ne = lk.next_exit
         ready = end if end > ne else ne
@@ -374,7 +374,7 @@ class TrafficModel(VehicleBook):
             if q:
                 end = self.cars[q[0]].end_t
                 ne = lw.next_exit
-                now: float = self.env._now
+                now: float = self._calls.now()
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
         else:
@@ -407,7 +407,7 @@ class TrafficModel(VehicleBook):
         if lm.closed:
             return
         ws = lm.waiters
-        t: float = self.env._now
+        t: float = self._calls.now()
         while ws and lm.used < lm.storage:
             ready = [w for w in ws if self._waits_for(w, m, t)]
             if len(ready) < len(ws):
@@ -541,7 +541,7 @@ class TrafficModel(VehicleBook):
         if eid >= 0:  # the check of a later wait, owed since it started
             lk.owed_eid = -1
             s = lk.owed_since
-            now: float = self.env._now
+            now: float = self._calls.now()
             # over, and no wait can start at its instant any more: it would do nothing
             if lk.blocked_since != s and s < now:
                 return
@@ -556,7 +556,7 @@ class TrafficModel(VehicleBook):
             return
         v = lk.queue[0]
         m = self._next_link(v, lk.to)
-        t: float = self.env._now
+        t: float = self._calls.now()
         if m < 0 or self.links[m].closed:
             # Nowhere open to go: re-arm the check; a reroute or reopening may help.
             lk.blocked_since = -1.0
@@ -583,7 +583,7 @@ class TrafficModel(VehicleBook):
         self.events_processed += 1
         self.depart_pending[o] = False
         dq = self.depart_queue[o]
-        t: float = self.env._now
+        t: float = self._calls.now()
         while dq:
             v: int = dq[0]
             m = self._next_link(v, o)
