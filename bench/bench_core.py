@@ -15,6 +15,24 @@ Prints which traffic core ran: the compiled one (mypyc, built at install) or pur
 (``MUSTER_PURE_PYTHON=1``, or not built). "simulate" is the whole run (``new_run(...).run()``:
 departures, traffic, the books, tables and KPIs), so the core's share of the gain is larger.
 
+Issue 18, second round of the core (one gridlock check per link, one ``Car`` per vehicle,
+fewer look-ups and young collections): ``--skip-bound --repeat 3``, the core with its own
+event queue (e6b5d4f) against this, interleaved, CPU time, load 5-11 (a 10M run and test
+suites beside it; round 2 at load 6.6-11); the same 232,279 events and 220,917 traversals:
+
+=====================================  =========  =========  =======
+simulate, default (medians of 3)       e6b5d4f    this       change
+=====================================  =========  =========  =======
+compiled core, round 1                 1.86 s     1.61 s     -13 %
+compiled core, round 2                 1.98 s     2.04 s     +3 %
+pure Python, round 1                   3.71 s     3.29 s     -11 %
+pure Python, round 2                   3.83 s     3.50 s     -9 %
+=====================================  =========  =========  =======
+
+The default scenario is small and hardly congested (1.05 events per traversal), so the
+gain is smaller than in the regions and within the noise of this load in round 2 (the
+regions: 300k -27 %, 1M -22 %, docs/metro_scale.md).
+
 Issue 18 item 4 (the compiled core): ``--skip-bound --repeat 3``, three processes of each
 kind interleaved (before, pure, compiled, before, ...), the median of each process's
 median, CPU time. Quiet machine (load average 2-3; main at 382961a is "before"):

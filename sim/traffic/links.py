@@ -215,7 +215,7 @@ class LinkBook(VehicleBook):
         if at >= lk.pending:
             return
         lk.pending = at
-        now: float = self.env._now
+        now: float = self._calls.now()
         delay = at - now
         lk.pending_event = self._calls.push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
 

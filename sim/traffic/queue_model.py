@@ -169,7 +169,7 @@ class TrafficModel(LinkBook):
         if not q:
             return
         v = q[0]
-        t: float = self.env._now
+        t: float = self._calls.now()
         end = self.cars[v].end_t
         ne = lk.next_exit
         ready = end if end > ne else ne
@@ -215,7 +215,7 @@ class TrafficModel(LinkBook):
             if q:
                 end = self.cars[q[0]].end_t
                 ne = lw.next_exit
-                now: float = self.env._now
+                now: float = self._calls.now()
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
         else:
@@ -248,7 +248,7 @@ class TrafficModel(LinkBook):
         if lm.closed:
             return
         ws = lm.waiters
-        t: float = self.env._now
+        t: float = self._calls.now()
         while ws and lm.used < lm.storage:
             ready = [w for w in ws if self._waits_for(w, m, t)]
             if len(ready) < len(ws):
@@ -329,7 +329,7 @@ class TrafficModel(LinkBook):
         if eid >= 0:  # the check of a later wait, owed since it started
             lk.owed_eid = -1
             s = lk.owed_since
-            now: float = self.env._now
+            now: float = self._calls.now()
             # over, and no wait can start at its instant any more: it would do nothing
             if lk.blocked_since != s and s < now:
                 return
@@ -344,7 +344,7 @@ class TrafficModel(LinkBook):
             return
         v = lk.queue[0]
         m = self._next_link(v, lk.to)
-        t: float = self.env._now
+        t: float = self._calls.now()
         if m < 0 or self.links[m].closed:
             # Nowhere open to go: re-arm the check; a reroute or reopening may help.
             lk.blocked_since = -1.0
@@ -371,7 +371,7 @@ class TrafficModel(LinkBook):
         self.events_processed += 1
         self.depart_pending[o] = False
         dq = self.depart_queue[o]
-        t: float = self.env._now
+        t: float = self._calls.now()
         while dq:
             v: int = dq[0]
             m = self._next_link(v, o)

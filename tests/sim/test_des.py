@@ -103,9 +103,15 @@ def test_run_until_hands_frozen_objects_back_to_the_collector():
     counts: list[int] = []
     schedule_call(env, 1.0, lambda ev: counts.append(gc.get_freeze_count()))
     assert gc.get_freeze_count() == 0
+    before = gc.get_threshold()
+    thresholds: list[tuple[int, ...]] = []
+    schedule_call(env, 1.5, lambda ev: thresholds.append(gc.get_threshold()))
     run_until(env, 2.0)
     assert counts[0] > 0  # what existed was frozen while the events ran
     assert gc.get_freeze_count() == 0
+    # young collections less often while it ran, Python's thresholds again after
+    assert thresholds[0][0] >= 20_000 and thresholds[0][1:] == before[1:]
+    assert gc.get_threshold() == before
 
 
 def _reference_push(env: simpy.Environment) -> Callable[[float, Any, Any], Any]:
