@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-map", action="store_true", help="skip map.html")
     add_tiles_arguments(r)
     r.add_argument("--no-report", action="store_true", help="skip report.html")
+    r.add_argument("--no-gis", action="store_true",
+                   help="skip the GIS files (run.gpkg and *.geo.parquet); the tables are "
+                   "written all the same")
     r.add_argument("--lang", choices=("en", "zh"), default=None,
                    help="language of the report, map and printed summary (default: "
                    "$MUSTER_LANG, else en)")
@@ -243,6 +246,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     options = RunOptions(seed=args.seed, lang=current_language(), link_events=args.link_events,
                          write_map=not args.no_map, write_report=not args.no_report,
+                         write_gis=not args.no_gis,
                          pdf=args.pdf, bound=not args.no_bound,
                          suggest_plan=args.suggest_plan, cache=not args.no_cache,
                          tiles=args.tiles, tiles_attribution=args.tiles_attribution,

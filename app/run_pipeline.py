@@ -48,6 +48,8 @@ class RunOptions:
         Also log every link entry and exit.
     write_map, write_report, pdf : bool
         Write ``map.html``, ``report.html``, ``report.pdf``.
+    write_gis : bool
+        Write the GIS files (``run.gpkg`` and ``*.geo.parquet``).
     bound : bool
         Compute the flow-over-time bound.
     suggest_plan : bool
@@ -68,6 +70,7 @@ class RunOptions:
     write_map: bool = True
     write_report: bool = True
     pdf: bool = False
+    write_gis: bool = True
     bound: bool = True
     suggest_plan: bool = False
     cache: bool = True
@@ -83,7 +86,7 @@ def _no_progress(stage: str, fraction: float) -> None:
 
 def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progress,
                   suggestions: dict[str, Any] | None = None) -> None:
-    """Write the map, the report (and its PDF) and the GIS files of a saved run.
+    """Write the map, the report (and its PDF) and the GIS files of a saved run (those asked for).
 
     The report and the GIS files are written by forked workers while this process writes
     the map (:mod:`musterpoint.output_workers`; one after the other where forking is not
@@ -119,7 +122,8 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
         write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
 
     steps: dict[str, Callable[[], None]] = {"report": report} if options.write_report else {}
-    steps["gis"] = gis
+    if options.write_gis:
+        steps["gis"] = gis
     if options.write_map:  # imported before the fork: the workers share jinja2, shapely...
         from musterpoint.map_step import write_map
         from musterpoint.maps import run_map  # noqa: F401
@@ -133,8 +137,9 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
             workers.wait("report")
             if options.pdf:
                 tell("pdf", 0.0)
-        tell("gis", 0.0)
-        workers.wait("gis")
+        if options.write_gis:
+            tell("gis", 0.0)
+            workers.wait("gis")
 
 
 def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
