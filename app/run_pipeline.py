@@ -177,13 +177,14 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     from musterpoint.derived_cache import remember, run_key
     from musterpoint.sim.drill.checks import check_standard_names, run_script_problems
     from musterpoint.sim.engine import new_run
-    from musterpoint.world_cache import world_for
+    from musterpoint.world_cache import world_for, world_key
 
     tell = progress or _no_progress
     tell("world", 0.0)
+    key = world_key(loaded) if options.cache else None  # once: it hashes every input file
     if world is None:
-        world = world_for(loaded, cache=options.cache)
-    memo = run_key(loaded, plan) if options.cache else None  # what a second run reuses
+        world = world_for(loaded, cache=options.cache, key=key)
+    memo = run_key(loaded, plan, key) if options.cache else None  # what a second run reuses
     problems = remember("standards", memo or {}, lambda: check_standard_names(world, plan),
                         enabled=memo is not None)
     if problems:
