@@ -52,6 +52,17 @@ CPU: the first run is under 10 s, the command line's second run still above 3 s 
 1.42 s, the drill checks 0.45 s before they are cached, simulate 1.30 s, bound 1.19 s
 before it is cached, tables 0.10 s, map + report + GIS side by side 1.02 s). The studio's
 second Run, which pays no imports and no World, is done in 2.76 s (docs/studio.md).
+
+Branch ``fixed`` (issue 18's fixed costs), against main d171fb1 in its own venv, 5 runs
+each interleaved, the machine shared (load 2-4): ``muster run`` with the World cached
+4.70 s CPU on main against 4.80 s (wall 7.0 against 7.3 s): no difference to be seen at
+this load. ``map.html`` written in process (``write_run_map``, 5 runs, two interleaved
+rounds, load 2.4): 0.60 -> 0.49 s CPU (link ids of Parquet text kept as they are, found by
+one vectorised search). Tried and not kept: forking the output workers before the
+simulation so that folium, matplotlib and geopandas are imported while it runs. With the
+other core busy it was slower (wall 5.28 against 4.45 s, CPU +0.9 s: the run handed over
+as a 34 MB pickle, its pages faulted in again in the workers, copy-on-write faults in the
+simulating process); it could only pay on a machine with a core to spare.
 """
 
 from __future__ import annotations
