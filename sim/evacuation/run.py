@@ -133,7 +133,8 @@ class EvacuationRun:
             self.ext_dest.append((len(dest_nodes), len(dest_nodes) + len(own), ext))
             dest_nodes.extend(own)
             self.extensions.append(ext)
-        router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s, dest_nodes)
+        router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s, dest_nodes,
+                        memo=world.trees)
         self.roads = RoadState(self.env, world, plan, levers, self.recorder)
         traffic = traffic_model_for(net.link_from, world.routes is not None)(
             self.env, net.link_to, net.freeflow_s, net.capacity_vph, self.roads.storage,
