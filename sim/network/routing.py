@@ -83,6 +83,10 @@ class TreeMemo:
     def __len__(self) -> int:
         return len(self._sets)
 
+    def __repr__(self) -> str:
+        # what it holds is a cache, not part of the World it belongs to
+        return f"TreeMemo(capacity={self.capacity})"
+
     @staticmethod
     def key(n_nodes: int, link_from: np.ndarray, link_to: np.ndarray, cost_s: np.ndarray,
             destinations: list[list[int]]) -> tuple[object, ...]:
