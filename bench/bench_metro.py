@@ -13,6 +13,12 @@ With ``--compare``, also runs ``muster compare`` of the default scenario's two p
 ``--replications`` (default 10) on the local executor and on a Dask LocalCluster, and
 prints both wall times and whether comparison.json and the tables are byte-identical.
 
+Measured outside the traffic core (issue 18 item 5; CPU time, medians of 3 interleaved,
+main d171fb1 -> this, the machine shared, load average 4-20): 3M residents --build-only,
+households + vehicles + routing trees 4.64 -> 3.09 s, peak 1,085 -> 963 MB; the 10M
+region's 144 routing trees 9.06 -> 8.11 s, and 0.03 s for a later run of the same World
+(World.trees); 1M residents build_tables 1.61 -> 0.87 s. See docs/metro_scale.md.
+
     python bench/bench_metro.py [--residents 10000000] [--hours 12] [--keep DIR]
     python bench/bench_metro.py --residents 100000 --compare
 """
