@@ -140,8 +140,7 @@ class EvacuationRun:
             self.env, net.link_to, net.freeflow_s, net.capacity_vph, self.roads.storage,
             net.n_nodes, router, self._on_reach, self._on_strand,
             stuck_time_s=plan.stuck_time_s, exposure_intervals=world.link_flooded,
-            record_links=record_link_events, rng=self.streams.stream(NODE_STREAM),
-        )
+            record_links=record_link_events, rng=self.streams.stream(NODE_STREAM))
         self.roads.attach(router, traffic)
         self.agents = AgentBook(prepare_agents(world, plan, self.streams, self.exit_dest))
         self.waiting = WaitingRoom(self.env, plan.retry, self.agents, self.recorder,
