@@ -6,11 +6,12 @@ triggered event with the function as its only callback (as SimPy's ``Timeout`` d
 internally, with the same priority, so the order of simultaneous events is that of a
 ``Timeout`` made at the same moment), and refuses a negative delay as ``Timeout`` does.
 
-:func:`call_scheduler` is the same for the traffic core's hot path (a few hundred thousand
-calls per run): a slotted event with only what SimPy's loop reads (``callbacks``,
-``_ok``, ``_value``), pushed straight onto the environment's queue with the same time,
-priority and event id that :meth:`simpy.Environment.schedule` would give it, so the
-order of events, and so every result, is the same; it carries a value to its callback.
+:func:`call_scheduler` is the same for the traffic core's hot path (millions of calls in a
+region): a :class:`CallQueue` of its own, whose calls get the same time, priority and
+event id that :meth:`simpy.Environment.schedule` would give them and run exactly where
+SimPy would run them among the environment's events (the first waiting call stands on
+the environment's queue as a proxy event), so the order of events, and so every result,
+is the same; each call carries a value to its callback.
 
 :func:`run_until` is :meth:`simpy.Environment.run` with a time, its loop over
 :meth:`~simpy.Environment.step` written out, so that it runs compiled with the traffic core
@@ -20,19 +21,22 @@ order of events, and so every result, is the same; it carries a value to its cal
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from heapq import heappop, heappush
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import simpy
 from simpy.core import StopSimulation
 from simpy.events import NORMAL, URGENT, Event, EventPriority
 
-__all__ = ["DAY_S", "BareCall", "CallScheduler", "call_later", "call_scheduler", "run_until",
-           "schedule_call"]
+__all__ = ["DAY_S", "BareCall", "CallQueue", "CallScheduler", "call_later", "call_scheduler",
+           "run_until", "schedule_call"]
 
 #: Seconds in a day of simulated time.
 DAY_S = 86_400.0
+
+#: SimPy's priority of ordinary events, as a plain int (what the compiled core compares).
+_NORMAL: Final[int] = int(NORMAL)
 
 
 def schedule_call(env: simpy.Environment, delay: float, fn: Callable[[Event], object]) -> None:
@@ -67,34 +71,202 @@ def call_later(env: simpy.Environment, delay: float, fn: Callable[[], object]) -
 
 
 class BareCall:
-    """A triggered event that only calls back: what :meth:`simpy.Environment.step` reads
-    of an event (``callbacks``, ``_ok``, ``_value``), with ``_value`` free for the caller.
+    """A call at a time on a :class:`CallQueue`: what the traffic core schedules.
 
     Parameters
     ----------
     fn : callable
-        Called with this event when it is processed.
+        Called with this object at its time.
     value : object
-        Whatever the callback needs (the event's ``_value``).
+        Whatever the callback needs (read as ``_value``, as a SimPy event's value).
+
+    Attributes
+    ----------
+    at : float
+        Its time, and ``eid`` the event id it took from the environment (the order of
+        simultaneous events), set by :meth:`CallQueue.push`.
+    proxy : _Proxy or None
+        The SimPy event that stands for it on the environment's queue, while one is there.
     """
+
+    __slots__ = ("_ok", "_value", "at", "eid", "fn", "proxy")
+
+    def __init__(self, fn: Callable[[BareCall], object], value: Any) -> None:
+        self.fn = fn
+        self._ok = True
+        self._value = value
+        self.at = 0.0
+        self.eid = -1
+        self.proxy: _Proxy | None = None
+
+
+class _Proxy:
+    """A triggered SimPy event (what :meth:`simpy.Environment.step` reads: ``callbacks``,
+    ``_ok``, ``_value``) that stands on the environment's queue for the first call of a
+    :class:`CallQueue`, with that call's time and event id."""
 
     __slots__ = ("_ok", "_value", "callbacks")
 
-    def __init__(self, fn: Callable[[BareCall], object], value: Any) -> None:
-        self.callbacks: list[Callable[[BareCall], object]] | None = [fn]
+    def __init__(self, fn: Callable[[_Proxy], object], call: BareCall) -> None:
+        self.callbacks: list[Callable[[_Proxy], object]] | None = [fn]
         self._ok = True
-        self._value = value
+        self._value = call
 
 
-#: ``push(delay, fn, value) -> event``: calls ``fn(event)`` ``delay`` seconds from now.
+#: ``push(delay, fn, value) -> call``: calls ``fn(call)`` ``delay`` seconds from now.
 CallScheduler = Callable[[float, Callable[[BareCall], object], Any], BareCall]
+
+
+def _earlier(a: BareCall, b: BareCall) -> bool:
+    """Whether ``a`` comes before ``b``: by time, then event id (as SimPy orders events
+    of one priority)."""
+    return a.at < b.at or (a.at == b.at and a.eid < b.eid)
+
+
+def _sift_up(heap: list[BareCall], k: int) -> None:
+    """Move ``heap[k]`` up to its place (a binary min-heap by :func:`_earlier`)."""
+    item = heap[k]
+    while k > 0:
+        parent = (k - 1) >> 1
+        above = heap[parent]
+        if not _earlier(item, above):
+            break
+        heap[k] = above
+        k = parent
+    heap[k] = item
+
+
+def _pop_first(heap: list[BareCall]) -> BareCall:
+    """Remove and return the first call of the (non-empty) heap."""
+    last = heap.pop()
+    n = len(heap)
+    if n == 0:
+        return last
+    first = heap[0]
+    k = 0
+    while True:
+        child = 2 * k + 1
+        if child >= n:
+            break
+        c = heap[child]
+        if child + 1 < n:
+            right = heap[child + 1]
+            if _earlier(right, c):
+                child += 1
+                c = right
+        if not _earlier(c, last):
+            break
+        heap[k] = c
+        k = child
+    heap[k] = last
+    return first
+
+
+class CallQueue:
+    """The traffic core's own queue of timed calls, merged into a SimPy environment's.
+
+    A call gets the time ``env.now + delay``, :data:`~simpy.events.NORMAL` priority and
+    the next event id of ``env``, as :meth:`simpy.Environment.schedule` would give it, and
+    runs exactly where SimPy would have run it among the environment's events. The calls
+    wait on their own heap (ordered by time and id in compiled code, not by comparing
+    SimPy's tuples); the first of them is represented on the environment's queue by a
+    proxy event with the same time, priority and id. When the proxy is processed (by
+    :func:`run_until`, or SimPy's own ``step``/``run``), it runs that call and every
+    following call that comes before the environment's next event, then puts a proxy
+    for the next call on the environment's queue. So the order of events, and every
+    result, is that of one heap, while the environment's heap sees one entry per run of
+    consecutive calls instead of one per call.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+        The run's environment.
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.queue: list[tuple[Any, ...]] = env._queue  # type: ignore[attr-defined]
+        self.eid: Iterator[int] = env._eid  # type: ignore[attr-defined]
+        self.heap: list[BareCall] = []
+        self.proxy: _Proxy | None = None  # the proxy that stands for heap[0], if any
+        self.running = False
+        self._fire_cb: Callable[[_Proxy], None] = self._fire
+
+    def __len__(self) -> int:
+        return len(self.heap)
+
+    def push(self, delay: float, fn: Callable[[BareCall], object], value: Any) -> BareCall:
+        """Call ``fn(call)`` ``delay`` seconds from now; returns the call.
+
+        Raises
+        ------
+        ValueError
+            If ``delay`` is negative (the clock never goes back).
+        """
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        call = BareCall(fn, value)
+        now: float = self.env._now  # type: ignore[attr-defined]
+        call.at = now + delay
+        call.eid = next(self.eid)
+        heap = self.heap
+        heap.append(call)
+        _sift_up(heap, len(heap) - 1)
+        if not self.running and heap[0] is call:
+            self._arm(call)
+        return call
+
+    def _arm(self, call: BareCall) -> None:
+        """Make a proxy on the environment's queue stand for ``call`` (the first one)."""
+        p = call.proxy
+        if p is None:  # else its own proxy is still there, with its time and id
+            p = _Proxy(self._fire_cb, call)
+            call.proxy = p
+            heappush(self.queue, (call.at, NORMAL, call.eid, p))
+        self.proxy = p
+
+    def _fire(self, proxy: _Proxy) -> None:
+        """A proxy's turn: run the calls that come before the environment's next event."""
+        first: BareCall = proxy._value
+        first.proxy = None
+        if proxy is not self.proxy:
+            return  # an earlier call was pushed since: another proxy stands for it
+        self.proxy = None
+        heap = self.heap
+        queue = self.queue
+        env = self.env
+        self.running = True
+        try:
+            while heap:
+                call = heap[0]
+                if queue:
+                    head = queue[0]
+                    t = float(head[0])
+                    if call.at > t:
+                        break
+                    if call.at == t:
+                        prio = int(head[1])
+                        if prio < _NORMAL:
+                            break
+                        eid: int = head[2]
+                        # an equal id is this call's own proxy, left over: not an event
+                        if prio == _NORMAL and call.eid > eid:
+                            break
+                _pop_first(heap)
+                env._now = call.at  # type: ignore[attr-defined]
+                call.fn(call)
+        finally:
+            self.running = False
+            if heap:
+                self._arm(heap[0])
 
 
 def call_scheduler(env: simpy.Environment) -> CallScheduler:
     """A fast :func:`schedule_call` bound to ``env`` that passes a value along.
 
-    The event gets the time ``env.now + delay``, :data:`~simpy.events.NORMAL` priority and
-    the next event id of ``env``, as :meth:`simpy.Environment.schedule` would give it.
+    The call gets the time ``env.now + delay``, :data:`~simpy.events.NORMAL` priority and
+    the next event id of ``env``, as :meth:`simpy.Environment.schedule` would give it
+    (see :class:`CallQueue`).
 
     Parameters
     ----------
@@ -107,17 +279,7 @@ def call_scheduler(env: simpy.Environment) -> CallScheduler:
         ``push(delay, fn, value)``: schedules and returns a :class:`BareCall`; a negative
         delay raises ValueError.
     """
-    queue = env._queue
-    eid = env._eid
-
-    def push(delay: float, fn: Callable[[BareCall], object], value: Any) -> BareCall:
-        if delay < 0:
-            raise ValueError(f"Negative delay {delay}")
-        ev = BareCall(fn, value)
-        heappush(queue, (env._now + delay, NORMAL, next(eid), ev))  # type: ignore[misc]
-        return ev
-
-    return push
+    return CallQueue(env).push
 
 
 def run_until(env: simpy.Environment, until: float) -> None:
@@ -194,5 +356,5 @@ if not TYPE_CHECKING:
     from musterpoint.sim._accel import compiled as _compiled
 
     if (_fast := _compiled("des")) is not None:
-        BareCall, call_scheduler, run_until = (_fast.BareCall, _fast.call_scheduler,
-                                               _fast.run_until)
+        BareCall, CallQueue, call_scheduler, run_until = (
+            _fast.BareCall, _fast.CallQueue, _fast.call_scheduler, _fast.run_until)

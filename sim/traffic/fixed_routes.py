@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musterpoint.sim.traffic.queue_model import TrafficModel
+from musterpoint.sim.traffic.queue_model import LinkState, TrafficModel
 
 __all__ = ["FREE", "RouteFollower", "RoutedTrafficModel", "traffic_model_for"]
 
@@ -33,8 +33,8 @@ class RouteFollower:
     ----------
     link_from : ndarray of int
         Start node of each link.
-    closed : list of bool
-        The traffic model's closed flags (the same list object: read, never written).
+    links : list of LinkState
+        The traffic model's links (their ``closed`` flags are read, never written).
 
     Attributes
     ----------
@@ -46,9 +46,9 @@ class RouteFollower:
         route (the link it would have taken next).
     """
 
-    def __init__(self, link_from: np.ndarray, closed: list[bool]) -> None:
+    def __init__(self, link_from: np.ndarray, links: list[LinkState]) -> None:
         self.link_from: list[int] = [int(x) for x in link_from]
-        self.closed = closed
+        self.links = links
         self.route: dict[int, list[int]] = {}
         self.pos: dict[int, int] = {}
         self.dest: dict[int, int] = {}
@@ -95,7 +95,7 @@ class RouteFollower:
             self._drop(v, node, False)
             return FREE
         m = r[p]
-        if dest != self.dest[v] or self.closed[m] or self.link_from[m] != node:
+        if dest != self.dest[v] or self.links[m].closed or self.link_from[m] != node:
             self._drop(v, node, True, m)
             return FREE
         return m
@@ -142,7 +142,7 @@ def traffic_model_for(link_from: np.ndarray, routed: bool) -> Callable[..., Traf
 
     def routed_model(*args: Any, **kwargs: Any) -> RoutedTrafficModel:
         tm = RoutedTrafficModel(*args, **kwargs)
-        tm.follower = RouteFollower(link_from, tm.closed)
+        tm.follower = RouteFollower(link_from, tm.links)
         return tm
 
     return routed_model

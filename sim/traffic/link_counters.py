@@ -1,16 +1,16 @@
 """The traffic core's per-link counters between two snapshots of the link states.
 
-The core counts entries, exits and travel time per link in Python lists as vehicles move,
-and notes the links entered since the last snapshot; :func:`take_link_counters` hands over
-the counters of the links that were active (entered, left, or holding vehicles) and
-zeroes them, so a snapshot costs the links with traffic, not every link of a region.
+The core counts entries, exits and travel time per link as vehicles move, and notes the
+links entered since the last snapshot; at a snapshot it reads and zeroes the counters of
+the links that were active (entered, left, or holding vehicles) and
+:func:`take_link_counters` arranges them, so a snapshot costs the links with traffic, not
+every link of a region.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 
 import numpy as np
 
@@ -32,51 +32,42 @@ class LinkCounters:
     used: np.ndarray  # float64: PCU on the link now
 
 
-def take_link_counters(candidates: list[int], entered: list[int], exited: list[int],
+def take_link_counters(active: list[int], entered: list[int], exited: list[int],
                        travel_s: list[float], used: list[float],
                        include: Sequence[int] | np.ndarray = ()) -> tuple[LinkCounters,
                                                                           list[int]]:
-    """The counters of the active links, zeroed for the next interval.
+    """The counters of the active links, as :class:`LinkCounters`.
 
     Parameters
     ----------
-    candidates : list of int
+    active : list of int
         Every link whose counters may be non-zero (entered since the last call, or
-        holding vehicles at it), repeats allowed.
+        holding vehicles at it), sorted, each once.
     entered, exited, travel_s : list
-        The per-link counters (zeroed here for the candidates).
+        Their counters, in the order of ``active`` (the caller zeroes its own).
     used : list of float
-        PCU on each link now.
+        PCU on each of them now.
     include : sequence of int, optional
-        Links to report too, active or not; one that is not a candidate has zero counts
+        Links to report too, active or not; one that is not active has zero counts
         and holds nothing (``used`` is exactly 0.0 on a link no vehicle entered since it
         was last empty).
 
     Returns
     -------
     LinkCounters
-        The candidates and ``include``, in link order.
+        The active links and ``include``, in link order.
     list of int
         The links holding vehicles now: candidates of the next call.
     """
-    active = np.unique(np.array(candidates, dtype=np.int64))
-    pos: list[int] = active.tolist()
-    if len(pos) > 1:  # itemgetter: the look-ups in C
-        get = itemgetter(*pos)
-        vals = [get(entered), get(exited), get(travel_s), get(used)]
-    else:
-        vals = [[a[i] for i in pos] for a in (entered, exited, travel_s, used)]
-    for i in pos:
-        entered[i] = 0
-        exited[i] = 0
-        travel_s[i] = 0.0
-    links = np.union1d(active, np.asarray(include, dtype=np.int64))
-    at = np.searchsorted(links, active)
+    act = np.array(active, dtype=np.int64)
+    links = np.union1d(act, np.asarray(include, dtype=np.int64))
+    at = np.searchsorted(links, act)
     cols = [np.zeros(links.size, dtype=t)
             for t in (np.int64, np.int64, np.float64, np.float64)]
+    vals: list[list[int] | list[float]] = [entered, exited, travel_s, used]
     for col, v in zip(cols, vals, strict=True):
         col[at] = v
     # a link that holds vehicles has used > 0 (PCU are positive); a rounding residue
     # keeps it a candidate, which costs nothing but a look
-    carry: list[int] = active[np.asarray(vals[3], dtype=np.float64) != 0.0].tolist()
+    carry: list[int] = act[np.asarray(used, dtype=np.float64) != 0.0].tolist()
     return LinkCounters(links, cols[0], cols[1], cols[2], cols[3]), carry

@@ -48,13 +48,80 @@ from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counte
 from musterpoint.sim.traffic.node_model import CapacityDraw
 from musterpoint.sim.traffic.vehicles import VehicleBook, VehicleState
 
-__all__ = ["LinkCounters", "TrafficModel", "VehicleState"]
+__all__ = ["LinkCounters", "LinkState", "TrafficModel", "VehicleState"]
 
 logger = logging.getLogger(__name__)
 
 _INF: Final = float("inf")
 #: The routing trees' "at the destination" (a typed constant for the compiled core).
 _AT_DEST: Final[int] = AT_DESTINATION
+
+
+class LinkState:
+    """One link of the traffic core: its parameters and its state.
+
+    The compiled core keeps the numbers of a link together in one object, unboxed
+    (a link's event reads and writes a dozen of them: one cache line instead of a dozen
+    boxed numbers spread through memory).
+
+    Parameters
+    ----------
+    to : int
+        End node.
+    freeflow : float
+        Free-flow time (s).
+    headway : float
+        Seconds per PCU at the exit (3600 / capacity).
+    storage : float
+        Storage capacity (PCU).
+
+    Attributes
+    ----------
+    used : float
+        PCU on the link.
+    next_exit : float
+        Earliest time of the next exit (the flow capacity).
+    pending : float
+        Time of the scheduled exit of the head (inf: none), and ``pending_event`` its event.
+    closed : bool
+        Closed to entry.
+    blocked_since : float
+        Since when the head waits for room downstream (-1: it does not).
+    last_exit : float
+        Time of the last exit.
+    serve_pending : bool
+        A node-model service of the link is scheduled.
+    n_entered, n_exited, travel_s
+        Counters since the last :meth:`TrafficModel.take_counters`.
+    queue : list of int
+        The vehicles on it, head first.
+    waiters : list of int
+        What waits for room on it: incoming links, and ``-o - 1`` for node ``o``'s
+        departure queue.
+    """
+
+    __slots__ = ("blocked_since", "closed", "freeflow", "headway", "last_exit",
+                 "n_entered", "n_exited", "next_exit", "pending", "pending_event", "queue",
+                 "serve_pending", "storage", "to", "travel_s", "used", "waiters")
+
+    def __init__(self, to: int, freeflow: float, headway: float, storage: float) -> None:
+        self.to = to
+        self.freeflow = freeflow
+        self.headway = headway
+        self.storage = storage
+        self.used = 0.0
+        self.next_exit = 0.0
+        self.pending = _INF
+        self.pending_event: BareCall | None = None
+        self.closed = False
+        self.blocked_since = -1.0
+        self.last_exit = -_INF
+        self.serve_pending = False
+        self.n_entered = 0
+        self.n_exited = 0
+        self.travel_s = 0.0
+        self.queue: list[int] = []
+        self.waiters: list[int] = []
 
 
 class TrafficModel(VehicleBook):
@@ -96,8 +163,9 @@ class TrafficModel(VehicleBook):
 
     Attributes
     ----------
-    queue : list of list of int
-        Per link, the vehicles on it in order (the head first).
+    links : list of LinkState
+        Per link, its parameters and state (``queue``, ``used``, ``headway``, ``storage``
+        and ``closed`` are also given per link as lists).
     """
 
     def __init__(
@@ -118,14 +186,14 @@ class TrafficModel(VehicleBook):
     ) -> None:
         super().__init__()
         self.env = env
-        n_links = len(link_to)
         n_n = int(n_nodes)
         # Python numbers (what the core indexes); NumPy divides as Python does (IEEE)
         self.link_to: list[int] = np.asarray(link_to, dtype=np.int64).tolist()
-        self.freeflow: list[float] = np.asarray(freeflow_s, dtype=np.float64).tolist()
-        self.headway: list[float] = (
-            3600.0 / np.asarray(capacity_vph, dtype=np.float64)).tolist()
-        self.storage: list[float] = np.asarray(storage_pcu, dtype=np.float64).tolist()
+        headway: list[float] = (3600.0 / np.asarray(capacity_vph, dtype=np.float64)).tolist()
+        self.links: list[LinkState] = [
+            LinkState(to, ff, hw, st) for to, ff, hw, st in zip(
+                self.link_to, np.asarray(freeflow_s, dtype=np.float64).tolist(), headway,
+                np.asarray(storage_pcu, dtype=np.float64).tolist(), strict=True)]
         self.router = router
         self.on_reach = on_reach
         self.on_strand = on_strand
@@ -133,32 +201,44 @@ class TrafficModel(VehicleBook):
         self.exposure = exposure_intervals
         self.record_links = bool(record_links)
 
-        # per link its vehicles, head first (a list costs a tenth of a deque to make)
-        self.queue: list[list[int]] = [[] for _ in range(n_links)]
-        self.used: list[float] = [0.0] * n_links
-        self.next_exit: list[float] = [0.0] * n_links
-        self.closed: list[bool] = [False] * n_links
-        self.waiters: list[list[int]] = [[] for _ in range(n_links)]
-        self.pending: list[float] = [_INF] * n_links
-        self.pending_event: list[BareCall | None] = [None] * n_links
         self._push = call_scheduler(env)
         self._exit_cb: Callable[[BareCall], None] = self._exit_event
-        self.blocked_since: list[float] = [-1.0] * n_links
-        self.last_exit: list[float] = [-_INF] * n_links
         self.depart_queue: list[deque[int]] = [deque() for _ in range(n_n)]
         self.depart_pending: list[bool] = [False] * n_n
-        self.serve_pending: list[bool] = [False] * n_links
         self.draw = CapacityDraw(rng)
-        # counters since the last take_counters, and the links they may be non-zero on
-        self.n_entered: list[int] = [0] * n_links
-        self.n_exited: list[int] = [0] * n_links
-        self.travel_s: list[float] = [0.0] * n_links
+        # the links that may have non-zero counters since the last take_counters
         self._touched: list[int] = []  # links entered since the last call
         self._carry: list[int] = []  # links that held vehicles at the last call
 
         self.events_processed = 0
         self.traversals = 0
         self.forced_moves = 0
+
+    # ------------------------------------------------------------------ per-link views
+    @property
+    def queue(self) -> list[list[int]]:
+        """Per link, its vehicles, head first (the links' own lists)."""
+        return [lk.queue for lk in self.links]
+
+    @property
+    def used(self) -> list[float]:
+        """Per link, the PCU on it now (a copy)."""
+        return [lk.used for lk in self.links]
+
+    @property
+    def headway(self) -> list[float]:
+        """Per link, seconds per PCU at its exit (3600 / capacity; a copy)."""
+        return [lk.headway for lk in self.links]
+
+    @property
+    def storage(self) -> list[float]:
+        """Per link, its storage capacity in PCU (a copy)."""
+        return [lk.storage for lk in self.links]
+
+    @property
+    def closed(self) -> list[bool]:
+        """Per link, whether it is closed to entry (a copy)."""
+        return [lk.closed for lk in self.links]
 
     # ------------------------------------------------------------------ vehicles
     def depart(self, v: SupportsIndex) -> None:
@@ -172,7 +252,7 @@ class TrafficModel(VehicleBook):
     # ------------------------------------------------------------------ closures
     def set_closed(self, link: SupportsIndex, closed: bool) -> None:
         """Close (no entry) or reopen a link. Call :meth:`after_reroute` after a batch."""
-        self.closed[int(link)] = closed
+        self.links[int(link)].closed = closed
 
     def set_capacity(self, link: SupportsIndex, capacity_vph: SupportsFloat,
                      storage_pcu: SupportsFloat) -> None:
@@ -181,52 +261,53 @@ class TrafficModel(VehicleBook):
         The new headway applies from the next exit; more storage wakes waiting links.
         """
         i = int(link)
+        lk = self.links[i]
         s = float(storage_pcu)
-        self.headway[i] = 3600.0 / float(capacity_vph)
-        grew = s > self.storage[i]
-        self.storage[i] = s
-        if grew and self.waiters[i]:
+        lk.headway = 3600.0 / float(capacity_vph)
+        grew = s > lk.storage
+        lk.storage = s
+        if grew and lk.waiters:
             self._wake(i)
 
     def after_reroute(self, everyone: bool = False) -> None:
         """Wake what waits on a closed link (or, with ``everyone``, every waiting link and
         departure queue) after the routing trees were rebuilt: their next link may differ."""
-        closed = self.closed
-        for m, ws in enumerate(self.waiters):
-            if ws and (everyone or closed[m]):
+        for m, lk in enumerate(self.links):
+            if lk.waiters and (everyone or lk.closed):
                 self._release(m)
 
     # ------------------------------------------------------------------ scheduling
     def _schedule_exit(self, link: int, at: float) -> None:
         """The head of ``link`` tries to leave at ``at`` (unless it already will earlier)."""
-        if at >= self.pending[link]:
+        lk = self.links[link]
+        if at >= lk.pending:
             return
-        self.pending[link] = at
+        lk.pending = at
         now: float = self.env._now
         delay = at - now
-        self.pending_event[link] = self._push(delay if delay > 0.0 else 0.0, self._exit_cb,
-                                              link)
+        lk.pending_event = self._push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
 
     def _exit_event(self, ev: BareCall) -> None:
         """The head of the event's link tries to leave (unless an earlier exit superseded
         the event): into its next link, or into its destination, or it waits."""
         link: int = ev._value
-        if ev is not self.pending_event[link]:
+        lk = self.links[link]
+        if ev is not lk.pending_event:
             return  # superseded by an earlier exit
-        self.pending[link] = _INF
+        lk.pending = _INF
         self.events_processed += 1
-        q = self.queue[link]
+        q = lk.queue
         if not q:
             return
         v = q[0]
         t: float = self.env._now
         end = self.end_t[v]
-        ne = self.next_exit[link]
+        ne = lk.next_exit
         ready = end if end > ne else ne
         if t < ready:  # woken early: come back when the head may leave
             self._schedule_exit(link, ready)
             return
-        node = self.link_to[link]
+        node = lk.to
         while True:
             m = self._next_link(v, node)  # a method: fixed routes override it
             if m == _AT_DEST:
@@ -239,7 +320,8 @@ class TrafficModel(VehicleBook):
                 self._leave(link, v, t)
                 self._strand(v, t, "no open route to any destination")
                 return
-            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
+            lm = self.links[m]
+            if not lm.closed and lm.used < lm.storage and not lm.waiters:
                 self._leave(link, v, t)
                 self._enter(m, v, t)
                 return
@@ -249,15 +331,17 @@ class TrafficModel(VehicleBook):
     def _wake(self, m: int) -> None:
         """Link ``m`` may have room and heads wait for it: let the node model serve them
         (once per moment, after the events already due now)."""
-        if self.waiters[m] and not self.serve_pending[m]:
-            self.serve_pending[m] = True
+        lm = self.links[m]
+        if lm.waiters and not lm.serve_pending:
+            lm.serve_pending = True
             self._push(0.0, self._serve, m)
 
     def _release(self, m: int) -> None:
         """Let everything waiting for ``m`` look for its next link again (after a reroute
         its next link may differ)."""
-        ws = self.waiters[m]
-        self.waiters[m] = []
+        lm = self.links[m]
+        ws = lm.waiters
+        lm.waiters = []
         for w in ws:
             self._retry(w)
 
@@ -265,10 +349,11 @@ class TrafficModel(VehicleBook):
         """Schedule waiter ``w`` (a link, or ``-o - 1`` for node ``o``'s departure queue)
         to try again, never before its head may leave."""
         if w >= 0:
-            q = self.queue[w]
+            lw = self.links[w]
+            q = lw.queue
             if q:
                 end = self.end_t[q[0]]
-                ne = self.next_exit[w]
+                ne = lw.next_exit
                 now: float = self.env._now
                 at = end if end > ne else ne
                 self._schedule_exit(w, at if at > now else now)
@@ -281,13 +366,14 @@ class TrafficModel(VehicleBook):
     def _waits_for(self, w: int, m: int, t: float) -> bool:
         """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
         if w >= 0:
-            q = self.queue[w]
+            lw = self.links[w]
+            q = lw.queue
             if not q:
                 return False
             v = q[0]
-            if self.end_t[v] > t or self.next_exit[w] > t:
+            if self.end_t[v] > t or lw.next_exit > t:
                 return False
-            return self._next_link(v, self.link_to[w]) == m
+            return self._next_link(v, lw.to) == m
         dq = self.depart_queue[-w - 1]
         return bool(dq) and self._next_link(dq[0], -w - 1) == m
 
@@ -295,13 +381,14 @@ class TrafficModel(VehicleBook):
         """The node model: while ``m`` (the event's value) has room, move in one waiting
         head at a time, each drawn in proportion to its approach's capacity."""
         m: int = ev._value
+        lm = self.links[m]
         self.events_processed += 1
-        self.serve_pending[m] = False
-        if self.closed[m]:
+        lm.serve_pending = False
+        if lm.closed:
             return
-        ws = self.waiters[m]
+        ws = lm.waiters
         t: float = self.env._now
-        while ws and self.used[m] < self.storage[m]:
+        while ws and lm.used < lm.storage:
             ready = [w for w in ws if self._waits_for(w, m, t)]
             if len(ready) < len(ws):
                 for w in ws:
@@ -313,12 +400,13 @@ class TrafficModel(VehicleBook):
             if len(ready) == 1:
                 k = 0
             else:
-                hw = self.headway
-                k = self.draw.pick([1.0 / hw[w] if w >= 0 else 1.0 / hw[m] for w in ready])
+                links = self.links
+                k = self.draw.pick([1.0 / links[w].headway if w >= 0 else 1.0 / lm.headway
+                                    for w in ready])
             w = ready[k]
             if w >= 0:
                 del ws[k]
-                v = self.queue[w][0]
+                v = self.links[w].queue[0]
                 self._leave(w, v, t)
             else:
                 dq = self.depart_queue[-w - 1]
@@ -333,38 +421,40 @@ class TrafficModel(VehicleBook):
         return trees[self.dest[v]][node]
 
     def _enter(self, m: int, v: int, t: float) -> None:
-        q = self.queue[m]
-        self.used[m] += self.pcu[v]
+        lm = self.links[m]
+        q = lm.queue
+        lm.used += self.pcu[v]
         q.append(v)
         self.link[v] = m
         self.enter_t[v] = t
-        end = t + self.freeflow[m]
+        end = t + lm.freeflow
         self.end_t[v] = end
         if self.state[v] == VehicleState.WAITING:
             self.first_enter_t[v] = t
         self.state[v] = VehicleState.ON_ROAD
-        n = self.n_entered[m]
+        n = lm.n_entered
         if n == 0:
             self._touched.append(m)
-        self.n_entered[m] = n + 1
+        lm.n_entered = n + 1
         self.traversals += 1
         if len(q) == 1:
-            ne = self.next_exit[m]
+            ne = lm.next_exit
             self._schedule_exit(m, end if end > ne else ne)
 
     def _leave(self, link: int, v: int, t: float) -> None:
         """Head ``v`` leaves ``link`` at ``t``: free its room and serve the next head."""
-        q = self.queue[link]
+        lk = self.links[link]
+        q = lk.queue
         q.pop(0)
         pcu = self.pcu[v]
-        self.used[link] -= pcu
-        ne = t + self.headway[link] * pcu
-        self.next_exit[link] = ne
-        self.last_exit[link] = t
-        self.blocked_since[link] = -1.0
+        lk.used -= pcu
+        ne = t + lk.headway * pcu
+        lk.next_exit = ne
+        lk.last_exit = t
+        lk.blocked_since = -1.0
         t_in = self.enter_t[v]
-        self.n_exited[link] += 1
-        self.travel_s[link] += t - t_in
+        lk.n_exited += 1
+        lk.travel_s += t - t_in
         exposure = self.exposure
         if exposure is not None and exposure[link]:
             ov, last = _overlap(exposure[link], t_in, t)
@@ -373,40 +463,43 @@ class TrafficModel(VehicleBook):
                 self.exposure_end[v] = max(self.exposure_end[v], last)
         if self.record_links:
             self.link_trace.append((v, link, t_in, t))
-        self.node[v] = self.link_to[link]
+        self.node[v] = lk.to
         self.link[v] = -1
         if q:
             end = self.end_t[q[0]]
             self._schedule_exit(link, end if end > ne else ne)
-        if self.waiters[link]:
+        if lk.waiters:
             self._wake(link)
 
     def _block(self, link: int, m: int, t: float) -> None:
-        ws = self.waiters[m]
+        lm = self.links[m]
+        ws = lm.waiters
         if link not in ws:
             ws.append(link)
-        if not self.closed[m] and self.used[m] < self.storage[m]:
+        if not lm.closed and lm.used < lm.storage:
             self._wake(m)  # room, but others wait too: the node model chooses
-        if self.blocked_since[link] < 0.0:
-            self.blocked_since[link] = t
+        lk = self.links[link]
+        if lk.blocked_since < 0.0:
+            lk.blocked_since = t
             if self.stuck_time_s > 0:
                 self._push(self.stuck_time_s, self._stuck_check, (link, t))
 
     def _stuck_check(self, ev: BareCall) -> None:
         link: int = ev._value[0]
         since: float = ev._value[1]
-        if self.blocked_since[link] != since or not self.queue[link]:
+        lk = self.links[link]
+        if lk.blocked_since != since or not lk.queue:
             return
-        v = self.queue[link][0]
-        m = self._next_link(v, self.link_to[link])
+        v = lk.queue[0]
+        m = self._next_link(v, lk.to)
         t: float = self.env._now
-        if m < 0 or self.closed[m]:
+        if m < 0 or self.links[m].closed:
             # Nowhere open to go: re-arm the check; a reroute or reopening may help.
-            self.blocked_since[link] = -1.0
+            lk.blocked_since = -1.0
             if m >= 0:
                 self._block(link, m, t)
             return
-        wait = self.last_exit[m] + self.stuck_time_s - t
+        wait = self.links[m].last_exit + self.stuck_time_s - t
         # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
         # time (t + wait == t) would re-check at this instant for ever: stuck now
         if wait > 0.0 and t + wait > t:
@@ -436,14 +529,15 @@ class TrafficModel(VehicleBook):
                 dq.popleft()
                 self._strand(v, t, "no open route from the origin")
                 continue
-            if not self.closed[m] and self.used[m] < self.storage[m] and not self.waiters[m]:
+            lm = self.links[m]
+            if not lm.closed and lm.used < lm.storage and not lm.waiters:
                 dq.popleft()
                 self._enter(m, v, t)
                 continue
             code = -o - 1
-            if code not in self.waiters[m]:
-                self.waiters[m].append(code)
-            if not self.closed[m] and self.used[m] < self.storage[m]:
+            if code not in lm.waiters:
+                lm.waiters.append(code)
+            if not lm.closed and lm.used < lm.storage:
                 self._wake(m)
             return
 
@@ -458,9 +552,9 @@ class TrafficModel(VehicleBook):
         if exposure is None:
             return
         t1 = float(t_end)
-        for link, q in enumerate(self.queue):
-            if q and exposure[link]:
-                for v in q:
+        for link, lk in enumerate(self.links):
+            if lk.queue and exposure[link]:
+                for v in lk.queue:
                     ov, last = _overlap(exposure[link], self.enter_t[v], t1)
                     if ov > 0.0:
                         self.exposed_s[v] += ov
@@ -470,11 +564,25 @@ class TrafficModel(VehicleBook):
         """The counters of the links active since the last call (a vehicle entered or
         left, or it holds vehicles now) and of ``include`` (e.g. the closed links), in
         link order; new counters start (see :func:`take_link_counters`)."""
-        out, self._carry = take_link_counters(
-            self._touched + self._carry, self.n_entered, self.n_exited, self.travel_s,
-            self.used, include)
+        active: list[int] = sorted(set(self._touched + self._carry))
+        links = self.links
+        entered: list[int] = []
+        exited: list[int] = []
+        travel: list[float] = []
+        used: list[float] = []
+        for i in active:
+            lk = links[i]
+            entered.append(lk.n_entered)
+            exited.append(lk.n_exited)
+            travel.append(lk.travel_s)
+            used.append(lk.used)
+            lk.n_entered = 0
+            lk.n_exited = 0
+            lk.travel_s = 0.0
+        out, self._carry = take_link_counters(active, entered, exited, travel, used, include)
         self._touched = []
         return out
+
 
 
 def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:

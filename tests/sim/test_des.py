@@ -46,10 +46,11 @@ def test_a_negative_delay_is_refused_and_the_event_carries_its_value():
     push = call_scheduler(env)
     with pytest.raises(ValueError, match="Negative delay"):
         push(-1.0, lambda _e: None, None)
-    ev = push(0.5, lambda _e: None, (3, 4.0))
-    assert ev._value == (3, 4.0) and ev._ok and ev.callbacks is not None
+    got: list[Any] = []
+    ev = push(0.5, lambda e: got.append(e._value), (3, 4.0))
+    assert ev._value == (3, 4.0) and ev._ok and ev.at == 0.5 and not got
     env.run()
-    assert env.now == 0.5 and ev.callbacks is None  # processed by SimPy's loop
+    assert env.now == 0.5 and got == [(3, 4.0)]  # run by SimPy's loop (through its proxy)
 
 
 def _trace_run(runner: Callable[[simpy.Environment, float], None]) -> list[tuple[float, str]]:
@@ -105,3 +106,72 @@ def test_run_until_hands_frozen_objects_back_to_the_collector():
     run_until(env, 2.0)
     assert counts[0] > 0  # what existed was frozen while the events ran
     assert gc.get_freeze_count() == 0
+
+
+def _reference_push(env: simpy.Environment) -> Callable[[float, Any, Any], Any]:
+    """The scheduler the call queue replaced: each call a bare event on SimPy's heap."""
+    from heapq import heappush
+    from types import SimpleNamespace
+
+    from simpy.events import NORMAL
+
+    def push(delay: float, fn: Any, value: Any) -> Any:
+        ev = SimpleNamespace(_ok=True, _value=value, at=env.now + delay)
+        ev.callbacks = [fn]
+        heappush(env._queue, (env.now + delay, NORMAL, next(env._eid), ev))
+        return ev
+
+    return push
+
+
+def _random_trace(seed: int, reference: bool) -> list[tuple[float, str]]:
+    """Calls that schedule calls (zero delays, equal times, a grid of times), SimPy
+    processes and plain events among them, run in steps by run_until and SimPy's run."""
+    import random
+
+    rng = random.Random(seed)
+    env = simpy.Environment()
+    push = _reference_push(env) if reference else call_scheduler(env)
+    seen: list[tuple[float, str]] = []
+    budget = [400]
+
+    def call(ev: Any) -> None:
+        seen.append((env.now, f"call {ev._value}"))
+        for _ in range(rng.choice((0, 1, 1, 2, 3))):
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+            kind = rng.random()
+            delay = rng.choice((0.0, 0.0, 0.5, 1.0, 1.0, 2.5, rng.random() * 3))
+            if kind < 0.7:
+                push(delay, call, budget[0])
+            elif kind < 0.85:
+                schedule_call(env, delay, lambda e, k=budget[0]: seen.append(
+                    (env.now, f"plain {k}")))
+            else:
+                env.process(proc(budget[0], delay))
+
+    def proc(k: int, dt: float) -> Any:
+        yield env.timeout(dt)
+        seen.append((env.now, f"proc {k}"))
+        if rng.random() < 0.5:
+            push(rng.choice((0.0, 1.0)), call, -k)
+
+    for k in range(8):
+        push(float(k % 3), call, 1000 + k)
+    t = 0.0
+    while any(entry[1] >= 0 for entry in env._queue):  # (a stop left over is -1)
+        t += rng.choice((0.5, 1.0, 1.7))
+        if rng.random() < 0.5:
+            run_until(env, t)
+        else:
+            env.run(until=t)
+        seen.append((env.now, "stopped"))
+    return seen
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_call_queue_runs_every_call_where_simpys_heap_would(seed):
+    ours = _random_trace(seed, reference=False)
+    assert ours == _random_trace(seed, reference=True)
+    assert sum(s.startswith("call") for _, s in ours) > 20

@@ -42,10 +42,10 @@ def _model(rechecks: list[float]) -> TrafficModel:
 
     tm._push = spy
     tm.queue[0].append(7)
-    tm.used[0] = tm.used[1] = 1.0  # link 1 is full
+    tm.links[0].used = tm.links[1].used = 1.0  # link 1 is full
     tm.queue[1].append(6)
-    tm.blocked_since[0] = T - 600.0
-    tm.last_exit[1] = MOVED
+    tm.links[0].blocked_since = T - 600.0
+    tm.links[1].last_exit = MOVED
     return tm
 
 
@@ -66,7 +66,7 @@ def test_a_recheck_that_cannot_move_the_clock_forces_the_move():
 def test_a_real_wait_still_rechecks_later():
     rechecks: list[float] = []
     tm = _model(rechecks)
-    tm.last_exit[1] = T - 100.0
+    tm.links[1].last_exit = T - 100.0
     tm._stuck_check(_check(0, T - 600.0))
     assert len(rechecks) == 1 and abs(rechecks[0] - 500.0) < 1e-6
     assert tm.queue[0] == [7] and tm.forced_moves == 0
