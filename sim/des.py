@@ -209,12 +209,40 @@ class CallQueue:
         now: float = self.env._now  # type: ignore[attr-defined]
         call.at = now + delay
         call.eid = next(self.eid)
+        self._add(call)
+        return call
+
+    def reserve(self) -> int:
+        """Take the next event id of the environment now, for a call to be pushed later
+        with :meth:`push_at` (so it keeps its place among the events made meanwhile)."""
+        return next(self.eid)
+
+    def push_at(self, at: float, eid: int, fn: Callable[[BareCall], object],
+                value: Any) -> BareCall:
+        """Call ``fn(call)`` at time ``at`` with event id ``eid`` (from :meth:`reserve`):
+        the call :meth:`push` would have made when the id was reserved.
+
+        Raises
+        ------
+        ValueError
+            If ``at`` is before the current time (the clock never goes back).
+        """
+        now: float = self.env._now  # type: ignore[attr-defined]
+        if at < now:
+            raise ValueError(f"Time {at} is before now ({now})")
+        call = BareCall(fn, value)
+        call.at = at
+        call.eid = eid
+        self._add(call)
+        return call
+
+    def _add(self, call: BareCall) -> None:
+        """Put ``call`` on the heap (and a proxy for it on the environment's, if first)."""
         heap = self.heap
         heap.append(call)
         _sift_up(heap, len(heap) - 1)
         if not self.running and heap[0] is call:
             self._arm(call)
-        return call
 
     def _arm(self, call: BareCall) -> None:
         """Make a proxy on the environment's queue stand for ``call`` (the first one)."""

@@ -128,7 +128,8 @@ class RoutedTrafficModel(TrafficModel):
     follower: RouteFollower
 
     def _next_link(self, v: int, node: int) -> int:
-        m = self.follower.next_link(v, node, self.link[v], self.dest[v])
+        c = self.cars[v]
+        m = self.follower.next_link(v, node, c.link, c.dest)
         return m if m >= 0 else super()._next_link(v, node)
 
 

@@ -42,11 +42,11 @@ from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 import numpy as np
 import simpy
 
-from musterpoint.sim.des import BareCall, call_scheduler
+from musterpoint.sim.des import BareCall, CallQueue
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
 from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counters
 from musterpoint.sim.traffic.node_model import CapacityDraw
-from musterpoint.sim.traffic.vehicles import VehicleBook, VehicleState
+from musterpoint.sim.traffic.vehicles import Car, VehicleBook, VehicleState
 
 __all__ = ["LinkCounters", "LinkState", "TrafficModel", "VehicleState"]
 
@@ -87,6 +87,12 @@ class LinkState:
         Closed to entry.
     blocked_since : float
         Since when the head waits for room downstream (-1: it does not).
+    check : BareCall or None
+        The pending gridlock check of the link (at most one is kept; see
+        :meth:`TrafficModel._check_later`), and ``check_since`` the wait it checks.
+    owed_eid : int
+        The event id reserved for the gridlock check of the current wait, which ``check``
+        will place when it runs (-1: none), and ``owed_since`` that wait's start.
     last_exit : float
         Time of the last exit.
     serve_pending : bool
@@ -100,9 +106,10 @@ class LinkState:
         departure queue.
     """
 
-    __slots__ = ("blocked_since", "closed", "freeflow", "headway", "last_exit",
-                 "n_entered", "n_exited", "next_exit", "pending", "pending_event", "queue",
-                 "serve_pending", "storage", "to", "travel_s", "used", "waiters")
+    __slots__ = ("blocked_since", "check", "check_since", "closed", "freeflow", "headway",
+                 "last_exit", "n_entered", "n_exited", "next_exit", "owed_eid", "owed_since",
+                 "pending", "pending_event", "queue", "serve_pending", "storage", "to",
+                 "travel_s", "used", "waiters")
 
     def __init__(self, to: int, freeflow: float, headway: float, storage: float) -> None:
         self.to = to
@@ -115,6 +122,10 @@ class LinkState:
         self.pending_event: BareCall | None = None
         self.closed = False
         self.blocked_since = -1.0
+        self.check: BareCall | None = None
+        self.check_since = -1.0
+        self.owed_eid = -1
+        self.owed_since = -1.0
         self.last_exit = -_INF
         self.serve_pending = False
         self.n_entered = 0
@@ -163,6 +174,10 @@ class TrafficModel(VehicleBook):
 
     Attributes
     ----------
+    one_check_per_link : bool
+        Keep at most one pending gridlock check per link (True, the default; see
+        :meth:`_check_later`); False schedules one per wait, the plain rule, with the same
+        results (the tests compare the two).
     links : list of LinkState
         Per link, its parameters and state (``queue``, ``used``, ``headway``, ``storage``
         and ``closed`` are also given per link as lists).
@@ -198,11 +213,16 @@ class TrafficModel(VehicleBook):
         self.on_reach = on_reach
         self.on_strand = on_strand
         self.stuck_time_s = float(stuck_time_s)
+        self.one_check_per_link = True
         self.exposure = exposure_intervals
         self.record_links = bool(record_links)
 
-        self._push = call_scheduler(env)
+        self._calls = CallQueue(env)
+        self._push = self._calls.push  # what the gridlock checks use (tests spy on it)
         self._exit_cb: Callable[[BareCall], None] = self._exit_event
+        self._serve_cb: Callable[[BareCall], None] = self._serve
+        self._depart_cb: Callable[[BareCall], None] = self._try_depart
+        self._stuck_cb: Callable[[BareCall], None] = self._stuck_check
         self.depart_queue: list[deque[int]] = [deque() for _ in range(n_n)]
         self.depart_pending: list[bool] = [False] * n_n
         self.draw = CapacityDraw(rng)
@@ -243,11 +263,11 @@ class TrafficModel(VehicleBook):
     # ------------------------------------------------------------------ vehicles
     def depart(self, v: SupportsIndex) -> None:
         """Vehicle ``v`` joins the queue to enter the network at its node, now."""
-        o = self.node[int(v)]
+        o = self.cars[int(v)].node
         self.depart_queue[o].append(int(v))
         if not self.depart_pending[o]:
             self.depart_pending[o] = True
-            self._push(0.0, self._try_depart, o)
+            self._calls.push(0.0, self._depart_cb, o)
 
     # ------------------------------------------------------------------ closures
     def set_closed(self, link: SupportsIndex, closed: bool) -> None:
@@ -285,7 +305,7 @@ class TrafficModel(VehicleBook):
         lk.pending = at
         now: float = self.env._now
         delay = at - now
-        lk.pending_event = self._push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
+        lk.pending_event = self._calls.push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
 
     def _exit_event(self, ev: BareCall) -> None:
         """The head of the event's link tries to leave (unless an earlier exit superseded
@@ -301,7 +321,7 @@ class TrafficModel(VehicleBook):
             return
         v = q[0]
         t: float = self.env._now
-        end = self.end_t[v]
+        end = self.cars[v].end_t
         ne = lk.next_exit
         ready = end if end > ne else ne
         if t < ready:  # woken early: come back when the head may leave
@@ -313,7 +333,7 @@ class TrafficModel(VehicleBook):
             if m == _AT_DEST:
                 if self.on_reach(v, node, t):
                     self._leave(link, v, t)
-                    self.state[v] = VehicleState.DONE
+                    self.cars[v].state = VehicleState.DONE
                     return
                 continue  # redirected: look again with the new destination
             if m < 0:
@@ -334,7 +354,7 @@ class TrafficModel(VehicleBook):
         lm = self.links[m]
         if lm.waiters and not lm.serve_pending:
             lm.serve_pending = True
-            self._push(0.0, self._serve, m)
+            self._calls.push(0.0, self._serve_cb, m)
 
     def _release(self, m: int) -> None:
         """Let everything waiting for ``m`` look for its next link again (after a reroute
@@ -352,7 +372,7 @@ class TrafficModel(VehicleBook):
             lw = self.links[w]
             q = lw.queue
             if q:
-                end = self.end_t[q[0]]
+                end = self.cars[q[0]].end_t
                 ne = lw.next_exit
                 now: float = self.env._now
                 at = end if end > ne else ne
@@ -361,7 +381,7 @@ class TrafficModel(VehicleBook):
             o = -w - 1
             if not self.depart_pending[o]:
                 self.depart_pending[o] = True
-                self._push(0.0, self._try_depart, o)
+                self._calls.push(0.0, self._depart_cb, o)
 
     def _waits_for(self, w: int, m: int, t: float) -> bool:
         """Whether waiter ``w`` has a vehicle ready now whose next link is ``m``."""
@@ -371,7 +391,7 @@ class TrafficModel(VehicleBook):
             if not q:
                 return False
             v = q[0]
-            if self.end_t[v] > t or lw.next_exit > t:
+            if self.cars[v].end_t > t or lw.next_exit > t:
                 return False
             return self._next_link(v, lw.to) == m
         dq = self.depart_queue[-w - 1]
@@ -418,20 +438,21 @@ class TrafficModel(VehicleBook):
     # ------------------------------------------------------------------ movement
     def _next_link(self, v: int, node: int) -> int:
         trees: list[list[int]] = self.router.next_hop  # typed: native indexing compiled
-        return trees[self.dest[v]][node]
+        return trees[self.cars[v].dest][node]
 
     def _enter(self, m: int, v: int, t: float) -> None:
         lm = self.links[m]
+        c: Car = self.cars[v]
         q = lm.queue
-        lm.used += self.pcu[v]
+        lm.used += c.pcu
         q.append(v)
-        self.link[v] = m
-        self.enter_t[v] = t
+        c.link = m
+        c.enter_t = t
         end = t + lm.freeflow
-        self.end_t[v] = end
-        if self.state[v] == VehicleState.WAITING:
-            self.first_enter_t[v] = t
-        self.state[v] = VehicleState.ON_ROAD
+        c.end_t = end
+        if c.state == VehicleState.WAITING:
+            c.first_enter_t = t
+        c.state = VehicleState.ON_ROAD
         n = lm.n_entered
         if n == 0:
             self._touched.append(m)
@@ -446,27 +467,28 @@ class TrafficModel(VehicleBook):
         lk = self.links[link]
         q = lk.queue
         q.pop(0)
-        pcu = self.pcu[v]
+        c: Car = self.cars[v]
+        pcu = c.pcu
         lk.used -= pcu
         ne = t + lk.headway * pcu
         lk.next_exit = ne
         lk.last_exit = t
         lk.blocked_since = -1.0
-        t_in = self.enter_t[v]
+        t_in = c.enter_t
         lk.n_exited += 1
         lk.travel_s += t - t_in
         exposure = self.exposure
         if exposure is not None and exposure[link]:
             ov, last = _overlap(exposure[link], t_in, t)
             if ov > 0.0:
-                self.exposed_s[v] += ov
-                self.exposure_end[v] = max(self.exposure_end[v], last)
+                c.exposed_s += ov
+                c.exposure_end = max(c.exposure_end, last)
         if self.record_links:
             self.link_trace.append((v, link, t_in, t))
-        self.node[v] = lk.to
-        self.link[v] = -1
+        c.node = lk.to
+        c.link = -1
         if q:
-            end = self.end_t[q[0]]
+            end = self.cars[q[0]].end_t
             self._schedule_exit(link, end if end > ne else ne)
         if lk.waiters:
             self._wake(link)
@@ -482,12 +504,54 @@ class TrafficModel(VehicleBook):
         if lk.blocked_since < 0.0:
             lk.blocked_since = t
             if self.stuck_time_s > 0:
-                self._push(self.stuck_time_s, self._stuck_check, (link, t))
+                self._check_later(link, lk, t)
+
+    def _check_later(self, link: int, lk: LinkState, since: float) -> None:
+        """Check ``link``, whose head waits since ``since`` (now), for gridlock
+        ``stuck_time_s`` from now.
+
+        A link keeps at most one check on the queue. If one is pending for an earlier wait,
+        that check can only find its wait over (waits start at later and later times), so
+        instead of a second call it takes this wait's event id now and, when it runs, puts
+        this wait's check on the queue with that id and the time it would have had: the
+        same call at the same place among the events, unless this wait is over by then
+        (then it would have done nothing). A wait that starts at the very instant of a
+        pending one (both would act) gets its own call.
+        """
+        c = lk.check
+        if c is None or not self.one_check_per_link:
+            lk.check = self._push(self.stuck_time_s, self._stuck_cb, (link, since))
+            lk.check_since = since
+        elif since > lk.check_since and (lk.owed_eid < 0 or since > lk.owed_since):
+            lk.owed_eid = self._calls.reserve()  # a later owed wait replaces an earlier one
+            lk.owed_since = since
+        else:
+            self._push(self.stuck_time_s, self._stuck_cb, (link, since))
 
     def _stuck_check(self, ev: BareCall) -> None:
         link: int = ev._value[0]
         since: float = ev._value[1]
         lk = self.links[link]
+        if lk.check is not ev:
+            self._stuck_act(link, lk, since)
+            return
+        lk.check = None
+        self._stuck_act(link, lk, since)
+        eid = lk.owed_eid
+        if eid >= 0:  # the check of a later wait, owed since it started
+            lk.owed_eid = -1
+            s = lk.owed_since
+            now: float = self.env._now
+            # over, and no wait can start at its instant any more: it would do nothing
+            if lk.blocked_since != s and s < now:
+                return
+            call = self._calls.push_at(s + self.stuck_time_s, eid, self._stuck_cb, (link, s))
+            if lk.check is None:
+                lk.check = call
+                lk.check_since = s
+
+    def _stuck_act(self, link: int, lk: LinkState, since: float) -> None:
+        """The gridlock check of ``link`` for the wait that started at ``since``."""
         if lk.blocked_since != since or not lk.queue:
             return
         v = lk.queue[0]
@@ -503,7 +567,10 @@ class TrafficModel(VehicleBook):
         # m moved meanwhile (a slow queue): look again later; a wait that rounds to no
         # time (t + wait == t) would re-check at this instant for ever: stuck now
         if wait > 0.0 and t + wait > t:
-            self._push(wait, self._stuck_check, (link, since))
+            c = self._push(wait, self._stuck_cb, (link, since))
+            if lk.check is None:
+                lk.check = c
+                lk.check_since = since
             return
         self.forced_moves += 1
         logger.debug("gridlock rule: vehicle %d forced from link %d into %d at %.1f",
@@ -523,7 +590,7 @@ class TrafficModel(VehicleBook):
             if m == _AT_DEST:
                 if self.on_reach(v, o, t):
                     dq.popleft()
-                    self.state[v] = VehicleState.DONE
+                    self.cars[v].state = VehicleState.DONE
                 continue
             if m < 0:
                 dq.popleft()
@@ -542,7 +609,7 @@ class TrafficModel(VehicleBook):
             return
 
     def _strand(self, v: int, t: float, reason: str) -> None:
-        self.state[v] = VehicleState.STRANDED
+        self.cars[v].state = VehicleState.STRANDED
         self.on_strand(v, t, reason)
 
     # ------------------------------------------------------------------ end of run
@@ -555,10 +622,11 @@ class TrafficModel(VehicleBook):
         for link, lk in enumerate(self.links):
             if lk.queue and exposure[link]:
                 for v in lk.queue:
-                    ov, last = _overlap(exposure[link], self.enter_t[v], t1)
+                    c = self.cars[v]
+                    ov, last = _overlap(exposure[link], c.enter_t, t1)
                     if ov > 0.0:
-                        self.exposed_s[v] += ov
-                        self.exposure_end[v] = max(self.exposure_end[v], last)
+                        c.exposed_s += ov
+                        c.exposure_end = max(c.exposure_end, last)
 
     def take_counters(self, include: Sequence[int] | np.ndarray = ()) -> LinkCounters:
         """The counters of the links active since the last call (a vehicle entered or
