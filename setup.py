@@ -1,15 +1,14 @@
 """Install hook: compile the traffic core with mypyc (an accelerator, never a second truth).
 
 Everything else about the package is in ``pyproject.toml``. This compiles copies of
-``sim/des.py`` and ``sim/traffic/{vehicles,queue_model,fixed_routes}.py`` (:data:`SOURCES`, as in
-``sim/_accel.py``, read from there) as the modules ``musterpoint.sim._des_c``,
-``musterpoint.sim.traffic._queue_model_c``, ...: each copy is the source down to its
-"compiled core" line, importing the other copies; with them, in the same library, the
-module ``musterpoint.sim._stamps_c`` holds the sha256 of every file they were made from.
-At import the traffic core uses them only if every stamp matches the source files as they
-are then, so an edited
-source in an editable install runs as pure Python until the next install, never as an old
-build (``_accel.compiled``).
+``sim/des.py`` and ``sim/traffic/{vehicles,links,queue_model,fixed_routes}.py``
+(:data:`SOURCES`, as in ``sim/_accel.py``, read from there) as the modules
+``musterpoint.sim._des_c``, ``musterpoint.sim.traffic._queue_model_c``, ...: each copy is
+the source down to its "compiled core" line, importing the other copies; with them, in the
+same library, the module ``musterpoint.sim._stamps_c`` holds the sha256 of every file they
+were made from. At import the traffic core uses them only if every stamp matches the source
+files as they are then, so an edited source in an editable install runs as pure Python until
+the next install, never as an old build (``_accel.compiled``).
 
 If mypyc, the C compiler or the build fails, the install goes on without the compiled
 modules (pure Python, same results), with a warning. ``MUSTER_NO_COMPILE=1`` skips it.

@@ -26,7 +26,8 @@ __all__ = ["PURE_ENV", "SOURCES", "STAMPS", "compiled", "compiled_name", "source
 logger = logging.getLogger(__name__)
 
 #: The modules of :mod:`musterpoint.sim` that are compiled (setup.py has the same list).
-SOURCES = ("des", "traffic.vehicles", "traffic.queue_model", "traffic.fixed_routes")
+SOURCES = ("des", "traffic.vehicles", "traffic.links", "traffic.queue_model",
+           "traffic.fixed_routes")
 
 #: The compiled module that holds the sha256 of each source as built (``BUILT_FROM``).
 STAMPS = "musterpoint.sim._stamps_c"

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musterpoint.sim.traffic.queue_model import LinkState, TrafficModel
+from musterpoint.sim.traffic.links import LinkState
+from musterpoint.sim.traffic.queue_model import TrafficModel
 
 __all__ = ["FREE", "RouteFollower", "RoutedTrafficModel", "traffic_model_for"]
 

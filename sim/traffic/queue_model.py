@@ -1,14 +1,8 @@
 """The traffic core: an event-driven mesoscopic queue model on a SimPy environment.
 
-Each directed link is a FIFO queue with
-
-* a free-flow time ``L / v``: a vehicle entering at ``t`` reaches the link's end no
-  earlier than ``t + L / v``;
-* a flow capacity: successive exits are at least ``pcu * 3600 / C`` seconds apart;
-* a storage capacity (PCU): a vehicle may enter while the PCU on the link is below it,
-  so a link of storage 13.3 holds at most 14 cars (the rule of MATSim's QSim);
-* spillback: the head of a link leaves only when its next link accepts it; otherwise it
-  waits, and the link is woken when the next link frees room.
+Each directed link is a FIFO queue with a free-flow time, a flow capacity and a storage
+capacity, with spillback (:mod:`musterpoint.sim.traffic.links`, which holds the links and
+moves vehicles on and off them).
 
 This is the queue model of JDEQSim/QSim, event-driven in continuous time, with no time
 step. Ties at equal times are broken by the order in which events were scheduled, which
@@ -36,17 +30,18 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final, SupportsFloat, SupportsIndex
 
 import numpy as np
 import simpy
 
-from musterpoint.sim.des import BareCall, CallQueue
+from musterpoint.sim.des import BareCall
 from musterpoint.sim.network.routing import AT_DESTINATION, Router
-from musterpoint.sim.traffic.link_counters import LinkCounters, take_link_counters
+from musterpoint.sim.traffic.link_counters import LinkCounters
+from musterpoint.sim.traffic.links import LinkBook, LinkState
 from musterpoint.sim.traffic.node_model import CapacityDraw
-from musterpoint.sim.traffic.vehicles import Car, VehicleBook, VehicleState
+from musterpoint.sim.traffic.vehicles import VehicleState
 
 __all__ = ["LinkCounters", "LinkState", "TrafficModel", "VehicleState"]
 
@@ -57,99 +52,14 @@ _INF: Final = float("inf")
 _AT_DEST: Final[int] = AT_DESTINATION
 
 
-class LinkState:
-    """One link of the traffic core: its parameters and its state.
-
-    The compiled core keeps the numbers of a link together in one object, unboxed
-    (a link's event reads and writes a dozen of them: one cache line instead of a dozen
-    boxed numbers spread through memory).
-
-    Parameters
-    ----------
-    to : int
-        End node.
-    freeflow : float
-        Free-flow time (s).
-    headway : float
-        Seconds per PCU at the exit (3600 / capacity).
-    storage : float
-        Storage capacity (PCU).
-
-    Attributes
-    ----------
-    used : float
-        PCU on the link.
-    next_exit : float
-        Earliest time of the next exit (the flow capacity).
-    pending : float
-        Time of the scheduled exit of the head (inf: none), and ``pending_event`` its event.
-    closed : bool
-        Closed to entry.
-    blocked_since : float
-        Since when the head waits for room downstream (-1: it does not).
-    check : BareCall or None
-        The pending gridlock check of the link (at most one is kept; see
-        :meth:`TrafficModel._check_later`), and ``check_since`` the wait it checks.
-    owed_eid : int
-        The event id reserved for the gridlock check of the current wait, which ``check``
-        will place when it runs (-1: none), and ``owed_since`` that wait's start.
-    last_exit : float
-        Time of the last exit.
-    serve_pending : bool
-        A node-model service of the link is scheduled.
-    n_entered, n_exited, travel_s
-        Counters since the last :meth:`TrafficModel.take_counters`.
-    queue : list of int
-        The vehicles on it, head first.
-    waiters : list of int
-        What waits for room on it: incoming links, and ``-o - 1`` for node ``o``'s
-        departure queue.
-    """
-
-    __slots__ = ("blocked_since", "check", "check_since", "closed", "freeflow", "headway",
-                 "last_exit", "n_entered", "n_exited", "next_exit", "owed_eid", "owed_since",
-                 "pending", "pending_event", "queue", "serve_pending", "storage", "to",
-                 "travel_s", "used", "waiters")
-
-    def __init__(self, to: int, freeflow: float, headway: float, storage: float) -> None:
-        self.to = to
-        self.freeflow = freeflow
-        self.headway = headway
-        self.storage = storage
-        self.used = 0.0
-        self.next_exit = 0.0
-        self.pending = _INF
-        self.pending_event: BareCall | None = None
-        self.closed = False
-        self.blocked_since = -1.0
-        self.check: BareCall | None = None
-        self.check_since = -1.0
-        self.owed_eid = -1
-        self.owed_since = -1.0
-        self.last_exit = -_INF
-        self.serve_pending = False
-        self.n_entered = 0
-        self.n_exited = 0
-        self.travel_s = 0.0
-        self.queue: list[int] = []
-        self.waiters: list[int] = []
-
-
-class TrafficModel(VehicleBook):
+class TrafficModel(LinkBook):
     """Vehicles moving over links with flow and storage limits.
 
     Parameters
     ----------
-    env : simpy.Environment
-        The environment that owns the clock.
-    link_to : ndarray of int
-        End node of each link.
-    freeflow_s : ndarray of float
-        Free-flow time of each link.
-    capacity_vph : ndarray of float
-        Flow capacity of each link (PCU per hour, > 0).
-    storage_pcu : ndarray of float
-        Storage capacity of each link in PCU.
+    env, link_to, freeflow_s, capacity_vph, storage_pcu
+        The clock and, per link, its end node, free-flow time (s), flow capacity (PCU per
+        hour, > 0) and storage (PCU), as :class:`LinkBook` takes them.
     n_nodes : int
         Number of nodes.
     router : Router
@@ -163,10 +73,9 @@ class TrafficModel(VehicleBook):
     stuck_time_s : float
         Waiting time after which a blocked head is forced downstream if the link it waits
         for has not moved for as long either (gridlock rule).
-    exposure_intervals : list of list of (float, float), optional
-        Per link, the intervals during which being on it counts as exposure.
-    record_links : bool
-        Keep a trace of every link traversal (vehicle, link, enter, exit).
+    exposure_intervals, record_links
+        Per link, the intervals of exposure (optional), and whether to keep a trace of
+        every traversal (as :class:`LinkBook` takes them).
     rng : numpy.random.Generator, optional
         The node model's stream (a run passes its
         :data:`~musterpoint.sim.traffic.node_model.NODE_STREAM`); by default that stream
@@ -179,8 +88,7 @@ class TrafficModel(VehicleBook):
         :meth:`_check_later`); False schedules one per wait, the plain rule, with the same
         results (the tests compare the two).
     links : list of LinkState
-        Per link, its parameters and state (``queue``, ``used``, ``headway``, ``storage``
-        and ``closed`` are also given per link as lists).
+        Per link, its parameters and state (see :class:`LinkBook`).
     """
 
     def __init__(
@@ -199,66 +107,22 @@ class TrafficModel(VehicleBook):
         record_links: bool = False,
         rng: np.random.Generator | None = None,
     ) -> None:
-        super().__init__()
-        self.env = env
+        super().__init__(env, link_to, freeflow_s, capacity_vph, storage_pcu,
+                         exposure_intervals, record_links)
         n_n = int(n_nodes)
-        # Python numbers (what the core indexes); NumPy divides as Python does (IEEE)
-        self.link_to: list[int] = np.asarray(link_to, dtype=np.int64).tolist()
-        headway: list[float] = (3600.0 / np.asarray(capacity_vph, dtype=np.float64)).tolist()
-        self.links: list[LinkState] = [
-            LinkState(to, ff, hw, st) for to, ff, hw, st in zip(
-                self.link_to, np.asarray(freeflow_s, dtype=np.float64).tolist(), headway,
-                np.asarray(storage_pcu, dtype=np.float64).tolist(), strict=True)]
         self.router = router
         self.on_reach = on_reach
         self.on_strand = on_strand
         self.stuck_time_s = float(stuck_time_s)
         self.one_check_per_link = True
-        self.exposure = exposure_intervals
-        self.record_links = bool(record_links)
-
-        self._calls = CallQueue(env)
         self._push = self._calls.push  # what the gridlock checks use (tests spy on it)
-        self._exit_cb: Callable[[BareCall], None] = self._exit_event
-        self._serve_cb: Callable[[BareCall], None] = self._serve
         self._depart_cb: Callable[[BareCall], None] = self._try_depart
         self._stuck_cb: Callable[[BareCall], None] = self._stuck_check
         self.depart_queue: list[deque[int]] = [deque() for _ in range(n_n)]
         self.depart_pending: list[bool] = [False] * n_n
         self.draw = CapacityDraw(rng)
-        # the links that may have non-zero counters since the last take_counters
-        self._touched: list[int] = []  # links entered since the last call
-        self._carry: list[int] = []  # links that held vehicles at the last call
-
         self.events_processed = 0
-        self.traversals = 0
         self.forced_moves = 0
-
-    # ------------------------------------------------------------------ per-link views
-    @property
-    def queue(self) -> list[list[int]]:
-        """Per link, its vehicles, head first (the links' own lists)."""
-        return [lk.queue for lk in self.links]
-
-    @property
-    def used(self) -> list[float]:
-        """Per link, the PCU on it now (a copy)."""
-        return [lk.used for lk in self.links]
-
-    @property
-    def headway(self) -> list[float]:
-        """Per link, seconds per PCU at its exit (3600 / capacity; a copy)."""
-        return [lk.headway for lk in self.links]
-
-    @property
-    def storage(self) -> list[float]:
-        """Per link, its storage capacity in PCU (a copy)."""
-        return [lk.storage for lk in self.links]
-
-    @property
-    def closed(self) -> list[bool]:
-        """Per link, whether it is closed to entry (a copy)."""
-        return [lk.closed for lk in self.links]
 
     # ------------------------------------------------------------------ vehicles
     def depart(self, v: SupportsIndex) -> None:
@@ -270,10 +134,6 @@ class TrafficModel(VehicleBook):
             self._calls.push(0.0, self._depart_cb, o)
 
     # ------------------------------------------------------------------ closures
-    def set_closed(self, link: SupportsIndex, closed: bool) -> None:
-        """Close (no entry) or reopen a link. Call :meth:`after_reroute` after a batch."""
-        self.links[int(link)].closed = closed
-
     def set_capacity(self, link: SupportsIndex, capacity_vph: SupportsFloat,
                      storage_pcu: SupportsFloat) -> None:
         """Change a link's flow and storage capacity now (contraflow, control points).
@@ -295,17 +155,6 @@ class TrafficModel(VehicleBook):
         for m, lk in enumerate(self.links):
             if lk.waiters and (everyone or lk.closed):
                 self._release(m)
-
-    # ------------------------------------------------------------------ scheduling
-    def _schedule_exit(self, link: int, at: float) -> None:
-        """The head of ``link`` tries to leave at ``at`` (unless it already will earlier)."""
-        lk = self.links[link]
-        if at >= lk.pending:
-            return
-        lk.pending = at
-        now: float = self.env._now
-        delay = at - now
-        lk.pending_event = self._calls.push(delay if delay > 0.0 else 0.0, self._exit_cb, link)
 
     def _exit_event(self, ev: BareCall) -> None:
         """The head of the event's link tries to leave (unless an earlier exit superseded
@@ -347,14 +196,6 @@ class TrafficModel(VehicleBook):
                 return
             self._block(link, m, t)
             return
-
-    def _wake(self, m: int) -> None:
-        """Link ``m`` may have room and heads wait for it: let the node model serve them
-        (once per moment, after the events already due now)."""
-        lm = self.links[m]
-        if lm.waiters and not lm.serve_pending:
-            lm.serve_pending = True
-            self._calls.push(0.0, self._serve_cb, m)
 
     def _release(self, m: int) -> None:
         """Let everything waiting for ``m`` look for its next link again (after a reroute
@@ -439,59 +280,6 @@ class TrafficModel(VehicleBook):
     def _next_link(self, v: int, node: int) -> int:
         trees: list[list[int]] = self.router.next_hop  # typed: native indexing compiled
         return trees[self.cars[v].dest][node]
-
-    def _enter(self, m: int, v: int, t: float) -> None:
-        lm = self.links[m]
-        c: Car = self.cars[v]
-        q = lm.queue
-        lm.used += c.pcu
-        q.append(v)
-        c.link = m
-        c.enter_t = t
-        end = t + lm.freeflow
-        c.end_t = end
-        if c.state == VehicleState.WAITING:
-            c.first_enter_t = t
-        c.state = VehicleState.ON_ROAD
-        n = lm.n_entered
-        if n == 0:
-            self._touched.append(m)
-        lm.n_entered = n + 1
-        self.traversals += 1
-        if len(q) == 1:
-            ne = lm.next_exit
-            self._schedule_exit(m, end if end > ne else ne)
-
-    def _leave(self, link: int, v: int, t: float) -> None:
-        """Head ``v`` leaves ``link`` at ``t``: free its room and serve the next head."""
-        lk = self.links[link]
-        q = lk.queue
-        q.pop(0)
-        c: Car = self.cars[v]
-        pcu = c.pcu
-        lk.used -= pcu
-        ne = t + lk.headway * pcu
-        lk.next_exit = ne
-        lk.last_exit = t
-        lk.blocked_since = -1.0
-        t_in = c.enter_t
-        lk.n_exited += 1
-        lk.travel_s += t - t_in
-        exposure = self.exposure
-        if exposure is not None and exposure[link]:
-            ov, last = _overlap(exposure[link], t_in, t)
-            if ov > 0.0:
-                c.exposed_s += ov
-                c.exposure_end = max(c.exposure_end, last)
-        if self.record_links:
-            self.link_trace.append((v, link, t_in, t))
-        c.node = lk.to
-        c.link = -1
-        if q:
-            end = self.cars[q[0]].end_t
-            self._schedule_exit(link, end if end > ne else ne)
-        if lk.waiters:
-            self._wake(link)
 
     def _block(self, link: int, m: int, t: float) -> None:
         lm = self.links[m]
@@ -611,59 +399,6 @@ class TrafficModel(VehicleBook):
     def _strand(self, v: int, t: float, reason: str) -> None:
         self.cars[v].state = VehicleState.STRANDED
         self.on_strand(v, t, reason)
-
-    # ------------------------------------------------------------------ end of run
-    def finish(self, t_end: SupportsFloat) -> None:
-        """Close the books at ``t_end``: add exposure of vehicles still on links."""
-        exposure = self.exposure
-        if exposure is None:
-            return
-        t1 = float(t_end)
-        for link, lk in enumerate(self.links):
-            if lk.queue and exposure[link]:
-                for v in lk.queue:
-                    c = self.cars[v]
-                    ov, last = _overlap(exposure[link], c.enter_t, t1)
-                    if ov > 0.0:
-                        c.exposed_s += ov
-                        c.exposure_end = max(c.exposure_end, last)
-
-    def take_counters(self, include: Sequence[int] | np.ndarray = ()) -> LinkCounters:
-        """The counters of the links active since the last call (a vehicle entered or
-        left, or it holds vehicles now) and of ``include`` (e.g. the closed links), in
-        link order; new counters start (see :func:`take_link_counters`)."""
-        active: list[int] = sorted(set(self._touched + self._carry))
-        links = self.links
-        entered: list[int] = []
-        exited: list[int] = []
-        travel: list[float] = []
-        used: list[float] = []
-        for i in active:
-            lk = links[i]
-            entered.append(lk.n_entered)
-            exited.append(lk.n_exited)
-            travel.append(lk.travel_s)
-            used.append(lk.used)
-            lk.n_entered = 0
-            lk.n_exited = 0
-            lk.travel_s = 0.0
-        out, self._carry = take_link_counters(active, entered, exited, travel, used, include)
-        self._touched = []
-        return out
-
-
-
-def _overlap(intervals: list[tuple[float, float]], a: float, b: float) -> tuple[float, float]:
-    """Time of ``[a, b]`` inside the intervals, and when the last such stretch ended."""
-    total = 0.0
-    last = -_INF
-    for s, e in intervals:
-        lo = s if s > a else a
-        hi = e if e < b else b
-        if hi > lo:
-            total += hi - lo
-            last = hi
-    return total, last
 
 
 # ---- compiled core: setup.py compiles the module above this line (see sim/_accel.py) ----
