@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from musterpoint.sim.engine import ALL_TABLES
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.tables import Table, geometry_columns
+from musterpoint.sim.tables import Table, all_tables, geometry_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -126,16 +125,16 @@ def _layer(df: pd.DataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
 
 
 def gis_layers(result: RunResult,
-               schemas: Mapping[str, Table] = ALL_TABLES) -> dict[str, gpd.GeoDataFrame]:
+               schemas: Mapping[str, Table] | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The run's spatial tables as GeoDataFrames in EPSG:4326, by layer name.
 
     Parameters
     ----------
     result : RunResult
         A finished run.
-    schemas : Mapping[str, Table]
+    schemas : Mapping[str, Table], optional
         Output schemas that say which tables are spatial (default: every table a run with
-        the built-in services may write).
+        the built-in services may write, :func:`~musterpoint.sim.tables.all_tables`).
 
     Returns
     -------
@@ -144,7 +143,7 @@ def gis_layers(result: RunResult,
         :data:`BOTTLENECK_LAYER` when the bound found bottleneck links.
     """
     layers: dict[str, gpd.GeoDataFrame] = {}
-    for name, schema in schemas.items():
+    for name, schema in (all_tables() if schemas is None else schemas).items():
         columns = geometry_columns(schema)
         df = result.tables.get(name)
         if not columns or df is None or df.empty:
