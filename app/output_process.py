@@ -17,20 +17,26 @@ The files are the same: the map, the report and the GIS files read only the
 :class:`~musterpoint.sim.result.RunResult`, whose ``meta`` and ``kpis`` are sent as they
 are (pickled) and whose tables are read from the Parquet files just written, in the same
 order, with the same columns, types and values (tested against the tables in memory for
-every bundled plan).
+every kind of bundled plan).
 
 Forked early, before the World and the simulation are in memory, the process shares
 little with the one that simulates: no copy-on-write of a simulation's pages, no 34 MB
 run to hand over (an earlier try forked after the simulation's set-up: 0.9 s more CPU).
 It costs reading the tables back.
 
-``MUSTER_OUTPUT_PROCESS=0`` in the environment (:data:`EARLY_ENV`) writes them in the
-run's process, as ``MUSTER_SERIAL_OUTPUTS=1`` does (one after the other). If the process
-cannot be forked, or ends before it has begun to write (killed, out of
-memory), the outputs are written in the calling process as before. An error while it
-writes is raised in the calling process with a note, and the result folder is discarded
-as for any failure. A run that fails or is interrupted ends the process (and its
-workers: it leads its own process group) before the error goes on.
+It pays only on a machine with a CPU to spare: its imports run beside the simulation
+instead of after it, but in all it costs more CPU (about 0.3 to 0.6 s on the default
+run: reading the tables back, and pages that the two processes shared and copy as they
+write). With every CPU busy (another program, another run), that is lost time. So by
+default (:func:`wanted`) it is forked only when the load average of the last minute
+leaves at least half a CPU idle (below 1.5 on two CPUs); ``MUSTER_OUTPUT_PROCESS=1`` in
+the environment (:data:`EARLY_ENV`) forks it whatever the load, ``0`` never, and the
+outputs are then written in the run's process as before (``MUSTER_SERIAL_OUTPUTS=1``:
+one after the other). If the process cannot be forked, or ends before it has begun to
+write (killed, out of memory), the outputs are written in the calling process as before.
+An error while it writes is raised in the calling process with a note, and the result
+folder is discarded as for any failure. A run that fails or is interrupted ends the
+process (and its workers: it leads its own process group) before the error goes on.
 """
 
 from __future__ import annotations
@@ -52,13 +58,27 @@ if TYPE_CHECKING:
     from musterpoint.run_pipeline import Progress, RunOptions
     from musterpoint.sim.result import RunResult
 
-__all__ = ["EARLY_ENV", "OutputProcess", "warm_modules"]
+__all__ = ["EARLY_ENV", "OutputProcess", "wanted", "warm_modules"]
 
 logger = logging.getLogger(__name__)
 
-#: Environment variable that keeps the outputs in the run's own process (``0``), as
-#: :func:`~musterpoint.run_pipeline.write_outputs` writes them (for benchmarks).
+#: Environment variable: ``1`` forks the output process whatever the load, ``0`` never
+#: (the outputs are written in the run's own process); unset, :func:`wanted` decides.
 EARLY_ENV = "MUSTER_OUTPUT_PROCESS"
+
+
+def wanted() -> bool:
+    """Whether to fork the output process (see the module's notes): ``$MUSTER_OUTPUT_PROCESS``
+    ``1`` yes, ``0`` no; otherwise yes when the load average of the last minute is below
+    the number of usable CPUs less one half."""
+    setting = os.environ.get(EARLY_ENV, "").strip()
+    if setting in ("0", "1"):
+        return setting == "1"
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # not known here
+        return False
+    return load < len(os.sched_getaffinity(0)) - 0.5
 
 
 def warm_modules(*, write_map: bool, write_report: bool, write_gis: bool) -> list[str]:
@@ -105,7 +125,9 @@ def _read_tables(folder: Path, names: list[str]) -> dict[str, Any]:
     """The tables ``names`` as :meth:`RunResult.save` wrote them into ``folder``."""
     import pandas as pd
 
-    return {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+    # one thread: the same frame, without starting Arrow's thread pool (system time)
+    return {name: pd.read_parquet(folder / f"{name}.parquet", use_threads=False)
+            for name in names}
 
 
 def _serve(requests: IO[bytes], replies: IO[bytes], modules: list[str]) -> int:
@@ -178,7 +200,7 @@ class OutputProcess:
         """
         if not (options.write_map or options.write_report or options.write_gis):
             return None
-        if not can_fork() or os.environ.get(EARLY_ENV, "").strip() == "0":
+        if not can_fork() or not wanted():
             return None
         import pyarrow.parquet  # noqa: F401  both processes need pandas and Parquet
 

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from musterpoint.bound_step import attach_bound
-from musterpoint.output_process import EARLY_ENV, OutputProcess, _read_tables
+from musterpoint.output_process import EARLY_ENV, OutputProcess, _read_tables, wanted
 from musterpoint.output_workers import can_fork
 from musterpoint.run_pipeline import RunOptions, run_pipeline
 from musterpoint.scenarios.loader import load_scenario
@@ -29,6 +29,12 @@ from tests.helpers.scenario_factory import make_scenario
 forks = pytest.mark.skipif(not can_fork(), reason="needs Linux and two CPUs")
 
 OPTIONS = RunOptions(record=False, cache=False)
+
+
+@pytest.fixture(autouse=True)
+def _always(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The process whatever the machine's load (a test run keeps every CPU busy)."""
+    monkeypatch.setenv(EARLY_ENV, "1")
 
 
 def _run(tmp_path: Path, out: Path, *, early: bool) -> None:
@@ -119,6 +125,20 @@ def test_a_failed_run_ends_the_output_process(tmp_path: Path) -> None:
         raise RuntimeError("simulation failed")
     assert time.monotonic() - start < 30
     assert _gone(process.pid)
+
+
+def test_the_output_process_is_wanted_when_a_cpu_is_idle_or_when_asked(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.delenv(EARLY_ENV)
+    for load, want in ((0.3, True), (1.4, True), (1.6, False), (4.0, False)):
+        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
+        assert wanted() is want, load
+    monkeypatch.setenv(EARLY_ENV, "1")
+    assert wanted()
+    monkeypatch.setenv(EARLY_ENV, "0")
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not wanted()
 
 
 def test_no_output_process_when_nothing_is_written_or_it_is_turned_off(
