@@ -63,6 +63,25 @@ simulation so that folium, matplotlib and geopandas are imported while it runs. 
 other core busy it was slower (wall 5.28 against 4.45 s, CPU +0.9 s: the run handed over
 as a 34 MB pickle, its pages faulted in again in the workers, copy-on-write faults in the
 simulating process); it could only pay on a machine with a core to spare.
+
+Second round (stop 28, branch ``fixed``): the outputs written by a process forked before
+the simulation (``musterpoint.output_process``): forked after the scenario is loaded and
+pandas imported, before the World; it imports folium, matplotlib and geopandas while the
+run simulates, and when the tables are saved reads them back (identical, tested) and
+writes the same files. No 34 MB pickle and little copy-on-write, but still more CPU:
+reading the tables back (0.1-0.15 s) and pages the processes share. The output modules no
+longer import the engine (``gis_export`` pulled in ``sim.engine``, 0.5 s of CPU in a
+process that had not imported it). Measured only on a shared machine (load 3.4-4.3 on 2
+CPUs, no quiet moment this stop), cached default run, interleaved: 7 runs each, in-process
+outputs 8.17 s wall median (min 7.01) / 5.20 s CPU against the output process 9.39 s
+(min 6.59) / 5.89 s CPU; 5 runs each with this benchmark (load ~4): 7.68 s (min 5.54) /
+5.65 s CPU against 9.83 s (min 4.20) / 6.29 s CPU. So with no idle CPU it costs
+0.6-0.7 s CPU and wall; its best runs (min) are faster, which is what a free second core
+should give, but that was not seen as a median here. Hence ``muster run`` forks it only
+when the load average leaves half a CPU idle (``output_process.wanted``;
+``MUSTER_OUTPUT_PROCESS=1`` forces it, as the "cached, output process" line does, ``0``
+never, the "outputs here" line). The quiet-machine wall of the 3 s target is still to be
+measured with this benchmark.
 """
 
 from __future__ import annotations
