@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["GEOMETRY_UNITS", "TABLES", "Column", "Event", "Table", "all_tables", "check_columns",
-           "fleet_tables", "geometry_columns", "table"]
+__all__ = ["GEOMETRY_UNITS", "TABLES", "Column", "Event", "Table", "check_columns", "fleet_tables",
+           "geometry_columns", "table"]
 
 
 class Event(NamedTuple):
@@ -269,18 +269,3 @@ def check_columns(name: str, columns: list[str],
     if table is not None and columns != table.names:
         raise ValueError(f"table {name!r} has columns {columns}; its schema says "
                          f"{table.names}")
-
-
-def all_tables() -> dict[str, Table]:
-    """Every output table a run with the built-in services may write: the engine's
-    (:data:`TABLES`), then the services' (health, relief, warning levels).
-
-    :data:`musterpoint.sim.engine.ALL_TABLES` is this; the output writers call it to learn
-    the schemas without importing the engine (the services' table modules are light).
-    """
-    from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
-    from musterpoint.sim.levels.watcher import LEVEL_TABLE_SCHEMAS
-    from musterpoint.sim.relief.tables import RELIEF_TABLE_SCHEMAS
-
-    return {**TABLES, **{t.name: t for t in (*HEALTH_TABLE_SCHEMAS, *RELIEF_TABLE_SCHEMAS,
-                                             *LEVEL_TABLE_SCHEMAS)}}

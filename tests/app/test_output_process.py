@@ -162,3 +162,10 @@ def test_the_output_process_does_not_import_the_engine() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_gis_schemas_are_the_engines() -> None:
+    from musterpoint.gis_export import all_tables
+    from musterpoint.sim.engine import ALL_TABLES
+
+    assert list(all_tables().items()) == list(ALL_TABLES.items())
