@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 
-__all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline", "write_outputs"]
+__all__ = ["STAGES", "OutputWriter", "Progress", "RunOptions", "run_pipeline",
+           "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ STAGES = ("world", "simulate", "bound", "suggest", "tables", "map", "report", "p
           "catalog")
 #: Progress callback: stage name (one of :data:`STAGES`) and its fraction done (0 to 1).
 Progress = Callable[[str, float], None]
+#: What writes the map, report and GIS files of a saved run: :func:`write_outputs` or
+#: :meth:`musterpoint.output_process.OutputProcess.write` (result, folder, options,
+#: progress, suggestions).
+OutputWriter = Callable[["RunResult", Path, "RunOptions", Progress, "dict[str, Any] | None"],
+                        None]
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,8 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
 
 
 def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
-                 progress: Progress | None = None, world: World | None = None) -> RunResult:
+                 progress: Progress | None = None, world: World | None = None,
+                 outputs: OutputWriter | None = None) -> RunResult:
     """Simulate ``plan`` on ``loaded`` and write the complete result folder ``out``.
 
     Parameters
@@ -163,6 +170,10 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
         The World of ``loaded`` already in memory (the studio's spare worker loads it
         before the job comes, and passes it only when the world cache's key of ``loaded``
         is still the one it was loaded under); None loads it from the cache or builds it.
+    outputs : OutputWriter, optional
+        Writes the map, report and GIS files once the tables are saved (``muster run``
+        passes its :class:`~musterpoint.output_process.OutputProcess`'s); default
+        :func:`write_outputs`, in this process.
 
     Returns
     -------
@@ -216,8 +227,8 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     with atomic_folder(out) as tmp:
         tell("tables", 0.0)
         result.save(tmp)
-        write_outputs(result, tmp, options, tell,
-                       suggestions.to_dict() if suggestions is not None else None)
+        (outputs or write_outputs)(result, tmp, options, tell,
+                                   suggestions.to_dict() if suggestions is not None else None)
         if suggestions is not None:
             from musterpoint.suggest_step import write_suggestion
 
