@@ -28,7 +28,7 @@ from musterpoint.drill_cmd import register as register_drill
 from musterpoint.new_cmd import register as register_new
 from musterpoint.plan_doc_cmd import register as register_plan_doc
 from musterpoint.progress import add_progress_argument, command_progress
-from musterpoint.run_pipeline import RunOptions, run_pipeline
+from musterpoint.run_pipeline import OutputWriter, RunOptions, run_pipeline
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
 from musterpoint.studio_cmd import register as register_studio
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
@@ -68,6 +68,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--no-map", action="store_true", help="skip map.html")
     add_tiles_arguments(r)
     r.add_argument("--no-report", action="store_true", help="skip report.html")
+    r.add_argument("--no-gis", action="store_true",
+                   help="skip the GIS files (run.gpkg and *.geo.parquet); the tables are "
+                   "written all the same")
     r.add_argument("--lang", choices=("en", "zh"), default=None,
                    help="language of the report, map and printed summary (default: "
                    "$MUSTER_LANG, else en)")
@@ -243,12 +246,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     options = RunOptions(seed=args.seed, lang=current_language(), link_events=args.link_events,
                          write_map=not args.no_map, write_report=not args.no_report,
+                         write_gis=not args.no_gis,
                          pdf=args.pdf, bound=not args.no_bound,
                          suggest_plan=args.suggest_plan, cache=not args.no_cache,
                          tiles=args.tiles, tiles_attribution=args.tiles_attribution,
                          record=not args.no_catalog, catalog=args.catalog)
-    with command_progress(args) as progress:
-        result = _run_with_progress(loaded, plan, out, options, progress)
+    from musterpoint.output_process import OutputProcess
+
+    # forked before the World and the progress display's thread: it imports what writes
+    # the map, report and GIS files while this process simulates
+    with ExitStack() as stack:
+        early = OutputProcess.start(options)
+        if early is not None:
+            stack.enter_context(early)
+        with command_progress(args) as progress:
+            result = _run_with_progress(loaded, plan, out, options, progress,
+                                        early.write if early is not None else None)
     from musterpoint.reports.run_summary import reason_lines
 
     _summary(result.kpis, out, time.perf_counter() - t0, args,
@@ -265,7 +278,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_with_progress(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
-                       progress: CommandProgress) -> RunResult:
+                       progress: CommandProgress,
+                       outputs: OutputWriter | None = None) -> RunResult:
     """:func:`run_pipeline`, each of its stages shown as a step of ``progress``."""
     with ExitStack() as stack:
         current: dict[str, Any] = {}
@@ -279,7 +293,7 @@ def _run_with_progress(loaded: LoadedScenario, plan: Plan, out: Path, options: R
             if fraction > 0.0 and current["step"] is not None:
                 current["step"].update(fraction)
 
-        return run_pipeline(loaded, plan, out, options, tell)
+        return run_pipeline(loaded, plan, out, options, tell, outputs=outputs)
 
 
 def _hm(s: float | None) -> str:

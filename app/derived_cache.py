@@ -53,11 +53,13 @@ def frame_digest(df: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
-def run_key(loaded: LoadedScenario, plan: Plan) -> dict[str, Any]:
-    """The key part of a value derived from the scenario's World and one of its plans."""
+def run_key(loaded: LoadedScenario, plan: Plan, world: str | None = None) -> dict[str, Any]:
+    """The key part of a value derived from the scenario's World and one of its plans
+    (``world``: the World's key, :func:`~musterpoint.world_cache.world_key`, when the
+    caller has it already)."""
     from musterpoint.world_cache import world_key
 
-    return {"world": world_key(loaded), "plan": plan.model_dump(mode="json"),
+    return {"world": world or world_key(loaded), "plan": plan.model_dump(mode="json"),
             "plan_file": str(loaded.plan_paths.get(plan.name, ""))}
 
 

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 
-__all__ = ["SERIAL_ENV", "ForkedSteps", "can_fork"]
+__all__ = ["SERIAL_ENV", "ForkedSteps", "can_fork", "plain_logging"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +57,10 @@ class _Worker:
     done: bool = False
 
 
-def _plain_logging() -> None:
-    """In a worker: log handlers that draw on a live terminal display (rich's, while the
-    progress bar shows) become plain standard-error ones with the same level.
+def plain_logging() -> None:
+    """In a worker (or the output process, :mod:`musterpoint.output_process`): log
+    handlers that draw on a live terminal display (rich's, while the progress bar shows)
+    become plain standard-error ones with the same level.
 
     The display's locks belong to the parent's threads (the bar refreshes in one): one
     held at the fork would never be released here.
@@ -82,7 +83,7 @@ def _child(step: str, write: Callable[[], None], fd: int) -> None:
     code = 0
     payload = b""
     try:
-        _plain_logging()
+        plain_logging()
         write()
     except BaseException as exc:  # everything goes back to the parent
         code = 1

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from musterpoint.sim.result import RunResult
     from musterpoint.sim.world import World
 
-__all__ = ["STAGES", "Progress", "RunOptions", "run_pipeline", "write_outputs"]
+__all__ = ["STAGES", "OutputWriter", "Progress", "RunOptions", "run_pipeline",
+           "write_outputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,11 @@ STAGES = ("world", "simulate", "bound", "suggest", "tables", "map", "report", "p
           "catalog")
 #: Progress callback: stage name (one of :data:`STAGES`) and its fraction done (0 to 1).
 Progress = Callable[[str, float], None]
+#: What writes the map, report and GIS files of a saved run: :func:`write_outputs` or
+#: :meth:`musterpoint.output_process.OutputProcess.write` (result, folder, options,
+#: progress, suggestions).
+OutputWriter = Callable[["RunResult", Path, "RunOptions", Progress, "dict[str, Any] | None"],
+                        None]
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class RunOptions:
         Also log every link entry and exit.
     write_map, write_report, pdf : bool
         Write ``map.html``, ``report.html``, ``report.pdf``.
+    write_gis : bool
+        Write the GIS files (``run.gpkg`` and ``*.geo.parquet``).
     bound : bool
         Compute the flow-over-time bound.
     suggest_plan : bool
@@ -68,6 +76,7 @@ class RunOptions:
     write_map: bool = True
     write_report: bool = True
     pdf: bool = False
+    write_gis: bool = True
     bound: bool = True
     suggest_plan: bool = False
     cache: bool = True
@@ -83,7 +92,7 @@ def _no_progress(stage: str, fraction: float) -> None:
 
 def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progress,
                   suggestions: dict[str, Any] | None = None) -> None:
-    """Write the map, the report (and its PDF) and the GIS files of a saved run.
+    """Write the map, the report (and its PDF) and the GIS files of a saved run (those asked for).
 
     The report and the GIS files are written by forked workers while this process writes
     the map (:mod:`musterpoint.output_workers`; one after the other where forking is not
@@ -119,7 +128,8 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
         write_gis(result, tmp)  # run.gpkg and *.geo.parquet (about 0.5 s on the default run)
 
     steps: dict[str, Callable[[], None]] = {"report": report} if options.write_report else {}
-    steps["gis"] = gis
+    if options.write_gis:
+        steps["gis"] = gis
     if options.write_map:  # imported before the fork: the workers share jinja2, shapely...
         from musterpoint.map_step import write_map
         from musterpoint.maps import run_map  # noqa: F401
@@ -133,12 +143,14 @@ def write_outputs(result: RunResult, tmp: Path, options: RunOptions, tell: Progr
             workers.wait("report")
             if options.pdf:
                 tell("pdf", 0.0)
-        tell("gis", 0.0)
-        workers.wait("gis")
+        if options.write_gis:
+            tell("gis", 0.0)
+            workers.wait("gis")
 
 
 def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
-                 progress: Progress | None = None, world: World | None = None) -> RunResult:
+                 progress: Progress | None = None, world: World | None = None,
+                 outputs: OutputWriter | None = None) -> RunResult:
     """Simulate ``plan`` on ``loaded`` and write the complete result folder ``out``.
 
     Parameters
@@ -158,6 +170,10 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
         The World of ``loaded`` already in memory (the studio's spare worker loads it
         before the job comes, and passes it only when the world cache's key of ``loaded``
         is still the one it was loaded under); None loads it from the cache or builds it.
+    outputs : OutputWriter, optional
+        Writes the map, report and GIS files once the tables are saved (``muster run``
+        passes its :class:`~musterpoint.output_process.OutputProcess`'s); default
+        :func:`write_outputs`, in this process.
 
     Returns
     -------
@@ -172,13 +188,14 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     from musterpoint.derived_cache import remember, run_key
     from musterpoint.sim.drill.checks import check_standard_names, run_script_problems
     from musterpoint.sim.engine import new_run
-    from musterpoint.world_cache import world_for
+    from musterpoint.world_cache import world_for, world_key
 
     tell = progress or _no_progress
     tell("world", 0.0)
+    key = world_key(loaded) if options.cache else None  # once: it hashes every input file
     if world is None:
-        world = world_for(loaded, cache=options.cache)
-    memo = run_key(loaded, plan) if options.cache else None  # what a second run reuses
+        world = world_for(loaded, cache=options.cache, key=key)
+    memo = run_key(loaded, plan, key) if options.cache else None  # what a second run reuses
     problems = remember("standards", memo or {}, lambda: check_standard_names(world, plan),
                         enabled=memo is not None)
     if problems:
@@ -210,8 +227,8 @@ def run_pipeline(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOpti
     with atomic_folder(out) as tmp:
         tell("tables", 0.0)
         result.save(tmp)
-        write_outputs(result, tmp, options, tell,
-                       suggestions.to_dict() if suggestions is not None else None)
+        (outputs or write_outputs)(result, tmp, options, tell,
+                                   suggestions.to_dict() if suggestions is not None else None)
         if suggestions is not None:
             from musterpoint.suggest_step import write_suggestion
 

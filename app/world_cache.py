@@ -369,7 +369,7 @@ def prune(folder: Path, max_bytes: int, keep: Path | None = None) -> list[Path]:
     return deleted
 
 
-def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
+def world_for(loaded: LoadedScenario, *, cache: bool = True, key: str | None = None) -> World:
     """The scenario's World: from the cache when it holds it, else built (and cached).
 
     Parameters
@@ -378,6 +378,9 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
         The scenario.
     cache : bool
         False builds the World without reading or writing the cache (``--no-cache``).
+    key : str, optional
+        :func:`world_key` of ``loaded``, when the caller has it already (it reads and
+        hashes every input file and the engine's code); default: computed here.
 
     Returns
     -------
@@ -397,7 +400,7 @@ def world_for(loaded: LoadedScenario, *, cache: bool = True) -> World:
     if folder is None:
         return build_world(loaded)
     t0 = time.perf_counter()
-    key = world_key(loaded)
+    key = key or world_key(loaded)
     world = load_entry(folder, key, loaded)
     if world is not None:
         logger.info("world from the cache in %.2f s", time.perf_counter() - t0)

@@ -13,6 +13,12 @@ With ``--compare``, also runs ``muster compare`` of the default scenario's two p
 ``--replications`` (default 10) on the local executor and on a Dask LocalCluster, and
 prints both wall times and whether comparison.json and the tables are byte-identical.
 
+Measured outside the traffic core (issue 18 item 5; CPU time, medians of 3 interleaved,
+main d171fb1 -> this, the machine shared, load average 4-20): 3M residents --build-only,
+households + vehicles + routing trees 4.64 -> 3.09 s, peak 1,085 -> 963 MB; the 10M
+region's 144 routing trees 9.06 -> 8.11 s, and 0.03 s for a later run of the same World
+(World.trees); 1M residents build_tables 1.61 -> 0.87 s. See docs/metro_scale.md.
+
     python bench/bench_metro.py [--residents 10000000] [--hours 12] [--keep DIR]
     python bench/bench_metro.py --residents 100000 --compare
 """
@@ -31,6 +37,24 @@ from _common import peak_rss_mb, phase, report
 from _metro_region import write_region
 
 
+class _Cpu:
+    """CPU time (user + sys) of each phase, beside ``phase``'s wall time."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._t0 = time.process_time()
+
+    def mark(self, name: str) -> None:
+        """The CPU time since the last mark is phase ``name``'s."""
+        t = time.process_time()
+        self.times[name] = t - self._t0
+        self._t0 = t
+
+    def line(self) -> str:
+        """The phases' CPU times on one line."""
+        return ", ".join(f"{k} {v:.2f}" for k, v in self.times.items())
+
+
 def _fmt_s(x: object) -> str:
     return "n/a" if x is None else f"{float(x) / 60:,.1f} min"  # type: ignore[arg-type]
 
@@ -44,35 +68,43 @@ def simulate_region(folder: Path, residents: int, hours: float,
     from musterpoint.sim.world import build_world
 
     times: dict[str, float] = {}
+    cpu = _Cpu()
     with phase("write region files", times):
         region = write_region(folder / "region", residents, hours=hours)
+    cpu.mark("write")
     with phase("load scenario + world", times):
         world = build_world(load_scenario(region.folder / "scenario.yaml"))
+    cpu.mark("world")
     rss_world = peak_rss_mb()
     with phase("households + vehicles", times):
         run = new_run(world, world.loaded.plan(None), seed=1)
+    cpu.mark("households + vehicles + trees")
     rss_agents = peak_rss_mb()
     if build_only:
         with phase("schedule departures (start)", times):
             run.start()
+        cpu.mark("start")
         report(f"metro region: {residents:,} residents, built (not simulated)", times, {
             "grid": f"{region.side} x {region.side} nodes, {region.links:,} links, "
                     f"{region.extent_km:.1f} km square",
             "places / shelters": f"{region.places:,} / {region.shelters}",
             "agents (vehicles and carless households)": f"{run.agents.size:,}",
+            "CPU s per phase": cpu.line(),
             "peak memory after world": f"{rss_world:8.0f} MB",
             "peak memory after agents": f"{rss_agents:8.0f} MB",
         })
         return
-    cpu0 = time.process_time()
     with phase("simulate", times):
         run.start()
         run.advance(world.duration_s)
-    sim_cpu = time.process_time() - cpu0
+    cpu.mark("simulate")
+    sim_cpu = cpu.times["simulate"]
     with phase("close books + tables + KPIs", times):
         result = run.finish()
+    cpu.mark("finish")
     with phase("write tables (parquet)", times):
         result.save(folder / "out")
+    cpu.mark("parquet")
     e, t = result.kpis["evacuation"], result.kpis["traffic"]
     sim_s = times["simulate"]
     led = result.kpis["ledger"]["evacuee"]
@@ -95,6 +127,7 @@ def simulate_region(folder: Path, residents: int, hours: float,
         "ETE50 / ETE90 / ETE100": " / ".join(_fmt_s(e.get(k)) for k in
                                              ("ete50_s", "ete90_s", "ete100_s")),
         "simulate CPU": f"{sim_cpu:8.2f} s",
+        "CPU s per phase": cpu.line(),
         "traffic events": f"{t['events']:,}",
         "link traversals": f"{t['link_traversals']:,}",
         "events/s": f"{t['events'] / sim_s:,.0f}",

@@ -63,8 +63,32 @@ def link_key(value: Any) -> str:
         return str(value)
 
 
+#: An ASCII character that ``_NOT_INT`` always finds (not a space, a digit, ``+``, ``-`` or
+#: ``_``), in a pattern pandas' string methods search in C. Text with one of these is its
+#: own key; other text (digits, and any non-ASCII text, whose spaces and digits Python's
+#: ``re`` judges by Unicode) goes through :func:`link_key`.
+_SURELY_TEXT = r"[!-*,./:-@A-Z\[-\^`a-z{-~]"
+#: pandas' text type of tables read from Parquet (NaN for missing): ``Series.map`` gives
+#: back this type, so a copy of such a column is what mapping its ids to themselves gives.
+_ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
 def link_keys(ids: pd.Series) -> pd.Series:
-    """:func:`link_key` of every id (each distinct id converted once)."""
+    """:func:`link_key` of every id (each distinct id converted once).
+
+    Text ids that are surely not numbers (``"way:from-to"``, as OpenStreetMap links are
+    named) are found in one vectorised search and kept as they are, as :func:`link_key`
+    keeps them; only the others are converted one distinct id at a time.
+    """
+    if ids.dtype == _ARROW_STR:
+        sure = ids.str.contains(_SURELY_TEXT, regex=True, na=False).to_numpy(dtype=bool)
+        if sure.all():
+            return ids.copy()
+        if sure.any():
+            out = ids.copy()
+            rest = ids[~sure]
+            out[~sure] = rest.map({v: link_key(v) for v in pd.unique(rest)})
+            return out
     lookup = {v: link_key(v) for v in pd.unique(ids)}
     return ids.map(lookup)
 

@@ -29,7 +29,6 @@ from musterpoint.maps.geometry import (
     ROAD_COLOUR,
     hazard_shapes,
     js_list,
-    link_key,
     link_keys,
     wkt_geometries,
 )
@@ -432,7 +431,7 @@ def write_run_map(result: RunResult, path: Path, tiles: str | None = None,
         links = tables["links"]
         keys = link_keys(links["link_id"])
         # parse only these; each distinct id converted once, not mapped over every row
-        used = keys.isin({link_key(v) for v in pd.unique(states["link_id"])})
+        used = keys.isin(set(link_keys(pd.Series(pd.unique(states["link_id"])))))
         geoms = zip(keys[used], wkt_geometries(links["wkt"][used]), strict=True)
         link_feats = _link_features(states, {k: g for k, g in geoms if g}, clock, end_s, names)
         if link_feats:

@@ -31,6 +31,7 @@ from musterpoint.sim.hazards.polygons import PolygonSeries, read_polygon_series
 from musterpoint.sim.intervals import union
 from musterpoint.sim.network.graph import Network
 from musterpoint.sim.network.read import read_network
+from musterpoint.sim.network.routing import TreeMemo
 
 __all__ = ["TRIP_PERSONS_WARN", "Destination", "World", "build_world", "closed_at",
            "hazard_frames", "make_plume"]
@@ -80,6 +81,10 @@ class World:
     closures: list[tuple[float, float, np.ndarray, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     routes: TripRoutes | None = None  # fixed routes of the trips (scenario field routes)
+    #: The routing trees with every link open, by destinations: built by the first run,
+    #: shared by later runs of the World (and by copies made with ``dataclasses.replace``,
+    #: which keep the network); not pickled.
+    trees: TreeMemo = field(default_factory=TreeMemo, repr=False, compare=False)
 
     @property
     def duration_s(self) -> float:

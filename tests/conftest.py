@@ -46,6 +46,13 @@ def _private_world_cache(tmp_path_factory: pytest.TempPathFactory,
     monkeypatch.setenv("MUSTER_CACHE_DIR", str(tmp_path_factory.mktemp("worlds")))
 
 
+@pytest.fixture(autouse=True)
+def _outputs_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``muster run`` forks its output process when the machine's load leaves a CPU idle;
+    tests do not depend on the load: never here, always in test_output_process.py."""
+    monkeypatch.setenv("MUSTER_OUTPUT_PROCESS", "0")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """A headless Debian Chromium driven by Playwright.

@@ -34,6 +34,8 @@ def render() -> str:
              "(plus `bound_bottlenecks`, the links of the flow bound's bottleneck cut, when it",
              "found any), and one GeoParquet file per layer, `<layer>.geo.parquet`. Both are in",
              "EPSG:4326 (WGS 84 lon/lat); the geometry replaces the `wkt` or `geojson` column.",
+             "`muster run --no-gis` skips these GIS files (the Parquet tables are written all",
+             "the same), as `--no-map` skips `map.html` and `--no-report` skips `report.html`.",
              ""]
     for t in ALL_TABLES.values():
         geo = geometry_columns(t)

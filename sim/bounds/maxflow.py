@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from ortools.graph.python import max_flow
 
 from musterpoint.sim.bounds.time_expanded import INF, SINK, SOURCE, TimeExpandedNetwork
 
@@ -38,6 +37,8 @@ def _solve(n_loc: int, tail: np.ndarray, head: np.ndarray,
     reach[s] = True
     if not tail.size:
         return 0, reach
+    from ortools.graph.python import max_flow  # here: a bound read from the cache needs none
+
     solver = max_flow.SimpleMaxFlow()
     # a zero arc s -> t makes both terminals nodes of the solver's graph
     solver.add_arc_with_capacity(s, t, 0)

@@ -271,30 +271,31 @@ def make_vehicles(
     if far and not prefix:  # the world warns once (see sim/world.py)
         logger.debug("%s: %d populated places are more than %.0f m from the road network; "
                      "their people start at the nearest road node", source, far, max_snap_m)
-    # one array per place, joined once: no Python object per household
-    zone_p: list[np.ndarray] = []
-    place_p: list[np.ndarray] = []
-    origin_p: list[np.ndarray] = []
-    persons_p: list[np.ndarray] = []
-    car_p: list[np.ndarray] = []
-    for j, p in enumerate(ev.tolist()):
-        pop = int(places.population[p])
-        m = int(pop / hh.mean_size * 1.5) + 8
-        sizes = 1 + rng_size.poisson(hh.mean_size - 1.0, size=m)
-        cum = np.cumsum(sizes)
-        cut = int(np.searchsorted(cum, pop))
-        sizes = sizes[: cut + 1].copy()
-        sizes[-1] -= int(cum[cut] - pop)
-        cars = rng_car.random(sizes.size) < hh.car_share
-        choice = rng_node.integers(0, near.shape[1], size=sizes.size)
-        zone_p.append(np.full(sizes.size, int(places.zone[p]), dtype=np.int64))
-        place_p.append(np.full(sizes.size, p, dtype=np.int64))
-        origin_p.append(near[j][choice].astype(np.int64))
-        persons_p.append(sizes.astype(np.int64))
-        car_p.append(cars)
-    zone = _join(zone_p, np.int64)
-    persons = _join(persons_p, np.int64)
-    car = _join(car_p, bool)
+    # every place's draws at once: each stream gives the same numbers in one call as in
+    # one call per place, in the order of the places
+    pop = places.population[ev].astype(np.int64)
+    m = (pop / hh.mean_size * 1.5).astype(np.int64) + 8  # draws per place (enough)
+    first = np.zeros(ev.size + 1, dtype=np.int64)
+    np.cumsum(m, out=first[1:])
+    sizes_all = 1 + rng_size.poisson(hh.mean_size - 1.0, size=int(first[-1]))
+    cum = np.cumsum(sizes_all)
+    base = np.where(first[:-1] > 0, cum[np.maximum(first[:-1] - 1, 0)], 0)
+    # each place's last household: where its running total reaches its people
+    cut = np.maximum(np.searchsorted(cum, base + pop, side="left") - first[:-1], 0)
+    if (cut >= m).any():
+        raise RuntimeError("too few household sizes drawn for a place")
+    count = cut + 1  # households per place
+    last = first[:-1] + cut
+    hh_place = np.repeat(np.arange(ev.size), count)
+    take = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    sizes = sizes_all[first[:-1][hh_place] + take]
+    sizes[np.cumsum(count) - 1] -= cum[last] - base - pop
+    car = rng_car.random(sizes.size) < hh.car_share
+    choice = rng_node.integers(0, near.shape[1], size=sizes.size)
+    zone = places.zone[ev].astype(np.int64)[hh_place]
+    place = ev.astype(np.int64)[hh_place]
+    origin = near[hh_place, choice].astype(np.int64)
+    persons = sizes.astype(np.int64)
     # ride sharing inside each zone: carless households join cars with spare seats
     riding = np.zeros(zone.size, dtype=bool)
     spare = np.where(car, hh.seats_per_car - persons, 0)
@@ -304,27 +305,39 @@ def make_vehicles(
     zones_sorted = zone[by_zone]
     starts = np.flatnonzero(np.r_[True, zones_sorted[1:] != zones_sorted[:-1]])
     ends = np.r_[starts[1:], zones_sorted.size]
-    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+    # the ride draws of every zone at once (the carless, zone after zone)
+    carless_all = by_zone[~car[by_zone]]
+    seeks_all = rng_ride.random(carless_all.size) < hh.carless_ride_share
+    n_carless = (np.add.reduceat((~car[by_zone]).astype(np.int64), starts) if starts.size
+                 else starts)
+    spare_l: list[int] = spare.tolist()
+    persons_l: list[int] = persons.tolist()
+    riding_l: list[bool] = riding.tolist()
+    lo = 0
+    for a, b, k in zip(starts.tolist(), ends.tolist(), n_carless.tolist(), strict=True):
         members = by_zone[a:b]
-        cars_z = members[car[members]]
-        carless = members[~car[members]]
-        seek = carless[rng_ride.random(carless.size) < hh.carless_ride_share]
-        ptr = 0
-        for h in seek.tolist():
-            while ptr < cars_z.size and spare[cars_z[ptr]] <= 0:
+        cars_z: list[int] = members[car[members]].tolist()
+        seek = carless_all[lo: lo + k][seeks_all[lo: lo + k]].tolist()
+        lo += k
+        ptr, n_cars = 0, len(cars_z)
+        for h in seek:
+            while ptr < n_cars and spare_l[cars_z[ptr]] <= 0:
                 ptr += 1
-            for c in cars_z[ptr: ptr + 64].tolist():
-                if spare[c] >= persons[h]:
-                    spare[c] -= persons[h]
-                    persons[c] += persons[h]
-                    riding[h] = True
+            p_h = persons_l[h]
+            for c in cars_z[ptr: ptr + 64]:
+                if spare_l[c] >= p_h:
+                    spare_l[c] -= p_h
+                    persons_l[c] += p_h
+                    riding_l[h] = True
                     break
+    persons = np.array(persons_l, dtype=np.int64)
+    riding = np.array(riding_l, dtype=bool)
     keep = ~riding
     pcu = np.where(car, hh.pcu_per_car, 0.0)[keep]
     n = int(keep.sum())
     return Vehicles(
-        zone=zone[keep], place=_join(place_p, np.int64)[keep],
-        origin=_join(origin_p, np.int64)[keep], persons=persons[keep], pcu=pcu,
+        zone=zone[keep], place=place[keep], origin=origin[keep], persons=persons[keep],
+        pcu=pcu,
         destination=np.full(n, -1, dtype=np.int64), depart_s=np.full(n, np.nan),
     )
 

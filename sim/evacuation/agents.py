@@ -40,6 +40,14 @@ def zone_order_times(world: World, plan: Plan) -> np.ndarray:
     return out
 
 
+def _texts(n: int, value: str) -> np.ndarray:
+    """An object array of ``n`` times the string ``value`` (one shared object: ten times
+    faster than ``np.full`` for millions of agents)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
+
+
 def concat_vehicles(parts: list[Vehicles]) -> Vehicles:
     """One Vehicles table from several."""
     return Vehicles(*(np.concatenate([getattr(p, f) for p in parts]) for f in
@@ -87,7 +95,7 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
     finite = zone_order[np.isfinite(zone_order)]
     first_order_s = float(np.min(finite)) if finite.size else 0.0
     parts, departs = [veh], [depart]
-    roles.append(np.full(veh.zone.size, "evacuee", dtype=object))
+    roles.append(_texts(veh.zone.size, "evacuee"))
     facility = [np.full(veh.zone.size, -1, dtype=np.int64)]
     if sc.special_facilities and plan.evacuate and w.places is not None:
         assert sc.population is not None
@@ -96,7 +104,7 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
         mob = np.array([f.mobilisation_min * 60.0 for f in sc.special_facilities])
         parts.append(fl.veh)
         departs.append(zone_order[fl.veh.zone] + mob[fl.facility])
-        roles.append(np.full(fl.veh.zone.size, "evacuee", dtype=object))
+        roles.append(_texts(fl.veh.zone.size, "evacuee"))
         facility.append(fl.facility)
     if plan.shadow_share > 0 and w.places is not None:
         sv, sd = shadow_vehicles(w.places, sc.households, w.node_index, streams,
@@ -104,7 +112,7 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
                                  str(w.loaded.path))
         parts.append(sv)
         departs.append(sd)
-        roles.append(np.full(sv.zone.size, "shadow", dtype=object))
+        roles.append(_texts(sv.zone.size, "shadow"))
     if plan.background_vph > 0:
         has_out = np.unique(w.network.link_from)
         bv, bd = background_vehicles(plan.background_vph, w.duration_s, has_out,
@@ -112,7 +120,7 @@ def prepare_agents(w: World, plan: Plan, streams: RandomStreams,
         bv.destination = np.array(exit_dest, dtype=np.int64)[bv.destination]
         parts.append(bv)
         departs.append(bd)
-        roles.append(np.full(bv.zone.size, "background", dtype=object))
+        roles.append(_texts(bv.zone.size, "background"))
     n_other = sum(p.zone.size for p in parts) - sum(f.size for f in facility)
     facility.append(np.full(n_other, -1, dtype=np.int64))
     return Agents(concat_vehicles(parts) if len(parts) > 1 else veh, np.concatenate(roles),
@@ -177,8 +185,8 @@ class AgentBook:
         self.delay_s = agents.delay_s
         self.depart_s = np.where(self.veh.pcu > 0, self.depart_s_all, np.nan)
         n = self.veh.zone.size
-        self.status = np.array(["never_departed"] * n, dtype=object)
-        self.reason = np.array([""] * n, dtype=object)
+        self.status = _texts(n, "never_departed")
+        self.reason = _texts(n, "")
         self.reason[self.veh.pcu <= 0] = "no transport (needs a bus or a ride)"
         self.arrive_s = np.full(n, np.nan)
         self.final_dest = np.full(n, -1, dtype=np.int64)
@@ -189,8 +197,8 @@ class AgentBook:
         self.left_hazard_s = np.full(n, np.nan)
         self.depart_token = [0] * n
         ev = self.role == "evacuee"
-        self.group = np.where(ev, np.where(self.veh.pcu > 0, "general", "transit_dependent"),
-                              "").astype(object)
+        self.group = np.array(["general", "transit_dependent", ""], dtype=object)[
+            np.where(ev, np.where(self.veh.pcu > 0, 0, 1), 2)]
         self.facility_index = (agents.facility if agents.facility is not None
                                else np.full(n, -1, dtype=np.int64))
         self.group[self.facility_index >= 0] = "special_facility"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from musterpoint.sim.kpis.evacuation import check_ledger, evacuation_kpis, ledger
@@ -22,17 +23,28 @@ __all__ = ["run_kpis"]
 
 
 def _zone_hazard_exit(agents: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """Per zone: when its last exposed evacuee left the hazard, and who never did."""
-    out: dict[str, dict[str, Any]] = {}
-    for z, sub in agents.groupby("zone", sort=True):
-        exposed = sub[sub["exposed_person_s"] > 0]
-        still = exposed[exposed["still_exposed"]]
-        out[str(z)] = {
-            "last_left_hazard_s": (None if exposed.empty or len(still)
-                                   else float(exposed["left_hazard_s"].max())),
-            "still_exposed_persons": int(still["persons"].sum()),
+    """Per zone: when its last exposed evacuee left the hazard, and who never did.
+
+    Whole columns at once (a group per zone cost seconds at millions of agents): zones in
+    sorted order, as a grouping by zone gives them."""
+    codes, zones = pd.factorize(agents["zone"].to_numpy(), sort=True)
+    n = len(zones)
+    exposed = (agents["exposed_person_s"].to_numpy() > 0) & (codes >= 0)
+    still = exposed & agents["still_exposed"].to_numpy(dtype=bool)
+    n_exposed = np.bincount(codes[exposed], minlength=n)
+    n_still = np.bincount(codes[still], minlength=n)
+    still_persons = np.zeros(n, dtype=np.int64)
+    np.add.at(still_persons, codes[still], agents["persons"].to_numpy(dtype=np.int64)[still])
+    last = np.full(n, np.nan)  # the latest time, NaN ignored (as a column's max)
+    np.fmax.at(last, codes[exposed], agents["left_hazard_s"].to_numpy(dtype=float)[exposed])
+    return {
+        str(z): {
+            "last_left_hazard_s": (None if n_exposed[k] == 0 or n_still[k]
+                                   else float(last[k])),
+            "still_exposed_persons": int(still_persons[k]),
         }
-    return out
+        for k, z in enumerate(zones.tolist())
+    }
 
 
 def run_kpis(run: EvacuationRun, tables: dict[str, pd.DataFrame],

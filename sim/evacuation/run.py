@@ -133,14 +133,14 @@ class EvacuationRun:
             self.ext_dest.append((len(dest_nodes), len(dest_nodes) + len(own), ext))
             dest_nodes.extend(own)
             self.extensions.append(ext)
-        router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s, dest_nodes)
+        router = Router(net.n_nodes, net.link_from, net.link_to, net.freeflow_s, dest_nodes,
+                        memo=world.trees)
         self.roads = RoadState(self.env, world, plan, levers, self.recorder)
         traffic = traffic_model_for(net.link_from, world.routes is not None)(
             self.env, net.link_to, net.freeflow_s, net.capacity_vph, self.roads.storage,
             net.n_nodes, router, self._on_reach, self._on_strand,
             stuck_time_s=plan.stuck_time_s, exposure_intervals=world.link_flooded,
-            record_links=record_link_events, rng=self.streams.stream(NODE_STREAM),
-        )
+            record_links=record_link_events, rng=self.streams.stream(NODE_STREAM))
         self.roads.attach(router, traffic)
         self.agents = AgentBook(prepare_agents(world, plan, self.streams, self.exit_dest))
         self.waiting = WaitingRoom(self.env, plan.retry, self.agents, self.recorder,

@@ -10,8 +10,6 @@ import logging
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
 
 __all__ = [
     "EFFECTIVE_CELL_M",
@@ -239,6 +237,9 @@ def largest_strong_component(net: Network) -> Network:
     Every node of the result can reach every other node, so no evacuee is placed where no
     route leads out. The numbers dropped are logged and kept in ``report``.
     """
+    from scipy.sparse import csr_matrix  # scipy only where a network is read
+    from scipy.sparse.csgraph import connected_components
+
     n = net.n_nodes
     if n == 0 or net.n_links == 0:
         return net

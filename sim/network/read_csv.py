@@ -13,15 +13,17 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 
 from musterpoint.scenarios.errors import InputError, Problem
 from musterpoint.sim.network.graph import Network, NetworkReport, largest_strong_component
 from musterpoint.sim.network.read_osm import haversine_m
+
+if TYPE_CHECKING:  # pyproj is imported where a CRS is read: a cached World needs none
+    from pyproj import CRS
 
 __all__ = [
     "CRS_MARGIN_DEG",
@@ -61,6 +63,9 @@ def parse_crs(file: str, crs: str | CRS | None) -> CRS:
     InputError
         Naming ``file`` and the field ``crs`` when the CRS is missing or unknown.
     """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     if crs is None:
         raise InputError.single(
             file, "crs", "no coordinate reference system given; state the CRS of the "
@@ -99,6 +104,8 @@ def to_wgs84(
         On the field ``crs`` when the points fall outside the CRS's valid area (by more
         than :data:`CRS_MARGIN_DEG`), which almost always means the CRS is wrong.
     """
+    from pyproj import Transformer
+
     src = parse_crs(file, crs)
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)

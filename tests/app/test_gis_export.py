@@ -149,3 +149,23 @@ def test_geos_parsed_polygons_equal_the_python_path_and_leave_the_rest_to_it() -
     assert _geojson_geometry(collection).geom_type == "MultiPolygon"
     assert _polygons_fast("{not json") is None and _polygons_fast(None) is None
     assert _polygons_fast(json.dumps({"type": "Point", "coordinates": [1.0, 2.0]})) is None
+
+
+def test_no_gis_skips_only_the_gis_files(run_folder: Path, tmp_path: Path) -> None:
+    """``--no-gis`` writes every other file of the run, byte for byte the same, and no
+    ``run.gpkg`` or ``*.geo.parquet``."""
+    import hashlib
+
+    scenario = make_scenario(tmp_path / "grid")
+    write_grid(tmp_path / "grid", capacity=60.0)
+    out = tmp_path / "run"
+    assert main(["run", str(scenario), "--out", str(out), "--no-map", "--no-report",
+                 "--no-catalog", "--no-progress", "--no-gis"]) == 0
+
+    def digests(folder: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.iterdir()) if p.name != "run.json"}
+
+    gis = {"run.gpkg", *(f"{layer}.geo.parquet" for layer in [*SPATIAL, BOTTLENECK_LAYER])}
+    assert gis <= set(digests(run_folder))
+    assert digests(out) == {k: v for k, v in digests(run_folder).items() if k not in gis}

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,27 @@ def _digests(folder: Path) -> dict[str, str]:
     return out
 
 
+def break_gis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the GIS step write half a file and fail (a fork inherits it)."""
+
+    def broken(result: object, folder: Path) -> list[Path]:
+        (folder / "run.gpkg").write_text("half written")
+        raise InputError([Problem("links", "wkt", "cannot be written")])
+
+    monkeypatch.setattr(gis_export, "write_gis", broken)
+
+
+def check_failed_gis(tmp_path: Path, run: Callable[[Path], None], note: str) -> None:
+    """``run(out)`` with :func:`break_gis` fails with the step's error, a note that has
+    ``note``, and leaves neither ``out`` nor a hidden folder in ``tmp_path``."""
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="cannot be written") as caught:
+        run(out)
+    assert any(note in line for line in caught.value.__notes__)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["sc"]  # no hidden leftover either
+
+
 def _run(tmp_path: Path, out: Path) -> None:
     loaded = load_scenario(make_scenario(tmp_path / "sc"))
     run_pipeline(loaded, loaded.plan(None), out, RunOptions(record=False, cache=False))
@@ -56,17 +78,8 @@ def test_forked_and_serial_outputs_are_the_same_files(
 @forks
 def test_a_failed_worker_step_is_named_and_leaves_no_folder(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(result: object, folder: Path) -> list[Path]:
-        (folder / "run.gpkg").write_text("half written")
-        raise InputError([Problem("links", "wkt", "cannot be written")])
-
-    monkeypatch.setattr(gis_export, "write_gis", broken)  # the fork inherits it
-    out = tmp_path / "out"
-    with pytest.raises(InputError, match="cannot be written") as caught:
-        _run(tmp_path, out)
-    assert any("writing gis in worker process" in note for note in caught.value.__notes__)
-    assert not out.exists()
-    assert [p.name for p in tmp_path.iterdir()] == ["sc"]  # no hidden leftover either
+    break_gis(monkeypatch)
+    check_failed_gis(tmp_path, lambda out: _run(tmp_path, out), "writing gis in worker process")
 
 
 @forks

@@ -65,6 +65,33 @@ def test_link_key_shortcut_keeps_every_answer() -> None:
         assert link_key(value) == key, value
 
 
+def test_link_keys_of_a_parquet_text_column_are_link_key_of_each_id() -> None:
+    """The vectorised path of :func:`link_keys` (text surely not a number kept as it is)
+    gives the Series mapping :func:`link_key` over the distinct ids gives: values, type,
+    index and name; with digits, Unicode digits and spaces, missing ids and mixtures."""
+    import numpy as np
+    import pandas as pd
+
+    from musterpoint.maps.geometry import link_keys
+
+    def by_each(ids: pd.Series) -> pd.Series:
+        return ids.map({v: link_key(v) for v in pd.unique(ids)})
+
+    texts = ["26786712:293823205-3618665294", " 12 ", "1_0", "+5", "-3", "\u0661\u0662",
+             "1.0", "x", "12 3", "-", None, "\u0663:\u0664", "\u00a012", "\u00e9", "12e3", "a b"]
+    arrow = pd.StringDtype("pyarrow", na_value=np.nan)
+    cases = [pd.Series(texts, dtype=arrow, name="link_id"),
+             pd.Series(["a:1", "b:2", "c:3"], dtype=arrow, index=[7, 3, 5]),
+             pd.Series(texts, dtype=pd.StringDtype("python", na_value=np.nan)),
+             pd.Series(texts, dtype="string"), pd.Series(texts, dtype=object),
+             pd.Series([1, 2, 3]), pd.Series([], dtype=arrow)]
+    for ids in cases:
+        fast, slow = link_keys(ids), by_each(ids)
+        pd.testing.assert_series_equal(fast, slow, check_exact=True)
+        assert fast.dtype == slow.dtype
+        assert [repr(v) for v in fast] == [repr(v) for v in slow]
+
+
 def _ids_numbered(page: str) -> str:
     """The page with folium's random element ids numbered in order of appearance."""
     seen: dict[str, str] = {}
