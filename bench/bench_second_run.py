@@ -64,7 +64,7 @@ other core busy it was slower (wall 5.28 against 4.45 s, CPU +0.9 s: the run han
 as a 34 MB pickle, its pages faulted in again in the workers, copy-on-write faults in the
 simulating process); it could only pay on a machine with a core to spare.
 
-Second round (stop 28, branch ``fixed``): the outputs written by a process forked before
+Second round (stop 27, branch ``fixed``): the outputs written by a process forked before
 the simulation (``musterpoint.output_process``): forked after the scenario is loaded and
 pandas imported, before the World; it imports folium, matplotlib and geopandas while the
 run simulates, and when the tables are saved reads them back (identical, tested) and
@@ -80,8 +80,17 @@ outputs 8.17 s wall median (min 7.01) / 5.20 s CPU against the output process 9.
 should give, but that was not seen as a median here. Hence ``muster run`` forks it only
 when the load average leaves half a CPU idle (``output_process.wanted``;
 ``MUSTER_OUTPUT_PROCESS=1`` forces it, as the "cached, output process" line does, ``0``
-never, the "outputs here" line). The quiet-machine wall of the 3 s target is still to be
-measured with this benchmark.
+never, the "outputs here" line).
+
+Quiet machine, main after the merge of that branch and the faster traffic core (2996632,
+load 0.9 at the start, ``--repeat 5``): cached, output process 3.64 s wall median (min
+3.34) / 5.07 s CPU; cached, outputs here 3.80 s (min 3.54) / 4.73 s CPU; ``--no-cache``
+7.44 s (min 6.62) / 9.19 s CPU. Interleaved against stop 26's main (fa889fd) in its own
+venv, 5 runs each, load 0.9-1.2, as ``muster run`` decides by itself: 3.38 s wall median
+(min 3.30) / 4.73 s CPU against 3.65 s (min 3.61) / 4.49 s CPU (fa889fd measured 3.21 s
+on this host at stop 26: the host is slower today). Still above the 3 s target: imports
+(about 1.1-1.3 s), simulate (1.0 s), outputs (0.7 s wall side by side); the bound and the
+checks come from the derived cache on a second run.
 """
 
 from __future__ import annotations
