@@ -19,6 +19,10 @@ households + vehicles + routing trees 4.64 -> 3.09 s, peak 1,085 -> 963 MB; the 
 region's 144 routing trees 9.06 -> 8.11 s, and 0.03 s for a later run of the same World
 (World.trees); 1M residents build_tables 1.61 -> 0.87 s. See docs/metro_scale.md.
 
+10M residents on main 2996632 (the core's own event queue, one gridlock check per link,
+one Car per vehicle), quiet machine: total 708 s (11.8 min), simulate 643 s (121,300
+events per CPU second), peak 7,041 MB; the same events, ledger and ETEs as every 10M run.
+
     python bench/bench_metro.py [--residents 10000000] [--hours 12] [--keep DIR]
     python bench/bench_metro.py --residents 100000 --compare
 """
