@@ -23,14 +23,15 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from musterpoint.sim.all_tables import ALL_TABLES
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.tables import TABLES, Table, geometry_columns
+from musterpoint.sim.tables import Table, geometry_columns
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = ["BOTTLENECK_LAYER", "CRS", "GEOPACKAGE", "GEOPARQUET_SUFFIX", "GPKG_TIMESTAMP",
-           "all_tables", "gis_layers", "write_gis"]
+           "gis_layers", "write_gis"]
 
 logger = logging.getLogger("musterpoint.gis_export")
 
@@ -124,18 +125,6 @@ def _layer(df: pd.DataFrame, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
                             geometry=_geometry(df, columns), crs=CRS)
 
 
-def all_tables() -> dict[str, Table]:
-    """:data:`musterpoint.sim.engine.ALL_TABLES` (every table a run with the built-in
-    services may write), made from the services' table modules: importing the engine
-    would cost the output process half a second (tested to be the same)."""
-    from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
-    from musterpoint.sim.levels.watcher import LEVEL_TABLE_SCHEMAS
-    from musterpoint.sim.relief.tables import RELIEF_TABLE_SCHEMAS
-
-    return {**TABLES, **{t.name: t for t in (*HEALTH_TABLE_SCHEMAS, *RELIEF_TABLE_SCHEMAS,
-                                             *LEVEL_TABLE_SCHEMAS)}}
-
-
 def gis_layers(result: RunResult,
                schemas: Mapping[str, Table] | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The run's spatial tables as GeoDataFrames in EPSG:4326, by layer name.
@@ -146,7 +135,8 @@ def gis_layers(result: RunResult,
         A finished run.
     schemas : Mapping[str, Table], optional
         Output schemas that say which tables are spatial (default: every table a run with
-        the built-in services may write, :func:`all_tables`).
+        the built-in services may write,
+        :data:`~musterpoint.sim.all_tables.ALL_TABLES`).
 
     Returns
     -------
@@ -155,7 +145,7 @@ def gis_layers(result: RunResult,
         :data:`BOTTLENECK_LAYER` when the bound found bottleneck links.
     """
     layers: dict[str, gpd.GeoDataFrame] = {}
-    for name, schema in (all_tables() if schemas is None else schemas).items():
+    for name, schema in (ALL_TABLES if schemas is None else schemas).items():
         columns = geometry_columns(schema)
         df = result.tables.get(name)
         if not columns or df is None or df.empty:

@@ -15,17 +15,15 @@ from collections.abc import Sequence
 from typing import Any
 
 from musterpoint.scenarios.schema import Plan
+from musterpoint.sim.all_tables import ALL_TABLES
 from musterpoint.sim.evacuation.buses import bus_service
 from musterpoint.sim.evacuation.extension import ExtensionFactory
 from musterpoint.sim.evacuation.facilities import facility_service
 from musterpoint.sim.evacuation.run import EvacuationRun
 from musterpoint.sim.health.extension import health_extension
-from musterpoint.sim.health.tables import HEALTH_TABLE_SCHEMAS
-from musterpoint.sim.levels import LEVEL_TABLE_SCHEMAS, levels_extension
+from musterpoint.sim.levels.watcher import levels_extension
 from musterpoint.sim.relief.service import relief_service
-from musterpoint.sim.relief.tables import RELIEF_TABLE_SCHEMAS
 from musterpoint.sim.result import RunResult
-from musterpoint.sim.tables import TABLES, Table
 from musterpoint.sim.world import World
 
 __all__ = ["ALL_TABLES", "BUILTIN_EXTENSIONS", "new_run", "simulate"]
@@ -38,13 +36,6 @@ BUILTIN_EXTENSIONS: tuple[ExtensionFactory, ...] = (
     facility_service,
     levels_extension,
 )
-
-
-#: Every output table a run with the built-in services may write: the engine's, then the
-#: services' (the one schema the writer, the docs and the tests use).
-ALL_TABLES: dict[str, Table] = {**TABLES, **{t.name: t for t in (*HEALTH_TABLE_SCHEMAS,
-                                                                 *RELIEF_TABLE_SCHEMAS,
-                                                                 *LEVEL_TABLE_SCHEMAS)}}
 
 
 def new_run(world: World, plan: Plan, seed: int, *,

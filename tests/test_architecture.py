@@ -26,7 +26,8 @@ LAYERS = {"scenarios": 0, "sim": 1, "display": 2, "maps": 3, "reports": 3, "app"
 #: sim's parts, lowest first: a part may import only parts before it (and the root modules
 #: listed with it); ``root`` are the small shared modules at the top of ``sim/``.
 SIM_ORDER = ["root", "network", "hazards", "demand", "traffic", "world", "kpis",
-             "evacuation", "bounds", "relief", "health", "levels", "engine", "experiments", "drill"]
+             "evacuation", "bounds", "relief", "health", "levels", "all_tables", "engine",
+             "experiments", "drill"]
 SIM_ROOT_LOW = {"rng", "geo", "intervals", "des", "_accel", "tables", "result", "__init__",
                 "lazy"}
 MAX_LINES = 500

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from musterpoint.scenarios.health_schema import Epidemic, Lockdown
+from musterpoint.sim.health.place_rows import PLACE_ROW, PLACES
 from musterpoint.sim.health.seir import (
     CUM_INF,
     CUM_SEV,
@@ -34,10 +35,6 @@ from musterpoint.sim.rng import RandomStreams
 
 __all__ = ["PLACES", "PLACE_ROW", "CompoundEpidemic", "integer_split"]
 
-#: Places a resident can be in, in row order of the place counters.
-PLACES = ("home", "travelling", "at_site", "ambulance", "hospital")
-#: Row of each place in the place counters.
-PLACE_ROW = {name: k for k, name in enumerate(PLACES)}
 
 
 def integer_split(x: np.ndarray) -> np.ndarray:

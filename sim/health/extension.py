@@ -39,8 +39,9 @@ from musterpoint.scenarios.health_schema import (
     health_warnings,
 )
 from musterpoint.sim.evacuation.extension import RunExtension
-from musterpoint.sim.health.epidemic import PLACES, CompoundEpidemic
+from musterpoint.sim.health.epidemic import CompoundEpidemic
 from musterpoint.sim.health.hospital import HospitalSystem
+from musterpoint.sim.health.place_rows import PLACES
 from musterpoint.sim.health.places import HealthNodes, site_travel_s, walk_m
 from musterpoint.sim.health.pod import CampaignSim
 from musterpoint.sim.health.results import (

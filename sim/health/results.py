@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from musterpoint.sim.health.epidemic import PLACE_ROW, PLACES
+from musterpoint.sim.health.place_rows import PLACE_ROW, PLACES
 from musterpoint.sim.health.pod import AT_SITE, TRAVEL_BACK, TRAVEL_OUT
 from musterpoint.sim.health.seir import COMPARTMENTS, CUM_INF, R
 

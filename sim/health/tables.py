@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from musterpoint.sim.health.epidemic import PLACES
+from musterpoint.sim.health.place_rows import PLACES
 from musterpoint.sim.health.seir import COMPARTMENTS
 from musterpoint.sim.tables import Table, fleet_tables, table
 

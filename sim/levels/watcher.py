@@ -30,7 +30,7 @@ from musterpoint.scenarios.levels_schema import Condition, Level
 from musterpoint.sim.evacuation.extension import RunExtension
 from musterpoint.sim.levels.checks import check_levels
 from musterpoint.sim.levels.forecast import GaugeReader
-from musterpoint.sim.tables import Table, table
+from musterpoint.sim.levels.tables import LEVEL_TABLE_SCHEMAS
 
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.context import RunContext
@@ -39,18 +39,6 @@ __all__ = ["LEVEL_TABLE_SCHEMAS", "LevelWatcher", "levels_extension"]
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
-
-#: The watcher's output table.
-LEVEL_TABLE_SCHEMAS: tuple[Table, ...] = (
-    table("level_changes", "one response level entered or left",
-          ("time_s", "s", "when (a check time)"),
-          ("level", "", "level id"),
-          ("grade", "", "1 (一级, most severe) to 4"),
-          ("change", "", "on (entered) or off (de-escalated)"),
-          ("condition", "", "the condition that fired (on) or the level's conditions (off)"),
-          ("value", "", "its reading then (gauge unit, share, 1/0 closed, hours)"),
-          ("actions", "", "actions taken (on), as JSON")),
-)
 
 
 class LevelWatcher(RunExtension):

@@ -5,6 +5,7 @@ a failed run ends the process."""
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import signal
@@ -149,23 +150,38 @@ def test_no_output_process_when_nothing_is_written_or_it_is_turned_off(
     assert OutputProcess.start(OPTIONS) is None
 
 
+def _loaded_after(code: str, names: tuple[str, ...]) -> list[str]:
+    """Which of the modules ``names`` a fresh interpreter has loaded after running ``code``."""
+    probe = f"import sys\n{code}\nprint([m for m in {names!r} if m in sys.modules])\n"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True)
+    return list(ast.literal_eval(out.stdout.strip()))
+
+
 def test_the_output_process_does_not_import_the_engine() -> None:
     """What it imports before it is told to write leaves out the engine (the World, the
     routing, scipy): the simulating process has them, the outputs never need them."""
-    code = (
-        "import sys\n"
-        "from musterpoint.output_process import warm_modules, _import_all\n"
-        "_import_all(warm_modules(write_map=True, write_report=True, write_gis=True))\n"
-        "print(sorted(m for m in ('musterpoint.sim.engine', 'musterpoint.sim.world', 'scipy',"
-        " 'ortools') if m in sys.modules))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "[]"
+    code = ("from musterpoint.output_process import warm_modules, _import_all\n"
+            "_import_all(warm_modules(write_map=True, write_report=True, write_gis=True))")
+    assert _loaded_after(code, ("musterpoint.sim.engine", "musterpoint.sim.world", "scipy",
+                                "ortools")) == []
 
 
-def test_the_gis_schemas_are_the_engines() -> None:
-    from musterpoint.gis_export import all_tables
-    from musterpoint.sim.engine import ALL_TABLES
+def test_the_gis_schemas_are_the_engines_without_the_engine() -> None:
+    """The GIS files are written from :data:`musterpoint.sim.all_tables.ALL_TABLES`, the
+    engine's own table list, and having it costs none of the models: the output process
+    writes them without the engine, the World, the routing or the scenario schemas."""
+    code = ("import musterpoint.gis_export as g, musterpoint.sim.all_tables as a\n"
+            "assert g.ALL_TABLES is a.ALL_TABLES")
+    heavy = ("musterpoint.sim.engine", "musterpoint.sim.world", "musterpoint.sim.evacuation",
+             "musterpoint.sim.health.epidemic", "musterpoint.sim.levels.watcher",
+             "musterpoint.scenarios.schema", "scipy", "pydantic")
+    assert _loaded_after(code, heavy) == []
+    # the probe sees a module that is loaded
+    assert _loaded_after("import musterpoint.sim.engine", heavy[:1]) == list(heavy[:1])
+    from musterpoint.sim.all_tables import ALL_TABLES
+    from musterpoint.sim.engine import ALL_TABLES as ENGINE_TABLES
 
-    assert list(all_tables().items()) == list(ALL_TABLES.items())
+    assert ENGINE_TABLES is ALL_TABLES
+    assert {"agents", "links", "health_compounds", "relief_points", "level_changes"} <= set(
+        ALL_TABLES)
