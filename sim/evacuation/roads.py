@@ -3,6 +3,7 @@ and the vehicles launched onto them."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -72,7 +73,6 @@ class RoadState:
         self.closed = np.zeros(net.n_links, dtype=bool)
         self.entered_total = np.zeros(net.n_links)
         self.storage = net.storage_pcu.copy()
-        self.link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
         self.world = world
         self.hydrograph: StageHydrograph | None = world.hydrograph
         self.place_flooded: list[list[Interval]] | None = world.place_flooded
@@ -80,6 +80,11 @@ class RoadState:
         self.local: list[int] = []
         self._router: Router | None = None
         self._traffic: TrafficModel | None = None
+
+    @functools.cached_property
+    def link_pos(self) -> dict[str, int]:
+        """Position of each link id (made on first use: commands and levels name links)."""
+        return {str(lid): i for i, lid in enumerate(self.net.link_id)}
 
     def attach(self, router: Router, traffic: TrafficModel) -> None:
         """Give the roads their routing trees and traffic model (made after the
