@@ -71,6 +71,7 @@ class RoadState:
         self.lever_closed = np.zeros(net.n_links, dtype=bool)
         self.manual_closed = np.zeros(net.n_links, dtype=bool)
         self.closed = np.zeros(net.n_links, dtype=bool)
+        self._closed_buf = np.zeros(net.n_links, dtype=bool)
         self.entered_total = np.zeros(net.n_links)
         self.storage = net.storage_pcu.copy()
         self.world = world
@@ -134,10 +135,13 @@ class RoadState:
         routing trees when anything changed."""
         now = self.env.now
         self.hazard_closed = self.schedule.closed_at(now)
-        now_closed = self.hazard_closed | self.lever_closed | self.manual_closed
-        changed = np.flatnonzero(now_closed != self.closed)
-        if not changed.size:
+        buf = self._closed_buf  # no new arrays at a step that changes nothing (most)
+        np.bitwise_or(self.hazard_closed, self.lever_closed, out=buf)
+        np.bitwise_or(buf, self.manual_closed, out=buf)
+        if np.array_equal(buf, self.closed):
             return
+        now_closed = buf.copy()
+        changed = np.flatnonzero(now_closed != self.closed)
         for i in changed.tolist():
             self.traffic.set_closed(i, bool(now_closed[i]))
             self.recorder.log(now, "link_closed" if now_closed[i] else "link_reopened",

@@ -128,7 +128,7 @@ class ShelterBook:
 
     def is_unbounded(self, d: int) -> bool:
         """A trip end or exit (no capacity to keep), not a shelter."""
-        return d >= self.n or not np.isfinite(self.capacity[d])
+        return d >= self.n or not math.isfinite(self.capacity[d])
 
     def reserve(self, v: int, persons: int, d: int) -> None:
         """Promise room at ``d`` to household ``v`` (capacity-balanced choice only)."""

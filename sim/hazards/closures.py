@@ -51,6 +51,7 @@ class ClosureSchedule:
         self.count = np.zeros(n_links, dtype=np.int64)
         self.pos = 0
         self.now = -np.inf
+        self._closed: np.ndarray | None = None
 
     @classmethod
     def from_lists(cls, per_link: list[list[Interval]] | None,
@@ -76,12 +77,15 @@ class ClosureSchedule:
         return out
 
     def closed_at(self, t: float) -> np.ndarray:
-        """Closed links at ``t``; times must not go backwards between calls."""
+        """Closed links at ``t`` (read-only: the same array until a link changes, as a
+        run's hazard step asks every minute); times must not go backwards between calls."""
         if t < self.now:
             raise ValueError("a closure schedule only moves forward in time")
         end = int(np.searchsorted(self.times, t, side="right"))
-        if end > self.pos:
+        if end > self.pos or self._closed is None:
             np.add.at(self.count, self.links[self.pos:end], self.deltas[self.pos:end])
             self.pos = end
+            self._closed = self.count > 0
+            self._closed.setflags(write=False)
         self.now = t
-        return self.count > 0
+        return self._closed
