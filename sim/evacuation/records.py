@@ -118,14 +118,14 @@ class RunRecorder:
             return pd.DataFrame(columns=list(LINK_STATE_COLUMNS))
         cols = list(zip(*self.link_rows, strict=True))
         idx = np.concatenate(cols[1])
-        # one str object per link, shared by its rows (not one per row)
-        names = np.asarray(link_id).astype(str).astype(object)
+        # each link's id converted to the table's text type once, and taken for its rows
+        names = pd.Series(np.asarray(link_id).astype(str).astype(object)).array
         start_type = np.int64 if all(isinstance(t, int) for t in cols[0]) else np.float64
         return pd.DataFrame({
             # as a table per interval would give: integers only if every start is one
             "interval_start_s": np.repeat(np.array(cols[0], dtype=start_type),
                                           [i.size for i in cols[1]]),
-            "link_id": names[idx],
+            "link_id": names.take(idx),
             "entered": np.concatenate(cols[2]),
             "exited": np.concatenate(cols[3]),
             "pcu_end": np.concatenate(cols[4]),

@@ -3,6 +3,7 @@ and the vehicles launched onto them."""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -70,9 +71,9 @@ class RoadState:
         self.lever_closed = np.zeros(net.n_links, dtype=bool)
         self.manual_closed = np.zeros(net.n_links, dtype=bool)
         self.closed = np.zeros(net.n_links, dtype=bool)
+        self._closed_buf = np.zeros(net.n_links, dtype=bool)
         self.entered_total = np.zeros(net.n_links)
         self.storage = net.storage_pcu.copy()
-        self.link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
         self.world = world
         self.hydrograph: StageHydrograph | None = world.hydrograph
         self.place_flooded: list[list[Interval]] | None = world.place_flooded
@@ -80,6 +81,11 @@ class RoadState:
         self.local: list[int] = []
         self._router: Router | None = None
         self._traffic: TrafficModel | None = None
+
+    @functools.cached_property
+    def link_pos(self) -> dict[str, int]:
+        """Position of each link id (made on first use: commands and levels name links)."""
+        return {str(lid): i for i, lid in enumerate(self.net.link_id)}
 
     def attach(self, router: Router, traffic: TrafficModel) -> None:
         """Give the roads their routing trees and traffic model (made after the
@@ -129,10 +135,13 @@ class RoadState:
         routing trees when anything changed."""
         now = self.env.now
         self.hazard_closed = self.schedule.closed_at(now)
-        now_closed = self.hazard_closed | self.lever_closed | self.manual_closed
-        changed = np.flatnonzero(now_closed != self.closed)
-        if not changed.size:
+        buf = self._closed_buf  # no new arrays at a step that changes nothing (most)
+        np.bitwise_or(self.hazard_closed, self.lever_closed, out=buf)
+        np.bitwise_or(buf, self.manual_closed, out=buf)
+        if np.array_equal(buf, self.closed):
             return
+        now_closed = buf.copy()
+        changed = np.flatnonzero(now_closed != self.closed)
         for i in changed.tolist():
             self.traffic.set_closed(i, bool(now_closed[i]))
             self.recorder.log(now, "link_closed" if now_closed[i] else "link_reopened",

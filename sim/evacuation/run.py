@@ -1,12 +1,11 @@
 """One evacuation run: a World, a Plan and a seed in, a RunResult out.
 
-:class:`EvacuationRun` owns all state of one run (no globals), kept by the parts that
-own it: the roads (:class:`~musterpoint.sim.evacuation.roads.RoadState`: closures,
-levers, routing, traffic), the shelters
-(:class:`~musterpoint.sim.evacuation.shelters.ShelterBook`), the agents
+:class:`EvacuationRun` owns all state of one run (no globals), kept by the parts that own it: the
+roads (:class:`~musterpoint.sim.evacuation.roads.RoadState`: closures, levers, routing, traffic),
+the shelters (:class:`~musterpoint.sim.evacuation.shelters.ShelterBook`), the agents
 (:class:`~musterpoint.sim.evacuation.agents.AgentBook`) and the records
-(:class:`~musterpoint.sim.evacuation.records.RunRecorder`). Services that share the
-roads see a :class:`~musterpoint.sim.evacuation.context.RunContext`, never the run.
+(:class:`~musterpoint.sim.evacuation.records.RunRecorder`). Services that share the roads see a
+:class:`~musterpoint.sim.evacuation.context.RunContext`, never the run.
 Processes:
 
 * departures: each car household leaves ``order time + mobilisation delay`` after its
@@ -19,11 +18,10 @@ Processes:
   rebuilt on every change, so vehicles reroute at their next node;
 * monitor: every 5 minutes, link states, zone progress and shelter occupancy.
 
-Rules: a vehicle reaching a full shelter is redirected to the nearest open shelter with
-room, or stranded (``every shelter full``). Vehicles on a link when it closes may drive
-out of it ("leave if they can"); a vehicle with no open route left is stranded where it
-is, with the reason. At the end every person is in exactly one state, and the ledger is
-checked.
+Rules: a vehicle reaching a full shelter is redirected to the nearest open shelter with room, or
+stranded (``every shelter full``). Vehicles on a link when it closes may drive out of it ("leave
+if they can"); a vehicle with no open route left is stranded where it is, with the reason. At the
+end every person is in exactly one state, and the ledger is checked.
 """
 
 from __future__ import annotations
@@ -40,7 +38,7 @@ import simpy
 from musterpoint.scenarios.errors import InputError
 from musterpoint.scenarios.schema import Plan
 from musterpoint.sim import __version__
-from musterpoint.sim.des import run_until
+from musterpoint.sim.des import frozen_heap, run_until
 from musterpoint.sim.evacuation import live
 from musterpoint.sim.evacuation.agents import AgentBook, prepare_agents
 from musterpoint.sim.evacuation.commands import apply_command, command_specs, snapshot
@@ -93,12 +91,12 @@ class EvacuationRun:
         default here is none.
     """
 
+    @frozen_heap
     def __init__(self, world: World, plan: Plan, seed: int, *,
                  record_link_events: bool = False, progress: ProgressFn | None = None,
                  extensions: Sequence[ExtensionFactory] = ()) -> None:
         self.world, self.plan, self.seed = world, plan, int(seed)
-        self.progress = progress
-        self.record_link_events = record_link_events
+        self.progress, self.record_link_events = progress, record_link_events
         self.streams = RandomStreams(seed)
         self.env = simpy.Environment()
         self.departures = DepartureFeeder(self.env, self._depart_event)
@@ -339,6 +337,7 @@ class EvacuationRun:
         self.advance(self.world.duration_s)
         return self.finish()
 
+    @frozen_heap
     def start(self) -> None:
         """Set up every process at time 0 (the clock does not move)."""
         if self.started:
@@ -455,6 +454,7 @@ class EvacuationRun:
         """Current simulated time (s)."""
         return float(self.env.now)
 
+    @frozen_heap
     def finish(self) -> RunResult:
         """Run to the end if needed, close the books and return the result."""
         until = self.world.duration_s

@@ -7,6 +7,7 @@ of them: which shelter to head for from a node, and whether a household fits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,6 +16,10 @@ from musterpoint.scenarios.schema import Plan
 from musterpoint.sim.world import Destination
 
 __all__ = ["ShelterBook"]
+
+#: Up to this many shelters, :meth:`ShelterBook.choose` looks at them one by one (faster
+#: than array operations on a few values; slower on a region's hundreds).
+_FEW = 16
 
 
 class ShelterBook:
@@ -79,6 +84,8 @@ class ShelterBook:
         reserve : bool
             Count other households' reservations (capacity-balanced choice).
         """
+        if self.n <= _FEW:
+            return self._choose_few(dist_s, persons, t, exclude, reserve)
         free = self.capacity - self.occupancy
         if self.balanced and reserve:
             free = free - self.reserved
@@ -89,6 +96,26 @@ class ShelterBook:
         if cand.size:
             return int(cand[np.argmin(dist_s[cand])])
         return -1
+
+    def _choose_few(self, dist_s: np.ndarray, persons: int, t: float, exclude: int,
+                    reserve: bool) -> int:
+        """:meth:`choose` for a few shelters, a shelter at a time: the same answer (the
+        nearest open one with room; of equally near ones the first), in a quarter of the
+        time of the array operations. The same arithmetic too: room is capacity (float)
+        minus occupancy and reservations (int), each step in float64 as the arrays do."""
+        sub = self.balanced and reserve
+        best, best_d = -1, math.inf
+        for d, (dd, cap, occ, res, op) in enumerate(zip(
+                dist_s.tolist(), self.capacity.tolist(), self.occupancy.tolist(),
+                self.reserved.tolist(), self.open_s.tolist(), strict=True)):
+            if not -math.inf < dd < best_d or op > t or d == exclude:  # not nearer, shut
+                continue
+            free = cap - occ
+            if sub:
+                free = free - res
+            if free >= persons:
+                best, best_d = d, dd
+        return best
 
     def fits(self, d: int, persons: int) -> bool:
         """Whether ``persons`` more fit into shelter ``d``."""
@@ -101,7 +128,7 @@ class ShelterBook:
 
     def is_unbounded(self, d: int) -> bool:
         """A trip end or exit (no capacity to keep), not a shelter."""
-        return d >= self.n or not np.isfinite(self.capacity[d])
+        return d >= self.n or not math.isfinite(self.capacity[d])
 
     def reserve(self, v: int, persons: int, d: int) -> None:
         """Promise room at ``d`` to household ``v`` (capacity-balanced choice only)."""

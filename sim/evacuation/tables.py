@@ -16,17 +16,30 @@ from musterpoint.sim.world import hazard_frames
 if TYPE_CHECKING:
     from musterpoint.sim.evacuation.run import EvacuationRun
 
-__all__ = ["build_tables"]
+__all__ = ["build_tables", "text_column"]
 
 
 
-def _text(a: np.ndarray) -> np.ndarray:
+def _text(a: np.ndarray) -> Any:
     """``a.astype(str)`` as a table column: an object array holding only ``str`` is
-    used as it is (the table's string column is the same), without the detour through a
-    fixed-width numpy string array (twice the time at millions of rows)."""
+    used as it is, without the detour through a fixed-width numpy string array (twice the
+    time at millions of rows); see :func:`text_column`."""
     if a.dtype == object and a.size and infer_dtype(a, skipna=False) == "string":
-        return a
-    return a.astype(str)
+        return text_column(a)
+    return text_column(a.astype(str).astype(object)) if a.size else a.astype(str)
+
+
+def text_column(a: np.ndarray) -> Any:
+    """A table column of an object array of ``str``: the column a table
+    makes of ``a``, with each distinct text converted to the table's text type once.
+
+    pandas 3 keeps text in Arrow arrays; converting a Python ``str`` costs far more than
+    looking it up, and a run's text columns repeat a few values (a link id per link
+    state, an event kind per event): the distinct texts are converted and the column
+    taken from them, the same values in the same type.
+    """
+    codes, uniques = pd.factorize(a)
+    return pd.Series(uniques).array.take(codes)
 
 
 def _hit_at(intervals: list[list[tuple[float, float]]], t: float) -> np.ndarray:
@@ -79,7 +92,7 @@ def _events_frame(rows: list[Event]) -> pd.DataFrame:
         col = np.fromiter(map(itemgetter(i), rows), dtype=object, count=n)
         kind = infer_dtype(col, skipna=False) if n else ""
         if kind == "string":
-            cols[name] = col
+            cols[name] = text_column(col)
         elif kind in ("floating", "mixed-integer-float"):
             cols[name] = col.astype(np.float64)
         elif kind == "integer":
@@ -120,11 +133,11 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
         "vehicle_id": np.arange(n, dtype=np.int64),
         "role": _text(run.agents.role),
         "mode": _text(mode),
-        "zone": zids[veh.zone],
+        "zone": text_column(zids[veh.zone]),
         "origin_node": net.node_id[veh.origin].astype(np.int64),
         "origin_lon": net.lon[veh.origin],
         "origin_lat": net.lat[veh.origin],
-        "destination": dest_ids[cur],
+        "destination": text_column(dest_ids[cur]),
         "persons": persons,
         "pcu": veh.pcu.astype(float),
         "order_s": zone_order[veh.zone] if w.trips is None else run.agents.depart_s,
@@ -215,7 +228,7 @@ def build_tables(run: EvacuationRun, until: float) -> tuple[dict[str, pd.DataFra
     })
 
     zr = pd.DataFrame(run.recorder.zone_rows, columns=["time_s", "z", "departed", "arrived"])
-    zr["zone"] = zids[zr["z"].to_numpy()].astype(str)
+    zr["zone"] = _text(zids[zr["z"].to_numpy()])
     zr["evacuees"] = zones["evacuees"].to_numpy()[zr["z"].to_numpy()]
     tot = zr.groupby("time_s", as_index=False)[["departed", "arrived", "evacuees"]].sum()
     tot["zone"] = "ALL"

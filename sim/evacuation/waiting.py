@@ -18,6 +18,7 @@ ETE is computed over the others (see :mod:`musterpoint.sim.kpis.groups`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -84,6 +85,10 @@ class WaitingRoom:
         self.checked = np.zeros(agents.size, dtype=bool)
         self.seen: dict[int, int] = {}  # agent -> routing rebuilds at its last look
         self.ticking = False
+        # bounds over those waiting: the fewest rebuilds one last looked at, the earliest
+        # wait (kept by wait(); made exact again after each look at everyone)
+        self._least_seen = -1
+        self._first_since = math.inf
 
     @property
     def enabled(self) -> bool:
@@ -123,6 +128,9 @@ class WaitingRoom:
         ag.stop_node[v] = node
         self.waiting[v] = (node, t)
         self.seen[v] = self.router().rebuilds
+        alone = len(self.waiting) == 1
+        self._least_seen = self.seen[v] if alone else min(self._least_seen, self.seen[v])
+        self._first_since = t if alone else min(self._first_since, t)
         ag.status[v] = "never_departed" if ag.at_home[v] else "en_route"
         where = "at home" if ag.at_home[v] else "on the road"
         ag.reason[v] = f"cut off {where}: waiting for a road to reopen"
@@ -145,6 +153,8 @@ class WaitingRoom:
         while self.waiting:
             yield env.timeout((np.floor(env.now / every + 1e-9) + 1) * every - env.now)
             now, rebuilds = float(env.now), self.router().rebuilds
+            if self._least_seen == rebuilds and now < self._first_since + give_up - 1e-9:
+                continue  # nobody gives up now, and the roads are as everyone last saw them
             looked: dict[tuple[int, int, str], bool] = {}
             for v, (node, since) in sorted(self.waiting.items()):
                 if since >= now:
@@ -166,6 +176,9 @@ class WaitingRoom:
                     self.recorder.log(now, "retry", v,
                                       detail=f"a road reopened after {format_hmm(now - since)}")
                     self.go(v, node)
+            self._least_seen = min(self.seen[v] for v in self.waiting) if self.waiting else -1
+            self._first_since = min((since for _, since in self.waiting.values()),
+                                    default=math.inf)
         self.ticking = False
 
     def _strand(self, v: int, node: int, since: float, why: str) -> None:

@@ -85,7 +85,41 @@ def etes(sub: pd.DataFrame, t0: float) -> dict[str, float | None]:
     total = int(sub["persons"][sub["status"] != SHELTERING].sum())
     arr = sub["arrive_s"].to_numpy(float)
     per = sub["persons"].to_numpy(np.int64)
-    return {f"ete{int(s * 100)}_s": ete_s(arr, per, total, s, t0) for s in (0.5, 0.9, 1.0)}
+    return _etes(arr, per, total, t0)
+
+
+def _etes(arrive_s: np.ndarray, persons: np.ndarray, total: int,
+          t0: float) -> dict[str, float | None]:
+    return {f"ete{int(s * 100)}_s": ete_s(arrive_s, persons, total, s, t0)
+            for s in (0.5, 0.9, 1.0)}
+
+
+def _by_zone(agents: pd.DataFrame, zones: pd.DataFrame, t0: float) -> dict[str, Any]:
+    """The figures of each zone (in sorted order, as a grouping by zone gives them), from
+    whole columns: a zone's rows in their order, so every sum and ETE is the same."""
+    codes, names = pd.factorize(agents["zone"].to_numpy(), sort=True)
+    rows = np.argsort(codes, kind="stable")  # each zone's rows, in their order
+    bounds = np.searchsorted(codes[rows], np.arange(len(names) + 1))
+    persons = agents["persons"].to_numpy(np.int64)
+    status = agents["status"].to_numpy()
+    arrive = agents["arrive_s"].to_numpy(float)
+    exposed = agents["exposed_person_s"].to_numpy(float)
+    order: dict[str, float] = {}
+    for z, t in zip(zones["zone"].tolist(), zones["order_s"].tolist(), strict=True):
+        order.setdefault(z, float(t))  # the first row of the zone, as .loc[...].iloc[0]
+    out: dict[str, Any] = {}
+    for k, z in enumerate(names.tolist()):
+        idx = rows[bounds[k]:bounds[k + 1]]
+        p, st, ex = persons[idx], status[idx], exposed[idx]
+        out[str(z)] = {
+            "evacuees": int(p.sum()),
+            **{s: int(p[st == s].sum()) for s in STATUSES},
+            **_etes(arrive[idx], p, int(p[st != SHELTERING].sum()), t0),
+            "order_s": order.get(z),
+            "exposed_persons": int(p[ex > 0].sum()),
+            "exposed_person_s": float(np.nansum(ex)),  # as a column's sum (NaN skipped)
+        }
+    return out
 
 
 def evacuation_kpis(agents: pd.DataFrame, zones: pd.DataFrame, t0: float) -> dict[str, Any]:
@@ -109,19 +143,5 @@ def evacuation_kpis(agents: pd.DataFrame, zones: pd.DataFrame, t0: float) -> dic
     out["exposed_person_s"] = float(exposed.sum())
     out["exposed_person_s_at_home"] = float(agents["exposed_home_person_s"].sum())
     out["exposed_person_s_on_road"] = float(agents["exposed_road_person_s"].sum())
-    by_zone: dict[str, Any] = {}
-    for z, sub in agents.groupby("zone", sort=True):
-        zt = int(sub["persons"].sum())
-        row = zones.loc[zones["zone"] == z]
-        st = sub["status"].to_numpy()
-        p = sub["persons"].to_numpy(np.int64)
-        by_zone[str(z)] = {
-            "evacuees": zt,
-            **{s: int(p[st == s].sum()) for s in STATUSES},
-            **etes(sub, t0),
-            "order_s": float(row["order_s"].iloc[0]) if len(row) else None,
-            "exposed_persons": int(p[sub["exposed_person_s"].to_numpy(float) > 0].sum()),
-            "exposed_person_s": float(sub["exposed_person_s"].sum()),
-        }
-    out["by_zone"] = by_zone
+    out["by_zone"] = _by_zone(agents, zones, t0)
     return out

@@ -167,6 +167,8 @@ class Router:
         ]
         self.next_hop: list[list[int]] = []
         self._hop_ints: np.ndarray | None = None
+        self._order_of: np.ndarray | None = None  # the link times _order was sorted by
+        self._order = np.zeros(0, dtype=np.int64)
         self.dist_s = np.empty((0, self.n_nodes))
         self.rebuilds = 0
         key = (None if memo is None else
@@ -189,6 +191,15 @@ class Router:
             self._hop_ints = np.arange(NO_ROUTE, self.link_from.shape[0]).astype(object)
         return self._hop_ints
 
+    def _link_order(self) -> np.ndarray:
+        """Every link in the order of (from node, to node, time, link index), sorted once
+        per set of link times (a rebuild keeps the open ones, in this order)."""
+        if self._order_of is not self.cost_s:
+            self._order = np.lexsort((np.arange(self.link_from.shape[0]), self.cost_s,
+                                      self.link_to, self.link_from))
+            self._order_of = self.cost_s
+        return self._order
+
     def rebuild(self, closed: np.ndarray, cost_s: np.ndarray | None = None) -> None:
         """Recompute all trees with ``closed`` links removed.
 
@@ -202,14 +213,12 @@ class Router:
         if cost_s is not None:
             self.cost_s = np.maximum(np.asarray(cost_s, dtype=np.float64), _MIN_COST_S)
         n = self.n_nodes
-        open_idx = np.flatnonzero(~np.asarray(closed, dtype=bool))
-        frm = self.link_from[open_idx]
-        to = self.link_to[open_idx]
-        cost = self.cost_s[open_idx]
         # Keep the cheapest open link for each (from, to) pair (ties: lowest link index),
-        # because a sparse matrix would add parallel links up.
-        order = np.lexsort((open_idx, cost, to, frm))
-        frm, to, cost, idx = frm[order], to[order], cost[order], open_idx[order]
+        # because a sparse matrix would add parallel links up: the open links in the order
+        # of (from, to, time, index), a strict order, so those of every link filtered
+        idx = self._link_order()
+        idx = idx[~np.asarray(closed, dtype=bool)[idx]]
+        frm, to, cost = self.link_from[idx], self.link_to[idx], self.cost_s[idx]
         first = np.ones(frm.shape[0], dtype=bool)
         first[1:] = (frm[1:] != frm[:-1]) | (to[1:] != to[:-1])
         frm, to, cost, idx = frm[first], to[first], cost[first], idx[first]

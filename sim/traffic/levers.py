@@ -65,8 +65,11 @@ class NetworkLevers:
         self.net = net
         self.base_cap = net.capacity_vph.astype(float)
         self.base_sto = net.storage_pcu.astype(float)
-        pos = {str(lid): i for i, lid in enumerate(net.link_id)}
-        node_pos = {int(n): i for i, n in enumerate(net.node_id)}
+        # positions of link and node ids, made only for a plan that names some
+        pos = ({str(lid): i for i, lid in enumerate(net.link_id)}
+               if plan.contraflow or plan.levels or plan.control_points else {})
+        node_pos = ({int(n): i for i, n in enumerate(net.node_id)}
+                    if plan.control_points else {})
         problems: list[Problem] = []
         # (start, end, outbound link, an opposite link it closes): one per pair
         self.contraflow: list[tuple[float, float, int, int]] = []

@@ -13,6 +13,7 @@ from musterpoint.sim.des import (
     BareCall,
     call_later,
     call_scheduler,
+    frozen_heap,
     run_until,
     schedule_call,
 )
@@ -112,6 +113,35 @@ def test_run_until_hands_frozen_objects_back_to_the_collector():
     # young collections less often while it ran, Python's thresholds again after
     assert thresholds[0][0] >= 20_000 and thresholds[0][1:] == before[1:]
     assert gc.get_threshold() == before
+
+
+def test_frozen_heap_freezes_once_and_hands_everything_back_even_on_error():
+    seen: list[tuple[int, int]] = []
+    before = gc.get_threshold()
+
+    @frozen_heap
+    def inner(tag: str) -> str:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        return tag
+
+    @frozen_heap
+    def outer() -> str:
+        seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
+        return inner("x")
+
+    assert outer() == "x" and inner.__name__ == "inner"
+    frozen = seen[0][0]
+    assert frozen > 0 and seen[0][1] >= 20_000
+    assert seen[1] == seen[0]  # the inner block froze nothing more and changed nothing
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+
+    @frozen_heap
+    def fails() -> None:
+        raise KeyError("x")
+
+    with pytest.raises(KeyError):
+        fails()
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
 
 
 def _reference_push(env: simpy.Environment) -> Callable[[float, Any, Any], Any]:

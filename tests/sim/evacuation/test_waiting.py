@@ -88,3 +88,27 @@ def test_without_retry_they_are_stranded_at_once(tmp_path):
     assert list(a["status"]) == ["stranded", "stranded", "arrived"]
     st = r.events[r.events["type"] == "stranded"].set_index("vehicle_id")["time_s"]
     assert st[0] == pytest.approx(900.0) and st[1] == pytest.approx(610.0)
+
+
+def test_ticks_that_skip_the_look_when_nothing_changed_give_the_same_run(tmp_path,
+                                                                          monkeypatch):
+    from musterpoint.sim.evacuation.waiting import WaitingRoom
+
+    def runs(tag: str) -> list:
+        out = []
+        for k, retry in enumerate(({"interval_min": 7}, {"interval_min": 7, "give_up_h": 0.25},
+                                   {"interval_min": 3, "give_up_h": 0.6})):
+            folder = tmp_path / f"{tag}{k}"
+            folder.mkdir()
+            r, a = _line(folder, retry)
+            out.append((r.events.drop(columns="detail"), a, r.kpis))
+        return out
+
+    fast = runs("skip")
+    # every tick looks at everyone (the bound on the rebuilds seen never matches)
+    monkeypatch.setattr(WaitingRoom, "_least_seen", property(lambda self: -2,
+                                                             lambda self, value: None),
+                        raising=False)
+    slow = runs("look")
+    for (e1, a1, k1), (e2, a2, k2) in zip(fast, slow, strict=True):
+        assert e1.equals(e2) and a1.equals(a2) and k1 == k2

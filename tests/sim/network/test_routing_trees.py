@@ -66,6 +66,17 @@ def test_trees_match_the_reference_with_ties_parallel_links_hubs_and_closures(
     hops, dist = _reference(n, frm, to, cost, dests, closed)
     assert r.next_hop == hops and np.array_equal(r.dist_s, dist)
     assert r.rebuilds == 2
+    # links reopen and others close; then new link times (the order of the links, sorted
+    # once per set of times, must follow them), and the same times again
+    closed = np.random.default_rng(seed + 100).random(frm.size) < 0.2
+    r.rebuild(closed)
+    hops, dist = _reference(n, frm, to, cost, dests, closed)
+    assert r.next_hop == hops and np.array_equal(r.dist_s, dist)
+    new_cost = cost[::-1].copy()
+    for _ in range(2):
+        r.rebuild(closed, cost_s=new_cost)
+        hops, dist = _reference(n, frm, to, new_cost, dests, closed)
+        assert r.next_hop == hops and np.array_equal(r.dist_s, dist)
 
 
 def test_the_memo_shares_trees_and_a_rebuild_never_reaches_them():

@@ -53,3 +53,15 @@ def _entered_in(tm, v: int, link: int, t0: float, t1: float) -> bool:
     if tm.link[v] == link:
         done.append(tm.enter_t[v])
     return any(t0 <= a < t1 for a in done)
+
+
+def test_the_union_of_active_and_asked_links_is_numpys_union1d():
+    from musterpoint.sim.traffic.link_counters import _union
+
+    rng = np.random.default_rng(0)
+    for _ in range(500):
+        a = rng.integers(0, 50, rng.integers(0, 30)).astype(np.int64)
+        b = rng.integers(0, 50, rng.integers(0, 30)).astype(np.int64)
+        for x, y in ((a, b), (np.unique(a), np.unique(b))):  # any arrays, and sorted ones
+            got, want = _union(x, y), np.union1d(x, y)
+            assert got.dtype == want.dtype and np.array_equal(got, want)

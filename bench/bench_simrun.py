@@ -1,0 +1,95 @@
+"""Benchmark: the default scenario's simulation alone, on a World loaded from the cache.
+
+What a second ``muster run`` spends in ``new_run(world, plan, 1).run()`` (issue 18): the
+World comes from the on-disk cache (so, as in a second run, its routing-tree memo is
+empty), the engine's modules are imported before the clock starts, and the CPU (user +
+system, this process) and wall time of ``new_run`` and of ``run`` are printed. Each
+``--repeat`` is a fresh process, so every figure is a second run's, not a warmed loop's.
+
+``--save DIR`` writes the result's tables and KPIs there and prints a sha256 of each file
+(to check that a change leaves the run's output the same, byte for byte);
+``--profile`` prints a pyinstrument profile of one run instead of timing it.
+
+The cache is ``$MUSTER_CACHE_DIR`` if set, else a folder in the system's temporary
+directory (never the user's). Prints figures; asserts nothing.
+
+Figures (branch ``simrun`` against its base 3596edb, each in its own venv, interleaved
+fresh processes; see the commit messages for each step): see the module's history.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _once(save: str | None, profile: bool) -> None:
+    from musterpoint.scenarios.loader import load_scenario, resolve_scenario
+    from musterpoint.sim.engine import new_run
+    from musterpoint.world_cache import world_for
+
+    loaded = load_scenario(resolve_scenario(None))
+    world = world_for(loaded)
+    plan = loaded.plan(None)
+    if profile:
+        from pyinstrument import Profiler
+
+        prof = Profiler(interval=0.0005)
+        prof.start()
+        new_run(world, plan, 1).run()
+        prof.stop()
+        print(prof.output_text(unicode=False, color=False, show_all=False))
+        return
+    c0, w0 = _cpu(), time.perf_counter()
+    run = new_run(world, plan, 1)
+    c1, w1 = _cpu(), time.perf_counter()
+    run.start()  # run.run() is these three steps
+    run.advance(world.duration_s)
+    c2 = _cpu()
+    result = run.finish()
+    c3, w3 = _cpu(), time.perf_counter()
+    print(f"new_run cpu {c1 - c0:.3f} wall {w1 - w0:.3f}  run cpu {c3 - c1:.3f} "
+          f"wall {w3 - w1:.3f}  total cpu {c3 - c0:.3f} wall {w3 - w0:.3f}  "
+          f"(start+advance cpu {c2 - c1:.3f}, finish cpu {c3 - c2:.3f})")
+    if save:
+        out = result.save(save)
+        for p in sorted(out.iterdir()):
+            if p.name != "run.json":  # holds the wall time
+                print(f"sha256 {p.name} {hashlib.sha256(p.read_bytes()).hexdigest()}")
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--repeat", type=int, default=0,
+                   help="fresh processes to time (0: one run in this process)")
+    p.add_argument("--save", help="write the result here and print each file's sha256")
+    p.add_argument("--profile", action="store_true", help="pyinstrument profile of one run")
+    args = p.parse_args()
+    os.environ.setdefault("MUSTER_CACHE_DIR",
+                          str(Path(tempfile.gettempdir()) / "muster-bench-simrun"))
+    if not args.repeat:
+        _once(args.save, args.profile)
+        return
+    totals = []
+    for _ in range(args.repeat):
+        out = subprocess.run([sys.executable, __file__], capture_output=True, text=True,
+                             check=True).stdout
+        print(out.strip())
+        totals.append(float(out.split("total cpu ")[1].split()[0]))
+    print(f"median total cpu {statistics.median(totals):.3f} s over {len(totals)}")
+
+
+if __name__ == "__main__":
+    main()
