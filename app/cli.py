@@ -30,6 +30,7 @@ from musterpoint.plan_doc_cmd import register as register_plan_doc
 from musterpoint.progress import add_progress_argument, command_progress
 from musterpoint.run_pipeline import OutputWriter, RunOptions, run_pipeline
 from musterpoint.scenarios.errors import InputError, MusterError, Problem
+from musterpoint.start_up_gc import StartUpCollector
 from musterpoint.studio_cmd import register as register_studio
 from musterpoint.tiles_args import add_tiles_arguments, check_tiles_arguments
 
@@ -229,8 +230,6 @@ def _default_out(scenario: str, plan: str, seed: int) -> Path:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from musterpoint.scenarios.loader import load_scenario, resolve_scenario
-
     if args.seed < 0:
         raise InputError.single("--seed", "", "the seed must be a non-negative integer")
     check_tiles_arguments(args)
@@ -239,10 +238,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.suggest_plan and args.no_bound:
         raise InputError.single("--suggest-plan", "", "the suggestions are read from the flow "
                                 "bound; drop --no-bound")
-    loaded = load_scenario(resolve_scenario(args.scenario))
-    plan = loaded.plan(args.plan)
-    out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
-    _check_out(out, args.force)
     t0 = time.perf_counter()
     options = RunOptions(seed=args.seed, lang=current_language(), link_events=args.link_events,
                          write_map=not args.no_map, write_report=not args.no_report,
@@ -253,15 +248,29 @@ def _cmd_run(args: argparse.Namespace) -> int:
                          record=not args.no_catalog, catalog=args.catalog)
     from musterpoint.output_process import OutputProcess
 
-    # forked before the World and the progress display's thread: it imports what writes
-    # the map, report and GIS files while this process simulates
     with ExitStack() as stack:
+        collector = stack.enter_context(StartUpCollector())
+        with collector.paused():  # what both processes need: the tables are Parquet
+            import pyarrow.parquet  # noqa: F401
+
+            import musterpoint.sim.result  # noqa: F401
+        # forked before the scenario is read, the World and the progress display's thread:
+        # it imports what writes the map, report and GIS files while this process loads
+        # and simulates
         early = OutputProcess.start(options)
         if early is not None:
             stack.enter_context(early)
+        collector.pause()  # until the simulation starts
+        from musterpoint.scenarios.loader import load_scenario, resolve_scenario
+
+        loaded = load_scenario(resolve_scenario(args.scenario))
+        plan = loaded.plan(args.plan)
+        out: Path = args.out or _default_out(loaded.scenario.name, plan.name, args.seed)
+        _check_out(out, args.force)
         with command_progress(args) as progress:
             result = _run_with_progress(loaded, plan, out, options, progress,
-                                        early.write if early is not None else None)
+                                        early.write if early is not None else None,
+                                        collector)
     from musterpoint.reports.run_summary import reason_lines
 
     _summary(result.kpis, out, time.perf_counter() - t0, args,
@@ -279,13 +288,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _run_with_progress(loaded: LoadedScenario, plan: Plan, out: Path, options: RunOptions,
                        progress: CommandProgress,
-                       outputs: OutputWriter | None = None) -> RunResult:
-    """:func:`run_pipeline`, each of its stages shown as a step of ``progress``."""
+                       outputs: OutputWriter | None = None,
+                       collector: StartUpCollector | None = None) -> RunResult:
+    """:func:`run_pipeline`, each of its stages shown as a step of ``progress`` (and the
+    ``collector`` resumed when the simulation starts)."""
     with ExitStack() as stack:
         current: dict[str, Any] = {}
 
         def tell(stage: str, fraction: float) -> None:
             if current.get("stage") != stage:
+                if collector is not None and stage != "world":
+                    collector.resume()
                 stack.close()
                 current["stage"] = stage
                 total = 1.0 if stage in ("simulate", "suggest") else None
