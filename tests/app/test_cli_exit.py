@@ -34,3 +34,25 @@ def test_a_run_that_fails_exits_2_with_its_message(tmp_path: Path):
                    "--no-progress", "--no-catalog")
     assert done.returncode == 2
     assert done.stderr.startswith("error: ")
+
+
+_TRACED = """
+import sys
+import musterpoint.cli as cli
+sys.settrace(lambda frame, event, arg: None)  # as coverage or a debugger would
+sys.argv = ["muster", *sys.argv[1:]]
+code = cli.main()
+print("main returned", code)
+"""
+
+
+def test_a_traced_run_returns_so_that_the_tracer_can_write_at_exit(grid_scenario: Path,
+                                                                   tmp_path: Path):
+    """A profiler or a tracer (pyinstrument, cProfile, coverage) writes its findings at the
+    interpreter's exit: with one watching, main returns and the interpreter exits."""
+    done = subprocess.run([sys.executable, "-c", _TRACED, "run", str(grid_scenario), "--out",
+                           str(tmp_path / "out"), "--no-progress", "--no-map", "--no-report",
+                           "--no-gis", "--no-catalog"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "main returned 0"
