@@ -91,7 +91,7 @@ class EvacuationRun:
         default here is none.
     """
 
-    @frozen_heap
+    @frozen_heap(collect=False)
     def __init__(self, world: World, plan: Plan, seed: int, *,
                  record_link_events: bool = False, progress: ProgressFn | None = None,
                  extensions: Sequence[ExtensionFactory] = ()) -> None:
@@ -337,7 +337,7 @@ class EvacuationRun:
         self.advance(self.world.duration_s)
         return self.finish()
 
-    @frozen_heap
+    @frozen_heap(collect=False)
     def start(self) -> None:
         """Set up every process at time 0 (the clock does not move)."""
         if self.started:
@@ -454,7 +454,7 @@ class EvacuationRun:
         """Current simulated time (s)."""
         return float(self.env.now)
 
-    @frozen_heap
+    @frozen_heap()  # it runs the simulation to the end first if asked before
     def finish(self) -> RunResult:
         """Run to the end if needed, close the books and return the result."""
         until = self.world.duration_s

@@ -119,13 +119,14 @@ def test_frozen_heap_freezes_once_and_hands_everything_back_even_on_error():
     seen: list[tuple[int, int]] = []
     before = gc.get_threshold()
 
-    @frozen_heap
+    @frozen_heap()
     def inner(tag: str) -> str:
         seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
         return tag
 
-    @frozen_heap
+    @frozen_heap(collect=False)
     def outer() -> str:
+        assert not gc.isenabled()
         seen.append((gc.get_freeze_count(), gc.get_threshold()[0]))
         return inner("x")
 
@@ -135,13 +136,19 @@ def test_frozen_heap_freezes_once_and_hands_everything_back_even_on_error():
     assert seen[1] == seen[0]  # the inner block froze nothing more and changed nothing
     assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
 
-    @frozen_heap
+    @frozen_heap(collect=False)
     def fails() -> None:
         raise KeyError("x")
 
     with pytest.raises(KeyError):
         fails()
-    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before and gc.isenabled()
+    gc.disable()  # someone else's choice stays theirs
+    try:
+        probe = frozen_heap(collect=False)(lambda: gc.isenabled())
+        assert probe() is False and not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def _reference_push(env: simpy.Environment) -> Callable[[float, Any, Any], Any]:
