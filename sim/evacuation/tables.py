@@ -36,10 +36,11 @@ def text_column(a: np.ndarray) -> Any:
     pandas 3 keeps text in Arrow arrays; converting a Python ``str`` costs far more than
     looking it up, and a run's text columns repeat a few values (a link id per link
     state, an event kind per event): the distinct texts are converted and the column
-    taken from them, the same values in the same type.
+    taken from them, the same values in the same type. A missing value (None, NaN) stays
+    missing, as the table would make it.
     """
     codes, uniques = pd.factorize(a)
-    return pd.Series(uniques).array.take(codes)
+    return pd.Series(uniques).array.take(codes, allow_fill=True)
 
 
 def _hit_at(intervals: list[list[tuple[float, float]]], t: float) -> np.ndarray:
