@@ -104,8 +104,14 @@ every object at exit (``os._exit`` after flushing). CPU of a cached ``muster run
 its start to the simulation (11 runs each, load 2.9): 0.998 -> 0.908 s median; its exit
 after the last printed line 0.059 -> 0.023 s; the whole cached command with the output
 process forced (7 runs each, load 2.1-3.3): 4.29 -> 4.05 s CPU median (wall 5.04 ->
-4.87 s at that load: not the quiet-machine figure the target is about). This
-benchmark's in-process phases do not use the command's collector setting, so they show
+4.87 s at that load: not the quiet-machine figure the target is about); again later
+(7 runs each, load 2.5): 4.74 -> 4.42 s CPU, wall 4.73 -> 4.35 s median, 3.15 -> 2.89 s
+minimum; and at load 1.3-1.7 (7 runs each): 3.15 -> 2.95 s wall median (min 3.07 ->
+2.72), 4.39 -> 4.18 s CPU: under 3 s, without the margin (about 2.5 s) aimed at: what
+is left is the simulation, the imports the run needs and the outputs written after it
+(the output process's side). The whole test suite passed on the branch (1,779
+tests), the golden digests with the compiled core and with ``MUSTER_PURE_PYTHON=1``.
+This benchmark's in-process phases do not use the command's collector setting, so they show
 the same import time as before (1.1 s CPU at load 3.4-4.8).
 """
 
