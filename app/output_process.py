@@ -28,8 +28,12 @@ It pays only on a machine with a CPU to spare: its imports run beside the simula
 instead of after it, but in all it costs more CPU (about 0.3 to 0.6 s on the default
 run: reading the tables back, and pages that the two processes shared and copy as they
 write). With every CPU busy (another program, another run), that is lost time. So by
-default (:func:`wanted`) it is forked only when the load average of the last minute
-leaves at least half a CPU idle (below 1.5 on two CPUs); ``MUSTER_OUTPUT_PROCESS=1`` in
+default (:func:`wanted`) it is forked only when a CPU is free: the load average of the
+last minute leaves at least half a CPU idle (below 1.5 on two CPUs), or right now no more
+processes are runnable than the CPUs less one (Linux's count in ``/proc/loadavg``, this
+process included). The second reading is for runs made one after another (a planner
+trying plan after plan, a benchmark): their own last minute raises the load average,
+though nothing else runs when the next one starts. ``MUSTER_OUTPUT_PROCESS=1`` in
 the environment (:data:`EARLY_ENV`) forks it whatever the load, ``0`` never, and the
 outputs are then written in the run's process as before (``MUSTER_SERIAL_OUTPUTS=1``:
 one after the other). If the process cannot be forked, or ends before it has begun to
@@ -58,7 +62,7 @@ if TYPE_CHECKING:
     from musterpoint.run_pipeline import Progress, RunOptions
     from musterpoint.sim.result import RunResult
 
-__all__ = ["EARLY_ENV", "OutputProcess", "wanted", "warm_modules"]
+__all__ = ["EARLY_ENV", "LOADAVG", "OutputProcess", "runnable_now", "wanted", "warm_modules"]
 
 logger = logging.getLogger(__name__)
 
@@ -67,18 +71,35 @@ logger = logging.getLogger(__name__)
 EARLY_ENV = "MUSTER_OUTPUT_PROCESS"
 
 
+#: Linux's load figures; its fourth field is ``runnable/total`` scheduling entities.
+LOADAVG = Path("/proc/loadavg")
+
+
+def runnable_now() -> int | None:
+    """Processes and threads runnable at this moment, the caller included (Linux's
+    ``/proc/loadavg``); None where it cannot be read."""
+    try:
+        return int(LOADAVG.read_text(encoding="ascii").split()[3].split("/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def wanted() -> bool:
     """Whether to fork the output process (see the module's notes): ``$MUSTER_OUTPUT_PROCESS``
     ``1`` yes, ``0`` no; otherwise yes when the load average of the last minute is below
-    the number of usable CPUs less one half."""
+    the number of usable CPUs less one half, or when no more processes are runnable now
+    (:func:`runnable_now`) than the usable CPUs less one."""
     setting = os.environ.get(EARLY_ENV, "").strip()
     if setting in ("0", "1"):
         return setting == "1"
+    cpus = len(os.sched_getaffinity(0))
     try:
-        load = os.getloadavg()[0]
+        if os.getloadavg()[0] < cpus - 0.5:
+            return True
     except OSError:  # not known here
-        return False
-    return load < len(os.sched_getaffinity(0)) - 0.5
+        pass
+    now = runnable_now()
+    return now is not None and now <= cpus - 1
 
 
 def warm_modules(*, write_map: bool, write_report: bool, write_gis: bool) -> list[str]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from musterpoint import output_process
 from musterpoint.bound_step import attach_bound
 from musterpoint.output_process import EARLY_ENV, OutputProcess, _read_tables, wanted
 from musterpoint.output_workers import can_fork
@@ -129,12 +130,22 @@ def test_a_failed_run_ends_the_output_process(tmp_path: Path) -> None:
 
 
 def test_the_output_process_is_wanted_when_a_cpu_is_idle_or_when_asked(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     monkeypatch.delenv(EARLY_ENV)
-    for load, want in ((0.3, True), (1.4, True), (1.6, False), (4.0, False)):
+    loadavg = tmp_path / "loadavg"
+    monkeypatch.setattr(output_process, "LOADAVG", loadavg)
+    for load, now, want in ((0.3, 2, True), (1.4, 3, True), (1.6, 2, False), (4.0, 5, False),
+                            # runs one after another: the last minute's load is theirs,
+                            # nothing else runs now (this process is the one runnable)
+                            (1.6, 1, True), (4.0, 1, True), (1.6, None, False)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
-        assert wanted() is want, load
+        loadavg.write_text("" if now is None else f"{load} {load} {load} {now}/612 4242\n")
+        assert wanted() is want, (load, now)
+    loadavg.unlink()  # not Linux: the load average alone
+    assert output_process.runnable_now() is None
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    assert wanted()
     monkeypatch.setenv(EARLY_ENV, "1")
     assert wanted()
     monkeypatch.setenv(EARLY_ENV, "0")
