@@ -25,7 +25,14 @@ start + advance                         0.60-0.66 s     0.40-0.44 s
 finish (tables, KPIs)                   0.18-0.20 s     0.14-0.16 s
 new_run + run, load 2.3-3.3             0.96 s          0.67 s (-30 %)
 new_run + run, load 4.5-6.1             1.09 s          0.72 s (-34 %)
+new_run + run, load 1.4-2.1             0.93 s          0.63 s (-32 %)
 =====================================  ==============  ==============
+
+The whole second ``muster run`` (World, bound and checks cached; ``--no-progress
+--no-catalog --force --out``), interleaved, load 1.4-2.6: with the output process
+(``MUSTER_OUTPUT_PROCESS=1``, 7 runs each) wall median 2.93 -> 2.63 s (min 2.73 -> 2.47),
+CPU 4.13 -> 3.88 s; outputs written in the run's process (``=0``, 5 runs each) wall
+2.96 -> 2.63 s, CPU 3.77 -> 3.40 s.
 
 A 300,000-resident region (``bench/bench_metro.py --residents 300000``, 2 interleaved
 rounds, load 5): simulate 7.85 / 7.59 -> 7.23 / 7.14 s CPU, the whole process 10.7 / 10.5
