@@ -45,6 +45,9 @@ _NORMAL: Final[int] = int(NORMAL)
 #: Allocations between young collections of the garbage collector while :func:`run_until`
 #: runs (Python's default is 700; a run allocates millions of short-lived calls).
 _YOUNG: Final[int] = 20_000
+#: Whether a :class:`FrozenHeap` block has handed objects back to the collector's oldest
+#: generation since the last sweep (the collector is the process's: so is this record).
+_HANDED_BACK: dict[str, bool] = {"since_sweep": False}
 
 
 def schedule_call(env: simpy.Environment, delay: float, fn: Callable[[Event], object]) -> None:
@@ -339,6 +342,13 @@ class FrozenHeap:
     an enclosing block, or by someone else for their own reasons), nothing is frozen,
     unfrozen or changed. Results never depend on it: only when garbage is collected.
 
+    Handed back, the objects go to the collector's oldest generation, which only a full
+    collection looks at, and a run's blocks hold full collections off: the objects of a
+    run that has ended (an earlier replication, a probe run) would be frozen again by
+    the next run and never freed (45 MB more for each default-scenario run in a loop).
+    A block made with ``sweep=True`` (a run's set-up) therefore starts with one full
+    collection when a block has ended in this process since the last sweep.
+
     Parameters
     ----------
     collect : bool
@@ -347,10 +357,14 @@ class FrozenHeap:
         objects that live on, such as a run's set-up: in the default scenario 8 young
         collections of them, 20 ms, freed nothing); the collector is enabled again at the
         end if it was before. Only where the block freezes (not nested).
+    sweep : bool
+        True: first collect the garbage an earlier block may have left in the oldest
+        generation (see above). Only where the block freezes.
     """
 
-    def __init__(self, collect: bool = True) -> None:
+    def __init__(self, collect: bool = True, sweep: bool = False) -> None:
         self.collect = collect
+        self.sweep = sweep
         self.freeze = False
         self.enabled = True
         self.threshold = gc.get_threshold()
@@ -360,6 +374,9 @@ class FrozenHeap:
         self.threshold = gc.get_threshold()
         self.enabled = gc.isenabled()
         if self.freeze:
+            if self.sweep and _HANDED_BACK["since_sweep"]:
+                gc.collect()
+                _HANDED_BACK["since_sweep"] = False
             gc.freeze()
             gc.set_threshold(max(self.threshold[0], _YOUNG), *self.threshold[1:])
             if not self.collect:
@@ -371,20 +388,22 @@ class FrozenHeap:
             if not self.collect:
                 gc.freeze()  # the block's objects too: into the oldest generation with all
             gc.unfreeze()
+            _HANDED_BACK["since_sweep"] = True
             if self.enabled and not self.collect:
                 gc.enable()
             gc.set_threshold(*self.threshold)
             self.freeze = False
 
 
-def frozen_heap(*, collect: bool = True) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Decorator: the function runs in a ``FrozenHeap(collect)`` block (for a run's
-    set-up and close, which make many objects among the World's)."""
+def frozen_heap(*, collect: bool = True,
+                sweep: bool = False) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorator: the function runs in a ``FrozenHeap(collect, sweep)`` block (for a
+    run's set-up and close, which make many objects among the World's)."""
 
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(fn)
         def held(*args: P.args, **kwargs: P.kwargs) -> R:
-            with FrozenHeap(collect):
+            with FrozenHeap(collect, sweep):
                 return fn(*args, **kwargs)
 
         return held

@@ -91,7 +91,7 @@ class EvacuationRun:
         default here is none.
     """
 
-    @frozen_heap(collect=False)
+    @frozen_heap(collect=False, sweep=True)
     def __init__(self, world: World, plan: Plan, seed: int, *,
                  record_link_events: bool = False, progress: ProgressFn | None = None,
                  extensions: Sequence[ExtensionFactory] = ()) -> None:
