@@ -22,6 +22,9 @@ region's 144 routing trees 9.06 -> 8.11 s, and 0.03 s for a later run of the sam
 10M residents on main 2996632 (the core's own event queue, one gridlock check per link,
 one Car per vehicle), quiet machine: total 708 s (11.8 min), simulate 643 s (121,300
 events per CPU second), peak 7,041 MB; the same events, ledger and ETEs as every 10M run.
+On main 3d9c1ca (stop 28), quiet machine: total 592 s (9.9 min), simulate 544 s (143,400
+events per CPU second), close books + tables + KPIs 23.8 s, peak 6,962 MB; the same
+events, ledger and ETEs.
 
     python bench/bench_metro.py [--residents 10000000] [--hours 12] [--keep DIR]
     python bench/bench_metro.py --residents 100000 --compare
