@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["Interval", "overlap", "union"]
+import numpy as np
+
+__all__ = ["Interval", "inside_at", "overlap", "union"]
 
 Interval = tuple[float, float]
 
@@ -29,3 +31,12 @@ def overlap(intervals: list[Interval], a: float, b: float) -> float:
         if hi > lo:
             total += hi - lo
     return total
+
+
+def inside_at(lists: list[list[Interval]], t: float) -> np.ndarray:
+    """Whether ``t`` lies in one of the intervals ``[s, e)`` of each list."""
+    out = np.zeros(len(lists), dtype=bool)
+    for i, iv in enumerate(lists):
+        if iv:
+            out[i] = any(s <= t < e for s, e in iv)
+    return out

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from musterpoint.sim.intervals import inside_at
 from musterpoint.sim.kpis.evacuation import STATUSES
 from musterpoint.sim.result import RunResult, clean_json
 from musterpoint.sim.traffic.queue_model import VehicleState
@@ -176,7 +177,7 @@ def _at_home_in_hazard(run: EvacuationRun) -> int:
     if fl is None:
         return 0
     t = run.now
-    wet = np.array([any(s <= t < e for s, e in iv) for iv in fl], dtype=bool)
+    wet = inside_at(fl, t)
     place = run.agents.veh.place
     ok = (run.agents.role == "evacuee") & (place >= 0) & (run.agents.status == "never_departed")
     idx = np.flatnonzero(ok)

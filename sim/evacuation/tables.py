@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import infer_dtype
 
+from musterpoint.sim.intervals import inside_at
 from musterpoint.sim.tables import Event, check_columns
 from musterpoint.sim.traffic.queue_model import VehicleState
 from musterpoint.sim.world import hazard_frames
@@ -43,15 +44,6 @@ def text_column(a: np.ndarray) -> Any:
     return pd.Series(uniques).array.take(codes, allow_fill=True)
 
 
-def _hit_at(intervals: list[list[tuple[float, float]]], t: float) -> np.ndarray:
-    """Whether each item's intervals ``[s, e)`` hold ``t``."""
-    out = np.zeros(len(intervals), dtype=bool)
-    for i, iv in enumerate(intervals):
-        if iv:
-            out[i] = any(s <= t < e for s, e in iv)
-    return out
-
-
 def _still_exposed(run: EvacuationRun, until: float) -> np.ndarray:
     """Whether each agent is in the hazard at the end (at home or on a hazard link)."""
     ag = run.agents
@@ -69,14 +61,14 @@ def _still_exposed(run: EvacuationRun, until: float) -> np.ndarray:
     on_road = has & (state == VehicleState.ON_ROAD)
     if link_fl is not None:
         link = np.asarray(tm.link, dtype=np.int64)[tv[on_road]]
-        out[left[on_road]] = _hit_at(link_fl, until)[link]
+        out[left[on_road]] = inside_at(link_fl, until)[link]
         home = ~on_road
     else:
         home = np.ones(left.size, dtype=bool)
     if fl is not None:
         place = ag.veh.place[left]
         home &= (place >= 0) & (~has | (state == VehicleState.WAITING))
-        out[left[home]] = _hit_at(fl, until)[place[home]]
+        out[left[home]] = inside_at(fl, until)[place[home]]
     return out
 
 
