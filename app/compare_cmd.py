@@ -245,7 +245,7 @@ def _geometry(world: World, comparison: dict[str, Any]) -> tuple[Any, Any]:
     z = world.zones
     zones = pd.DataFrame({"zone": list(z.ids), "lon": z.lon, "lat": z.lat, "wkt": list(z.wkt)})
     net = world.network
-    pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+    pos = net.link_positions()
     rows = []
     for lid in comparison["links"]["changed"]:
         if lid in pos:

@@ -277,7 +277,7 @@ def build_world(loaded: LoadedScenario) -> World:
     link_fl = _combine(link_parts, net.n_links)
     place_fl = _combine(place_parts, 0 if places is None else places.lon.size)
 
-    link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+    link_pos = net.link_positions()
     closures = []
     for i, c in enumerate(sc.hazard.closures):
         missing = [lid for lid in c.links if lid not in link_pos]

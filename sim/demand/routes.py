@@ -10,7 +10,7 @@ and ends at its destination.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,7 +130,7 @@ def read_routes_csv(path: Path, trip_ids: Sequence[str]) -> RouteRows:
     return rows
 
 
-def check_routes(rows: RouteRows, file: str, n_trips: int, link_pos: dict[str, int],
+def check_routes(rows: RouteRows, file: str, n_trips: int, link_pos: Mapping[str, int],
                  link_from: np.ndarray, link_to: np.ndarray, origin: np.ndarray,
                  destination: np.ndarray, note: str = "") -> TripRoutes:
     """Match routes to the network's links and check each one.

@@ -185,7 +185,7 @@ def read_rou_trips(path: Path, net: Network, note: str = "") -> SumoTrips:
     """
     file = str(path)
     named, demand = _elements(path)
-    link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+    link_pos = net.link_positions()
     problems: list[Problem] = []
     n = len(demand)
     origin = np.zeros(n, dtype=np.int64)

@@ -67,7 +67,7 @@ def read_trip_demand(trips_path: Path, routes_path: Path | None, net: Network,
             rows = read_routes_csv(routes_path, ids)
     if not rows.trip:
         return trips, None
-    link_pos = {str(lid): i for i, lid in enumerate(net.link_id)}
+    link_pos = net.link_positions()
     routes = check_routes(rows, rfile, len(ids), link_pos, net.link_from, net.link_to,
                           trips.origin, trips.destination, note)
     return trips, routes

@@ -3,7 +3,7 @@ and the vehicles launched onto them."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -82,10 +82,10 @@ class RoadState:
         self._router: Router | None = None
         self._traffic: TrafficModel | None = None
 
-    @functools.cached_property
-    def link_pos(self) -> dict[str, int]:
-        """Position of each link id (made on first use: commands and levels name links)."""
-        return {str(lid): i for i, lid in enumerate(self.net.link_id)}
+    @property
+    def link_pos(self) -> Mapping[str, int]:
+        """Position of each link id (commands and levels name links): the network's."""
+        return self.net.link_positions()
 
     def attach(self, router: Router, traffic: TrafficModel) -> None:
         """Give the roads their routing trees and traffic model (made after the

@@ -140,7 +140,7 @@ def _heading(world: World, links: np.ndarray) -> tuple[str, str]:
 
 def _corridor(world: World, cf: Contraflow, key: str) -> tuple[list[tuple[int, np.ndarray]],
                                                                 list[Problem]]:
-    pos = {str(lid): i for i, lid in enumerate(world.network.link_id)}
+    pos = world.network.link_positions()
     problems: list[Problem] = []
     pairs = contraflow_pairs(world.network, cf, f"contraflow ({key})", "suggestion", pos,
                              problems)

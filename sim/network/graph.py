@@ -7,6 +7,7 @@ Coordinates are always WGS 84 longitude/latitude (EPSG:4326); readers reproject.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -174,9 +175,24 @@ class Network:
             self.__dict__["_link_wkt"] = memo
         return list(memo)
 
+    def link_positions(self) -> Mapping[str, int]:
+        """Each link's position by its id as text (``str(link_id)``); shared: not to be
+        changed.
+
+        Made on first use and kept with the network, so the runs of a World share it (a
+        plan's levers, commands and levels, closures and routes name links by id); not
+        pickled (a region's million links would weigh on every cached World's load).
+        """
+        memo = self.__dict__.get("_link_pos")
+        if memo is None:
+            memo = {str(lid): i for i, lid in enumerate(self.link_id)}
+            self.__dict__["_link_pos"] = memo
+        return memo
+
     def __getstate__(self) -> dict[str, object]:
         """Pickle the link polylines as one array and offsets (loads ten times faster)."""
         state = dict(self.__dict__)
+        state.pop("_link_pos", None)  # made again on first use
         geom = self.geometry
         if geom and all(g.dtype == np.float64 and g.ndim == 2 and g.shape[1] == 2
                         for g in geom):

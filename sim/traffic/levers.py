@@ -20,6 +20,7 @@ does not resolve is an input error at load time, not at the firing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,9 @@ class NetworkLevers:
         self.net = net
         self.base_cap = net.capacity_vph.astype(float)
         self.base_sto = net.storage_pcu.astype(float)
-        # positions of link and node ids, made only for a plan that names some
-        pos = ({str(lid): i for i, lid in enumerate(net.link_id)}
-               if plan.contraflow or plan.levels or plan.control_points else {})
+        # positions of link and node ids, looked at only for a plan that names some
+        pos = (net.link_positions() if plan.contraflow or plan.levels or plan.control_points
+               else {})
         node_pos = ({int(n): i for i, n in enumerate(net.node_id)}
                     if plan.control_points else {})
         problems: list[Problem] = []
@@ -142,7 +143,7 @@ class NetworkLevers:
         """Reverse the opposite lanes of ``cf``'s corridor from ``t`` on (its ``from_h``
         and ``until_h`` are not used); raise InputError naming ``file`` and ``field`` if
         the corridor does not resolve. Apply the new state with :meth:`state_at`."""
-        pos = {str(lid): i for i, lid in enumerate(self.net.link_id)}
+        pos = self.net.link_positions()
         problems: list[Problem] = []
         pairs = contraflow_pairs(self.net, cf, field, file, pos, problems)
         if problems:
@@ -226,7 +227,7 @@ def level_contraflows(plan: Plan, file: str,
 
 
 def contraflow_pairs(net: Network, cf: Contraflow, field: str, file: str,
-                     pos: dict[str, int], problems: list[Problem]
+                     pos: Mapping[str, int], problems: list[Problem]
                      ) -> list[tuple[int, np.ndarray]]:
     """The outbound links of a contraflow and the opposite lanes each reverses.
 
